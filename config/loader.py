@@ -1,0 +1,136 @@
+"""Loading the policy file with errors a person can act on.
+
+Every problem is reported with the file, the path inside it (``sources[1].scope``), the line
+when known, and what was expected; all problems are reported at once, not the first only.
+Line numbers come from PyYAML's node marks, mapped to the same paths pydantic reports.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from config.policy import Policy
+from syncd.errors import ConfigError, ConfigIssue, RuleError
+
+__all__ = ["format_loc", "load_policy", "load_policy_text", "policy_json_schema"]
+
+PathKey = tuple[str | int, ...]
+
+
+def format_loc(loc: Iterable[str | int]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _line_map(node: yaml.Node, path: PathKey = ()) -> dict[PathKey, int]:
+    lines: dict[PathKey, int] = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            for sub, line in _line_map(value_node, (*path, key)).items():
+                lines.setdefault(sub, line)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines.update(_line_map(item, (*path, index)))
+    return lines
+
+
+def _nearest_line(lines: dict[PathKey, int], loc: PathKey) -> int | None:
+    for cut in range(len(loc), -1, -1):
+        if loc[:cut] in lines:
+            return lines[loc[:cut]]
+    return None
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> PathKey:
+    """Drop pydantic's union/function tags so the path matches the file."""
+    return tuple(p for p in loc if isinstance(p, int) or not str(p).startswith("function-"))
+
+
+def load_policy_text(text: str, file: str = "<policy>") -> Policy:
+    try:
+        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([ConfigIssue(file, "", f"not valid YAML: {problem}", line)]) from None
+    if not isinstance(data, dict):
+        raise ConfigError([ConfigIssue(file, "", "expected a mapping with 'sources' at the top")])
+    lines = _line_map(node) if node is not None else {}
+
+    issues: list[ConfigIssue] = []
+    policy: Policy | None = None
+    try:
+        policy = Policy.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = _clean_loc(err["loc"])
+            message = err["msg"]
+            if err["type"] == "literal_error" and "expected" in err.get("ctx", {}):
+                message = f"expected {err['ctx']['expected']}, got {err['input']!r}"
+            elif err["type"] == "extra_forbidden":
+                message = "unknown key (check the spelling; `syncd config schema` lists the keys)"
+            issues.append(ConfigIssue(file, format_loc(loc), message, _nearest_line(lines, loc)))
+    issues.extend(_rule_issues(data, file, lines))
+    if issues:
+        raise ConfigError(issues)
+    assert policy is not None
+    return policy
+
+
+def _rule_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int]) -> list[ConfigIssue]:
+    """Rule parameters are validated by each rule's own parameter model."""
+    from rules.registry import validate_params
+
+    issues: list[ConfigIssue] = []
+    raw_rules = data.get("rules") or []
+    if not isinstance(raw_rules, list):
+        return issues
+    for index, raw in enumerate(raw_rules):
+        if not isinstance(raw, dict) or not isinstance(raw.get("rule"), str):
+            continue
+        params = raw.get("params") or {}
+        base: PathKey = ("rules", index)
+        try:
+            validate_params(raw["rule"], params if isinstance(params, dict) else {})
+        except RuleError as exc:
+            loc = (*base, "rule")
+            issues.append(ConfigIssue(file, format_loc(loc), str(exc), _nearest_line(lines, loc)))
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = (*base, "params", *_clean_loc(err["loc"]))
+                msg = err["msg"]
+                if err["type"] == "extra_forbidden":
+                    msg = "unknown parameter for this rule"
+                issues.append(ConfigIssue(file, format_loc(loc), msg, _nearest_line(lines, loc)))
+    return issues
+
+
+def load_policy(path: str | Path) -> Policy:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([ConfigIssue(str(path), "", f"cannot read: {exc.strerror}")]) from None
+    return load_policy_text(text, str(path))
+
+
+def policy_json_schema() -> str:
+    schema = Policy.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "syncd policy"
+    return json.dumps(schema, indent=2, ensure_ascii=False)

@@ -1,0 +1,288 @@
+"""The policy file: which trackers to watch, which rules to keep, who gets which digest.
+
+The YAML file is validated into these models; ``syncd config schema`` prints their JSON
+Schema for editors. Secrets are never written here, only the *names* of environment
+variables holding them (see ``config.settings.resolve_secret``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "AuthConfig",
+    "CalendarConfig",
+    "ChannelConfig",
+    "DigestSchedules",
+    "ManagerConfig",
+    "OwnedScope",
+    "Policy",
+    "RuleConfig",
+    "RuleScope",
+    "SourceConfig",
+    "SourceScope",
+    "WorkingHours",
+]
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+
+def _duration_seconds(value: Any) -> Any:
+    """Accept ``300``, ``"300"``, ``"5m"``, ``"1h"``: what people write in YAML."""
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if not match:
+            raise ValueError("expected a duration such as 300, '90s', '5m' or '1h'")
+        return float(match.group(1)) * _UNITS[match.group(2)]
+    return value
+
+
+Seconds = Annotated[float, Field(gt=0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r}; expected an IANA name such as Europe/Moscow"
+        ) from None
+    return value
+
+
+class AuthConfig(_Model):
+    """How syncd logs in. ``secret`` names the environment variable holding the token."""
+
+    kind: Literal["basic", "bearer", "private_token"] = Field(
+        description="basic = Jira Cloud e-mail + API token; bearer = Jira DC PAT or GitLab "
+        "OAuth token; private_token = GitLab personal/project/group access token."
+    )
+    user: str | None = Field(default=None, description="E-mail for Jira Cloud basic auth.")
+    secret: str = Field(
+        description="Name of the environment variable with the token (or NAME_FILE)."
+    )
+
+    @model_validator(mode="after")
+    def _basic_needs_user(self) -> AuthConfig:
+        if self.kind == "basic" and not self.user:
+            raise ValueError("basic auth needs 'user' (the account's e-mail)")
+        return self
+
+
+class SourceScope(_Model):
+    """What to watch: a JQL for Jira; a project or group path for GitLab."""
+
+    jql: str | None = Field(default=None, description="Jira: JQL selecting the issues.")
+    project: str | None = Field(default=None, description="GitLab: project path or id.")
+    group: str | None = Field(default=None, description="GitLab: group path or id.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SourceScope:
+        given = [k for k in ("jql", "project", "group") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("expected exactly one of jql, project, group")
+        return self
+
+
+class WorkingHours(_Model):
+    start: time = time(9, 0)
+    end: time = time(19, 0)
+
+
+class CalendarConfig(_Model):
+    country: str | None = Field(
+        default=None,
+        description="ISO country code for public holidays (e.g. RU), none = weekends only.",
+    )
+    timezone: str = Field(default="UTC", description="Team's IANA time zone.")
+    weekend: tuple[int, ...] = Field(default=(5, 6), description="Weekday numbers, Monday = 0.")
+    working_hours: WorkingHours = WorkingHours()
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_zone(v)))
+
+
+class SourceConfig(_Model):
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Short id used in logs and state."
+    )
+    type: Literal["jira", "gitlab"]
+    url: str = Field(pattern=r"^https?://", description="Base URL of the tracker.")
+    flavour: Literal["auto", "cloud", "datacenter"] = Field(
+        default="auto", description="Jira only: detected from serverInfo when auto."
+    )
+    auth: AuthConfig
+    scope: SourceScope
+    poll_interval: Seconds = Field(default=300.0, description="Seconds between polls ('5m' ok).")
+    enforce: bool = Field(
+        default=False,
+        description="Post reminders. False = report-only (findings and digests, no comments): "
+        "the safe default for a new source until someone confirms.",
+    )
+    language: Literal["ru", "en"] = Field(default="en", description="Language of reminders.")
+    calendar: CalendarConfig = CalendarConfig()
+    start_date_field: str | None = Field(
+        default="Start date", description="Jira: name of the start-date custom field."
+    )
+    doing_labels: tuple[str, ...] = Field(
+        default=("Doing",), description="GitLab: labels meaning work has started."
+    )
+    max_actions_per_cycle: int = Field(
+        default=30, ge=0, description="Storm guard: reminders posted per cycle; the rest wait."
+    )
+    notes_per_minute: int = Field(default=60, ge=1, description="GitLab note-creation budget.")
+    labels_on_finding: bool = Field(
+        default=False, description="Add a syncd label to tasks with open findings."
+    )
+    client: str | None = Field(default=None, description="Default client name for its projects.")
+
+    _poll = field_validator("poll_interval", mode="before")(
+        classmethod(lambda cls, v: _duration_seconds(v))
+    )
+
+    @model_validator(mode="after")
+    def _scope_fits_type(self) -> SourceConfig:
+        if self.type == "jira" and not self.scope.jql:
+            raise ValueError("a jira source needs scope.jql")
+        if self.type == "gitlab" and not (self.scope.project or self.scope.group):
+            raise ValueError("a gitlab source needs scope.project or scope.group")
+        return self
+
+
+StatusName = Literal["new", "in_progress", "done"]
+
+
+class RuleScope(_Model):
+    """Where a rule applies; empty lists mean "everywhere"."""
+
+    sources: tuple[str, ...] = ()
+    projects: tuple[str, ...] = ()
+    issue_types: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    status_categories: tuple[StatusName, ...] = ("new", "in_progress")
+
+
+class RuleConfig(_Model):
+    rule: str = Field(description="Rule name, e.g. required-sections, checkpoint, overdue.")
+    enabled: bool = True
+    severity: Literal["info", "warning", "error"] | None = Field(
+        default=None, description="Override the rule's default severity."
+    )
+    params: dict[str, Any] = Field(default_factory=dict, description="Rule parameters.")
+    scope: RuleScope = RuleScope()
+
+
+class OwnedScope(_Model):
+    source: str
+    projects: tuple[str, ...] = Field(
+        default=(), description="Empty = every project of the source."
+    )
+
+
+ChannelType = Literal["slack", "teams", "mattermost", "telegram", "webhook", "email"]
+
+
+class ChannelConfig(_Model):
+    """Where a manager's digest goes. URLs and tokens are secrets, referenced by name."""
+
+    type: ChannelType
+    url_secret: str | None = Field(
+        default=None,
+        description="Env var holding the webhook URL (slack/teams/mattermost/webhook).",
+    )
+    bot_token_secret: str | None = Field(
+        default=None, description="Telegram: env var with the bot token."
+    )
+    chat_id: str | None = Field(default=None, description="Telegram chat id.")
+    to: tuple[str, ...] = Field(default=(), description="E-mail recipients.")
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password_secret: str | None = None
+    sender: str | None = Field(default=None, description="E-mail From address.")
+
+    @model_validator(mode="after")
+    def _needs(self) -> ChannelConfig:
+        needs: dict[str, tuple[str, ...]] = {
+            "slack": ("url_secret",),
+            "teams": ("url_secret",),
+            "mattermost": ("url_secret",),
+            "webhook": ("url_secret",),
+            "telegram": ("bot_token_secret", "chat_id"),
+            "email": ("to", "smtp_host", "sender"),
+        }
+        missing = [k for k in needs[self.type] if not getattr(self, k)]
+        if missing:
+            raise ValueError(f"a {self.type} channel needs {', '.join(missing)}")
+        return self
+
+
+class DigestSchedules(_Model):
+    """Cron expressions in the manager's time zone; null switches a digest off."""
+
+    daily: str | None = "0 9 * * 1-5"
+    weekly: str | None = "0 9 * * 1"
+    monthly: str | None = Field(
+        default="0 9 1-7 * *",
+        description="Checked against the first business day of the month.",
+    )
+    send_empty: bool = Field(default=True, description="Send a one-line digest when all is well.")
+    due_soon_days: int = Field(default=3, ge=0, description="Business days counted as 'due soon'.")
+
+
+class ManagerConfig(_Model):
+    name: str
+    timezone: str = "UTC"
+    language: Literal["ru", "en"] = "en"
+    owns: tuple[OwnedScope, ...] = Field(min_length=1)
+    channels: tuple[ChannelConfig, ...] = ()
+    schedules: DigestSchedules = DigestSchedules()
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_zone(v)))
+
+
+class Policy(_Model):
+    """The whole policy file."""
+
+    version: Literal[1] = 1
+    sources: tuple[SourceConfig, ...] = Field(min_length=1)
+    rules: tuple[RuleConfig, ...] = ()
+    exempt_labels: tuple[str, ...] = Field(
+        default=("no-syncd",), description="Tasks with any of these labels are never flagged."
+    )
+    managers: tuple[ManagerConfig, ...] = ()
+    clients: dict[str, str] = Field(
+        default_factory=dict, description="Project key/path → client name, for digests."
+    )
+
+    @model_validator(mode="after")
+    def _references(self) -> Policy:
+        names = [s.name for s in self.sources]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(sorted(dupes))}")
+        for manager in self.managers:
+            for owned in manager.owns:
+                if owned.source not in names:
+                    raise ValueError(
+                        f"manager {manager.name!r} owns unknown source {owned.source!r}; "
+                        f"known: {', '.join(names)}"
+                    )
+        return self
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)

@@ -1,0 +1,107 @@
+"""Process settings: where state lives, how to log, where to listen.
+
+Read from ``SYNCD_*`` environment variables and an optional ``.env`` file. Secrets are
+``SecretStr`` and may come from a file instead (``SYNCD_X_FILE=/run/secrets/x``), the
+convention container platforms use for mounted secrets.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from syncd.errors import ConfigError
+
+__all__ = ["Settings", "resolve_secret"]
+
+
+class Settings(BaseSettings):
+    """Everything about the process; everything about the agency's rules is in the policy."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SYNCD_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    config: Path | None = Field(
+        default=None, description="Path of the YAML policy file (sources, rules, managers)."
+    )
+    data_dir: Path = Field(
+        default=Path("./data"), description="Directory for the SQLite state file and exports."
+    )
+    state_url: str | None = Field(
+        default=None,
+        description=(
+            "State store URL: sqlite:///path/syncd.db (default: under data_dir) or "
+            "postgresql://user@host/db for several replicas."
+        ),
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="Minimum log level."
+    )
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto", description="auto = console on a terminal, JSON otherwise."
+    )
+    http_host: str = Field(
+        default="0.0.0.0", description="Bind address of health/metrics/webhooks."
+    )
+    http_port: int = Field(default=8080, description="Port of health/metrics/webhooks; 0 = off.")
+    dry_run: bool = Field(default=False, description="Never write to trackers or send digests.")
+    shutdown_timeout: float = Field(default=20.0, description="Seconds to finish on SIGTERM.")
+    replica_id: str | None = Field(
+        default=None, description="Name of this replica for source leases (default: host:pid)."
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Shared secret for Jira/GitLab webhooks (or _FILE)."
+    )
+    max_parallel_sources: int = Field(default=4, description="Sources polled at the same time.")
+
+    def resolved_state_url(self) -> str:
+        if self.state_url:
+            return self.state_url
+        return f"sqlite:///{(self.data_dir / 'syncd.db').as_posix()}"
+
+    @classmethod
+    def load(cls) -> Settings:
+        """Build settings, reading ``SYNCD_<NAME>_FILE`` for secret fields first."""
+        overrides: dict[str, object] = {}
+        for name, field in cls.model_fields.items():
+            if field.annotation in (SecretStr, SecretStr | None):
+                value = _read_secret_file(f"SYNCD_{name.upper()}_FILE")
+                if value is not None:
+                    overrides[name] = SecretStr(value)
+        return cls(**overrides)  # type: ignore[arg-type]
+
+
+def _read_secret_file(var: str) -> str | None:
+    path = os.environ.get(var)
+    if not path:
+        return None
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"{var}: cannot read secret file {path}: {exc.strerror}") from None
+
+
+def resolve_secret(name: str, env: dict[str, str] | None = None) -> SecretStr:
+    """Resolve a secret the policy refers to by name: ``$NAME`` or the file in ``$NAME_FILE``.
+
+    The policy file never holds secrets, only their names, so it can live in git.
+    """
+    environ = os.environ if env is None else env
+    if environ.get(name):
+        return SecretStr(environ[name])
+    file_var = f"{name}_FILE"
+    if environ.get(file_var):
+        try:
+            return SecretStr(Path(environ[file_var]).read_text(encoding="utf-8").strip())
+        except OSError as exc:
+            raise ConfigError(
+                f"secret {name}: cannot read {file_var}={environ[file_var]}: {exc.strerror}"
+            ) from None
+    raise ConfigError(
+        f"secret {name} is not set: set the environment variable {name} or {file_var}"
+    )

@@ -1,0 +1,1 @@
+"""The account manager's rules: description sections, business calendar, rule engine."""

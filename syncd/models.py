@@ -1,0 +1,154 @@
+"""The normalized task model: the only shapes rules, reconciliation and digests ever see.
+
+Connectors map tracker objects (``jira`` resources, ``python-gitlab`` objects) into these
+at the boundary; nothing tracker-specific crosses it. The models are frozen pydantic models
+so a snapshot stored in the state database round-trips exactly (``model_dump_json`` /
+``model_validate_json``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Activity",
+    "Comment",
+    "Finding",
+    "Person",
+    "Section",
+    "Severity",
+    "StatusCategory",
+    "Task",
+    "fingerprint",
+]
+
+
+class StatusCategory(StrEnum):
+    """The three status categories every tracker maps onto (Jira's statusCategory keys)."""
+
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Person(_Frozen):
+    """A tracker user. ``id`` is the stable identity: Jira Cloud accountId, Jira DC user
+    name/key, GitLab numeric id (as a string). E-mail is never used as identity because
+    Jira Cloud hides it."""
+
+    id: str
+    name: str = ""
+    username: str | None = None
+    """What a mention needs: DC username, GitLab username; None on Jira Cloud."""
+
+
+class Section(_Frozen):
+    """A named part of a description, e.g. the Goal, recognised by an alias."""
+
+    name: str
+    """Canonical section name (``goal``, ``acceptance``, or a configured one)."""
+    title: str
+    """The heading or label as written in the description."""
+    text: str
+    """The section's content as plain text, one line per block/list item."""
+    checklist_items: int = 0
+
+
+class Comment(_Frozen):
+    id: str
+    author: Person
+    created: datetime
+    body: str
+    """Plain text of the comment (ADF and wiki markup flattened)."""
+    is_bot: bool = False
+    """Written by syncd's own account or carrying syncd's marker: never counts as activity."""
+
+
+class Activity(_Frozen):
+    """A change of a field made by a person (status, assignee, due date, description,
+    labels), from the Jira changelog or GitLab resource events/system notes."""
+
+    author: Person | None
+    at: datetime
+    field: str
+    is_bot: bool = False
+
+
+class Task(_Frozen):
+    source: str
+    """Name of the configured source this task was read from."""
+    key: str
+    """Human key: ``SHOP-12`` on Jira, ``agency/shop#12`` on GitLab."""
+    id: str
+    """The tracker's immutable id (Jira issue id, GitLab global issue id)."""
+    url: str
+    project: str
+    title: str
+    description_text: str = ""
+    description_format: str = "text"
+    """``adf``, ``wiki``, ``markdown`` or ``text``: what the description was written in."""
+    sections: tuple[Section, ...] = ()
+    status: str = ""
+    status_category: StatusCategory = StatusCategory.NEW
+    assignees: tuple[Person, ...] = ()
+    reporter: Person | None = None
+    priority: str | None = None
+    labels: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    issue_type: str = "Task"
+    created: datetime
+    updated: datetime
+    start: datetime | None = None
+    """Start of the current spell of work: start-date field, else the last entry into
+    in-progress after the task last left done, else None (rules fall back to created)."""
+    due: date | None = None
+    resolved: datetime | None = None
+    comments: tuple[Comment, ...] = ()
+    activity: tuple[Activity, ...] = ()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status_category is not StatusCategory.DONE
+
+    @property
+    def work_start(self) -> datetime:
+        return self.start or self.created
+
+    def section(self, name: str) -> Section | None:
+        for section in self.sections:
+            if section.name == name:
+                return section
+        return None
+
+
+def fingerprint(*parts: object) -> str:
+    """A short stable hash of what makes a finding the same finding across cycles."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
+    return digest[:16]
+
+
+class Finding(_Frozen):
+    rule: str
+    source: str
+    task_key: str
+    severity: Severity
+    message: str
+    """Human explanation, in English; reminders and digests localize from ``rule``/``data``."""
+    fingerprint: str
+    detected_at: datetime
+    data: dict[str, str] = Field(default_factory=dict)
+    """Rule-specific facts for templates, e.g. ``checkpoint_at``, ``missing``."""
