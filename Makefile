@@ -20,11 +20,13 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/hadolint Dockerfile
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
+	bash .ci/ensure-postgres
 	$(BIN)/pytest
 
 test: lint typecheck unit

@@ -211,6 +211,17 @@ class ChannelConfig(_Model):
     smtp_user: str | None = None
     smtp_password_secret: str | None = None
     sender: str | None = Field(default=None, description="E-mail From address.")
+    smtp_ca_file: str | None = Field(
+        default=None,
+        description="PEM file of the CA that signed the SMTP server's certificate (a private "
+        "CA); default: the system's trust store.",
+    )
+    api_base: str = Field(
+        default="https://api.telegram.org",
+        pattern=r"^https?://",
+        description="Telegram: Bot API base URL (a local Bot API server or a test double).",
+    )
+    timeout: float = Field(default=10.0, gt=0, description="Seconds per HTTP/SMTP request.")
 
     @model_validator(mode="after")
     def _needs(self) -> ChannelConfig:
@@ -248,6 +259,11 @@ class ManagerConfig(_Model):
     owns: tuple[OwnedScope, ...] = Field(min_length=1)
     channels: tuple[ChannelConfig, ...] = ()
     schedules: DigestSchedules = DigestSchedules()
+    calendar: CalendarConfig | None = Field(
+        default=None,
+        description="Business days for this manager's digests; default: the calendar of "
+        "the first source they own (the manager's own timezone still decides the day).",
+    )
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_zone(v)))
 

@@ -4,12 +4,18 @@ settings and the policy, opens the store, and calls one function of ``syncd.*``.
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal, cast
 
 import click
 
 from syncd import __version__
 from syncd.errors import ConfigError, SyncdError
+
+if TYPE_CHECKING:
+    from syncd.app import App
+    from syncd.demo import Flavour
 
 __all__ = ["main"]
 
@@ -75,6 +81,208 @@ def config_validate(file: Path) -> None:
         f"{file}: OK ({len(policy.sources)} source(s), {len(policy.rules)} rule(s), "
         f"{len(policy.managers)} manager(s))"
     )
+
+
+def _app(ctx: click.Context) -> App:
+    from syncd.app import load_app
+
+    return load_app(ctx.obj["config"], dry_run=ctx.obj["dry_run"])
+
+
+def _parse_at(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r}: expected ISO 8601, e.g. 2026-11-27T09:00+03:00"
+        ) from None
+    if at.tzinfo is None:
+        raise click.BadParameter(f"{value!r}: give a UTC offset, e.g. 2026-11-27T09:00+03:00")
+    return at
+
+
+@cli.command()
+@click.option("--at", "at_text", help="Evaluate as of this moment (ISO 8601 with offset).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per finding (JSON Lines).")
+@click.option("--no-sync", is_flag=True, help="Use the stored state only; do not read trackers.")
+@click.option("--source", "sources", multiple=True, help="Only these sources.")
+@click.pass_context
+def check(
+    ctx: click.Context, at_text: str | None, as_json: bool, no_sync: bool, sources: tuple[str, ...]
+) -> None:
+    """Print current findings; exit 1 if any has error severity (to gate a CI)."""
+    from syncd.check import collect, has_errors, render_json, render_table
+    from syncd.clock import SystemClock
+    from syncd.cycle import build_runners
+
+    at = _parse_at(at_text)
+    app = _app(ctx)
+    settings = app.settings.model_copy(update={"dry_run": True})  # check never writes
+    runners = build_runners(
+        app.policy, settings, app.store, SystemClock(), only=set(sources) or None
+    )
+    try:
+        rows = collect(runners, at, sync=not no_sync)
+    finally:
+        for runner in runners:
+            runner.close()
+    if as_json:
+        text = render_json(rows)
+        if text:
+            click.echo(text)
+    else:
+        render_table(rows)
+    sys.exit(EXIT_FINDINGS if has_errors(rows) else 0)
+
+
+@cli.command()
+@click.pass_context
+def once(ctx: click.Context) -> None:
+    """Run one cycle for every source, then send the digests that are due."""
+    from syncd.clock import SystemClock
+    from syncd.runonce import run_once
+
+    app = _app(ctx)
+    reports = run_once(app, SystemClock(), echo=click.echo)
+    failed = [r for r in reports if r.failed]
+    sys.exit(1 if failed else 0)
+
+
+@cli.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Run the daemon: poll every source on its interval, remind, send digests."""
+    from syncd.daemon.runtime import run_daemon
+
+    app = _app(ctx)
+    sys.exit(run_daemon(app))
+
+
+@cli.command()
+@click.pass_context
+def doctor(ctx: click.Context) -> None:
+    """Check each source: reachable, authenticated, scope readable, can comment."""
+    from connectors.factory import create_connector
+
+    app = _app(ctx)
+    ok = True
+    for source in app.policy.sources:
+        click.echo(f"{source.name} ({source.type}, {source.url})")
+        try:
+            connector = create_connector(source)
+        except SyncdError as exc:
+            click.echo(f"  FAIL  setup: {exc}")
+            ok = False
+            continue
+        try:
+            for item in connector.doctor():
+                ok = ok and item.ok
+                click.echo(f"  {'ok  ' if item.ok else 'FAIL'}  {item.name}: {item.detail}")
+        finally:
+            connector.close()
+    sys.exit(0 if ok else 1)
+
+
+@cli.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("demo-out"),
+    show_default=True,
+    help="Where to write the demo digest (HTML and Markdown).",
+)
+@click.option(
+    "--flavour",
+    type=click.Choice(["jira-cloud", "jira-dc", "gitlab"]),
+    default="jira-cloud",
+    show_default=True,
+)
+def demo(out_dir: Path, flavour: str) -> None:
+    """One real cycle against a sandbox tracker with sample agency work."""
+    from syncd.demo import run_demo
+
+    sys.exit(run_demo(out_dir, cast("Flavour", flavour), echo=click.echo))
+
+
+@cli.command()
+@click.argument("flavour", type=click.Choice(["jira-cloud", "jira-dc", "gitlab"]))
+@click.option("--seed", type=click.Path(path_type=Path, exists=True), help="Seed file (JSON/YAML).")
+@click.option("--shift", is_flag=True, help="Move the seed's dates so its 'now' is today.")
+@click.option("--port", type=int, default=8089, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+def sandbox(flavour: str, seed: Path | None, shift: bool, port: int, host: str) -> None:
+    """Serve a sandbox tracker in the foreground (try syncd without a tracker)."""
+    from connectors.sandbox.server import run_sandbox
+
+    run_sandbox(flavour, seed, shift, host, port)
+
+
+@cli.command()
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Sources, their owner replica, last success, cursor, pending ledger entries."""
+    from syncd.store.status import render_status
+
+    app = _app(ctx)
+    click.echo(render_status(app.store, [s.name for s in app.policy.sources]))
+
+
+@cli.group()
+def digest() -> None:
+    """Preview digests."""
+
+
+@digest.command("preview")
+@click.option("--manager", required=True, help="Manager name as in the policy.")
+@click.option(
+    "--format",
+    "fmt",
+    default="text",
+    show_default=True,
+    type=click.Choice(
+        ["html", "md", "slack", "telegram", "teams", "mattermost", "text", "webhook"]
+    ),
+)
+@click.option("--at", "at_text", help="Render as of this moment (ISO 8601 with offset).")
+@click.option("--out", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
+@click.pass_context
+def digest_preview(
+    ctx: click.Context, manager: str, fmt: str, at_text: str | None, out: Path | None
+) -> None:
+    """Render a manager's digest without sending it."""
+    from syncd.digest.service import DigestService
+
+    app = _app(ctx)
+    text = DigestService(app.policy, app.store, dry_run=True).preview(
+        manager, fmt, _parse_at(at_text)
+    )
+    _emit(text, out)
+
+
+@cli.command()
+@click.option("--month", required=True, help="Month as YYYY-MM.")
+@click.option("--client", required=True, help="Client name.")
+@click.option("--format", "fmt", type=click.Choice(["html", "md"]), default="md", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
+@click.pass_context
+def report(ctx: click.Context, month: str, client: str, fmt: str, out: Path | None) -> None:
+    """Monthly client report: done, on-time rate, checkpoint compliance, cycle time."""
+    from syncd.digest.service import render_report_file
+
+    app = _app(ctx)
+    kind = cast('Literal["html", "md"]', fmt)
+    _emit(render_report_file(app.policy, app.store, month, client, kind), out)
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out is None:
+        click.echo(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"written to {out}")
 
 
 def main() -> None:

@@ -56,4 +56,5 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
 
 
 def get_logger(name: str = "syncd", **context: Any) -> Any:
-    return structlog.get_logger(name).bind(**context)
+    """A lazy logger: module-level loggers must pick up ``configure_logging`` called later."""
+    return structlog.get_logger(name, **context)

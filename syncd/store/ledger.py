@@ -63,3 +63,4 @@ class SourceRow:
     owner: str | None = None
     lease_expires: datetime | None = None
     cursor: dict[str, Any] | None = None
+    pending: int = 0  # ledger entries claimed but not confirmed

@@ -34,6 +34,7 @@ __all__ = [
     "findings",
     "leases",
     "metadata",
+    "replicas",
     "sources",
     "tasks",
 ]
@@ -143,6 +144,18 @@ leases = Table(
     "leases",
     metadata,
     Column("source", String(200), primary_key=True),
-    Column("owner", String(200), nullable=False),
+    Column("owner", String(200), nullable=False),  # "" = free (placeholder row)
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("acquired_at", UTCDateTime()),
+)
+
+# Live replicas announce themselves here on every lease claim; the number of rows whose
+# ``expires_at`` is in the future is what "an even share" of the sources is computed from.
+replicas = Table(
+    "replicas",
+    metadata,
+    Column("replica", String(200), primary_key=True),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("heartbeat_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
 )

@@ -7,41 +7,29 @@ racing for the same reminder cannot both win.
 
 from __future__ import annotations
 
+import itertools
 import json
-import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from syncd.errors import StoreError
 from syncd.models import Finding, Task
+from syncd.store import leases, migrate
 from syncd.store import schema as t
+from syncd.store.engine import WRITE, create_store_engine, dialect_insert
 from syncd.store.ledger import ActionRow, DigestRow, FindingRow, SourceRow
 
 __all__ = ["Store", "open_store"]
 
-_MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def _alembic_config() -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(_MIGRATIONS))
-    return cfg
-
-
-def _sqlalchemy_url(url: str) -> str:
-    if url.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
+# PostgreSQL errors after which a whole transaction may simply be retried.
+_RETRY_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+_BATCH = 500
+_T = TypeVar("_T")
 
 
 class Store:
@@ -49,39 +37,43 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Write transactions: SQLite takes the write lock up front (see engine.py).
+        self._writer = engine.execution_options(**{WRITE: True})
 
     @property
     def backend(self) -> str:
         return self.engine.dialect.name
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _write(self) -> AbstractContextManager[sa.Connection]:
+        return self._writer.begin()
+
+    def _retrying(self, work: Callable[[sa.Connection], _T]) -> _T:
+        """Run ``work`` in a write transaction, again if PostgreSQL chose it as the victim
+        of a deadlock (replicas claiming leases at the same moment)."""
+        for attempt in itertools.count():
+            try:
+                with self._write() as conn:
+                    return work(conn)
+            except DBAPIError as exc:
+                sqlstate = getattr(exc.orig, "sqlstate", None)
+                if sqlstate not in _RETRY_SQLSTATES or attempt >= 4:
+                    raise
+        raise AssertionError("unreachable")
+
     # -- schema -----------------------------------------------------------------------
     def migrate(self) -> None:
-        """Bring the schema to the newest version; refuse a database from a newer syncd."""
-        cfg = _alembic_config()
-        script = ScriptDirectory.from_config(cfg)
-        head = script.get_current_head()
-        try:
-            with self.engine.begin() as conn:
-                current = MigrationContext.configure(conn).get_current_revision()
-                if current is not None and current not in {
-                    r.revision for r in script.walk_revisions()
-                }:
-                    raise StoreError(
-                        f"the state database is at schema version {current}, newer than this "
-                        f"syncd knows (newest: {head}); upgrade syncd or point SYNCD_STATE_URL "
-                        "at another database"
-                    )
-                if current != head:
-                    from alembic import command
-
-                    cfg.attributes["connection"] = conn
-                    command.upgrade(cfg, "head")
-        except DatabaseError as exc:
-            raise StoreError(f"the state database cannot be used: {exc.orig}") from None
+        """Bring the schema to the newest version; refuse a database from a newer syncd.
+        Safe when several replicas start at once (see migrate.py)."""
+        migrate.upgrade(self._writer)
 
     def schema_version(self) -> str | None:
-        with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+        return migrate.current_version(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -95,30 +87,39 @@ class Store:
         return json.loads(value) if value else None
 
     def set_cursor(self, source: str, value: dict[str, Any], now: datetime) -> None:
-        with self.engine.begin() as conn:
-            self._upsert(
-                conn,
-                t.cursors,
-                {"source": source},
-                {"value": json.dumps(value, sort_keys=True), "updated_at": now},
-            )
+        values = {"value": json.dumps(value, sort_keys=True), "updated_at": now}
+        with self._write() as conn:
+            insert = dialect_insert(conn, t.cursors).values(source=source, **values)
+            conn.execute(insert.on_conflict_do_update(index_elements=["source"], set_=values))
 
     # -- tasks ------------------------------------------------------------------------
     def upsert_tasks(self, tasks: Iterable[Task]) -> int:
         count = 0
-        with self.engine.begin() as conn:
-            for task in tasks:
-                self._upsert(
-                    conn,
-                    t.tasks,
-                    {"source": task.source, "key": task.key},
-                    {
-                        "updated": task.updated,
-                        "is_open": task.is_open,
-                        "snapshot": task.model_dump_json(),
-                    },
+        iterator = iter(tasks)
+        with self._write() as conn:
+            while batch := list(itertools.islice(iterator, _BATCH)):
+                insert = dialect_insert(conn, t.tasks)
+                conn.execute(
+                    insert.on_conflict_do_update(
+                        index_elements=[t.tasks.c.source, t.tasks.c.key],
+                        set_={
+                            "updated": insert.excluded.updated,
+                            "is_open": insert.excluded.is_open,
+                            "snapshot": insert.excluded.snapshot,
+                        },
+                    ),
+                    [
+                        {
+                            "source": task.source,
+                            "key": task.key,
+                            "updated": task.updated,
+                            "is_open": task.is_open,
+                            "snapshot": task.model_dump_json(),
+                        }
+                        for task in batch
+                    ],
                 )
-                count += 1
+                count += len(batch)
         return count
 
     def iter_tasks(self, source: str | None = None, *, open_only: bool = False) -> Iterator[Task]:
@@ -164,43 +165,49 @@ class Store:
     def record_findings(self, source: str, found: Iterable[Finding], now: datetime) -> None:
         """Upsert the findings of one evaluation: new ones open, known ones touched,
         resolved ones that came back reopened (keeping their notification history)."""
-        with self.engine.begin() as conn:
-            for f in found:
-                key = {
-                    "source": source,
-                    "task_key": f.task_key,
-                    "rule": f.rule,
-                    "fingerprint": f.fingerprint,
-                }
-                updated = conn.execute(
-                    t.findings.update()
-                    .where(*(t.findings.c[k] == v for k, v in key.items()))
-                    .values(
-                        state="open",
-                        last_seen=now,
-                        severity=f.severity.value,
-                        message=f.message,
-                        resolved_at=None,
-                    )
-                ).rowcount
-                if not updated:
-                    conn.execute(
-                        t.findings.insert().values(
-                            **key,
-                            state="open",
-                            severity=f.severity.value,
-                            message=f.message,
-                            first_seen=now,
-                            last_seen=now,
-                            times_notified=0,
-                        )
-                    )
+        rows = [
+            {
+                "source": source,
+                "task_key": f.task_key,
+                "rule": f.rule,
+                "fingerprint": f.fingerprint,
+                "state": "open",
+                "severity": f.severity.value,
+                "message": f.message,
+                "first_seen": now,
+                "last_seen": now,
+                "times_notified": 0,
+            }
+            for f in found
+        ]
+        if not rows:
+            return
+        with self._write() as conn:
+            insert = dialect_insert(conn, t.findings)
+            conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[
+                        t.findings.c.source,
+                        t.findings.c.task_key,
+                        t.findings.c.rule,
+                        t.findings.c.fingerprint,
+                    ],
+                    set_={
+                        "state": "open",
+                        "last_seen": now,
+                        "severity": insert.excluded.severity,
+                        "message": insert.excluded.message,
+                        "resolved_at": None,
+                    },
+                ),
+                rows,
+            )
 
     def resolve_findings(
         self, source: str, keys: Iterable[tuple[str, str, str]], now: datetime
     ) -> None:
         """Mark (task_key, rule, fingerprint) findings as resolved."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             for task_key, rule, fp in keys:
                 conn.execute(
                     t.findings.update()
@@ -223,7 +230,7 @@ class Store:
         now: datetime,
     ) -> None:
         """Record that the reminder ``marker`` covered these (rule, fingerprint) findings."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             for rule, fp in keys:
                 conn.execute(
                     t.findings.update()
@@ -254,7 +261,7 @@ class Store:
     ) -> bool:
         """Claim an effect. False when the marker was claimed before (by anyone)."""
         try:
-            with self.engine.begin() as conn:
+            with self._write() as conn:
                 conn.execute(
                     t.actions.insert().values(
                         marker=marker,
@@ -290,8 +297,35 @@ class Store:
         with self.engine.connect() as conn:
             return [_action(r) for r in conn.execute(query).mappings().all()]
 
+    def resume_action(
+        self,
+        marker: str,
+        owner: str,
+        now: datetime,
+        *,
+        stale_after: timedelta = timedelta(minutes=10),
+    ) -> bool:
+        """Take a claimed-but-unconfirmed action to finish it: True for its own owner, or for
+        anyone once the claim is older than ``stale_after`` (its owner died). Atomic, so when
+        two replicas briefly both serve a source only one of them finishes a given effect;
+        the loser must leave it alone (False: done, unknown, or another owner's live claim)."""
+        with self._write() as conn:
+            taken = conn.execute(
+                t.actions.update()
+                .where(
+                    t.actions.c.marker == marker,
+                    t.actions.c.state == "claimed",
+                    sa.or_(
+                        t.actions.c.owner == owner,
+                        t.actions.c.claimed_at < now - stale_after,
+                    ),
+                )
+                .values(owner=owner, claimed_at=now)
+            ).rowcount
+        return bool(taken)
+
     def confirm_action(self, marker: str, result: str | None, now: datetime) -> None:
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(
                 t.actions.update()
                 .where(t.actions.c.marker == marker)
@@ -299,7 +333,7 @@ class Store:
             )
 
     def note_attempt(self, marker: str, error: str | None = None) -> None:
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(
                 t.actions.update()
                 .where(t.actions.c.marker == marker)
@@ -320,7 +354,7 @@ class Store:
         """Claim the (manager, kind, period) digest. A claim that was never confirmed and is
         older than ``stale_after`` (its sender crashed) may be taken over."""
         try:
-            with self.engine.begin() as conn:
+            with self._write() as conn:
                 conn.execute(
                     t.digests.insert().values(
                         manager=manager,
@@ -334,7 +368,7 @@ class Store:
             return True
         except IntegrityError:
             pass
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             taken = conn.execute(
                 t.digests.update()
                 .where(
@@ -351,7 +385,7 @@ class Store:
     def confirm_digest(
         self, manager: str, kind: str, period: str, stats: dict[str, Any], now: datetime
     ) -> None:
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(
                 t.digests.update()
                 .where(
@@ -364,7 +398,7 @@ class Store:
 
     def release_digest(self, manager: str, kind: str, period: str) -> None:
         """Give up a claim after a failed send so the next cycle retries it."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(
                 t.digests.delete().where(
                     t.digests.c.manager == manager,
@@ -389,91 +423,113 @@ class Store:
 
     # -- source status ----------------------------------------------------------------
     def record_poll(self, source: str, now: datetime, error: str | None = None) -> None:
-        with self.engine.begin() as conn:
-            values: dict[str, Any] = {"last_attempt": now, "last_error": error}
-            if error is None:
-                values["last_success"] = now
-            existing = conn.execute(
-                sa.select(t.sources.c.cycles).where(t.sources.c.source == source)
-            ).scalar()
-            if existing is None:
-                conn.execute(t.sources.insert().values(source=source, cycles=1, **values))
-            else:
-                conn.execute(
-                    t.sources.update()
-                    .where(t.sources.c.source == source)
-                    .values(cycles=existing + 1, **values)
+        values: dict[str, Any] = {"last_attempt": now, "last_error": error}
+        if error is None:
+            values["last_success"] = now
+        with self._write() as conn:
+            insert = dialect_insert(conn, t.sources).values(source=source, cycles=1, **values)
+            conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[t.sources.c.source],
+                    set_={**values, "cycles": t.sources.c.cycles + 1},
                 )
+            )
 
     def source_rows(self) -> list[SourceRow]:
+        """Every source that was ever polled (see ``status_rows`` for configured ones)."""
         with self.engine.connect() as conn:
-            rows = (
-                conn.execute(
-                    sa.select(
-                        t.sources,
-                        t.leases.c.owner,
-                        t.leases.c.expires_at.label("lease_expires"),
-                        t.cursors.c.value.label("cursor"),
-                    )
-                    .select_from(
-                        t.sources.outerjoin(
-                            t.leases, t.leases.c.source == t.sources.c.source
-                        ).outerjoin(t.cursors, t.cursors.c.source == t.sources.c.source)
-                    )
-                    .order_by(t.sources.c.source)
-                )
+            names = list(conn.execute(sa.select(t.sources.c.source)).scalars())
+        return self.status_rows(names)
+
+    def status_rows(self, sources: Iterable[str] | None = None) -> list[SourceRow]:
+        """One row per source for ``syncd status``: poll history, lease owner and expiry,
+        cursor, and how many ledger entries are claimed but not confirmed. ``sources``
+        (the configured ones) are always listed, even if never polled; by default every
+        source the store knows of."""
+        with self.engine.connect() as conn:
+            polls = {r["source"]: r for r in conn.execute(sa.select(t.sources)).mappings()}
+            held = {
+                r["source"]: r
+                for r in conn.execute(sa.select(t.leases).where(t.leases.c.owner != leases.FREE))
                 .mappings()
                 .all()
+            }
+            cursors = dict(conn.execute(sa.select(t.cursors.c.source, t.cursors.c.value)).all())
+            pending: dict[str, int] = dict(
+                conn.execute(
+                    sa.select(t.actions.c.source, sa.func.count())
+                    .where(t.actions.c.state == "claimed")
+                    .group_by(t.actions.c.source)
+                ).all()
             )
-        return [
-            SourceRow(**{**r, "cursor": json.loads(r["cursor"]) if r["cursor"] else None})
-            for r in rows
-        ]
+        names = set(sources) if sources is not None else {*polls, *held, *cursors, *pending}
+        rows = []
+        for name in sorted(names):
+            poll = polls.get(name)
+            lease = held.get(name)
+            rows.append(
+                SourceRow(
+                    source=name,
+                    last_success=poll["last_success"] if poll else None,
+                    last_attempt=poll["last_attempt"] if poll else None,
+                    last_error=poll["last_error"] if poll else None,
+                    cycles=poll["cycles"] if poll else 0,
+                    owner=lease["owner"] if lease else None,
+                    lease_expires=lease["expires_at"] if lease else None,
+                    cursor=json.loads(cursors[name]) if name in cursors else None,
+                    pending=int(pending.get(name, 0)),
+                )
+            )
+        return rows
 
-    # -- helpers ----------------------------------------------------------------------
-    @staticmethod
-    def _upsert(
-        conn: sa.Connection, table: sa.Table, key: dict[str, Any], values: dict[str, Any]
-    ) -> None:
-        where = [table.c[k] == v for k, v in key.items()]
-        if not conn.execute(table.update().where(*where).values(**values)).rowcount:
-            conn.execute(table.insert().values(**key, **values))
+    # -- source leases ----------------------------------------------------------------
+    def claim_leases(
+        self,
+        owner: str,
+        sources: list[str],
+        now: datetime,
+        ttl: timedelta,
+        fair_share: int | None = None,
+    ) -> list[str]:
+        """Announce replica ``owner``, renew its leases, take free or expired ones up to its
+        fair share (default ``ceil(len(sources) / live replicas)``) and give back any above
+        it. Returns the sources it holds now. Call every cycle, well within ``ttl``."""
+        return self._retrying(
+            lambda conn: leases.claim(conn, owner, sources, now=now, ttl=ttl, fair_share=fair_share)
+        )
+
+    def renew_lease(self, owner: str, source: str, now: datetime, ttl: timedelta) -> bool:
+        """Extend one lease (a long sync); False when another replica has taken it over."""
+        return self._retrying(lambda conn: leases.renew(conn, owner, source, now, ttl))
+
+    def release_leases(self, owner: str, sources: list[str] | None = None) -> int:
+        """Give leases back (on shutdown: all, which also retires the replica)."""
+        return self._retrying(lambda conn: leases.release(conn, owner, sources))
+
+    def lease_owners(self) -> dict[str, tuple[str, datetime]]:
+        """source -> (owner, expires_at) for every held lease, expired ones included."""
+        with self.engine.connect() as conn:
+            return leases.owners(conn)
+
+    def live_replicas(self, now: datetime) -> list[str]:
+        """Replicas whose heartbeat has not expired at ``now``."""
+        with self.engine.connect() as conn:
+            return leases.live_replicas(conn, now)
 
 
 def _action(row: Any) -> ActionRow:
     return ActionRow(**{**row, "payload": json.loads(row["payload"])})
 
 
-def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
-    cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA busy_timeout = 30000")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = NORMAL")
-    cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.close()
-
-
 def open_store(url: str, *, migrate: bool = True) -> Store:
     """Open (and by default migrate) the store at ``url``: ``sqlite:///path`` or
-    ``postgresql://…``. Raises StoreError with the reason when it cannot be used."""
-    sa_url = _sqlalchemy_url(url)
-    if sa_url.startswith("sqlite:///"):
-        path = Path(sa_url.removeprefix("sqlite:///"))
-        if str(path) not in ("", ":memory:"):
-            path.parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(sa_url, connect_args={"timeout": 30, "check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
-    elif sa_url.startswith("postgresql+psycopg://"):
-        engine = sa.create_engine(sa_url, pool_size=5, max_overflow=5, pool_pre_ping=True)
-    else:
-        raise StoreError(
-            f"unsupported state URL scheme in {url.split('://', maxsplit=1)[0]}://…; "
-            "use sqlite:///path or postgresql://…"
-        )
-    store = Store(engine)
+    ``postgresql://user:password@host:port/database``. Raises StoreError with the reason
+    (never the password) when it cannot be used."""
+    store = Store(create_store_engine(url))
     if migrate:
         try:
             store.migrate()
-        except OperationalError as exc:
-            raise StoreError(f"cannot open the state database: {exc.orig}") from None
+        except BaseException:
+            store.close()
+            raise
     return store

@@ -1,0 +1,93 @@
+"""The GitLab sync cursor: ``updated_after`` = the largest ``updated_at`` seen, plus the ids
+seen at exactly that moment.
+
+Why this shape (``reference/gitlab/NOTES.md``):
+- ``updated_after`` is inclusive, so the next poll gets the issues at the boundary again;
+  ``seen`` lets us drop those (de-dup on (id, updated_at)) while keeping an issue changed in
+  the same millisecond after we read it (same time, id not seen). A steady state therefore
+  costs one list request answering only the boundary issue(s).
+- The list is read newest first (``order_by=updated_at&sort=desc``): by keyset for a project
+  where GitLab offers it (18.3+), else by offset (groups; older GitLab). With offsets, a
+  changed issue jumps to the front: the pages behind shift by one and repeat an item
+  (dropped as a duplicate) but never skip one; the changed issue itself is newer than the
+  new cursor and comes with the next poll. Ascending offset paging would skip an item
+  behind the watermark — lost for good (``test_issues_changing_while_paging…``). Keyset
+  pages are anchored on (updated_at, id) and need no such care, nor hit GitLab's
+  50,000-offset limit on large projects.
+- Reading newest first, the watermark is known from the first page but only safe to store
+  once the last page is done: ``Poll.cursor_for_page`` returns the old cursor until then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from syncd.errors import FatalError
+
+__all__ = ["Cursor", "Poll", "parse_gitlab_time"]
+
+
+def parse_gitlab_time(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"timestamp without offset: {value!r}")
+    return moment
+
+
+@dataclass(frozen=True)
+class Cursor:
+    updated_after: str | None = None
+    """GitLab's own ``updated_at`` text of the newest issue seen (sent back verbatim)."""
+    seen: frozenset[str] = frozenset()
+    """Ids of the issues whose ``updated_at`` is exactly ``updated_after``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"updated_after": self.updated_after, "seen": sorted(self.seen)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None, *, source: str = "") -> Cursor:
+        if not data:
+            return cls()
+        after, seen = data.get("updated_after"), data.get("seen", [])
+        try:
+            if after is not None:
+                parse_gitlab_time(str(after))
+            return cls(None if after is None else str(after), frozenset(str(s) for s in seen))
+        except (TypeError, ValueError) as exc:
+            raise FatalError(f"stored GitLab cursor is unusable: {exc}", source=source) from None
+
+
+@dataclass
+class Poll:
+    """One pass over the changed issues."""
+
+    start: Cursor
+    _best: tuple[datetime, str] | None = None
+    _best_ids: set[str] = field(default_factory=set)
+    _yielded: set[str] = field(default_factory=set)
+
+    def is_new(self, issue_id: str, updated_at: str) -> bool:
+        """False for an issue already handled (boundary of the last poll, or repeated by a
+        shifting offset page in this one); records the watermark otherwise."""
+        if issue_id in self._yielded:
+            return False
+        if updated_at == self.start.updated_after and issue_id in self.start.seen:
+            return False
+        moment = parse_gitlab_time(updated_at)
+        if self._best is None or moment > self._best[0]:
+            self._best, self._best_ids = (moment, updated_at), {issue_id}
+        elif moment == self._best[0]:
+            self._best_ids.add(issue_id)
+        self._yielded.add(issue_id)
+        return True
+
+    def final(self) -> Cursor:
+        """The cursor to store once every page of this poll is stored."""
+        if self._best is None:
+            return self.start
+        moment, text = self._best
+        if self.start.updated_after and parse_gitlab_time(self.start.updated_after) == moment:
+            return Cursor(self.start.updated_after, self.start.seen | self._best_ids)
+        return Cursor(text, frozenset(self._best_ids))

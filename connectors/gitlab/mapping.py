@@ -1,0 +1,175 @@
+"""GitLab issue, notes and resource events (plain dicts) → the normalized ``Task``.
+
+- Scoped labels carry what Jira has fields for: ``type::design`` → issue type ``Design``,
+  ``priority::high`` → ``High``, ``component::Frontend`` → a component. The other labels
+  stay labels, except the doing labels, which are the status (as on Jira).
+- Status: ``closed`` → done; open with one of ``SourceConfig.doing_labels`` → in progress
+  (status = that label); otherwise ``opened`` → new.
+- Comments are the non-system notes, oldest first. A note is the bot's if its author is the
+  account syncd uses or it carries a syncd marker.
+- Activity (what a person changed): system notes (assignee, due date, title, description…),
+  label events and state events — each authored by the person who made the change.
+- Start of the current spell of work: the last reopen, if the issue was ever reopened (a
+  reopened task starts a new spell), else the first time a doing label was added, else None.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from connectors.gitlab.cursor import parse_gitlab_time
+from connectors.gitlab.render import has_marker
+from rules.sections import parse_description, to_plain_text
+from syncd.models import Activity, Comment, Person, StatusCategory, Task
+
+__all__ = ["GitLabContext", "map_issue", "project_path", "work_start"]
+
+_SYSTEM_FIELDS = (
+    (re.compile(r"^(assigned to|unassigned|reassigned)\b"), "assignee"),
+    (re.compile(r"due date"), "due_date"),
+    (re.compile(r"^changed title\b"), "title"),
+    (re.compile(r"^changed the description\b"), "description"),
+    (re.compile(r"^changed milestone\b|^removed milestone\b"), "milestone"),
+)
+
+
+@dataclass(frozen=True)
+class GitLabContext:
+    source: str
+    bot_id: str
+    doing_labels: tuple[str, ...]
+
+
+def _person(raw: Any) -> Person | None:
+    if not isinstance(raw, dict) or raw.get("id") is None:
+        return None
+    return Person(id=str(raw["id"]), name=str(raw.get("name") or ""), username=raw.get("username"))
+
+
+def project_path(issue: dict[str, Any]) -> str:
+    """``agency/shop`` from ``references.full`` (``agency/shop#12``)."""
+    full = str((issue.get("references") or {}).get("full") or "")
+    return full.rsplit("#", 1)[0]
+
+
+def _capital(value: str) -> str:
+    return value[:1].upper() + value[1:]
+
+
+def work_start(
+    label_events: Sequence[dict[str, Any]],
+    state_events: Sequence[dict[str, Any]],
+    doing: tuple[str, ...],
+) -> datetime | None:
+    reopens = [
+        parse_gitlab_time(e["created_at"]) for e in state_events if e.get("state") == "reopened"
+    ]
+    if reopens:
+        return max(reopens)
+    adds = [
+        parse_gitlab_time(e["created_at"])
+        for e in label_events
+        if e.get("action") == "add" and (e.get("label") or {}).get("name") in doing
+    ]
+    return min(adds) if adds else None
+
+
+def _activity(
+    notes: Sequence[dict[str, Any]],
+    label_events: Sequence[dict[str, Any]],
+    state_events: Sequence[dict[str, Any]],
+    ctx: GitLabContext,
+) -> tuple[Activity, ...]:
+    out: list[Activity] = []
+
+    def add(author: Person | None, at: str, name: str) -> None:
+        is_bot = author is not None and author.id == ctx.bot_id
+        out.append(Activity(author=author, at=parse_gitlab_time(at), field=name, is_bot=is_bot))
+
+    for note in notes:
+        if note.get("system"):
+            body = str(note.get("body") or "")
+            name = next((f for rx, f in _SYSTEM_FIELDS if rx.search(body)), "other")
+            add(_person(note.get("author")), note["created_at"], name)
+    for event in label_events:
+        add(_person(event.get("user")), event["created_at"], "labels")
+    for event in state_events:
+        add(_person(event.get("user")), event["created_at"], "status")
+    return tuple(sorted(out, key=lambda a: a.at))
+
+
+def _comment(note: dict[str, Any], ctx: GitLabContext) -> Comment:
+    author = _person(note.get("author")) or Person(id="", name="unknown")
+    body = str(note.get("body") or "")
+    return Comment(
+        id=str(note["id"]),
+        author=author,
+        created=parse_gitlab_time(note["created_at"]),
+        body=to_plain_text(body, "markdown"),
+        is_bot=author.id == ctx.bot_id or has_marker(body),
+    )
+
+
+def map_issue(
+    issue: dict[str, Any],
+    notes: Sequence[dict[str, Any]],
+    label_events: Sequence[dict[str, Any]],
+    state_events: Sequence[dict[str, Any]],
+    ctx: GitLabContext,
+) -> Task:
+    """Raises ``KeyError``/``ValueError`` on a malformed issue; the caller names the key."""
+    labels = [str(n) for n in issue.get("labels") or []]
+    plain: list[str] = []
+    priority: str | None = None
+    issue_type = "Task"
+    components: list[str] = []
+    for name in labels:
+        scope, _, value = name.partition("::")
+        if value and scope == "priority":
+            priority = _capital(value)
+        elif value and scope == "type":
+            issue_type = _capital(value)
+        elif value and scope == "component":
+            components.append(value)
+        elif name not in ctx.doing_labels:  # a doing label is the status, not a label
+            plain.append(name)
+    doing = next((n for n in labels if n in ctx.doing_labels), None)
+    if issue["state"] == "closed":
+        status, category = "closed", StatusCategory.DONE
+    elif doing:
+        status, category = doing, StatusCategory.IN_PROGRESS
+    else:
+        status, category = "opened", StatusCategory.NEW
+    description = issue.get("description") or ""
+    path = project_path(issue)
+    due = issue.get("due_date")
+    return Task(
+        source=ctx.source,
+        key=f"{path}#{issue['iid']}",
+        id=str(issue["id"]),
+        url=str(issue.get("web_url") or ""),
+        project=path,
+        title=str(issue.get("title") or ""),
+        description_text=to_plain_text(description, "markdown"),
+        description_format="markdown",
+        sections=parse_description(description, "markdown"),
+        status=status,
+        status_category=category,
+        assignees=tuple(p for p in (_person(a) for a in issue.get("assignees") or []) if p),
+        reporter=_person(issue.get("author")),
+        priority=priority,
+        labels=tuple(plain),
+        components=tuple(components),
+        issue_type=issue_type,
+        created=parse_gitlab_time(issue["created_at"]),
+        updated=parse_gitlab_time(issue["updated_at"]),
+        start=work_start(label_events, state_events, ctx.doing_labels),
+        due=date.fromisoformat(due) if due else None,
+        resolved=parse_gitlab_time(issue["closed_at"]) if issue.get("closed_at") else None,
+        comments=tuple(_comment(n, ctx) for n in notes if not n.get("system")),
+        activity=_activity(notes, label_events, state_events, ctx),
+    )

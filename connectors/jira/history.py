@@ -1,0 +1,113 @@
+"""The changelog → human activity and the start of the current spell of work.
+
+- Activity (for the ``stale`` rule): changes of status, assignee, due date, description and
+  labels. The bot's own changes are kept but marked ``is_bot`` so they never count.
+- Start: the first entry into an in-progress status after the task last *left* done — a
+  reopened task starts a new spell, and its checkpoint is computed from the reopen. Moving
+  back to "To Do" without passing through done does not start a new spell.
+
+The changelog names statuses, not their categories, so categories come from the site's
+status list (``GET /status``) and, failing that, from the names Jira ships with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from connectors.jira.values import JiraContext, parse_ts, person
+from syncd.models import Activity, StatusCategory
+
+__all__ = ["ACTIVITY_FIELDS", "DEFAULT_CATEGORIES", "activity_of", "start_of", "status_category"]
+
+ACTIVITY_FIELDS = {
+    "status": "status",
+    "assignee": "assignee",
+    "duedate": "due",
+    "description": "description",
+    "labels": "labels",
+}
+"""Changelog field name → ``Activity.field``."""
+
+DEFAULT_CATEGORIES: dict[str, StatusCategory] = {
+    **dict.fromkeys(
+        ("to do", "open", "backlog", "new", "selected for development", "reopened"),
+        StatusCategory.NEW,
+    ),
+    **dict.fromkeys(
+        ("in progress", "in review", "review", "testing", "in testing", "doing"),
+        StatusCategory.IN_PROGRESS,
+    ),
+    **dict.fromkeys(
+        ("done", "closed", "resolved", "cancelled", "canceled", "won't do"), StatusCategory.DONE
+    ),
+}
+
+
+def status_category(
+    status_id: Any, name: Any, known: Mapping[str, StatusCategory]
+) -> StatusCategory | None:
+    """Category of a status named in the changelog, by id first, then by name."""
+    for candidate in (status_id, name):
+        if candidate is None:
+            continue
+        text = str(candidate)
+        if text in known:
+            return known[text]
+        if text.lower() in known:
+            return known[text.lower()]
+    if name is not None:
+        return DEFAULT_CATEGORIES.get(str(name).lower())
+    return None
+
+
+def _ordered(
+    histories: Sequence[dict[str, Any]], where: str
+) -> list[tuple[datetime, dict[str, Any]]]:
+    # The embedded changelog comes newest first, the paged endpoint oldest first: sort.
+    stamped = [
+        (parse_ts(h.get("created"), f"{where}.changelog[{n}].created"), h)
+        for n, h in enumerate(histories)
+    ]
+    stamped.sort(key=lambda pair: pair[0])
+    return stamped
+
+
+def activity_of(
+    histories: Sequence[dict[str, Any]], ctx: JiraContext, where: str
+) -> tuple[Activity, ...]:
+    out: list[Activity] = []
+    for at, history in _ordered(histories, where):
+        author = person(history.get("author"), ctx.cloud)
+        is_bot = author is not None and author.id == ctx.bot.id
+        names = {str(item.get("field", "")).lower() for item in history.get("items") or ()}
+        for name in sorted(names):
+            if name in ACTIVITY_FIELDS:
+                out.append(
+                    Activity(author=author, at=at, field=ACTIVITY_FIELDS[name], is_bot=is_bot)
+                )
+    return tuple(out)
+
+
+def start_of(histories: Sequence[dict[str, Any]], ctx: JiraContext) -> datetime | None:
+    """First entry into in-progress after the last exit from done; None if there is none."""
+    moves: list[tuple[datetime, StatusCategory | None, StatusCategory | None]] = []
+    for at, history in _ordered(histories, "changelog"):
+        for item in history.get("items") or ():
+            if str(item.get("field", "")).lower() != "status":
+                continue
+            before = status_category(
+                item.get("from"), item.get("fromString"), ctx.status_categories
+            )
+            after = status_category(item.get("to"), item.get("toString"), ctx.status_categories)
+            moves.append((at, before, after))
+    last_exit = -1
+    for n, (_, before, after) in enumerate(moves):
+        if before is StatusCategory.DONE and after is not StatusCategory.DONE:
+            last_exit = n
+    # From the exit itself: a task reopened straight into progress starts its spell there.
+    for at, _, after in moves[max(last_exit, 0) :]:
+        if after is StatusCategory.IN_PROGRESS:
+            return at
+    return None

@@ -1,0 +1,133 @@
+"""Raw Jira JSON (REST v2 or v3, Cloud or Data Center) → the normalized ``Task``.
+
+Works on ``issue.raw`` dicts only: with ``rest_api_version="3"`` the library wraps ADF in
+``PropertyHolder`` objects, and dicts are what the tests can build by hand. Nothing
+``jira``-specific leaves this module.
+
+Facts respected here (see the Jira NOTES): timestamps carry their own offset (``+0300``) and
+are never assumed UTC; people are accountIds on Cloud and user names on Data Center, never
+e-mails; ``duedate`` is a bare date; the "Start date" field id differs per site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, time
+from typing import Any
+
+from connectors.jira.history import activity_of, start_of
+from connectors.jira.render import marker_in_body
+from connectors.jira.values import (
+    JiraContext,
+    category_of,
+    parse_date,
+    parse_ts,
+    person,
+)
+from rules.sections import parse_description, to_plain_text
+from syncd.models import Comment, Person, Task
+
+__all__ = ["BASE_FIELDS", "body_text", "map_comment", "map_issue"]
+
+BASE_FIELDS = (
+    "summary",
+    "status",
+    "assignee",
+    "reporter",
+    "priority",
+    "labels",
+    "components",
+    "issuetype",
+    "project",
+    "created",
+    "updated",
+    "duedate",
+    "resolutiondate",
+    "description",
+    "comment",
+)
+"""What a sync asks for. Cloud's search returns only ``id`` unless told otherwise."""
+
+
+def body_text(body: Any, fmt: str) -> str:
+    """Plain text of a description or comment body; a plain string on v3 is read as text."""
+    if body is None:
+        return ""
+    if fmt == "adf" and isinstance(body, str):
+        return to_plain_text(body, "text")
+    return to_plain_text(body, fmt)
+
+
+def map_comment(raw: dict[str, Any], ctx: JiraContext, where: str) -> Comment:
+    author = person(raw.get("author"), ctx.cloud) or Person(id="unknown", name="")
+    text = body_text(raw.get("body"), ctx.body_format)
+    props = {
+        p.get("key"): p.get("value") for p in raw.get("properties") or [] if isinstance(p, dict)
+    }
+    is_bot = author.id == ctx.bot.id or "syncd" in props or marker_in_body(text) is not None
+    return Comment(
+        id=str(raw.get("id")),
+        author=author,
+        created=parse_ts(raw.get("created"), f"{where}.created"),
+        body=text,
+        is_bot=is_bot,
+    )
+
+
+def map_issue(
+    raw: dict[str, Any],
+    ctx: JiraContext,
+    comments: Sequence[dict[str, Any]],
+    histories: Sequence[dict[str, Any]],
+) -> Task:
+    """One issue. ``comments`` and ``histories`` must be complete (the caller pages them)."""
+    key = str(raw.get("key"))
+    fields = raw.get("fields") or {}
+    where = f"issue {key}"
+    fmt = ctx.body_format
+    description = fields.get("description")
+    if fmt == "adf" and isinstance(description, str):
+        desc_fmt = "text"
+    else:
+        desc_fmt = fmt if description is not None else "text"
+    assignee = person(fields.get("assignee"), ctx.cloud)
+    start = None
+    if ctx.start_field:
+        start_day = parse_date(fields.get(ctx.start_field), f"{where}.fields.{ctx.start_field}")
+        if start_day is not None:
+            start = datetime.combine(start_day, time(0, 0), tzinfo=ctx.zone)
+    if start is None:
+        start = start_of(histories, ctx)
+    mapped_comments = tuple(
+        map_comment(c, ctx, f"{where}.comment[{n}]") for n, c in enumerate(comments)
+    )
+    return Task(
+        source=ctx.source,
+        key=key,
+        id=str(raw.get("id")),
+        url=f"{ctx.server.rstrip('/')}/browse/{key}",
+        project=str((fields.get("project") or {}).get("key") or key.rsplit("-", 1)[0]),
+        title=str(fields.get("summary") or ""),
+        description_text=body_text(description, desc_fmt),
+        description_format=desc_fmt,
+        sections=parse_description(description, desc_fmt, ctx.aliases),
+        status=str((fields.get("status") or {}).get("name") or ""),
+        status_category=category_of(fields.get("status")),
+        assignees=(assignee,) if assignee else (),
+        reporter=person(fields.get("reporter"), ctx.cloud),
+        priority=(fields.get("priority") or {}).get("name"),
+        labels=tuple(str(label) for label in fields.get("labels") or ()),
+        components=tuple(str(c.get("name")) for c in fields.get("components") or ()),
+        issue_type=str((fields.get("issuetype") or {}).get("name") or "Task"),
+        created=parse_ts(fields.get("created"), f"{where}.fields.created"),
+        updated=parse_ts(fields.get("updated"), f"{where}.fields.updated"),
+        start=start,
+        due=parse_date(fields.get("duedate"), f"{where}.fields.duedate"),
+        resolved=(
+            parse_ts(fields["resolutiondate"], f"{where}.fields.resolutiondate")
+            if fields.get("resolutiondate")
+            else None
+        ),
+        comments=mapped_comments,
+        activity=activity_of(histories, ctx, where),
+    )

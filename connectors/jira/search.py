@@ -1,0 +1,105 @@
+"""JQL search, one page per request, for both flavours.
+
+- Cloud: ``enhanced_search_issues`` (``/search/jql``) one page at a time with our own
+  ``nextPageToken`` loop; a short page does not mean the end, only a missing token (or
+  ``isLast``) does. The removed ``/search`` answers 410 and is never called.
+- Data Center: ``search_issues`` (``/search``) with ``startAt``; ``total`` is passed on so
+  the cursor can notice a result set that changed while we paged.
+
+Fields are always listed explicitly: Cloud returns only ``id`` by default. The changelog is
+embedded (``expand=changelog``) so most issues need no further request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from connectors.jira.client import Site
+from connectors.jira.cursor import jql_literal
+from connectors.jira.errors import jira_errors
+
+__all__ = ["SearchPage", "incremental_jql", "search_pages"]
+
+_ORDER_BY = re.compile(r"\border\s+by\b.*$", re.IGNORECASE | re.DOTALL)
+
+
+def incremental_jql(scope: str, lower: datetime | None, zone: tzinfo) -> str:
+    """The scope JQL narrowed to ``updated >= lower`` (written in the bot's profile zone)
+    and ordered so that paging is stable: ``ORDER BY updated ASC, key ASC``."""
+    base = _ORDER_BY.sub("", scope).strip()
+    if not base:
+        raise ValueError("empty JQL scope")
+    clause = f"({base})"
+    if lower is not None:
+        clause += f' AND updated >= "{jql_literal(lower, zone)}"'
+    return f"{clause} ORDER BY updated ASC, key ASC"
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    issues: list[dict[str, Any]]
+    total: int | None
+    """Data Center only: the size of the whole result."""
+    last: bool = False
+    """No page follows this one."""
+
+
+def search_pages(
+    site: Site,
+    jql: str,
+    fields: Sequence[str],
+    *,
+    page_size: int,
+    source: str,
+    expand: str | None = "changelog",
+) -> Iterator[SearchPage]:
+    pages = _cloud_pages if site.cloud else _dc_pages
+    yield from pages(site, jql, fields, page_size=page_size, source=source, expand=expand)
+
+
+def _cloud_pages(
+    site: Site, jql: str, fields: Sequence[str], *, page_size: int, source: str, expand: str | None
+) -> Iterator[SearchPage]:
+    token: str | None = None
+    while True:
+        with jira_errors("search", source):
+            data = site.client.enhanced_search_issues(
+                jql,
+                nextPageToken=token,
+                maxResults=page_size,
+                fields=list(fields),
+                expand=expand,
+                json_result=True,
+            )
+        token = data.get("nextPageToken")
+        last = not token or data.get("isLast") is True
+        yield SearchPage(issues=list(data.get("issues") or []), total=None, last=last)
+        if last:
+            return
+
+
+def _dc_pages(
+    site: Site, jql: str, fields: Sequence[str], *, page_size: int, source: str, expand: str | None
+) -> Iterator[SearchPage]:
+    start = 0
+    while True:
+        with jira_errors("search", source):
+            data = site.client.search_issues(
+                jql,
+                startAt=start,
+                maxResults=page_size,
+                fields=list(fields),
+                expand=expand,
+                json_result=True,
+            )
+        issues = list(data.get("issues") or [])
+        total = int(data["total"]) if data.get("total") is not None else None
+        start += len(issues)
+        last = not issues or (total is not None and start >= total)
+        yield SearchPage(issues=issues, total=total, last=last)
+        if last:
+            return

@@ -1,0 +1,308 @@
+"""Markdown → Jira wiki markup and Markdown → ADF, for seed documents.
+
+A seed document is usually written once, in Markdown; the Jira flavours need wiki markup
+(REST v2) and ADF (REST v3). Both are derived here from one parse (markdown-it, CommonMark)
+so the three forms say the same thing. Covered: headings, paragraphs, bold, italics, inline
+code, links, bullet and ordered lists (nested), task-list items (``- [ ]`` / ``- [x]``),
+code blocks, block quotes and rules. Raw HTML (e.g. a ``<!-- syncd:… -->`` marker) is kept as
+literal text, because that is what a person would see in Jira.
+
+Every ADF document produced validates against Atlassian's ADF JSON Schema
+(``schemas/adf-schema-v1-full.json``); ``validate_adf`` is the same check the sandbox's v3
+write endpoints use.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+from markdown_it import MarkdownIt
+from markdown_it.tree import SyntaxTreeNode
+
+__all__ = ["adf_errors", "markdown_to_adf", "markdown_to_wiki", "validate_adf"]
+
+_MD = MarkdownIt("commonmark")
+_TASK_PREFIXES = {"[ ] ": "TODO", "[x] ": "DONE", "[X] ": "DONE"}
+
+Json = dict[str, Any]
+
+
+def _parse(md: str) -> SyntaxTreeNode:
+    return SyntaxTreeNode(_MD.parse(md))
+
+
+def _inline_of(node: SyntaxTreeNode) -> SyntaxTreeNode | None:
+    """The ``inline`` child of a paragraph/heading (markdown-it wraps inline content)."""
+    for child in node.children:
+        if child.type == "inline":
+            return child
+    return None
+
+
+def _task_state(item: SyntaxTreeNode) -> str | None:
+    """``TODO``/``DONE`` when a list item starts with a task box, else None."""
+    if not item.children or item.children[0].type != "paragraph":
+        return None
+    inline = _inline_of(item.children[0])
+    if inline is None or not inline.children or inline.children[0].type != "text":
+        return None
+    text = inline.children[0].content
+    for prefix, state in _TASK_PREFIXES.items():
+        if text.startswith(prefix) or text == prefix.rstrip():
+            return state
+    return None
+
+
+def _strip_task_box(text: str) -> str:
+    return text[4:] if len(text) >= 4 else ""
+
+
+# --------------------------------------------------------------------------- ADF
+
+
+class _AdfBuilder:
+    def __init__(self) -> None:
+        self._ids = 0
+
+    def _local_id(self) -> str:
+        # Deterministic ids keep derived documents stable across loads (tests compare them).
+        self._ids += 1
+        return f"seed-{self._ids}"
+
+    def inline(self, node: SyntaxTreeNode | None, marks: tuple[Json, ...] = ()) -> list[Json]:
+        out: list[Json] = []
+        if node is None:
+            return out
+        for child in node.children:
+            kind = child.type
+            if kind in ("text", "html_inline"):
+                out.extend(self._text(child.content, marks))
+            elif kind == "code_inline":
+                # ADF allows only link/annotation beside a code mark.
+                kept = tuple(m for m in marks if m["type"] == "link")
+                out.extend(self._text(child.content, (*kept, {"type": "code"})))
+            elif kind == "strong":
+                out.extend(self.inline(child, (*marks, {"type": "strong"})))
+            elif kind == "em":
+                out.extend(self.inline(child, (*marks, {"type": "em"})))
+            elif kind == "link":
+                href = str(child.attrs.get("href", ""))
+                out.extend(self.inline(child, (*marks, {"type": "link", "attrs": {"href": href}})))
+            elif kind in ("softbreak", "hardbreak"):
+                out.append({"type": "hardBreak"})
+            elif kind == "image":
+                out.extend(self._text(str(child.attrs.get("src", "")), marks))
+            else:
+                out.extend(self.inline(child, marks))
+        return out
+
+    @staticmethod
+    def _text(text: str, marks: tuple[Json, ...]) -> list[Json]:
+        if not text:
+            return []
+        node: Json = {"type": "text", "text": text}
+        if marks:
+            node["marks"] = [dict(m) for m in marks]
+        return [node]
+
+    def blocks(self, node: SyntaxTreeNode) -> list[Json]:
+        out: list[Json] = []
+        for child in node.children:
+            out.extend(self.block(child))
+        return out
+
+    def block(self, node: SyntaxTreeNode) -> list[Json]:
+        kind = node.type
+        if kind == "heading":
+            level = int(node.tag[1:])
+            return [
+                {
+                    "type": "heading",
+                    "attrs": {"level": level},
+                    "content": self.inline(_inline_of(node)),
+                }
+            ]
+        if kind == "paragraph":
+            return [{"type": "paragraph", "content": self.inline(_inline_of(node))}]
+        if kind == "bullet_list":
+            if node.children and all(_task_state(i) for i in node.children):
+                return [self._task_list(node)]
+            return [{"type": "bulletList", "content": [self._list_item(i) for i in node.children]}]
+        if kind == "ordered_list":
+            start = int(node.attrs.get("start", 1) or 1)
+            return [
+                {
+                    "type": "orderedList",
+                    "attrs": {"order": start},
+                    "content": [self._list_item(i) for i in node.children],
+                }
+            ]
+        if kind in ("fence", "code_block"):
+            text = node.content.rstrip("\n")
+            block: Json = {"type": "codeBlock", "content": []}
+            if text:
+                block["content"] = [{"type": "text", "text": text}]
+            if node.info:
+                block["attrs"] = {"language": node.info.split()[0]}
+            return [block]
+        if kind == "blockquote":
+            inner = [
+                b
+                for b in self.blocks(node)
+                if b["type"] in ("paragraph", "bulletList", "orderedList", "codeBlock")
+            ]
+            return [
+                {"type": "blockquote", "content": inner or [{"type": "paragraph", "content": []}]}
+            ]
+        if kind == "hr":
+            return [{"type": "rule"}]
+        if kind == "html_block":
+            return [{"type": "paragraph", "content": self._text(node.content.strip(), ())}]
+        return self.blocks(node)
+
+    def _list_item(self, item: SyntaxTreeNode) -> Json:
+        content = self.blocks(item)
+        # A listItem holds paragraphs/lists/code only; headings etc. become paragraphs.
+        allowed = {"paragraph", "bulletList", "orderedList", "taskList", "codeBlock"}
+        fixed = [
+            c if c["type"] in allowed else {"type": "paragraph", "content": c.get("content", [])}
+            for c in content
+        ]
+        if not fixed or fixed[0]["type"] != "paragraph":
+            fixed.insert(0, {"type": "paragraph", "content": []})
+        return {"type": "listItem", "content": fixed}
+
+    def _task_list(self, node: SyntaxTreeNode) -> Json:
+        items: list[Json] = []
+        for item in node.children:
+            state = _task_state(item) or "TODO"
+            inline = _inline_of(item.children[0])
+            content = self.inline(inline)
+            if content and content[0]["type"] == "text":
+                rest = _strip_task_box(content[0]["text"])
+                content = ([{**content[0], "text": rest}] if rest else []) + content[1:]
+            items.append(
+                {
+                    "type": "taskItem",
+                    "attrs": {"localId": self._local_id(), "state": state},
+                    "content": content,
+                }
+            )
+        return {"type": "taskList", "attrs": {"localId": self._local_id()}, "content": items}
+
+
+def markdown_to_adf(md: str) -> dict[str, Any]:
+    """An ADF ``doc`` node saying what ``md`` says."""
+    return {"type": "doc", "version": 1, "content": _AdfBuilder().blocks(_parse(md))}
+
+
+# --------------------------------------------------------------------------- wiki
+
+
+def _wiki_inline(node: SyntaxTreeNode | None) -> str:
+    if node is None:
+        return ""
+    parts: list[str] = []
+    for child in node.children:
+        kind = child.type
+        if kind in ("text", "html_inline"):
+            parts.append(child.content)
+        elif kind == "code_inline":
+            parts.append("{{" + child.content + "}}")
+        elif kind == "strong":
+            parts.append("*" + _wiki_inline(child) + "*")
+        elif kind == "em":
+            parts.append("_" + _wiki_inline(child) + "_")
+        elif kind == "link":
+            text = _wiki_inline(child)
+            href = str(child.attrs.get("href", ""))
+            parts.append(f"[{text}|{href}]" if text and text != href else f"[{href}]")
+        elif kind == "softbreak":
+            parts.append("\n")
+        elif kind == "hardbreak":
+            parts.append("\\\\\n")
+        elif kind == "image":
+            parts.append("!" + str(child.attrs.get("src", "")) + "!")
+        else:
+            parts.append(_wiki_inline(child))
+    return "".join(parts)
+
+
+def _wiki_list(node: SyntaxTreeNode, prefix: str) -> list[str]:
+    marker = prefix + ("#" if node.type == "ordered_list" else "*")
+    lines: list[str] = []
+    for item in node.children:
+        first = True
+        for child in item.children:
+            if child.type in ("bullet_list", "ordered_list"):
+                lines.extend(_wiki_list(child, marker))
+                continue
+            text = (
+                _wiki_inline(_inline_of(child))
+                if child.type in ("paragraph", "heading")
+                else child.content.strip()
+            )
+            if first:
+                lines.append(f"{marker} {text}")
+                first = False
+            else:
+                lines.append(text)
+        if first:
+            lines.append(f"{marker} ")
+    return lines
+
+
+def _wiki_block(node: SyntaxTreeNode) -> str:
+    kind = node.type
+    if kind == "heading":
+        return f"{node.tag}. {_wiki_inline(_inline_of(node))}"
+    if kind == "paragraph":
+        return _wiki_inline(_inline_of(node))
+    if kind in ("bullet_list", "ordered_list"):
+        return "\n".join(_wiki_list(node, ""))
+    if kind in ("fence", "code_block"):
+        lang = node.info.split()[0] if node.info else ""
+        opener = "{code:" + lang + "}" if lang else "{code}"
+        return opener + "\n" + node.content.rstrip("\n") + "\n{code}"
+    if kind == "blockquote":
+        return "{quote}\n" + "\n\n".join(_wiki_block(c) for c in node.children) + "\n{quote}"
+    if kind == "hr":
+        return "----"
+    if kind == "html_block":
+        return node.content.strip()
+    return "\n\n".join(_wiki_block(c) for c in node.children)
+
+
+def markdown_to_wiki(md: str) -> str:
+    """Jira wiki markup saying what ``md`` says (task boxes stay as ``[ ]``/``[x]`` text:
+    wiki markup has no task lists)."""
+    root = _parse(md)
+    return "\n\n".join(_wiki_block(c) for c in root.children) + ("\n" if root.children else "")
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@lru_cache(maxsize=1)
+def _adf_validator() -> jsonschema.Draft4Validator:
+    text = (
+        resources.files("connectors.sandbox")
+        .joinpath("schemas/adf-schema-v1-full.json")
+        .read_text("utf-8")
+    )
+    return jsonschema.Draft4Validator(json.loads(text))
+
+
+def adf_errors(doc: Any) -> list[str]:
+    """Human-readable reasons ``doc`` is not valid ADF (empty list when it is)."""
+    validator = _adf_validator()
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    return [f"{'/'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message}" for e in errors]
+
+
+def validate_adf(doc: Any) -> bool:
+    return _adf_validator().is_valid(doc)

@@ -1,0 +1,232 @@
+"""Write endpoints of the sandbox Jira — issue edits (fields and label operations), comments
+(v3 bodies validated against the ADF schema, ``properties`` stored atomically with the
+comment), issue and comment entity properties — and ``/_sandbox/act``.
+
+Every write that Jira would count as a change bumps the issue's ``updated`` (the store
+does it) so incremental sync sees it."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from connectors.sandbox.control import Act, ActError
+from connectors.sandbox.docconv import validate_adf
+from connectors.sandbox.jira_base import PROPERTY_LIMIT, JiraBase, error
+from connectors.sandbox.jira_render import (
+    START_DATE_FIELD,
+    Renderer,
+)
+from connectors.sandbox.jira_store import JiraIssue, StoreError
+from connectors.sandbox.seed import Document, SeedUser
+
+__all__ = ["WriteEndpoints"]
+
+_NOT_SETTABLE = "Field '{name}' cannot be set. It is not on the appropriate screen, or unknown."
+_TOO_LONG = f"The property value is too long. Maximum length is {PROPERTY_LIMIT} characters."
+
+
+class WriteEndpoints(JiraBase):
+    def _user_ref(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise StoreError("expected a user object", status=400)
+        if self.cloud:
+            return self.store.user_for(account_id=value.get("accountId") or value.get("id")).id
+        return self.store.user_for(username=value.get("name")).id
+
+    def _doc(self, value: Any, version: str, field: str) -> Document | None:
+        if value is None:
+            return None
+        if version == "3":
+            if not isinstance(value, dict) or not validate_adf(value):
+                raise _Invalid(field, f"{field.capitalize()} is not valid ADF.")
+            return Document(adf=value)
+        if not isinstance(value, str):
+            raise _Invalid(field, f"Operation value must be a string for {field}.")
+        return Document(wiki=value)
+
+    async def put_issue(self, request: Request, user: SeedUser, r: Renderer) -> Response:
+        issue = self.store.issue(request.path_params["key"])
+        data = await self.body(request) or {}
+        changes: dict[str, Any] = {}
+        try:
+            for name, value in (data.get("fields") or {}).items():
+                changes.update(self._field_change(issue, name, value, r.version))
+            for name, ops in (data.get("update") or {}).items():
+                if name != "labels":
+                    raise _Invalid(
+                        name,
+                        _NOT_SETTABLE.format(name=name),
+                    )
+                labels = list(changes.get("labels", issue.labels))
+                for op in ops:
+                    if "add" in op and op["add"] not in labels:
+                        labels.append(op["add"])
+                    elif "remove" in op and op["remove"] in labels:
+                        labels.remove(op["remove"])
+                    elif "set" in op:
+                        labels = list(op["set"])
+                changes["labels"] = labels
+        except _Invalid as exc:
+            return error(400, errors={exc.field: exc.message})
+        if any(" " in label for label in changes.get("labels", [])):
+            return error(400, errors={"labels": "The label contains spaces which is invalid."})
+        self.store.set_fields(issue, user.id, changes)
+        return Response(status_code=204)
+
+    def _field_change(
+        self, issue: JiraIssue, name: str, value: Any, version: str
+    ) -> dict[str, Any]:
+        if name == "summary":
+            return {"summary": str(value)}
+        if name == "labels":
+            return {"labels": list(value or [])}
+        if name == "duedate":
+            return {"due": _date(value, name)}
+        if name == START_DATE_FIELD[self.flavour]:
+            return {"start_date": _date(value, name)}
+        if name == "assignee":
+            return {"assignee": self._user_ref(value)}
+        if name == "priority":
+            return {"priority": None if value is None else value.get("name")}
+        if name == "description":
+            return {"description": self._doc(value, version, name)}
+        if name == "components":
+            return {"components": [c.get("name") for c in value or []]}
+        raise _Invalid(name, _NOT_SETTABLE.format(name=name))
+
+    async def add_comment(self, request: Request, user: SeedUser, r: Renderer) -> Response:
+        issue = self.store.issue(request.path_params["key"])
+        data = await self.body(request)
+        if not isinstance(data, dict):
+            return error(400, "Can not deserialize the request body.")
+        body = data.get("body")
+        if r.version == "3":
+            if not isinstance(body, dict) or not validate_adf(body):
+                return error(400, errors={"comment": "Comment body is not valid!"})
+            doc = Document(adf=body)
+        else:
+            if not isinstance(body, str) or not body.strip():
+                return error(400, errors={"comment": "Comment body can not be empty!"})
+            doc = Document(wiki=body)
+        properties: dict[str, Any] = {}
+        for prop in data.get("properties") or []:
+            if not isinstance(prop, dict) or not isinstance(prop.get("key"), str):
+                return error(400, "Property key must be a string.")
+            if len(json.dumps(prop.get("value"))) > PROPERTY_LIMIT:
+                return error(
+                    400,
+                    _TOO_LONG,
+                )
+            properties[prop["key"]] = prop.get("value")
+        comment = self.store.add_comment(issue, user.id, doc, properties)
+        return JSONResponse(r.comment(issue, comment), status_code=201)
+
+    # ------------------------------------------------------------------ properties
+
+    def _holder(self, request: Request) -> dict[str, Any]:
+        if "cid" in request.path_params:
+            return self.store.comment(request.path_params["cid"])[1].properties
+        return self.store.issue(request.path_params["key"]).properties
+
+    async def property_keys(self, request: Request, user: SeedUser, r: Renderer) -> Response:
+        holder = self._holder(request)
+        base = str(request.url).split("?")[0].rstrip("/")
+        return JSONResponse({"keys": [{"self": f"{base}/{k}", "key": k} for k in holder]})
+
+    async def get_property(self, request: Request, user: SeedUser, r: Renderer) -> Response:
+        holder, key = self._holder(request), request.path_params["prop"]
+        if key not in holder:
+            return error(404, f"The property with key '{key}' does not exist.")
+        return JSONResponse({"key": key, "value": holder[key]})
+
+    async def put_property(self, request: Request, user: SeedUser, r: Renderer) -> Response:
+        holder, key = self._holder(request), request.path_params["prop"]
+        raw = await request.body()
+        if len(raw) > PROPERTY_LIMIT:
+            return error(
+                400,
+                _TOO_LONG,
+            )
+        value = await self.body(request)
+        with self.store.lock:
+            existed = key in holder
+            holder[key] = value
+        return Response(status_code=200 if existed else 201)
+
+    async def delete_property(self, request: Request, user: SeedUser, r: Renderer) -> Response:
+        holder, key = self._holder(request), request.path_params["prop"]
+        with self.store.lock:
+            if holder.pop(key, _MISSING) is _MISSING:
+                return error(404, f"The property with key '{key}' does not exist.")
+        return Response(status_code=204)
+
+    # ------------------------------------------------------------------ acting as a human
+
+    def act(self, act: Act) -> dict[str, Any]:
+        try:
+            issue = self.store.issue(act.key)
+        except StoreError:
+            raise ActError(f"task: no issue {act.key}", status=404) from None
+        if act.user not in self.store.users:
+            raise ActError(f"unknown seed user {act.user!r}", status=404)
+        result: dict[str, Any] = {"key": issue.key}
+        if act.action == "comment":
+            assert act.body is not None
+            result["comment_id"] = str(self.store.add_comment(issue, act.user, act.body).id)
+        elif act.action == "transition":
+            assert act.status is not None
+            self.store.transition(issue, act.user, act.status)
+        else:
+            self.store.set_fields(issue, act.user, self._act_fields(act.fields))
+        result["updated"] = issue.updated.isoformat()
+        return result
+
+    def _act_fields(self, fields: dict[str, Any]) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        for name, value in fields.items():
+            if name == "title":
+                changes["summary"] = str(value)
+            elif name == "assignees":
+                users = list(value or [])
+                if len(users) > 1:
+                    raise ActError("fields.assignees: Jira takes at most one assignee")
+                for u in users:
+                    if u not in self.store.users:
+                        raise ActError(f"fields.assignees: unknown seed user {u!r}", status=404)
+                changes["assignee"] = users[0] if users else None
+            elif name in ("due", "start_date"):
+                try:
+                    changes[name] = None if value is None else date.fromisoformat(value)
+                except (TypeError, ValueError):
+                    raise ActError(f"fields.{name}: expected YYYY-MM-DD or null") from None
+            elif name in ("labels", "components"):
+                changes[name] = list(value or [])
+            else:
+                changes[name] = value
+        return changes
+
+
+_MISSING = object()
+
+
+class _Invalid(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _date(value: Any, field: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise _Invalid(field, f"Error parsing date string: {value}") from None

@@ -1,0 +1,94 @@
+"""What every rule is: a parameter model, a default severity, and a pure check.
+
+A rule sees one normalized :class:`~syncd.models.Task` and a :class:`Context` (now, the
+team's calendar, who is a bot) and returns at most one :class:`~syncd.models.Finding`.
+Rules never read the clock, the store or a tracker, so evaluation is a pure function and
+the same tasks at the same ``now`` always give the same findings.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from rules.calendar import BusinessCalendar
+from syncd.models import Activity, Comment, Finding, Person, Severity, Task, fingerprint
+
+__all__ = ["Context", "Rule", "RuleParams"]
+
+
+class RuleParams(BaseModel):
+    """Base of every rule's parameters: unknown keys are errors, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything a rule may know besides the task, fixed for one evaluation."""
+
+    now: datetime
+    """Aware UTC instant."""
+    today: date
+    """``now`` as a date in the team's time zone."""
+    calendar: BusinessCalendar
+    bot_ids: frozenset[str] = frozenset()
+
+    def is_bot(self, item: Comment | Activity) -> bool:
+        """Written or changed by syncd (flag set by the connector) or by a configured bot."""
+        if item.is_bot:
+            return True
+        author: Person | None = item.author
+        return author is not None and author.id in self.bot_ids
+
+
+class Rule(ABC):
+    """A named check. Subclasses set ``name``, ``Params``, ``default_severity`` and a
+    docstring with an ``example:`` block of policy YAML (tested by loading it)."""
+
+    name: ClassVar[str] = ""
+    Params: ClassVar[type[RuleParams]] = RuleParams
+    default_severity: ClassVar[Severity] = Severity.WARNING
+    default_enabled: ClassVar[bool] = True
+    """Part of the set used when a policy has no ``rules:`` list."""
+
+    def __init__(self, params: RuleParams | None = None, severity: Severity | None = None) -> None:
+        self.params = params if params is not None else self.Params()
+        self.severity = severity or self.default_severity
+
+    @classmethod
+    def from_config(cls, params: Mapping[str, object], severity: str | None = None) -> Rule:
+        return cls(
+            cls.Params.model_validate(dict(params)), Severity(severity) if severity else None
+        )
+
+    @abstractmethod
+    def check(self, task: Task, ctx: Context) -> Finding | None:
+        """The finding for ``task`` at ``ctx.now``, or None when the task is fine."""
+
+    def finding(  # noqa: PLR0917 - every built-in rule calls it positionally
+        self,
+        task: Task,
+        ctx: Context,
+        message: str,
+        key: tuple[object, ...],
+        data: dict[str, str] | None = None,
+        severity: Severity | None = None,
+    ) -> Finding:
+        """A finding whose fingerprint is ``key``: the facts that make it "the same problem"
+        from one cycle to the next (e.g. the due date for overdue), never ``now``."""
+        return Finding(
+            rule=self.name,
+            source=task.source,
+            task_key=task.key,
+            severity=severity or self.severity,
+            message=message,
+            fingerprint=fingerprint(self.name, *key),
+            detected_at=ctx.now,
+            data=data or {},
+        )

@@ -1,0 +1,103 @@
+"""``checkpoint``: by 35 % of a task's time, someone has said where it stands."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+
+from pydantic import Field
+
+from rules.base import Context, Rule, RuleParams
+from rules.builtin._util import iso
+from rules.checkpoints import (
+    DEFAULT_HASHTAGS,
+    DEFAULT_KEYWORDS,
+    CheckpointMatcher,
+    checkpoint_moment,
+)
+from rules.registry import register
+from syncd.models import Finding, Severity, Task
+
+__all__ = ["Checkpoint", "CheckpointParams"]
+
+
+class CheckpointParams(RuleParams):
+    fraction: float = Field(default=0.35, gt=0, lt=1, description="Share of start → due.")
+    keywords: tuple[str, ...] = Field(
+        default=DEFAULT_KEYWORDS, description="A checkpoint comment begins with one of these."
+    )
+    hashtags: tuple[str, ...] = Field(
+        default=DEFAULT_HASHTAGS, description="…or carries one of these anywhere."
+    )
+    assignee_comments_count: bool = Field(
+        default=False, description="Any comment by an assignee counts as a checkpoint."
+    )
+    grace_hours: float = Field(
+        default=4.0, ge=0, description="Hours after the moment reported as at-risk, not missed."
+    )
+    business_time: bool | None = Field(
+        default=None, description="Measure in business time; default: when a country is set."
+    )
+
+
+@register("checkpoint")
+class Checkpoint(Rule):
+    """By the checkpoint moment (start + fraction × (due − start), in business time when
+    the team has a holiday calendar) the task has a checkpoint comment by a person, written
+    after the current spell of work began. Right after the moment the task is "at risk"
+    (warning) for ``grace_hours``; after that the checkpoint is "missed".
+
+    example:
+
+        rules:
+          - rule: checkpoint
+            params:
+              fraction: 0.35
+              keywords: [Checkpoint, Статус, Чекпоинт]
+              hashtags: ["#checkpoint"]
+              assignee_comments_count: false
+              grace_hours: 4
+    """
+
+    Params = CheckpointParams
+    params: CheckpointParams
+    default_severity = Severity.ERROR
+
+    def __init__(self, params: RuleParams | None = None, severity: Severity | None = None) -> None:
+        super().__init__(params, severity)
+        self.matcher = CheckpointMatcher(self.params.keywords, self.params.hashtags)
+        self._grace = timedelta(hours=self.params.grace_hours)
+
+    def satisfied(self, task: Task, ctx: Context) -> bool:
+        start = task.work_start
+        assignees = {p.id for p in task.assignees} if self.params.assignee_comments_count else ()
+        for comment in task.comments:
+            if comment.created < start or comment.created > ctx.now or ctx.is_bot(comment):
+                continue
+            if comment.author.id in assignees or self.matcher.matches(comment.body):
+                return True
+        return False
+
+    def check(self, task: Task, ctx: Context) -> Finding | None:
+        p = self.params
+        moment = checkpoint_moment(task, ctx.calendar, p.fraction, business_time=p.business_time)
+        if moment is None or ctx.now < moment or self.satisfied(task, ctx):
+            return None
+        at_risk = ctx.now < moment + self._grace
+        state = "at_risk" if at_risk else "missed"
+        assert task.due is not None
+        return self.finding(
+            task,
+            ctx,
+            f"no checkpoint comment since {moment.astimezone(UTC):%Y-%m-%d %H:%M}Z ({state})",
+            # One checkpoint per spell of work: moving the deadline moves the moment but is
+            # not a new obligation, so it must not re-notify (a reopen starts a new spell).
+            (task.work_start.isoformat(),),
+            {
+                "checkpoint_at": iso(moment, ctx),
+                "start": iso(task.work_start, ctx),
+                "due": task.due.isoformat(),
+                "state": state,
+            },
+            # At risk is one step milder than missed, never louder than configured.
+            severity=Severity.WARNING if at_risk and self.severity is Severity.ERROR else None,
+        )

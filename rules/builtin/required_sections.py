@@ -1,0 +1,140 @@
+"""``required-sections``: the description states the client's goal and clear requirements."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from rules.base import Context, Rule, RuleParams
+from rules.builtin._util import casefolded
+from rules.registry import register
+from rules.sections import DEFAULT_ALIASES, merge_aliases, parse_description, section_filled
+from syncd.models import Finding, Section, Severity, Task
+
+__all__ = ["RequiredSections", "RequiredSectionsParams", "Variant"]
+
+
+class Variant(RuleParams):
+    """Extra sections for some tasks: any listed label, issue type or component matches
+    (every non-empty list must match)."""
+
+    labels: tuple[str, ...] = ()
+    issue_types: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    sections: tuple[str, ...] = Field(min_length=1)
+    replace: bool = Field(default=False, description="Require only these, not the base set.")
+
+    def matches(self, task: Task) -> bool:
+        if self.labels and not casefolded(self.labels) & casefolded(task.labels):
+            return False
+        if self.issue_types and task.issue_type.casefold() not in casefolded(self.issue_types):
+            return False
+        return not self.components or bool(
+            casefolded(self.components) & casefolded(task.components)
+        )
+
+
+class RequiredSectionsParams(RuleParams):
+    sections: tuple[str, ...] = ("goal", "acceptance")
+    variants: tuple[Variant, ...] = ()
+    aliases: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="Section name → extra headings/labels naming it."
+    )
+    replace_aliases: bool = False
+    min_chars: int = Field(default=10, ge=1, description="Shortest line that fills a section.")
+    templates: dict[str, dict[Literal["ru", "en"], str]] = Field(
+        default_factory=dict,
+        description="Section name → the line the reminder's ready-to-fill template shows.",
+    )
+
+    @model_validator(mode="after")
+    def _known_sections(self) -> RequiredSectionsParams:
+        known = set(DEFAULT_ALIASES) | set(self.aliases)
+        named = set(self.sections).union(*(v.sections for v in self.variants))
+        unknown = sorted(named - known)
+        if unknown:
+            raise ValueError(
+                f"unknown section(s) {', '.join(unknown)}: add them under 'aliases' "
+                f"(known: {', '.join(sorted(known))})"
+            )
+        return self
+
+
+@register("required-sections")
+class RequiredSections(Rule):
+    """The description has a filled Goal and Acceptance-criteria section (aliases in
+    Russian and English); briefs for specialists may need more, per label, issue type or
+    component. The reminder carries a ready-to-fill template of the missing sections.
+
+    example:
+
+        rules:
+          - rule: required-sections
+            params:
+              sections: [goal, acceptance]
+              variants:
+                - labels: [design]
+                  sections: [formats, sizes]
+                - components: [Вёрстка]
+                  sections: [mockup, clients]
+              aliases:
+                formats: [Форматы баннеров]
+              templates:
+                formats: {ru: "PNG 1080×1080, JPG 1200×628", en: "PNG 1080×1080, JPG 1200×628"}
+    """
+
+    Params = RequiredSectionsParams
+    params: RequiredSectionsParams
+    default_severity = Severity.ERROR
+
+    def __init__(self, params: RuleParams | None = None, severity: Severity | None = None) -> None:
+        super().__init__(params, severity)
+        p = self.params
+        self._aliases = merge_aliases(p.aliases, replace=p.replace_aliases) if p.aliases else None
+        # Facts for the reminder's template, per section: configured hints, and a title
+        # for sections syncd has no wording of its own for.
+        self._facts: dict[str, dict[str, str]] = {}
+        for name, hints in p.templates.items():
+            for lang, text in hints.items():
+                self._facts.setdefault(name, {})[f"hint.{lang}.{name}"] = text
+        for name, values in p.aliases.items():
+            if name not in DEFAULT_ALIASES and values:
+                self._facts.setdefault(name, {})[f"title.{name}"] = values[0]
+
+    def _required(self, task: Task) -> tuple[str, ...]:
+        required = self.params.sections
+        for variant in self.params.variants:
+            if variant.matches(task):
+                extra = variant.sections
+                required = extra if variant.replace else (*required, *extra)
+        return tuple(dict.fromkeys(required))
+
+    def _sections(self, task: Task) -> tuple[Section, ...]:
+        # Connectors parse with the default aliases; re-parse only when this rule knows
+        # other names, or when the connector left sections empty.
+        if self._aliases is None and (task.sections or not task.description_text):
+            return task.sections
+        return parse_description(task.description_text, task.description_format, self._aliases)
+
+    def check(self, task: Task, ctx: Context) -> Finding | None:
+        sections = {s.name: s for s in self._sections(task)}
+        min_chars = self.params.min_chars
+        missing = [
+            n for n in self._required(task) if not section_filled(sections.get(n), min_chars)
+        ]
+        if not missing:
+            return None
+        data = {
+            "missing": ",".join(missing),
+            "empty": ",".join(n for n in missing if n in sections),
+        }
+        for name in missing:
+            data.update(self._facts.get(name, {}))
+        return self.finding(
+            task,
+            ctx,
+            f"description lacks filled sections: {', '.join(missing)}",
+            tuple(sorted(missing)),
+            data,
+        )

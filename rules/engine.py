@@ -1,0 +1,190 @@
+"""The rule engine: a policy's rules, scoped, over many tasks, as one pure function.
+
+``Engine.from_policy(policy)`` builds the rules once (parameters validated, regexes
+compiled, one business calendar per source); ``evaluate(tasks, now)`` then returns the
+findings. Same tasks, same ``now`` → same findings, in the same order: the daemon can
+evaluate every open task every cycle, so time-driven findings (a checkpoint moment
+reached, a due date passed) appear without any change in the tracker.
+
+A rule that fails on one task is logged and skipped for that task only: one odd task must
+not stop the others from being checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from config.policy import CalendarConfig, Policy, RuleScope
+from rules.base import Context, Rule
+from rules.builtin._util import casefolded
+from rules.builtin.checkpoint import Checkpoint, CheckpointParams
+from rules.calendar import BusinessCalendar
+from rules.checkpoints import checkpoint_moment
+from rules.registry import get_rule, rule_names
+from syncd.logs import get_logger
+from syncd.models import Finding, Task
+
+__all__ = ["DEFAULT_RULES", "Engine", "ScopedRule"]
+
+DEFAULT_RULES: tuple[str, ...] = (
+    "required-sections",
+    "due-date",
+    "single-owner",
+    "checkpoint",
+    "overdue",
+    "due-soon",
+    "stale",
+    "priority-set",
+)
+"""Enabled when a policy has no ``rules:`` list."""
+
+_log = get_logger("syncd.rules")
+
+
+def _optional(values: Sequence[str]) -> frozenset[str] | None:
+    return casefolded(values) if values else None
+
+
+@dataclass(frozen=True, slots=True)
+class ScopedRule:
+    """A rule with its scope pre-computed as case-insensitive sets (None = anything)."""
+
+    rule: Rule
+    sources: frozenset[str] | None
+    projects: frozenset[str] | None
+    issue_types: frozenset[str] | None
+    labels: frozenset[str] | None
+    components: frozenset[str] | None
+    statuses: frozenset[str]
+
+    @classmethod
+    def build(cls, rule: Rule, scope: RuleScope) -> ScopedRule:
+        return cls(
+            rule,
+            frozenset(scope.sources) if scope.sources else None,
+            _optional(scope.projects),
+            _optional(scope.issue_types),
+            _optional(scope.labels),
+            _optional(scope.components),
+            frozenset(scope.status_categories),
+        )
+
+    def applies(self, task: Task) -> bool:
+        if task.status_category.value not in self.statuses:
+            return False
+        if self.projects is not None and task.project.casefold() not in self.projects:
+            return False
+        if self.issue_types is not None and task.issue_type.casefold() not in self.issue_types:
+            return False
+        if self.labels is not None and not any(x.casefold() in self.labels for x in task.labels):
+            return False
+        return self.components is None or any(
+            x.casefold() in self.components for x in task.components
+        )
+
+
+class Engine:
+    def __init__(
+        self,
+        rules: Sequence[ScopedRule],
+        *,
+        calendars: Mapping[str, BusinessCalendar] | None = None,
+        exempt_labels: Iterable[str] = ("no-syncd",),
+        bot_ids: Mapping[str, set[str]] | None = None,
+    ) -> None:
+        self.rules = tuple(rules)
+        self.calendars = dict(calendars or {})
+        self.default_calendar = BusinessCalendar()
+        self.exempt = casefolded(exempt_labels)
+        self.bot_ids = {k: frozenset(v) for k, v in (bot_ids or {}).items()}
+        self._by_source: dict[str, tuple[ScopedRule, ...]] = {}
+
+    @classmethod
+    def from_policy(cls, policy: Policy, bot_ids: Mapping[str, set[str]] | None = None) -> Engine:
+        """Rules as configured (disabled ones dropped), or :data:`DEFAULT_RULES` with their
+        default parameters when the policy lists none. Raises ``RuleError`` for an unknown
+        rule and pydantic's ``ValidationError`` for bad parameters."""
+        if policy.rules:
+            scoped = [
+                ScopedRule.build(get_rule(c.rule).from_config(c.params, c.severity), c.scope)
+                for c in policy.rules
+                if c.enabled
+            ]
+        else:
+            known = set(rule_names())
+            scoped = [
+                ScopedRule.build(get_rule(name)(), RuleScope())
+                for name in DEFAULT_RULES
+                if name in known
+            ]
+        shared: dict[CalendarConfig, BusinessCalendar] = {}
+        calendars = {
+            s.name: shared.setdefault(s.calendar, BusinessCalendar(s.calendar))
+            for s in policy.sources
+        }
+        return cls(scoped, calendars=calendars, exempt_labels=policy.exempt_labels, bot_ids=bot_ids)
+
+    def calendar(self, source: str) -> BusinessCalendar:
+        return self.calendars.get(source, self.default_calendar)
+
+    def rules_for(self, source: str) -> tuple[ScopedRule, ...]:
+        found = self._by_source.get(source)
+        if found is None:
+            found = tuple(r for r in self.rules if r.sources is None or source in r.sources)
+            self._by_source[source] = found
+        return found
+
+    def checkpoint_moment(self, task: Task) -> datetime | None:
+        """The task's checkpoint as this policy computes it — the fraction and business-time
+        setting of the ``checkpoint`` rule that applies to the task (defaults when none
+        does), the source's calendar. Digests use it for "check today"."""
+        params = CheckpointParams()
+        for scoped in self.rules_for(task.source):
+            if isinstance(scoped.rule, Checkpoint) and scoped.applies(task):
+                params = scoped.rule.params
+                break
+        return checkpoint_moment(
+            task, self.calendar(task.source), params.fraction, business_time=params.business_time
+        )
+
+    def context(self, source: str, now: datetime) -> Context:
+        if now.tzinfo is None:
+            raise ValueError("Engine.evaluate needs an aware 'now'")
+        calendar = self.calendar(source)
+        now = now.astimezone(UTC)
+        return Context(
+            now, calendar.local_date(now), calendar, self.bot_ids.get(source, frozenset())
+        )
+
+    def evaluate(self, tasks: Iterable[Task], now: datetime) -> list[Finding]:
+        """Findings for ``tasks`` at ``now``: task order, then rule order. Pure."""
+        return list(self.iter_findings(tasks, now))
+
+    def iter_findings(self, tasks: Iterable[Task], now: datetime) -> Iterator[Finding]:
+        """:meth:`evaluate` as a stream, so a caller reading tasks from the store need not
+        hold every task or finding of a 100,000-task backlog at once."""
+        contexts: dict[str, Context] = {}
+        exempt = self.exempt
+        for task in tasks:
+            if exempt and any(x.casefold() in exempt for x in task.labels):
+                continue
+            ctx = contexts.get(task.source)
+            if ctx is None:
+                ctx = contexts[task.source] = self.context(task.source, now)
+            for scoped in self.rules_for(task.source):
+                if not scoped.applies(task):
+                    continue
+                try:
+                    finding = scoped.rule.check(task, ctx)
+                except Exception:
+                    _log.exception(
+                        "rule failed on task",
+                        rule=scoped.rule.name,
+                        source=task.source,
+                        task=task.key,
+                    )
+                    continue
+                if finding is not None:
+                    yield finding

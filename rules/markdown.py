@@ -1,0 +1,89 @@
+"""Markdown (GitLab descriptions and notes) → blocks, through markdown-it-py's token stream.
+
+Parsing with a real CommonMark parser (tables and strikethrough enabled, as GitLab renders
+them) rather than regexes keeps code blocks, emphasis and lists unambiguous. HTML comments —
+GitLab description templates are full of them — are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from rules.blocks import Block, BlockKind, Segment, line_block
+
+__all__ = ["markdown_blocks"]
+
+_MD = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+_TAG = re.compile(r"<[^<>]*>")
+
+
+def _inline_lines(token: Token) -> list[list[Segment]]:
+    lines: list[list[Segment]] = [[]]
+    strong = 0
+    for child in token.children or ():
+        kind = child.type
+        if kind in ("softbreak", "hardbreak"):
+            lines.append([])
+        elif kind == "strong_open":
+            strong += 1
+        elif kind == "strong_close":
+            strong = max(0, strong - 1)
+        elif kind in ("text", "code_inline"):
+            lines[-1].append((child.content, strong > 0))
+        elif kind == "html_inline" and child.content.lower().startswith("<br"):
+            lines.append([])
+    return lines
+
+
+def _flat(token: Token) -> str:
+    return " ".join("".join(t for t, _ in line).strip() for line in _inline_lines(token)).strip()
+
+
+def _html_lines(content: str) -> list[str]:
+    text = _TAG.sub(" ", _HTML_COMMENT.sub("", content))
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def markdown_blocks(text: str) -> list[Block]:
+    out: list[Block] = []
+    heading = False
+    item_pending = False
+    row: list[str] | None = None
+    for token in _MD.parse(text):
+        kind = token.type
+        if kind == "heading_open":
+            heading = True
+        elif kind == "heading_close":
+            heading = False
+        elif kind == "list_item_open":
+            item_pending = True
+        elif kind == "tr_open":
+            row = []
+        elif kind == "tr_close" and row is not None:
+            cells = [c for c in row if c]
+            if len(cells) >= 2:
+                out.append(Block("label", cells[0], " | ".join(cells[1:])))
+            elif cells:
+                out.append(Block("text", cells[0]))
+            row = None
+        elif kind == "inline":
+            if heading:
+                out.append(Block("heading", _flat(token)))
+            elif row is not None:
+                row.append(_flat(token))
+            else:
+                first: BlockKind = "item" if item_pending else "text"
+                item_pending = False
+                for index, segments in enumerate(_inline_lines(token)):
+                    block = line_block(segments, first if index == 0 else "text")
+                    if block is not None:
+                        out.append(block)
+        elif kind in ("fence", "code_block"):
+            out.extend(Block("code", line) for line in token.content.splitlines() if line.strip())
+        elif kind == "html_block":
+            out.extend(Block("text", line) for line in _html_lines(token.content))
+    return out

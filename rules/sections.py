@@ -1,0 +1,257 @@
+"""A task description → named sections (Goal, Acceptance criteria, …), in any format.
+
+The account manager's rules ask what a description *says* — is there a goal, are there
+clear requirements — not how it is marked up. Each format parser (``rules.adf``,
+``rules.wiki``, ``rules.markdown``, plain text here) produces blocks; this module finds the
+sections among them by comparing headings and labels with aliases in Russian and English.
+
+A section starts at a heading, a bold label (``*Goal:*``) or a plain label line
+(``Goal: text``) whose text is a known alias; it ends at the next heading or bold label.
+Unknown plain labels (``Note: …``) stay inside the current section as content.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from rules.adf import adf_blocks, load_adf
+from rules.blocks import Block, label_candidate, normalize_label, split_check
+from rules.markdown import markdown_blocks
+from rules.wiki import wiki_blocks
+from syncd.models import Section
+
+__all__ = [
+    "DEFAULT_ALIASES",
+    "blocks_of",
+    "merge_aliases",
+    "parse_description",
+    "section_filled",
+    "strip_placeholders",
+    "to_plain_text",
+]
+
+Aliases = Mapping[str, Sequence[str]]
+
+DEFAULT_ALIASES: dict[str, tuple[str, ...]] = {
+    "goal": ("Цель", "Цели", "Цель задачи", "Goal", "Goals", "Objective", "Objectives"),
+    "acceptance": (
+        "Критерии приёмки",
+        "Критерии приемки",
+        "Критерии готовности",
+        "Критерии приёмки задачи",
+        "Definition of Done",
+        "DoD",
+        "Acceptance criteria",
+        "AC",
+        "Требования",
+    ),
+    # Specialist briefs (design, copy, markup), required only where a rule says so.
+    "formats": ("Форматы", "Формат", "Formats", "Format"),
+    "sizes": ("Размеры", "Размер", "Sizes", "Size", "Dimensions"),
+    "audience": ("Целевая аудитория", "Аудитория", "ЦА", "Audience", "Target audience"),
+    "tone": ("Тон", "Тон коммуникации", "Тональность", "Tone", "Tone of voice"),
+    "length": ("Объём", "Объём текста", "Length", "Word count"),
+    "mockup": ("Макет", "Ссылка на макет", "Дизайн-макет", "Mockup", "Layout"),
+    "clients": ("Почтовые клиенты", "Браузеры", "Устройства", "Email clients", "Browsers"),
+}
+
+_FORMATS = ("adf", "wiki", "markdown", "text")
+_TEXT_HEADING = re.compile(r"^#{1,6}\s+(.*)$")
+_TEXT_ITEM = re.compile(r"^(?:[-*•–]|\d+[.)])\s+(.*)$")
+_PLACEHOLDER = re.compile(
+    r"""<[^<>\n]{0,80}>
+    |\((?:например|напр\.|e\.g\.|for\s+example)[^()]*\)
+    |\[\s*(?:заполнить|заполните|fill(?:\s+in)?|todo|tbd|\.{2,}|…)?\s*\]
+    |«\s*(?:\.{2,}|…)?\s*»
+    |\.{2,}|…
+    |(?<!\w)(?:tbd|tba|todo|fixme|n/a|заполнить|заполните|xxx)(?!\w)
+    |(?<!\w)[-—–_*#•=]+(?!\w)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_SPACES = re.compile(r"\s+")
+
+
+def merge_aliases(
+    extra: Aliases | None = None, *, replace: bool = False
+) -> dict[str, tuple[str, ...]]:
+    """Defaults plus configured aliases (added per name; ``replace`` drops the defaults of
+    the names given)."""
+    merged = dict(DEFAULT_ALIASES)
+    for name, values in (extra or {}).items():
+        base = () if replace else merged.get(name, ())
+        merged[name] = (*base, *(v for v in values if v not in base))
+    return merged
+
+
+@lru_cache(maxsize=32)
+def _index(frozen: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for name, values in frozen:
+        for value in (name, *values):
+            index.setdefault(normalize_label(value), name)
+    index.pop("", None)
+    return index
+
+
+def _alias_index(aliases: Aliases | None) -> dict[str, str]:
+    source = DEFAULT_ALIASES if aliases is None else aliases
+    return _index(tuple(sorted((k, tuple(v)) for k, v in source.items())))
+
+
+def _text_blocks(text: str) -> list[Block]:
+    out: list[Block] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if (heading := _TEXT_HEADING.match(line)) is not None:
+            out.append(Block("heading", heading.group(1)))
+        elif (item := _TEXT_ITEM.match(line)) is not None:
+            is_check, checked, rest = split_check(item.group(1))
+            out.append(
+                Block("check", rest, checked=checked) if is_check else Block("item", item.group(1))
+            )
+        else:
+            is_check, checked, rest = split_check(line)
+            out.append(Block("check", rest, checked=checked) if is_check else Block("text", line))
+    return out
+
+
+def blocks_of(raw: str | dict[str, Any] | None, fmt: str) -> list[Block]:
+    """Blocks of a description in ``fmt``; unknown formats and non-JSON "ADF" read as text."""
+    if raw is None:
+        return []
+    if fmt == "adf":
+        doc = load_adf(raw)
+        if doc is not None:
+            return adf_blocks(doc)
+    if not isinstance(raw, str):
+        return []
+    if fmt == "wiki":
+        return wiki_blocks(raw)
+    if fmt == "markdown":
+        return markdown_blocks(raw)
+    return _text_blocks(raw)
+
+
+class _Builder:
+    __slots__ = ("checks", "lines", "name", "title")
+
+    def __init__(self, name: str, title: str) -> None:
+        self.name, self.title = name, title
+        self.lines: list[str] = []
+        self.checks = 0
+
+
+def _sectionize(blocks: list[Block], index: dict[str, str]) -> tuple[Section, ...]:
+    found: dict[str, _Builder] = {}
+    current: _Builder | None = None
+
+    def start(name: str, title: str, rest: str) -> _Builder:
+        builder = found.setdefault(name, _Builder(name, title.strip()))
+        if rest:
+            builder.lines.append(rest)
+        return builder
+
+    for block in blocks:
+        kind = block.kind
+        if kind == "heading":
+            name = index.get(normalize_label(block.text))
+            current = start(name, block.text, "") if name else None
+            continue
+        if kind == "label":
+            name = index.get(normalize_label(block.text))
+            if name:
+                current = start(name, block.text, block.rest)
+            elif block.strong and not block.rest:
+                current = None
+            elif current is not None:
+                current.lines.append(f"{block.text}: {block.rest}" if block.rest else block.text)
+            continue
+        if kind in ("text", "item"):
+            candidate = label_candidate(block.text)
+            name = index.get(normalize_label(candidate[0])) if candidate else None
+            if name is None and len(block.text) <= 60:
+                candidate, name = (block.text, ""), index.get(normalize_label(block.text))
+            if name and candidate:
+                current = start(name, candidate[0], candidate[1])
+                continue
+        if current is None:
+            continue
+        if kind == "check":
+            if strip_placeholders(block.text):
+                current.checks += 1
+                current.lines.append(block.text)
+        else:
+            current.lines.append(block.text)
+    return tuple(
+        Section(
+            name=b.name, title=b.title, text="\n".join(b.lines).strip(), checklist_items=b.checks
+        )
+        for b in found.values()
+    )
+
+
+def parse_description(
+    raw: str | dict[str, Any] | None, fmt: str, aliases: Aliases | None = None
+) -> tuple[Section, ...]:
+    """Named sections of a description. ``fmt`` is ``adf`` (dict or JSON string), ``wiki``,
+    ``markdown`` or ``text``; ``aliases`` maps section name → aliases and replaces
+    :data:`DEFAULT_ALIASES` when given (see :func:`merge_aliases`). Never raises on content."""
+    if fmt not in _FORMATS:
+        fmt = "text"
+    return _sectionize(blocks_of(raw, fmt), _alias_index(aliases))
+
+
+def _plain_line(block: Block) -> str:
+    if block.kind == "label":
+        return f"{block.text}: {block.rest}" if block.rest else block.text
+    if block.kind == "check":
+        return f"[{'x' if block.checked else ' '}] {block.text}"
+    return block.text
+
+
+def to_plain_text(raw: str | dict[str, Any] | None, fmt: str) -> str:
+    """A comment or description flattened to plain text, one line per block: what rules
+    match keywords against (``Checkpoint: …`` rather than ``*Checkpoint:*`` or ADF JSON)."""
+    if fmt == "text":
+        return raw if isinstance(raw, str) else ""
+    return "\n".join(_plain_line(b) for b in blocks_of(raw, fmt))
+
+
+def strip_placeholders(text: str) -> str:
+    """Text without template placeholders (TBD, TODO, …, «...», <...>, [заполнить], -, n/a,
+    and the "(например: …)" hints of syncd's own templates)."""
+    return _SPACES.sub(" ", _PLACEHOLDER.sub(" ", text)).strip()
+
+
+def section_filled(section: Section | None, min_chars: int = 10) -> bool:
+    """Filled = one checklist item, or one line of at least ``min_chars`` characters once
+    template placeholders are removed."""
+    if section is None:
+        return False
+    if section.checklist_items > 0:
+        return True
+    for raw in section.text.splitlines():
+        line = raw.strip()
+        if len(line) < min_chars:
+            continue  # stripping only shortens
+        if not _may_hold_placeholder(line) or len(strip_placeholders(line)) >= min_chars:
+            return True
+    return False
+
+
+_TRIGGER_CHARS = "<[«…—–_*#•=("
+_TRIGGER_TEXT = ("..", "-", "tbd", "tba", "todo", "fixme", "n/a", "заполн", "xxx")
+
+
+def _may_hold_placeholder(line: str) -> bool:
+    """A cheap pre-check (plain substring tests) so the common, clearly written line skips
+    the placeholder regex: rules run over every task every cycle."""
+    if any(c in line for c in _TRIGGER_CHARS) or " ".join(line.split()) != line:
+        return True  # markup, or whitespace the placeholder pass would collapse
+    low = line.lower()
+    return any(t in low for t in _TRIGGER_TEXT)

@@ -1,0 +1,54 @@
+"""The sender contract and the factory from a manager's ``ChannelConfig``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+import httpx
+
+from config.policy import ChannelConfig
+from connectors.retry import RetryPolicy
+from syncd.channels.email import EmailSender
+from syncd.channels.http import DEFAULT_RETRY, HttpPoster
+from syncd.channels.payloads import Document
+from syncd.channels.telegram import TelegramSender
+from syncd.channels.webhooks import MattermostSender, SlackSender, TeamsSender, WebhookSender
+
+__all__ = ["Sender", "SenderFactory", "build_sender"]
+
+
+class Sender(Protocol):
+    """Delivers one document to one destination or raises ``ChannelError``."""
+
+    name: str
+    """Where it goes, safe to log (the *name* of the secret, never its value)."""
+
+    def send(self, doc: Document) -> None: ...
+
+
+class SenderFactory(Protocol):
+    def __call__(self, config: ChannelConfig) -> Sender: ...
+
+
+def build_sender(
+    config: ChannelConfig,
+    *,
+    env: Mapping[str, str] | None = None,
+    retry: RetryPolicy = DEFAULT_RETRY,
+    client: httpx.Client | None = None,
+) -> Sender:
+    """A sender for ``config``; secrets are resolved from ``env`` (default: the process
+    environment) only when sending, so a missing secret fails that send, not start-up."""
+    if config.type == "email":
+        return EmailSender(config, env)
+    poster = HttpPoster(config.type, timeout=config.timeout, retry=retry, client=client)
+    if config.type == "telegram":
+        return TelegramSender(config, poster, env)
+    senders: dict[str, type[SlackSender | MattermostSender | TeamsSender | WebhookSender]] = {
+        "slack": SlackSender,
+        "mattermost": MattermostSender,
+        "teams": TeamsSender,
+        "webhook": WebhookSender,
+    }
+    return senders[config.type](config, poster, env)

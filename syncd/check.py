@@ -1,0 +1,88 @@
+"""``syncd check``: what syncd would flag at a given moment, as a table or JSON Lines.
+
+JSON shape (``schema: "syncd.check/1"``, one object per line, documented in the README):
+``source, key, rule, severity, message, fingerprint, detected_at, data`` and, when the
+reminder would be held back outside working hours, ``queued_until``. ``data`` carries the
+rule's facts, e.g. ``checkpoint_at`` for the checkpoint rule.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+
+from rich.console import Console
+from rich.table import Table
+
+from rules.calendar import BusinessCalendar
+from syncd.cycle import SourceRunner
+from syncd.models import Finding, Severity
+
+__all__ = ["CHECK_SCHEMA", "CheckRow", "collect", "render_json", "render_table"]
+
+CHECK_SCHEMA = "syncd.check/1"
+
+CheckRow = tuple[Finding, datetime | None]
+
+
+def collect(runners: Sequence[SourceRunner], at: datetime, *, sync: bool = True) -> list[CheckRow]:
+    """Evaluate every source at ``at`` (pure over the stored state, after an optional sync)."""
+    rows: list[CheckRow] = []
+    for runner in runners:
+        if sync:
+            runner.sync()
+        _, findings = runner.evaluate(at)
+        calendar = BusinessCalendar(runner.config.calendar)
+        queued = None if calendar.is_working_time(at) else calendar.next_working_time(at)
+        rows.extend((f, queued) for f in findings)
+    rows.sort(key=lambda r: (r[0].source, r[0].rule, r[0].task_key))
+    return rows
+
+
+def render_json(rows: Sequence[CheckRow]) -> str:
+    lines = []
+    for finding, queued in rows:
+        obj = {
+            "schema": CHECK_SCHEMA,
+            "source": finding.source,
+            "key": finding.task_key,
+            "rule": finding.rule,
+            "severity": finding.severity.value,
+            "message": finding.message,
+            "fingerprint": finding.fingerprint,
+            "detected_at": finding.detected_at.isoformat(),
+            "data": finding.data,
+        }
+        if queued is not None:
+            obj["queued_until"] = queued.isoformat()
+        lines.append(json.dumps(obj, ensure_ascii=False, sort_keys=True))
+    return "\n".join(lines)
+
+
+def render_table(rows: Sequence[CheckRow], console: Console | None = None) -> None:
+    # A pipe or CI log has no width; 160 columns keep messages on one line there.
+    console = console or Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
+    if not rows:
+        console.print("No findings: every task in scope is in order.")
+        return
+    table = Table(title=f"{len(rows)} finding(s)", show_lines=False)
+    for column in ("source", "rule", "task", "severity", "message", "reminder"):
+        table.add_column(column)
+    for finding, queued in rows:
+        style = {"error": "red", "warning": "yellow"}.get(finding.severity.value, "")
+        when = f"queued until {queued:%a %H:%M}" if queued else "now"
+        table.add_row(
+            finding.source,
+            finding.rule,
+            finding.task_key,
+            f"[{style}]{finding.severity.value}[/]" if style else finding.severity.value,
+            finding.message,
+            when,
+        )
+    console.print(table)
+
+
+def has_errors(rows: Sequence[CheckRow]) -> bool:
+    return any(f.severity is Severity.ERROR for f, _ in rows)

@@ -1,0 +1,196 @@
+"""One thread per source: waits for its (jittered) poll time or a webhook hint, takes a
+slot of the shared parallelism budget, runs the step, and keeps the failure streak."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from syncd.clock import Clock
+from syncd.daemon.contracts import CycleReportLike, Runner
+from syncd.daemon.state import MAX_PENDING, SourceState, backoff_delay, error_text
+from syncd.errors import ConnectorError, RateLimitedError
+from syncd.logs import get_logger
+from syncd.metrics import Metrics
+
+__all__ = ["Coordinator", "Host"]
+
+
+class Host(Protocol):
+    """The daemon, as a coordinator uses it."""
+
+    clock: Clock
+    metrics: Metrics
+
+    def acquire_slot(self, stopped: Callable[[], bool]) -> bool: ...
+    def release_slot(self) -> None: ...
+    def cycle_finished(self) -> None: ...
+    def record_poll(self, source: str, at: datetime, error: str | None) -> None: ...
+    def publish_findings(self, source: str) -> None: ...
+
+
+def _log(**context: Any) -> Any:
+    # Looked up per call so structlog configuration changes (and tests) take effect.
+    return get_logger("syncd.daemon", **context)
+
+
+class Coordinator(threading.Thread):
+    """Polls one source until told to stop; also runs its early re-reads (webhook hints)."""
+
+    def __init__(
+        self,
+        daemon: Host,
+        runner: Runner,
+        state: SourceState,
+        due: float,
+        predecessor: Coordinator | None = None,
+    ) -> None:
+        super().__init__(name=f"syncd-source-{runner.source}", daemon=True)
+        self.d, self.runner, self.state, self.next_due = daemon, runner, state, due
+        # After a reload the old coordinator of the same source may still be inside a
+        # cycle; this one starts only when that one has ended, so a source is never
+        # polled twice at once and its schedule carries over.
+        self.predecessor = predecessor
+        self._cond = threading.Condition()
+        self._pending: dict[str, None] = {}  # ordered set: coalesces repeated hints
+        self._stopped = False
+        self._abandoned = False
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+
+    def abandon(self) -> None:
+        """Shutdown gave up waiting: whatever the running step returns is dropped (the
+        store may be closed by then) and the runner is left alone."""
+        self._abandoned = True
+        self.stop()
+
+    def enqueue(self, key: str) -> bool:
+        with self._cond:
+            if len(self._pending) >= MAX_PENDING and key not in self._pending:
+                return False
+            self._pending[key] = None
+            self._cond.notify_all()
+            return True
+
+    def pending(self) -> list[str]:
+        with self._cond:
+            return list(self._pending)
+
+    def run(self) -> None:
+        try:
+            if self._follow_predecessor():
+                self._loop()
+        finally:
+            if not self._abandoned:
+                self._close()
+
+    def _follow_predecessor(self) -> bool:
+        before = self.predecessor
+        if before is None:
+            return True
+        while before.is_alive() and not self._stopped:
+            before.join(0.1)
+        if before.is_alive():
+            return False
+        self.next_due, self.predecessor = before.next_due, None
+        return not self._stopped
+
+    def _close(self) -> None:
+        try:
+            self.runner.close()
+        except Exception as exc:
+            _log(source=self.runner.source).warning("close.failed", error=error_text(exc))
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stopped and not self._pending:
+                    wait = self.next_due - time.monotonic()
+                    if wait <= 0:
+                        break
+                    self._cond.wait(wait)
+                if self._stopped:
+                    return
+                keys = list(self._pending)
+                self._pending.clear()
+            if not self.d.acquire_slot(lambda: self._stopped):
+                return
+            try:
+                for key in keys:
+                    self._refresh(key)
+                if not self._stopped and time.monotonic() >= self.next_due:
+                    self._cycle()
+            finally:
+                self.d.release_slot()
+
+    def _refresh(self, key: str) -> None:
+        try:
+            self.runner.refresh(key)
+            _log(source=self.runner.source).debug("refreshed", task=key)
+        except ConnectorError as exc:
+            _log(source=self.runner.source).warning("refresh.failed", task=key, error=str(exc))
+        except Exception:
+            _log(source=self.runner.source).exception("refresh.crashed", task=key)
+
+    def _cycle(self) -> None:
+        st = self.state
+        started, t0 = self.d.clock.now(), time.monotonic()
+        st.running = True
+        try:
+            report = self.runner.run_cycle(started)
+        except Exception as exc:
+            if not self._abandoned:
+                self._failed(started, exc, expected=isinstance(exc, ConnectorError))
+        else:
+            if not self._abandoned:
+                self._succeeded(started, report, time.monotonic() - t0)
+        finally:
+            st.running = False
+            st.attempts += 1
+            self.d.cycle_finished()
+
+    def _succeeded(self, started: datetime, report: CycleReportLike, took: float) -> None:
+        st, name, m = self.state, self.runner.source, self.d.metrics
+        if st.failures:
+            _log(source=name).info(
+                "source.recovered",
+                failed_polls=st.failures,
+                since=st.failing_since.isoformat() if st.failing_since else None,
+            )
+        st.failures, st.last_error, st.failing_since = 0, None, None
+        st.last_success = st.last_attempt = started
+        self.next_due = time.monotonic() + st.interval * random.uniform(0.9, 1.1)
+        self.d.record_poll(name, started, None)
+        m.cycles.labels(source=name, outcome="ok").inc()
+        m.cycle_duration.labels(source=name).observe(report.duration or took)
+        m.tasks_synced.labels(source=name).inc(report.synced)
+        for outcome in ("posted", "failed", "queued", "deferred"):
+            m.actions.labels(source=name, outcome=outcome).inc(getattr(report, outcome, 0))
+        m.last_success.labels(source=name).set(started.timestamp())
+        m.failures.labels(source=name).set(0)
+        self.d.publish_findings(name)
+        _log(source=name).debug("cycle.done", synced=report.synced, took=round(took, 3))
+
+    def _failed(self, started: datetime, exc: Exception, *, expected: bool) -> None:
+        st, name = self.state, self.runner.source
+        text = error_text(exc)
+        if not expected:
+            _log(source=name).exception("cycle.crashed", error=text, failed_polls=st.failures + 1)
+        elif st.failures == 0:
+            _log(source=name).warning("source.failing", error=text)
+        if st.failures == 0:
+            st.failing_since = started
+        st.failures += 1
+        st.last_error, st.last_attempt = text, started
+        retry_after = exc.retry_after if isinstance(exc, RateLimitedError) else None
+        self.next_due = time.monotonic() + backoff_delay(st.interval, st.failures, retry_after)
+        self.d.record_poll(name, started, text)
+        self.d.metrics.cycles.labels(source=name, outcome="error").inc()
+        self.d.metrics.failures.labels(source=name).set(st.failures)

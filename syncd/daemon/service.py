@@ -1,0 +1,306 @@
+"""The Daemon: starts a coordinator per source and the digest thread, handles signals,
+reloads the wiring on SIGHUP, routes webhook hints, answers readiness."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from types import FrameType
+from typing import Any
+
+from config.policy import SourceConfig
+from config.settings import Settings
+from syncd.clock import Clock
+from syncd.daemon.contracts import DigestRunner, Runner, Wiring
+from syncd.daemon.coordinator import Coordinator
+from syncd.daemon.state import SourceState, digest_outcomes, error_text
+from syncd.errors import ConfigError
+from syncd.logs import get_logger
+from syncd.metrics import Metrics, default_metrics
+from syncd.store import Store
+from syncd.webhooks import route_hint
+
+__all__ = ["Daemon"]
+
+
+def _log(**context: Any) -> Any:
+    # Looked up per call so structlog configuration changes (and tests) take effect.
+    return get_logger("syncd.daemon", **context)
+
+
+class Daemon:
+    """Runs every source's coordinator and the digest service until a signal stops it."""
+
+    def __init__(  # noqa: PLR0917 - the wiring's positional signature, kept stable
+        self,
+        runners: Sequence[Runner],
+        digest_service: DigestRunner | None,
+        store: Store,
+        clock: Clock,
+        settings: Settings,
+        reload_policy: Callable[[], Wiring] | None = None,
+        *,
+        sources: Sequence[SourceConfig] = (),
+        metrics: Metrics | None = None,
+        digest_every: float = 60.0,
+    ) -> None:
+        self.store, self.clock, self.settings = store, clock, settings
+        self.metrics = metrics or default_metrics()
+        self._reload_policy = reload_policy
+        self._digest_every = digest_every
+        self._slots = threading.BoundedSemaphore(max(1, settings.max_parallel_sources))
+        self._lock = threading.Lock()
+        self._wiring = Wiring(list(runners), digest_service, tuple(sources))
+        self._coords: dict[str, Coordinator] = {}
+        self._stop_flag = False  # plain flags: safe to set from a signal handler
+        self._reload_flag = False
+        self._stopping = threading.Event()
+        self._cycles_done = 0
+        self._digest_thread: threading.Thread | None = None
+        self._started = False
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        self._start_coordinators(self._wiring.runners, {})
+        self._digest_thread = threading.Thread(
+            target=self._digest_loop, name="syncd-digests", daemon=True
+        )
+        self._digest_thread.start()
+        _log().info("daemon.started", sources=[r.source for r in self._wiring.runners])
+
+    def run(self) -> int:
+        """Serve until SIGTERM/SIGINT (or :meth:`request_stop`); return the exit code."""
+        previous = self._install_signals()
+        try:
+            self.start()
+            while not self._stop_flag:
+                time.sleep(0.1)
+                if self._reload_flag:
+                    self._reload_flag = False
+                    self.reload()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        self.stop()
+        return 0
+
+    def request_stop(self) -> None:
+        self._stop_flag = True
+
+    def request_reload(self) -> None:
+        self._reload_flag = True
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """Stop starting steps, wait for running ones; True when all finished in time."""
+        timeout = self.settings.shutdown_timeout if timeout is None else timeout
+        _log().info("daemon.stopping", timeout=timeout)
+        self._stopping.set()
+        with self._lock:
+            coords = list(self._coords.values())
+            self._coords.clear()
+        # Coordinators replaced by a reload may still be finishing their last step.
+        coords += [c.predecessor for c in coords if c.predecessor is not None]
+        deadline = time.monotonic() + timeout
+        clean = self._join(coords, deadline)
+        if self._digest_thread is not None:
+            self._digest_thread.join(max(0.0, deadline - time.monotonic()))
+            clean = clean and not self._digest_thread.is_alive()
+        _log().info("daemon.stopped", clean=clean)
+        return clean
+
+    # -- SIGHUP -------------------------------------------------------------------------
+    def reload(self) -> bool:
+        """Rebuild the wiring from the policy; on any problem keep the running one."""
+        if self._reload_policy is None:
+            _log().warning("policy.reload_unsupported")
+            return False
+        try:
+            wiring = self._reload_policy()
+        except ConfigError as exc:
+            _log().error("policy.reload_failed", problems=[str(i) for i in exc.issues])
+            return False
+        except Exception as exc:
+            _log().exception("policy.reload_failed", error=error_text(exc))
+            return False
+        with self._lock:
+            old = dict(self._coords)
+            self._coords.clear()
+            self._wiring = Wiring(list(wiring.runners), wiring.digest_service, wiring.sources)
+        for coord in old.values():
+            coord.stop()  # each finishes its step, closes its runner, hands over its slot
+        for name in old.keys() - {r.source for r in self._wiring.runners}:
+            self.metrics.forget_source(name)
+        self._start_coordinators(self._wiring.runners, old)
+        _log().info("policy.reloaded", sources=[r.source for r in self._wiring.runners])
+        return True
+
+    # -- webhooks -----------------------------------------------------------------------
+    def hint(self, tracker: str, project: str | None, key: str) -> list[str]:
+        """Queue an early re-read of ``key`` on the sources it may belong to."""
+        with self._lock:
+            names = list(self._coords)
+            sources = list(self._wiring.sources)
+        targets = route_hint(tracker, project, key, names=names, sources=sources, knows=self._knows)
+        for name in targets:
+            self.refresh(name, key)
+        return targets
+
+    def refresh(self, source: str, key: str) -> bool:
+        with self._lock:
+            coord = self._coords.get(source)
+        if coord is None or self.stopping:
+            return False
+        return coord.enqueue(key)
+
+    def pending_refreshes(self) -> dict[str, list[str]]:
+        with self._lock:
+            return {name: c.pending() for name, c in self._coords.items()}
+
+    # -- readiness ----------------------------------------------------------------------
+    def states(self) -> list[SourceState]:
+        with self._lock:
+            return [c.state for c in self._coords.values()]
+
+    def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """Ready when every source polled successfully within 3 × its interval."""
+        now = self.clock.now()
+        detail = {s.source: s.describe(now) for s in self.states()}
+        ready = self._started and not self.stopping and all(d["ready"] for d in detail.values())
+        return ready, {
+            "ready": ready,
+            "started": self._started,
+            "stopping": self.stopping,
+            "sources": detail,
+        }
+
+    # -- helpers used by the coordinators -----------------------------------------------
+    def acquire_slot(self, stopped: Callable[[], bool]) -> bool:
+        while not (stopped() or self.stopping):
+            if self._slots.acquire(timeout=0.2):
+                if stopped() or self.stopping:
+                    self._slots.release()
+                    return False
+                return True
+        return False
+
+    def release_slot(self) -> None:
+        self._slots.release()
+
+    def cycle_finished(self) -> None:
+        with self._lock:
+            self._cycles_done += 1
+
+    def record_poll(self, source: str, at: datetime, error: str | None) -> None:
+        try:
+            self.store.record_poll(source, at, error)
+        except Exception as exc:
+            _log(source=source).error("store.record_poll_failed", error=error_text(exc))
+
+    def publish_findings(self, source: str) -> None:
+        try:
+            counts: dict[str, int] = {}
+            for row in self.store.findings(source):
+                counts[row.rule] = counts.get(row.rule, 0) + 1
+        except Exception as exc:
+            _log(source=source).warning("metrics.findings_failed", error=error_text(exc))
+            return
+        self.metrics.set_open_findings(source, counts)
+
+    def _knows(self, source: str, key: str) -> bool:
+        try:
+            return self.store.get_task(source, key) is not None
+        except Exception:
+            return False
+
+    def _start_coordinators(
+        self, runners: Sequence[Runner], previous: dict[str, Coordinator]
+    ) -> None:
+        now = time.monotonic()
+        self.metrics.declare_sources((r.source, r.interval) for r in runners)
+        with self._lock:
+            for runner in runners:
+                before = previous.get(runner.source)
+                state = before.state if before else SourceState(runner.source, runner.interval)
+                state.interval = runner.interval
+                coord = Coordinator(self, runner, state, now, predecessor=before)
+                self._coords[runner.source] = coord
+                coord.start()
+
+    def _join(self, coords: list[Coordinator], deadline: float) -> bool:
+        """Stop and wait for ``coords``; abandon those still busy at ``deadline``."""
+        for coord in coords:
+            coord.stop()
+        clean = True
+        for coord in coords:
+            coord.join(max(0.0, deadline - time.monotonic()))
+            if coord.is_alive():
+                # Still inside a tracker call: abandon it (the ledger makes that safe) and
+                # leave its connector open rather than close it under the running thread.
+                coord.abandon()
+                _log(source=coord.runner.source).warning("source.abandoned")
+                clean = False
+        return clean
+
+    def _install_signals(self) -> dict[int, Any]:
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+
+        def on_stop(_sig: int, _frame: FrameType | None) -> None:
+            self._stop_flag = True
+
+        def on_reload(_sig: int, _frame: FrameType | None) -> None:
+            self._reload_flag = True
+
+        previous: dict[int, Any] = {}
+        for sig, handler in ((signal.SIGTERM, on_stop), (signal.SIGINT, on_stop)):
+            previous[sig] = signal.signal(sig, handler)
+        if hasattr(signal, "SIGHUP"):
+            previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, on_reload)
+        return previous
+
+    # -- digests ------------------------------------------------------------------------
+    def _digest_loop(self) -> None:
+        """Run the digest service after cycles, at most once per ``digest_every`` seconds
+        (and at least every five such periods, so schedules fire even if polls fail)."""
+        last_run, seen_cycles = time.monotonic(), 0
+        first = True
+        tick = min(1.0, self._digest_every / 4)
+        failing = False
+        while not self._stopping.wait(tick):
+            with self._lock:
+                service = self._wiring.digest_service
+                done = self._cycles_done
+                all_tried = all(c.state.attempts > 0 for c in self._coords.values())
+            elapsed = time.monotonic() - last_run
+            fresh = done > seen_cycles and (all_tried if first else True)
+            due = (fresh and (first or elapsed >= self._digest_every)) or (
+                elapsed >= 5 * self._digest_every
+            )
+            if service is None or not due:
+                continue
+            first, last_run, seen_cycles = False, time.monotonic(), done
+            failing = self._run_digests(service, failing)
+
+    def _run_digests(self, service: DigestRunner, failing: bool) -> bool:
+        try:
+            results = service.run_due(self.clock.now())
+        except Exception as exc:
+            self.metrics.digests.labels(kind="unknown", outcome="failed").inc()
+            if not failing:
+                _log().exception("digests.crashed", error=error_text(exc))
+            return True
+        for kind, outcome in digest_outcomes(results):
+            self.metrics.digests.labels(kind=kind, outcome=outcome).inc()
+        if failing:
+            _log().info("digests.recovered")
+        return False

@@ -1,0 +1,177 @@
+"""Pieces every renderer shares: the Jinja environment, escaping per markup language,
+and the localized wording of subjects, headlines and "why" lines.
+
+User text (task titles, names, client names) is never trusted: each markup gets its own
+escaper, and every title is flattened to one line first so a CR/LF in a title can neither
+break a Markdown list nor reach an e-mail header.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from syncd.digest.i18n import Translator, translator
+from syncd.digest.model import METRICS, ClientHeadline, Digest, DigestItem
+
+__all__ = [
+    "TITLE_LIMIT",
+    "clean",
+    "clip",
+    "due",
+    "environment",
+    "headline_text",
+    "md_escape",
+    "neutralise_mentions",
+    "render_template",
+    "slack_escape",
+    "subject",
+    "summary",
+    "title",
+    "why",
+]
+
+TITLE_LIMIT = 200
+"""Titles longer than this are clipped in every rendering: a digest line, not an essay."""
+
+_SPACE = re.compile(r"[\s\x00-\x1f\x7f\u2028\u2029]+")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&^$])")
+_MENTION = re.compile(r"@(?=\w)")
+
+
+def clean(text: str | None) -> str:
+    """One line, no control characters, trimmed."""
+    return _SPACE.sub(" ", text or "").strip()
+
+
+def clip(text: str | None, limit: int = TITLE_LIMIT) -> str:
+    text = clean(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def md_escape(text: str | None) -> str:
+    """Backslash-escape CommonMark punctuation so a title cannot become a link, emphasis,
+    raw HTML or a table cell break."""
+    return _MD_SPECIAL.sub(r"\\\1", clean(text))
+
+
+def neutralise_mentions(text: str) -> str:
+    """``@channel``/``@here``/``@all``/``@user`` in user text must not notify anyone:
+    a word joiner after ``@`` keeps it readable and inert."""
+    return _MENTION.sub("@\u2060", text)
+
+
+def slack_escape(text: str | None) -> str:
+    """Slack mrkdwn control characters: & < > (so ``<!channel>`` stays text)."""
+    return clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def title(d: Digest, t: Translator) -> str:
+    return t(f"title.{d.kind}")
+
+
+def summary(d: Digest, t: Translator) -> str:
+    """The short "3 overdue, 2 at risk" phrase of subjects and notifications."""
+    totals = dict.fromkeys(METRICS, 0)
+    for h in d.headlines:
+        for metric in METRICS:
+            totals[metric] += h.counts[metric]
+    parts = [
+        f"{t.number(totals[m])} {t('metrics.' + m)}"
+        for m in ("overdue", "at_risk", "due_soon")
+        if totals[m]
+    ]
+    if totals["violations"]:
+        parts.append(t.plural("violation", totals["violations"]))
+    check_today = d.section("check_today")
+    if check_today:
+        parts.insert(0, f"{t('sections.check_today')}: {t.number(len(check_today.items))}")
+    return ", ".join(parts) if parts else t("all_clear")
+
+
+def subject(d: Digest, t: Translator) -> str:
+    return clean(t("subject", title=title(d, t), date=t.date(d.local_date), summary=summary(d, t)))
+
+
+def headline_text(h: ClientHeadline, t: Translator) -> str:
+    """``12 open ▲2 · 3 overdue · …`` for one client (numbers and words only, no markup)."""
+    parts = []
+    for metric in METRICS:
+        count = h.counts[metric]
+        if metric != "open" and not count and not h.deltas.get(metric):
+            continue
+        delta = t.delta(h.deltas.get(metric))
+        if metric == "violations":
+            text = t.plural("violation", count)
+        else:
+            text = f"{t.number(count)} {t('metrics.' + metric)}"
+        parts.append(text + (f" {delta}" if delta else ""))
+    return " · ".join(parts)
+
+
+def due(item: DigestItem, t: Translator) -> str:
+    """``Due 24 Nov`` or ``no due date``."""
+    return f"{t('fields.due')} {t.date(item.due)}" if item.due else t("fields.no_due")
+
+
+def why(item: DigestItem, t: Translator) -> str:
+    """Why this task is listed, in the reader's language (plain text)."""
+    if item.why == "checkpoint_today":
+        return t("why.checkpoint_today", time=t.time(item.at))
+    if item.why == "overdue":
+        if not item.days:
+            return t("why.overdue_today")
+        return t("why.overdue", days=t.plural("business_day", item.days))
+    if item.why == "at_risk":
+        return t("why.at_risk", at=t.datetime(item.at))
+    if item.why == "due_soon":
+        if not item.days:
+            return t("why.due_soon_today")
+        return t("why.due_soon", days=t.plural("business_day", item.days))
+    if item.why == "violations":
+        rules = ", ".join(t.rule(r) for r in item.rules)
+        return t("why.violations", rules=rules, since=t.date(item.since))
+    if item.why == "done":
+        return t("why.done", at=t.date(item.at))
+    return item.why
+
+
+def environment() -> Environment:
+    """HTML and Telegram templates autoescape; Markdown/text ones escape explicitly."""
+    env = Environment(
+        loader=PackageLoader("syncd.digest", "templates"),
+        autoescape=select_autoescape(
+            enabled_extensions=("html.j2", "telegram.j2"), default_for_string=False
+        ),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(clip=clip, md=md_escape, clean=clean, slack=slack_escape)
+    return env
+
+
+@cache
+def _environment() -> Environment:
+    return environment()
+
+
+def render_template(name: str, **context: Any) -> str:
+    """Render ``templates/<name>``; ``.html``/``.telegram`` templates autoescape."""
+    t = translator(context.get("language", "en"))
+    text: str = (
+        _environment()
+        .get_template(name)
+        .render(
+            t=t,
+            why=lambda item: why(item, t),
+            due=lambda item: due(item, t),
+            headline=lambda h: headline_text(h, t),
+            **context,
+        )
+    )
+    return text

@@ -1,0 +1,121 @@
+"""Microsoft Teams: an Adaptive Card (schema 1.5) in the Workflows webhook envelope.
+
+The Workflows endpoint answers 202 even for a card it later fails to post, so the card is
+kept valid by construction (and validated against the official schema in the tests), and
+the request body is kept under the ~28 KB Teams accepts by dropping trailing items.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from syncd.digest.i18n import Translator, translator
+from syncd.digest.model import Digest, DigestItem
+from syncd.digest.render.common import clip, due, headline_text, md_escape, title, why
+from syncd.digest.render.links import safe_url
+
+__all__ = ["BODY_LIMIT", "render_teams"]
+
+BODY_LIMIT = 27_000
+"""Bytes of the whole JSON request body (Teams' limit is about 28 KB)."""
+
+
+def _text(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def _item(item: DigestItem, t: Translator) -> dict[str, Any]:
+    url = safe_url(item.url)
+    key = md_escape(clip(item.key, 60))
+    ref = f"[{key}]({url})" if url else f"**{key}**"
+    important = f" **{t('fields.important')}**" if item.important else ""
+    who = md_escape(clip(item.assignee or t("fields.unassigned"), 60))
+    meta = f"{who} · {due(item, t)} · _{why(item, t)}_"
+    return _text(f"{ref} {md_escape(clip(item.title))}{important} — {meta}", spacing="Small")
+
+
+def _card(d: Digest, t: Translator, per_section: int | None) -> dict[str, Any]:
+    body: list[dict[str, Any]] = [
+        _text(f"{title(d, t)} · {t.date(d.local_date)}", size="Large", weight="Bolder"),
+        _text(
+            md_escape(f"{t('for_manager', manager=d.manager)} · {t.long_date(d.local_date)}"),
+            isSubtle=True,
+            spacing="None",
+        ),
+    ]
+    if d.nothing_to_report:
+        body.append(_text(t("nothing")))
+    else:
+        body.append(_text(t("by_client"), weight="Bolder", separator=True))
+        body.append(
+            {
+                "type": "FactSet",
+                "facts": [
+                    {"title": md_escape(clip(h.client, 80)), "value": headline_text(h, t)}
+                    for h in d.headlines
+                ],
+            }
+        )
+        dropped = 0
+        for s in d.sections:
+            shown = s.items if per_section is None else s.items[:per_section]
+            dropped += len(s.items) - len(shown)
+            body.append(
+                _text(
+                    f"{t('sections.' + s.kind)} ({t.number(len(s.items))})",
+                    weight="Bolder",
+                    size="Medium",
+                    separator=True,
+                )
+            )
+            body.extend(_item(i, t) for i in shown)
+        if dropped:
+            body.append(_text(t("more", more=t.plural("more", dropped)), isSubtle=True))
+        if d.workload:
+            legend = (
+                f"{t('workload.open')} / {t('workload.due_this_week')} / {t('workload.overdue')}"
+            )
+            body.append(_text(f"{t('workload.title')} ({legend})", weight="Bolder", separator=True))
+            body.append(
+                {
+                    "type": "FactSet",
+                    "facts": [
+                        {
+                            "title": md_escape(clip(w.assignee or t("fields.unassigned"), 40)),
+                            "value": f"{w.open} / {w.due_this_week} / {w.overdue}",
+                        }
+                        for w in d.workload
+                    ],
+                }
+            )
+    return {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.5",
+        "body": body,
+    }
+
+
+def _envelope(card: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "attachments": [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}
+        ],
+    }
+
+
+def _size(payload: dict[str, Any]) -> int:
+    return len(json.dumps(payload, ensure_ascii=False).encode())
+
+
+def render_teams(d: Digest) -> dict[str, Any]:
+    t = translator(d.language)
+    payload = _envelope(_card(d, t, None))
+    longest = max((len(s.items) for s in d.sections), default=0)
+    per_section = longest
+    while _size(payload) > BODY_LIMIT and per_section > 0:
+        per_section = per_section // 2 if per_section > 8 else per_section - 1
+        payload = _envelope(_card(d, t, per_section))
+    return payload

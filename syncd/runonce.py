@@ -1,0 +1,67 @@
+"""``syncd once``: every source once, then the digests that are due. A failing source is
+reported and the others still run — the same isolation the daemon gives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from syncd.app import App
+from syncd.clock import Clock
+from syncd.cycle import CycleReport, build_runners
+from syncd.errors import SyncdError
+from syncd.logs import get_logger
+
+__all__ = ["run_once"]
+
+log = get_logger("syncd.once")
+
+
+def run_once(
+    app: App, clock: Clock, *, echo: Callable[[str], None] | None = None
+) -> list[CycleReport]:
+    runners = build_runners(
+        app.policy,
+        app.settings,
+        app.store,
+        clock,
+        echo=echo if app.settings.dry_run or echo else None,
+    )
+    reports: list[CycleReport] = []
+    try:
+        for runner in runners:
+            now = clock.now()
+            try:
+                report = runner.run_cycle(now)
+            except SyncdError as exc:
+                app.store.record_poll(runner.source, now, error=str(exc))
+                log.error("source failed", source=runner.source, error=str(exc))
+                reports.append(CycleReport(source=runner.source, failed=1))
+                continue
+            app.store.record_poll(runner.source, now)
+            reports.append(report)
+            if echo is not None:
+                echo(_summary(report))
+    finally:
+        for runner in runners:
+            runner.close()
+    _send_digests(app, clock, echo)
+    return reports
+
+
+def _summary(report: CycleReport) -> str:
+    return (
+        f"{report.source}: {report.synced} task(s) synced, {report.findings} finding(s), "
+        f"{report.posted} reminder(s) posted, {report.queued} queued for working hours, "
+        f"{report.deferred} deferred by the action budget, {report.requests} API request(s)"
+    )
+
+
+def _send_digests(app: App, clock: Clock, echo: Callable[[str], None] | None) -> None:
+    if not app.policy.managers:
+        return
+    from syncd.digest.service import DigestService
+
+    service = DigestService(app.policy, app.store, dry_run=app.settings.dry_run)
+    sent = service.run_due(clock.now())
+    if echo is not None and sent:
+        echo(f"digests: {len(sent)} sent")

@@ -1,0 +1,3 @@
+from tests.digest.conftest import make_digest
+
+__all__ = ["make_digest"]

@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+
+from syncd.digest.i18n import translator
+from syncd.digest.model import Digest
+from syncd.digest.priority import is_important, quadrant
+from tests.digest import fixtures
+
+
+def keys(d: Digest, kind: str) -> list[str]:
+    section = d.section(kind)  # type: ignore[arg-type]
+    return [i.key for i in section.items] if section else []
+
+
+def test_clients_come_from_policy_then_source_then_project(
+    make_digest: Callable[..., Digest],
+) -> None:
+    d = make_digest(0)
+    assert [h.client for h in d.headlines] == ["BLOG", "Shop & Co <b>", "Пекарня «Хлеб»"]
+
+
+def test_manager_sees_only_owned_projects(make_digest: Callable[..., Digest]) -> None:
+    d = make_digest(1)
+    assert [h.client for h in d.headlines] == ["Shop & Co <b>"]
+    assert all(i.key.startswith("SHOP-") for s in d.sections for i in s.items)
+
+
+def test_sections_and_reasons(make_digest: Callable[..., Digest]) -> None:
+    d = make_digest(0)
+    assert [s.kind for s in d.sections] == [
+        "check_today",
+        "overdue",
+        "at_risk",
+        "due_soon",
+        "violations",
+        "done",
+    ]
+    assert keys(d, "check_today") == ["SHOP-3"]
+    checkpoint = d.section("check_today").items[0]  # type: ignore[union-attr]
+    assert checkpoint.at is not None
+    assert checkpoint.at.date() == d.local_date
+    overdue = {i.key: i.days for i in d.section("overdue").items}  # type: ignore[union-attr]
+    assert overdue == {"SHOP-1": 2, "agency/bakery#3": 1}  # Thu→Mon = 2 business days
+    assert keys(d, "at_risk") == ["SHOP-4"]
+    assert keys(d, "done") == ["SHOP-6"]  # SHOP-8 was done long before the last digest
+    violation = d.section("violations").items[-1]  # type: ignore[union-attr]
+    assert violation.key == "SHOP-5"
+    assert violation.rules == ("due-date", "required-sections", "single-owner")
+    assert violation.since == datetime(2026, 11, 18, 8, 0, tzinfo=UTC)
+
+
+def test_items_follow_eisenhower_order(make_digest: Callable[..., Digest]) -> None:
+    d = make_digest(0)
+    # BLOG-1 is Critical and due soon (quadrant 1); SHOP-2/3 are Medium (quadrant 3).
+    assert keys(d, "due_soon") == ["BLOG-1", "SHOP-2", "SHOP-3"]
+    quadrants = [i.quadrant for i in d.section("due_soon").items]  # type: ignore[union-attr]
+    assert quadrants == sorted(quadrants) == [1, 3, 3]
+    assert keys(d, "violations") == ["BLOG-1", "SHOP-5"]
+
+
+def test_headline_changes_against_previous_stats(make_digest: Callable[..., Digest]) -> None:
+    d = make_digest(0)
+    shop = next(h for h in d.headlines if h.client == "Shop & Co <b>")
+    assert shop.counts["open"] == 6
+    assert shop.deltas["open"] == 3
+    assert shop.counts["overdue"] == 1
+    assert shop.deltas["overdue"] == -1
+    blog = next(h for h in d.headlines if h.client == "BLOG")
+    assert blog.deltas["open"] is None  # nothing to compare with
+    again = make_digest(0, previous_stats=d.stats())
+    assert all(v == 0 for h in again.headlines for v in h.deltas.values())
+
+
+def test_done_window_starts_at_the_last_digest(make_digest: Callable[..., Digest]) -> None:
+    assert keys(make_digest(0, since=datetime(2026, 11, 22, 16, 0, tzinfo=UTC)), "done") == []
+    assert keys(make_digest(0, since=datetime(2026, 9, 1, tzinfo=UTC)), "done") == [
+        "SHOP-6",
+        "SHOP-8",
+    ]
+
+
+def test_workload_per_assignee(make_digest: Callable[..., Digest]) -> None:
+    rows = {w.assignee: (w.open, w.due_this_week, w.overdue) for w in make_digest(0).workload}
+    # Ivan: SHOP-1 (overdue), SHOP-3 (due Thu), SHOP-5 (no due), bakery#3 (overdue).
+    assert rows["Иван Петров"] == (4, 1, 2)
+    assert rows["Лена"] == (3, 1, 0)
+    assert rows[""] == (1, 0, 0)  # unassigned SHOP-7
+
+
+def test_nothing_to_report() -> None:
+    policy = fixtures.policy()
+    from syncd.digest.content import build_digest
+
+    d = build_digest(policy, policy.managers[0], [], [], fixtures.NOW, "daily", None, None)
+    assert d.nothing_to_report
+    assert d.sections == ()
+    assert d.headlines == ()
+
+
+def test_naive_now_is_refused() -> None:
+    from syncd.digest.content import build_digest
+
+    policy = fixtures.policy()
+    with pytest.raises(ValueError, match="aware"):
+        build_digest(policy, policy.managers[0], [], [], datetime(2026, 1, 1), "daily", None, None)
+
+
+@pytest.mark.parametrize(
+    ("priority", "important"),
+    [
+        ("High", True),
+        ("Highest", True),
+        ("Blocker", True),
+        ("priority::high", True),
+        ("P1", True),
+        ("Высокий", True),
+        ("Medium", False),
+        ("Major", False),
+        (None, False),
+    ],
+)
+def test_importance(priority: str | None, important: bool) -> None:
+    assert is_important(priority) is important
+    assert quadrant(priority, urgent=True) == (1 if important else 3)
+    assert quadrant(priority, urgent=False) == (2 if important else 4)
+
+
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [
+        (1, "1 задача"),
+        (2, "2 задачи"),
+        (5, "5 задач"),
+        (11, "11 задач"),
+        (21, "21 задача"),
+        (22, "22 задачи"),
+        (0, "0 задач"),
+    ],
+)
+def test_russian_plurals(n: int, text: str) -> None:
+    assert translator("ru").plural("task", n) == text
+
+
+def test_english_plurals_and_dates() -> None:
+    t = translator("en")
+    assert [t.plural("task", n) for n in (1, 2, 0)] == ["1 task", "2 tasks", "0 tasks"]
+    assert t.date(fixtures.NOW) == "23 Nov"
+    assert translator("ru").date(fixtures.NOW) == "23 нояб."
+
+
+def test_check_today_follows_the_configured_checkpoint_fraction() -> None:
+    from config.loader import load_policy_text
+    from syncd.digest.content import build_digest
+
+    late = load_policy_text(
+        fixtures.POLICY_YAML.replace("params: {fraction: 0.35}", "params: {fraction: 0.9}")
+    )
+    d = build_digest(
+        late, late.managers[0], fixtures.tasks(), [], fixtures.NOW, "daily", None, None
+    )
+    assert "SHOP-3" not in keys(d, "check_today")
+
+
+@pytest.mark.parametrize(("state", "at_risk"), [("at_risk", False), ("missed", True)])
+def test_checkpoint_in_grace_today_is_not_yet_at_risk(
+    make_digest: Callable[..., Digest], state: str, at_risk: bool
+) -> None:
+    grace = fixtures.finding("SHOP-3", "checkpoint", fixtures.NOW, state=state)
+    d = make_digest(0, findings=[grace])
+    assert ("SHOP-3" in keys(d, "at_risk")) is at_risk
+    assert "SHOP-3" in keys(d, "check_today")

@@ -1,0 +1,218 @@
+"""A small agency scenario and the wiring to run syncd's real cycle against a sandbox.
+
+``Scenario`` starts a sandbox tracker over real HTTP, points a policy at it and builds the
+same ``SourceRunner``s the daemon uses, on a SQLite store in a temp dir. ``restart()``
+drops every object and builds them again on the same files — what a process restart does.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from config.policy import Policy
+from config.settings import Settings
+from connectors.sandbox.seed import Seed, load_seed
+from connectors.sandbox.server import SandboxServer, create_app
+from syncd.cycle import CycleReport, SourceRunner, build_runners
+from syncd.store import Store, open_store
+
+MSK = "+03:00"
+
+
+def agency_seed() -> dict[str, Any]:
+    """SHOP-1 breaks three rules at once (no goal/criteria, overdue, checkpoint missed) but
+    is not stale (a human commented yesterday); SHOP-2 is in order."""
+    user = {"time_zone": "Europe/Moscow"}
+    return {
+        "format": "syncd-seed/1",
+        "now": f"2026-11-24T11:00:00{MSK}",
+        "users": [
+            {
+                "id": "bot",
+                "name": "syncd",
+                "username": "syncd-bot",
+                "email": "bot@agency.example",
+                "bot": True,
+                "token": "bot-token",
+                **user,
+            },
+            {
+                "id": "olga",
+                "name": "Ольга Смирнова",
+                "username": "olga",
+                "email": "olga@agency.example",
+                "token": "olga-token",
+                **user,
+            },
+            {
+                "id": "dima",
+                "name": "Дмитрий Ковалёв",
+                "username": "dima",
+                "email": "dima@agency.example",
+                **user,
+            },
+        ],
+        "projects": [{"key": "SHOP", "name": "Смартфон-маркет", "client": "Смартфон-маркет"}],
+        "tasks": [
+            {
+                "project": "SHOP",
+                "number": 1,
+                "title": "Аудит сайта",
+                "status": "in_progress",
+                "assignees": ["dima"],
+                "reporter": "olga",
+                "priority": "High",
+                "created": f"2026-11-16T10:00:00{MSK}",
+                "started": f"2026-11-17T10:00:00{MSK}",
+                "due": "2026-11-23",
+                "description": "Нужно сделать аудит сайта.",
+                "comments": [
+                    {
+                        "author": "dima",
+                        "created": f"2026-11-23T15:00:00{MSK}",
+                        "body": "Работаю, почти готово.",
+                    }
+                ],
+            },
+            {
+                "project": "SHOP",
+                "number": 2,
+                "title": "Дизайн письма «Чёрная пятница»",
+                "type": "Design",
+                "status": "in_progress",
+                "assignees": ["dima"],
+                "reporter": "olga",
+                "priority": "Medium",
+                "created": f"2026-11-20T10:00:00{MSK}",
+                "started": f"2026-11-23T10:00:00{MSK}",
+                "due": "2026-12-04",
+                "description": "## Цель\nУвеличить выручку от рассылки на 15 % к прошлому году.\n\n"
+                "## Критерии приёмки\n- макет 600 px, тёмная и светлая тема\n",
+                "comments": [
+                    {
+                        "author": "dima",
+                        "created": f"2026-11-23T16:00:00{MSK}",
+                        "body": "Статус: первая версия макета готова.",
+                    }
+                ],
+            },
+        ],
+    }
+
+
+def policy_for(
+    url: str,
+    *,
+    working_hours: tuple[str, str] = ("09:00", "19:00"),
+    weekend: tuple[int, ...] = (5, 6),
+    budget: int = 30,
+) -> Policy:
+    return Policy.model_validate(
+        {
+            "sources": [
+                {
+                    "name": "agency",
+                    "type": "jira",
+                    "url": url,
+                    "enforce": True,
+                    "language": "ru",
+                    "auth": {"kind": "basic", "user": "bot@agency.example", "secret": "E2E_TOKEN"},
+                    "scope": {"jql": "project = SHOP"},
+                    "calendar": {
+                        "country": "RU",
+                        "timezone": "Europe/Moscow",
+                        "weekend": list(weekend),
+                        "working_hours": {"start": working_hours[0], "end": working_hours[1]},
+                    },
+                    "max_actions_per_cycle": budget,
+                    "labels_on_finding": True,
+                }
+            ],
+        }
+    )
+
+
+def policy_yaml(url: str, **kwargs: Any) -> str:
+    """The same policy as a file, for tests that run ``syncd`` as a process."""
+    return json.dumps(policy_for(url, **kwargs).model_dump(mode="json"), ensure_ascii=False)
+
+
+@dataclass
+class Scenario:
+    tmp: Path
+    seed_data: dict[str, Any] = field(default_factory=agency_seed)
+    policy_kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.seed: Seed = load_seed(self.seed_data, flavour="jira-cloud")
+        self.server = SandboxServer(create_app("jira-cloud", self.seed))
+        self.server.start()
+        self.policy = policy_for(self.server.url, **self.policy_kwargs)
+        self.settings = Settings(data_dir=self.tmp, state_url=f"sqlite:///{self.tmp}/syncd.db")
+        self.store: Store | None = None
+        self.runners: list[SourceRunner] = []
+        self.restart()
+
+    @property
+    def runner(self) -> SourceRunner:
+        return self.runners[0]
+
+    def restart(self) -> None:
+        self.shutdown_syncd()
+        self.store = open_store(self.settings.resolved_state_url())
+        self.runners = build_runners(
+            self.policy,
+            self.settings,
+            self.store,
+            None,  # type: ignore[arg-type]
+            env={"E2E_TOKEN": "bot-token"},
+        )
+
+    def cycle(self, at: datetime) -> CycleReport:
+        return self.runner.run_cycle(at)
+
+    def bot_comments(self, key: str) -> list[str]:
+        task = self.runner.connector.fetch_task(key)
+        assert task is not None
+        return [c.body for c in task.comments if c.is_bot]
+
+    def labels(self, key: str) -> tuple[str, ...]:
+        task = self.runner.connector.fetch_task(key)
+        assert task is not None
+        return task.labels
+
+    def act(self, payload: dict[str, Any]) -> Any:
+        request = urllib.request.Request(
+            self.server.url + "/_sandbox/act",
+            data=json.dumps(payload).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read() or b"null")
+
+    def shutdown_syncd(self) -> None:
+        for runner in self.runners:
+            runner.close()
+        self.runners = []
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    def close(self) -> None:
+        self.shutdown_syncd()
+        self.server.stop()
+
+
+def scenario(tmp: Path, **policy_kwargs: Any) -> Iterator[Scenario]:
+    sc = Scenario(tmp, policy_kwargs=policy_kwargs)
+    try:
+        yield sc
+    finally:
+        sc.close()

@@ -1,0 +1,1 @@
+"""Real stand-ins the tests share: a throw-away PostgreSQL server (``postgres``)."""
