@@ -18,7 +18,7 @@ from connectors.base import Connector
 from connectors.factory import create_connector
 from rules.calendar import BusinessCalendar
 from rules.engine import Engine
-from syncd.clock import Clock
+from syncd.clock import Clock, SystemClock
 from syncd.logs import get_logger
 from syncd.models import Finding, Task
 from syncd.reconcile import Reconciler, ReconcileResult
@@ -56,6 +56,7 @@ class SourceRunner:
         engine: Engine,
         *,
         owner: str,
+        clock: Clock | None = None,
         dry_run: bool = False,
         echo: Callable[[str], None] | None = None,
     ) -> None:
@@ -65,6 +66,7 @@ class SourceRunner:
         self.connector = connector
         self.store = store
         self.engine = engine
+        self.clock: Clock = clock or SystemClock()
         self.reconciler = Reconciler(
             source,
             connector,
@@ -82,7 +84,7 @@ class SourceRunner:
             synced += self.store.upsert_tasks(page.tasks)
             requests += page.requests
             # The page is stored: now, and only now, the cursor may move past it.
-            self.store.set_cursor(self.source, page.cursor, _utcnow_for_store())
+            self.store.set_cursor(self.source, page.cursor, self.clock.now())
         return synced, requests
 
     def open_tasks(self) -> dict[str, Task]:
@@ -124,18 +126,18 @@ class SourceRunner:
         return report
 
     def refresh(self, task_key: str) -> None:
+        """A webhook's hint: re-read one task now and act on it without waiting for the
+        next poll (evaluation is over the stored state, so this costs one issue read)."""
         task = self.connector.fetch_task(task_key)
-        if task is not None:
-            self.store.upsert_tasks([task])
+        if task is None:
+            return
+        self.store.upsert_tasks([task])
+        now = self.clock.now()
+        tasks, findings = self.evaluate(now)
+        self.reconciler.reconcile(tasks, findings, now)
 
     def close(self) -> None:
         self.connector.close()
-
-
-def _utcnow_for_store() -> datetime:
-    from datetime import UTC
-
-    return datetime.now(UTC)
 
 
 def build_runners(
@@ -149,7 +151,6 @@ def build_runners(
     only: set[str] | None = None,
 ) -> list[SourceRunner]:
     """One runner per configured source (or the ``only`` subset)."""
-    del clock  # runners take ``now`` per cycle; kept in the signature for the daemon
     engine = Engine.from_policy(policy)
     owner = settings.replica_id or default_owner()
     runners = []
@@ -159,7 +160,14 @@ def build_runners(
         connector = create_connector(source, env)
         runners.append(
             SourceRunner(
-                source, connector, store, engine, owner=owner, dry_run=settings.dry_run, echo=echo
+                source,
+                connector,
+                store,
+                engine,
+                owner=owner,
+                clock=clock,
+                dry_run=settings.dry_run,
+                echo=echo,
             )
         )
     return runners

@@ -9,29 +9,40 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from config.policy import Policy
 from config.settings import Settings
 from connectors.sandbox.seed import Seed, load_seed
 from connectors.sandbox.server import SandboxServer, create_app
+from syncd.clock import SystemClock
 from syncd.cycle import CycleReport, SourceRunner, build_runners
 from syncd.store import Store, open_store
 
-MSK = "+03:00"
+DEFAULT_NOW = datetime(2026, 11, 24, 11, 0, tzinfo=ZoneInfo("Europe/Moscow"))
 
 
-def agency_seed() -> dict[str, Any]:
+def agency_seed(now: datetime = DEFAULT_NOW) -> dict[str, Any]:
     """SHOP-1 breaks three rules at once (no goal/criteria, overdue, checkpoint missed) but
-    is not stale (a human commented yesterday); SHOP-2 is in order."""
+    is not stale (a human commented yesterday); SHOP-2 is in order. Dates are relative to
+    ``now`` (by default Tuesday 24 Nov 2026, 11:00 in Moscow)."""
+    now = now.astimezone(ZoneInfo("Europe/Moscow"))
+
+    def at(**delta: float) -> str:
+        return (now + timedelta(**delta)).isoformat()
+
+    def day(days: int) -> str:
+        return (now + timedelta(days=days)).date().isoformat()
+
     user = {"time_zone": "Europe/Moscow"}
     return {
         "format": "syncd-seed/1",
-        "now": f"2026-11-24T11:00:00{MSK}",
+        "now": now.isoformat(),
         "users": [
             {
                 "id": "bot",
@@ -68,16 +79,12 @@ def agency_seed() -> dict[str, Any]:
                 "assignees": ["dima"],
                 "reporter": "olga",
                 "priority": "High",
-                "created": f"2026-11-16T10:00:00{MSK}",
-                "started": f"2026-11-17T10:00:00{MSK}",
-                "due": "2026-11-23",
+                "created": at(days=-8, hours=-1),
+                "started": at(days=-7, hours=-1),
+                "due": day(-1),
                 "description": "Нужно сделать аудит сайта.",
                 "comments": [
-                    {
-                        "author": "dima",
-                        "created": f"2026-11-23T15:00:00{MSK}",
-                        "body": "Работаю, почти готово.",
-                    }
+                    {"author": "dima", "created": at(hours=-20), "body": "Работаю, почти готово."}
                 ],
             },
             {
@@ -89,15 +96,15 @@ def agency_seed() -> dict[str, Any]:
                 "assignees": ["dima"],
                 "reporter": "olga",
                 "priority": "Medium",
-                "created": f"2026-11-20T10:00:00{MSK}",
-                "started": f"2026-11-23T10:00:00{MSK}",
-                "due": "2026-12-04",
+                "created": at(days=-4, hours=-1),
+                "started": at(days=-1, hours=-1),
+                "due": day(10),
                 "description": "## Цель\nУвеличить выручку от рассылки на 15 % к прошлому году.\n\n"
                 "## Критерии приёмки\n- макет 600 px, тёмная и светлая тема\n",
                 "comments": [
                     {
                         "author": "dima",
-                        "created": f"2026-11-23T16:00:00{MSK}",
+                        "created": at(hours=-19),
                         "body": "Статус: первая версия макета готова.",
                     }
                 ],
@@ -170,7 +177,7 @@ class Scenario:
             self.policy,
             self.settings,
             self.store,
-            None,  # type: ignore[arg-type]
+            SystemClock(),
             env={"E2E_TOKEN": "bot-token"},
         )
 
@@ -210,7 +217,7 @@ class Scenario:
         self.server.stop()
 
 
-def scenario(tmp: Path, **policy_kwargs: Any) -> Iterator[Scenario]:
+def scenario(tmp: Path, **policy_kwargs: Any) -> Generator[Scenario, None, None]:
     sc = Scenario(tmp, policy_kwargs=policy_kwargs)
     try:
         yield sc
