@@ -164,7 +164,9 @@ class Store:
 
     def record_findings(self, source: str, found: Iterable[Finding], now: datetime) -> None:
         """Upsert the findings of one evaluation: new ones open, known ones touched,
-        resolved ones that came back reopened (keeping their notification history)."""
+        resolved ones that came back reopened. A reopened finding loses its
+        ``notified_marker`` (so it may be reminded about again) but keeps ``notified_at``,
+        which the reconciler compares with its cool-down."""
         rows = [
             {
                 "source": source,
@@ -198,6 +200,11 @@ class Store:
                         "severity": insert.excluded.severity,
                         "message": insert.excluded.message,
                         "resolved_at": None,
+                        # Right-hand sides see the old row: only a resolved one is reset.
+                        "notified_marker": sa.case(
+                            (t.findings.c.state == "resolved", sa.null()),
+                            else_=t.findings.c.notified_marker,
+                        ),
                     },
                 ),
                 rows,

@@ -130,3 +130,35 @@ class _scenario:
 
     def __exit__(self, *exc: object) -> None:
         self._gen.close()
+
+
+GOAL_AND_CRITERIA = (
+    "## Цель\nУвеличить выручку от рассылки на 15 % к прошлому году.\n\n"
+    "## Критерии приёмки\n- макет 600 px, тёмная и светлая тема\n"
+)
+CRITERIA_ONLY = "## Критерии приёмки\n- макет 600 px, тёмная и светлая тема\n"
+
+
+def test_a_finding_that_comes_back_is_reminded_again_only_after_the_cool_down(
+    sc: Scenario,
+) -> None:
+    def describe(text: str) -> None:
+        sc.act(
+            {"action": "update", "task": "SHOP-2", "as": "olga", "fields": {"description": text}}
+        )
+
+    describe(CRITERIA_ONLY)
+    assert sc.cycle(TUESDAY_11).reconcile is not None
+    assert len(sc.bot_comments("SHOP-2")) == 1
+    describe(GOAL_AND_CRITERIA)  # fixed: the finding resolves
+    sc.cycle(TUESDAY_11 + timedelta(hours=1))
+    describe(CRITERIA_ONLY)  # broken again the same way, the same day: stay quiet
+    again = sc.cycle(TUESDAY_11 + timedelta(hours=2))
+    assert again.reconcile is not None
+    assert "SHOP-2" not in [p.task_key for p in again.reconcile.posted]
+    assert len(sc.bot_comments("SHOP-2")) == 1
+    later = sc.cycle(TUESDAY_11 + timedelta(days=3, hours=1))  # past the 3-day cool-down
+    assert later.reconcile is not None
+    plans = {p.task_key: p for p in later.reconcile.posted}
+    assert "required-sections" in {rule for rule, _ in plans["SHOP-2"].covers}
+    assert len(sc.bot_comments("SHOP-2")) == 2

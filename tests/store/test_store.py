@@ -150,6 +150,13 @@ def test_findings_ledger_lifecycle(store_url: str) -> None:
         store.record_findings("s", [finding], NOW + timedelta(hours=3))
         (again,) = store.findings("s")
         assert (again.first_seen, again.times_notified, again.resolved_at) == (NOW, 1, None)
+        # ...and may be reminded about again (after the cool-down, judged by notified_at).
+        assert again.notified_marker is None
+        assert again.notified_at == NOW
+        # A finding still open keeps its marker when seen again.
+        store.mark_notified("s", "P-1", [("due-date", "fp")], "mk2", NOW + timedelta(hours=4))
+        store.record_findings("s", [finding], NOW + timedelta(hours=5))
+        assert store.findings("s")[0].notified_marker == "mk2"
 
 
 def test_digest_claimed_once_and_stale_claim_taken_over(store_url: str) -> None:
