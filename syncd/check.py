@@ -25,6 +25,7 @@ __all__ = ["CHECK_SCHEMA", "CheckRow", "collect", "render_json", "render_table"]
 CHECK_SCHEMA = "syncd.check/1"
 
 CheckRow = tuple[Finding, datetime | None]
+"""A finding and, when a reminder would wait for working hours, until when."""
 
 
 def collect(runners: Sequence[SourceRunner], at: datetime, *, sync: bool = True) -> list[CheckRow]:
@@ -61,7 +62,13 @@ def render_json(rows: Sequence[CheckRow]) -> str:
     return "\n".join(lines)
 
 
-def render_table(rows: Sequence[CheckRow], console: Console | None = None) -> None:
+def render_table(
+    rows: Sequence[CheckRow],
+    console: Console | None = None,
+    *,
+    report_only: frozenset[str] = frozenset(),
+) -> None:
+    """``report_only``: sources whose reminders are not posted (``enforce: false``)."""
     # A pipe or CI log has no width; 160 columns keep messages on one line there.
     console = console or Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
     if not rows:
@@ -72,7 +79,10 @@ def render_table(rows: Sequence[CheckRow], console: Console | None = None) -> No
         table.add_column(column)
     for finding, queued in rows:
         style = {"error": "red", "warning": "yellow"}.get(finding.severity.value, "")
-        when = f"queued until {queued:%a %H:%M}" if queued else "now"
+        if finding.source in report_only:
+            when = "report-only"
+        else:
+            when = f"queued until {queued:%a %H:%M}" if queued else "now"
         table.add_row(
             finding.source,
             finding.rule,

@@ -133,7 +133,8 @@ def check(
         if text:
             click.echo(text)
     else:
-        render_table(rows)
+        quiet = frozenset(s.name for s in app.policy.sources if not s.enforce)
+        render_table(rows, report_only=quiet)
     sys.exit(EXIT_FINDINGS if has_errors(rows) else 0)
 
 

@@ -94,8 +94,10 @@ def _permissions(conn: JiraConnector) -> Check:
             hits = client.search_issues(jql, maxResults=1, fields=["id"], json_result=True)
         issues = hits.get("issues") or []
         params: dict[str, Any] = {"permissions": ",".join(_PERMISSIONS)}
-        if issues:
-            params["issueKey"] = issues[0].get("key")
+        # Cloud's search/jql may answer with the id only; mypermissions takes either.
+        first = (issues[0].get("key") or issues[0].get("id")) if issues else None
+        if first:
+            params["issueKey"] = first
         granted = conn.site.get("mypermissions", params=params).get("permissions") or {}
     missing = [p for p in _PERMISSIONS if not (granted.get(p) or {}).get("havePermission")]
     where = f" on {params['issueKey']}" if "issueKey" in params else ""
