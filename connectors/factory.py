@@ -3,21 +3,29 @@ deployment never imports the jira library and vice versa."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from config.policy import SourceConfig
 from config.settings import resolve_secret
 from connectors.base import Connector
+from connectors.retry import RetryPolicy
 
 __all__ = ["create_connector"]
 
 
-def create_connector(source: SourceConfig, env: Mapping[str, str] | None = None) -> Connector:
+def create_connector(
+    source: SourceConfig,
+    env: Mapping[str, str] | None = None,
+    *,
+    observe: Callable[[int | str], None] | None = None,
+) -> Connector:
+    """``observe`` is told the status of every HTTP attempt (the API-requests metric)."""
     token = resolve_secret(source.auth.secret, dict(env) if env is not None else None)
+    retry = RetryPolicy(observe=observe)
     if source.type == "jira":
         from connectors.jira import JiraConnector
 
-        return JiraConnector(source, token)
+        return JiraConnector(source, token, retry=retry)
     from connectors.gitlab import GitLabConnector
 
-    return GitLabConnector(source, token)
+    return GitLabConnector(source, token, policy=retry)

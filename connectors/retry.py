@@ -28,11 +28,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import requests
 import tenacity
+
+_R = TypeVar("_R")
 
 __all__ = [
     "IDEMPOTENT_METHODS",
@@ -108,6 +110,25 @@ class RetryPolicy:
     """Up to this fraction is *added* to a backoff (never subtracted from a Retry-After)."""
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), compare=False)
+    observe: Callable[[int | str], None] | None = field(default=None, compare=False)
+    """Told the status of every HTTP attempt ("error" when none came back): metrics."""
+
+    def counted(self, send: Callable[[], _R]) -> Callable[[], _R]:
+        """``send`` reporting each attempt's outcome to ``observe``."""
+        observe = self.observe
+        if observe is None:
+            return send
+
+        def attempt() -> _R:
+            try:
+                response = send()
+            except Exception:
+                observe("error")
+                raise
+            observe(getattr(response, "status_code", "error"))
+            return response
+
+        return attempt
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff before retry number ``attempt`` (1-based), with added jitter."""

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from config.policy import Policy, SourceConfig
 from config.settings import Settings
@@ -20,12 +21,13 @@ from rules.calendar import BusinessCalendar
 from rules.engine import Engine
 from syncd.clock import Clock, SystemClock
 from syncd.logs import get_logger
+from syncd.metrics import Metrics
 from syncd.models import Finding, Task
 from syncd.reconcile import Reconciler, ReconcileResult
 from syncd.replica import default_owner
 from syncd.store import Store
 
-__all__ = ["CycleReport", "SourceRunner", "build_runners", "default_owner"]
+__all__ = ["CycleReport", "SourceRunner", "build_runners"]
 
 log = get_logger("syncd.cycle")
 
@@ -149,6 +151,7 @@ def build_runners(
     env: Mapping[str, str] | None = None,
     echo: Callable[[str], None] | None = None,
     only: set[str] | None = None,
+    metrics: Metrics | None = None,
 ) -> list[SourceRunner]:
     """One runner per configured source (or the ``only`` subset)."""
     engine = Engine.from_policy(policy)
@@ -157,7 +160,8 @@ def build_runners(
     for source in policy.sources:
         if only is not None and source.name not in only:
             continue
-        connector = create_connector(source, env)
+        observe = None if metrics is None else partial(metrics.api_request, source.name)
+        connector = create_connector(source, env, observe=observe)
         runners.append(
             SourceRunner(
                 source,

@@ -58,7 +58,9 @@ class RetryingSession(requests.Session):
             self.last_status, self.last_headers = response.status_code, response.headers
             return response
 
-        response: requests.Response = self.policy.retrying(idempotent=is_idempotent(verb))(send)
+        response: requests.Response = self.policy.retrying(idempotent=is_idempotent(verb))(
+            self.policy.counted(send)
+        )
         return response
 
 

@@ -57,6 +57,8 @@ class RetryingSession(ResilientSession):
             self.attempts += 1
             return requests.Session.request(self, method, url, timeout=self.timeout, **prepared)
 
-        response: requests.Response = self.policy.retrying(idempotent=is_idempotent(method))(send)
+        response: requests.Response = self.policy.retrying(idempotent=is_idempotent(method))(
+            self.policy.counted(send)
+        )
         raise_on_error(response, **prepared)
         return response
