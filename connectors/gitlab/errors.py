@@ -17,13 +17,13 @@ from contextlib import contextmanager
 import gitlab
 import requests
 
+from connectors.http_errors import error_for_status, error_for_transport
 from connectors.retry import retry_after_seconds
-from syncd.errors import AuthError, ConnectorError, FatalError, RateLimitedError, RetriableError
+from syncd.errors import ConnectorError, RetriableError
 
 __all__ = ["APP_LIMIT_WAIT", "gitlab_errors", "map_gitlab_error", "wait_from_headers"]
 
 APP_LIMIT_WAIT = 60.0
-_MAX_TEXT = 300
 
 
 def wait_from_headers(headers: Mapping[str, str]) -> float | None:
@@ -41,31 +41,19 @@ def wait_from_headers(headers: Mapping[str, str]) -> float | None:
 def map_gitlab_error(
     exc: BaseException, operation: str, source: str, headers: Mapping[str, str] | None = None
 ) -> ConnectorError:
-    if isinstance(exc, gitlab.GitlabError) and not isinstance(exc, gitlab.GitlabParsingError):
-        status = exc.response_code
-        text = " ".join(str(exc.error_message or "").split())[:_MAX_TEXT] or "no details"
-        message = f"GitLab {operation} failed: {text}"
-        headers = headers or {}
-        if status in (401, 403):
-            return AuthError(message, source=source, status=status)
-        wait = wait_from_headers(headers)
-        if status == 429 or (status == 503 and wait is not None):
-            return RateLimitedError(
-                message,
-                retry_after=wait if wait is not None else APP_LIMIT_WAIT,
-                source=source,
-                status=status,
-            )
-        if status is None or status >= 500:
-            return RetriableError(message, source=source, status=status)
-        return FatalError(message, source=source, status=status)
     if isinstance(exc, gitlab.GitlabParsingError):
         return RetriableError(f"GitLab {operation}: answer was not JSON", source=source)
-    if isinstance(exc, requests.Timeout):
-        return RetriableError(f"GitLab {operation} timed out", source=source)
-    if isinstance(exc, requests.ConnectionError):
-        return RetriableError(f"GitLab {operation}: connection failed", source=source)
-    return RetriableError(f"GitLab {operation}: {type(exc).__name__}", source=source)
+    if isinstance(exc, gitlab.GitlabError):
+        return error_for_status(
+            "GitLab",
+            operation,
+            source,
+            exc.response_code,
+            str(exc.error_message or ""),
+            wait=wait_from_headers(headers or {}),
+            default_wait=APP_LIMIT_WAIT,
+        )
+    return error_for_transport("GitLab", operation, source, exc)
 
 
 @contextmanager
