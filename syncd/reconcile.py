@@ -151,9 +151,12 @@ class Reconciler:
         if not plans:
             return result
         if not self.calendar.is_working_time(now):
+            # Mentions notify people: outside working hours the findings stay un-notified
+            # in the ledger (that is the queue) and the first cycle after opening posts them.
             until = self.calendar.next_working_time(now)
             for plan in plans:
                 result.queued_until[plan.task_key] = until
+                self._show(plan, f"queued until {until:%a %H:%M}, then would post")
             return result
         budget = self.source.max_actions_per_cycle
         for plan in plans:

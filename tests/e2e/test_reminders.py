@@ -162,3 +162,15 @@ def test_a_finding_that_comes_back_is_reminded_again_only_after_the_cool_down(
     plans = {p.task_key: p for p in later.reconcile.posted}
     assert "required-sections" in {rule for rule, _ in plans["SHOP-2"].covers}
     assert len(sc.bot_comments("SHOP-2")) == 2
+
+
+def test_dry_run_at_night_shows_the_reminder_as_queued(tmp_path: Path) -> None:
+    printed: list[str] = []
+    with _scenario(tmp_path) as sc:
+        sc.settings = sc.settings.model_copy(update={"dry_run": True})
+        sc.restart()
+        sc.runner.reconciler.echo = printed.append
+        report = sc.cycle(datetime(2026, 11, 24, 3, 30, tzinfo=MOSCOW))
+        assert report.posted == 0
+        assert any("queued until Tue 09:00" in line and "SHOP-1" in line for line in printed)
+        assert sc.bot_comments("SHOP-1") == []
