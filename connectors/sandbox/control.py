@@ -5,7 +5,9 @@
 - ``POST /_sandbox/act``: act as a human on the tracker. The JSON is parsed here into an
   ``Act`` (one shape for every tracker) and handed to the tracker app's handler;
 - ``GET``/``POST /_sandbox/clock``: the sandbox's clock (stamps writes such as ``updated``
-  and comment ``created``): freeze it, advance it, or return to real time.
+  and comment ``created``): freeze it, advance it, or return to real time;
+- ``POST``/``GET``/``DELETE /_sandbox/webhooks``: receivers of the tracker's outgoing
+  webhooks and the deliveries made (see ``webhooks.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from connectors.sandbox.docconv import adf_errors
 from connectors.sandbox.faults import Fault, FaultPlan, RequestLog
 from connectors.sandbox.seed import Document
 from connectors.sandbox.seed_parse import ParseError, timestamp
+from connectors.sandbox.webhooks import WebhookHub
 
 __all__ = ["Act", "ActError", "SandboxClock", "control_app", "parse_act"]
 
@@ -174,6 +177,7 @@ def control_app(
     *,
     act: Callable[[Act], dict[str, Any]] | None = None,
     clock: SandboxClock | None = None,
+    webhooks: WebhookHub | None = None,
 ) -> Starlette:
     async def add_fault(request: Request) -> Response:
         try:
@@ -233,8 +237,40 @@ def control_app(
             return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse({"now": clock.now().isoformat()})
 
+    async def add_webhook(request: Request) -> Response:
+        if webhooks is None:
+            return JSONResponse({"error": "this sandbox sends no webhooks"}, status_code=404)
+        data = json.loads(await request.body() or b"null")
+        if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+            return JSONResponse({"error": "url: required"}, status_code=400)
+        unknown = sorted(set(data) - {"url", "secret"})
+        if unknown:
+            return JSONResponse({"error": f"unknown keys: {', '.join(unknown)}"}, status_code=400)
+        secret = data.get("secret")
+        base = str(request.base_url).rstrip("/")
+        webhooks.register(data["url"], secret if isinstance(secret, str) else None, base)
+        return JSONResponse({"receivers": webhooks.receivers()}, status_code=201)
+
+    async def list_webhooks(request: Request) -> Response:
+        if webhooks is None:
+            return JSONResponse({"error": "this sandbox sends no webhooks"}, status_code=404)
+        return JSONResponse(
+            {
+                "receivers": webhooks.receivers(),
+                "deliveries": [d.as_json() for d in webhooks.deliveries()],
+            }
+        )
+
+    async def clear_webhooks(request: Request) -> Response:
+        if webhooks is not None:
+            webhooks.clear()
+        return Response(status_code=204)
+
     return Starlette(
         routes=[
+            Route("/_sandbox/webhooks", add_webhook, methods=["POST"]),
+            Route("/_sandbox/webhooks", list_webhooks, methods=["GET"]),
+            Route("/_sandbox/webhooks", clear_webhooks, methods=["DELETE"]),
             Route("/_sandbox/faults", add_fault, methods=["POST"]),
             Route("/_sandbox/faults", list_faults, methods=["GET"]),
             Route("/_sandbox/faults", clear_faults, methods=["DELETE"]),

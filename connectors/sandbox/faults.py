@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from connectors.sandbox.control import Act, SandboxClock
+    from connectors.sandbox.webhooks import WebhookHub
 
 __all__ = [
     "TRANSPORT_KEY",
@@ -233,13 +234,15 @@ def instrument(
     *,
     act: Callable[[Act], dict[str, Any]] | None = None,
     clock: SandboxClock | None = None,
+    webhooks: WebhookHub | None = None,
 ) -> ASGIApp:
     """Wrap a tracker app with fault injection, the request log and the ``/_sandbox/``
     control endpoints (``act`` handles ``POST /_sandbox/act``; ``clock`` is a
-    ``control.SandboxClock`` for ``POST /_sandbox/clock``)."""
+    ``control.SandboxClock`` for ``POST /_sandbox/clock``; ``webhooks`` a
+    ``webhooks.WebhookHub`` for ``/_sandbox/webhooks``)."""
     from connectors.sandbox.control import control_app
 
-    control = control_app(faults, log, act=act, clock=clock)
+    control = control_app(faults, log, act=act, clock=clock, webhooks=webhooks)
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -7,7 +7,9 @@ Seed mapping (what a seed task becomes on GitLab):
   ``priority::<lowercased>``; each component → ``component::<name>``;
 - ``in_progress`` → opened with label ``Doing``, added by a label event at ``started``;
 - ``done`` → closed at ``resolved`` (a ``closed`` state event), and if the task had started,
-  ``Doing`` added at ``started`` and removed at ``resolved``.
+  ``Doing`` added at ``started`` and removed at ``resolved``;
+- ``new`` with a ``started`` (work began, then went back to the backlog) → ``Doing`` added at
+  ``started`` and removed at ``updated``.
 
 Ids: users take ``SeedUser.gitlab_id``; the group, projects, issues, notes and events take
 ids from separate ranges so a test mixing them up fails instead of passing by accident.
@@ -239,6 +241,12 @@ class GitLabState:
             issue.label_events.append(
                 LabelEvent(
                     self.new_id("event"), actor.id, task.started.astimezone(utc), doing.id, "add"
+                )
+            )
+        if task.status == "new" and task.started is not None:  # started, then moved back
+            issue.label_events.append(
+                LabelEvent(
+                    self.new_id("event"), actor.id, issue.updated_at, self.label(DOING).id, "remove"
                 )
             )
         if task.status == "done" and task.resolved is not None:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 from starlette.applications import Starlette
@@ -27,13 +28,22 @@ class _Jira(ReadEndpoints, WriteEndpoints):
 
 
 def create_jira_app(
-    seed: Seed, flavour: Literal["cloud", "dc"], *, short_pages: bool = False
+    seed: Seed,
+    flavour: Literal["cloud", "dc"],
+    *,
+    short_pages: bool = False,
+    search_lag: float = 0.0,
 ) -> Starlette:
-    """The sandbox Jira for ``seed``. ``short_pages``: Cloud search returns every other page
-    short while more follow (allowed by the real API; clients must follow the token)."""
+    """The sandbox Jira for ``seed``.
+
+    ``short_pages``: Cloud search returns every other page short while more follow (allowed
+    by the real API; clients must follow the token). ``search_lag`` (seconds, Cloud): search
+    results are eventually consistent — they show issues as they were that long ago, except
+    the ids passed in ``reconcileIssues`` (read-after-write, as on Cloud)."""
     if flavour not in ("cloud", "dc"):
         raise ValueError(f"flavour: expected 'cloud' or 'dc', got {flavour!r}")
     jira = _Jira(seed, flavour, short_pages)
+    jira.store.lag = timedelta(seconds=search_lag)
     api = "/rest/api/{version}"
     w = jira.route
     routes = [
@@ -74,5 +84,6 @@ def create_jira_app(
     app = Starlette(routes=routes)
     app.state.sandbox_act = jira.act
     app.state.sandbox_clock = jira.clock
+    app.state.sandbox_webhooks = jira.webhooks.hub
     app.state.jira = jira
     return app

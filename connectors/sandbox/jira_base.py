@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from connectors.sandbox.control import SandboxClock
+from connectors.sandbox.jira_hooks import JiraWebhooks
 from connectors.sandbox.jira_jql import JqlContext, JqlError
 from connectors.sandbox.jira_render import (
     FIELDS,
@@ -34,8 +35,6 @@ __all__ = ["EMBEDDED_COMMENT_CAP", "GONE", "PROPERTY_LIMIT", "JiraBase", "error"
 Handler = Callable[[Request, SeedUser, Renderer], Awaitable[Response]]
 EMBEDDED_COMMENT_CAP = 20
 PROPERTY_LIMIT = 32_768
-_NOT_SETTABLE = "Field '{name}' cannot be set. It is not on the appropriate screen, or unknown."
-_TOO_LONG = f"The property value is too long. Maximum length is {PROPERTY_LIMIT} characters."
 GONE = (
     "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
     "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"
@@ -57,6 +56,7 @@ class JiraBase:
         self.short_pages = short_pages
         self.clock = SandboxClock()
         self.store = JiraStore(seed, self.clock.now)
+        self.webhooks = JiraWebhooks(self.store, flavour)
         self.field_ids = {f[0] for f in FIELDS} | {
             START_DATE_FIELD[flavour],
             TARGET_START_FIELD[flavour],
@@ -92,13 +92,13 @@ class JiraBase:
         )
 
     def route(
-        self, handler: Handler, *, cloud_only: bool = False, dc_only: bool = False
+        self, handler: Handler, *, cloud_only: bool = False
     ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             version = request.path_params.get("version", "2")
             if version not in ("2", "3", "latest") or (not self.cloud and version == "3"):
                 return error(404, "null for uri: " + str(request.url))
-            if (cloud_only and not self.cloud) or (dc_only and self.cloud):
+            if cloud_only and not self.cloud:
                 return error(404, "null for uri: " + str(request.url))
             user = self.authenticate(request)
             if user is None:

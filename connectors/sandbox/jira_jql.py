@@ -27,6 +27,7 @@ from connectors.sandbox.jira_jql_parse import (
     Value,
     parse_jql,
 )
+from connectors.sandbox.jira_render import START_DATE_FIELD, TARGET_START_FIELD, target_start
 from connectors.sandbox.jira_store import STATUSES, JiraIssue, JiraStore
 from connectors.sandbox.seed import SeedUser
 
@@ -48,6 +49,8 @@ class JqlContext:
     user: SeedUser
     now: datetime
     cloud: bool
+    reconcile: frozenset[int] = frozenset()
+    """Issue ids a Cloud search must show as they are now (``reconcileIssues``)."""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -195,19 +198,36 @@ def _lookup(field: str, table: dict[str, Any], value: Value) -> Any:
     return found
 
 
+def _day_field(field: str, ctx: JqlContext) -> Callable[[JiraIssue], date | None] | None:
+    """Date-only fields: due date, and the custom "Start date" / decoy "Target start"
+    (by name or as ``cf[id]``)."""
+    flavour = "cloud" if ctx.cloud else "dc"
+    start = START_DATE_FIELD[flavour].rsplit("_", 1)[1]
+    target = TARGET_START_FIELD[flavour].rsplit("_", 1)[1]
+    if field in _DUE_FIELDS:
+        return lambda i: i.due
+    if field in ("start date", f"cf[{start}]"):
+        return lambda i: i.start_date
+    if field in ("target start", f"cf[{target}]"):
+        return lambda i: target_start(i.start_date)
+    return None
+
+
 def _clause(clause: Clause, ctx: JqlContext) -> Predicate:
     field = clause.field.lower()
     store = ctx.store
     if field in _DATE_FIELDS:
         attr = _DATE_FIELDS[field]
         return _date_clause(clause, ctx, lambda i: getattr(i, attr))
-    if field in _DUE_FIELDS:
+    day_of = _day_field(field, ctx)
+    if day_of is not None:
         zone = ctx.zone
 
-        def due(issue: JiraIssue) -> datetime | None:
-            return datetime.combine(issue.due, time(0), zone) if issue.due else None
+        def day(issue: JiraIssue) -> datetime | None:
+            value = day_of(issue)
+            return datetime.combine(value, time(0), zone) if value else None
 
-        return _date_clause(clause, ctx, due)
+        return _date_clause(clause, ctx, day)
     if field == "project":
         table: dict[str, Any] = {}
         for key, project in store.projects.items():

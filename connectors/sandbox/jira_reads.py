@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -89,6 +90,7 @@ class ReadEndpoints(JiraBase):
                 "nextPageToken": data.get("nextPageToken"),
                 "expand": data.get("expand") or "",
                 "properties": data.get("properties") or [],
+                "reconcileIssues": data.get("reconcileIssues") or [],
             }
         q = request.query_params
         return {
@@ -99,6 +101,9 @@ class ReadEndpoints(JiraBase):
             "nextPageToken": q.get("nextPageToken"),
             "expand": ",".join(q.getlist("expand")),
             "properties": [p for v in q.getlist("properties") for p in v.split(",") if p],
+            "reconcileIssues": [
+                i for v in q.getlist("reconcileIssues") for i in v.split(",") if i.strip()
+            ],
         }
 
     async def search_jql(self, request: Request, user: SeedUser, r: Renderer) -> Response:
@@ -106,9 +111,16 @@ class ReadEndpoints(JiraBase):
         wanted = parse_fields(args["fields"], {"id"}, self.field_ids)
         max_results = self._int(args["maxResults"], "maxResults", 50)
         rich = wanted is None or bool(wanted - {"id", "key"})
+        try:
+            reconcile = frozenset(int(i) for i in args["reconcileIssues"])
+        except (TypeError, ValueError):
+            return error(400, "reconcileIssues: expected issue ids (numbers).")
+        if len(reconcile) > 50:
+            return error(400, "reconcileIssues: at most 50 issue ids.")
+        ctx = dataclasses.replace(self.ctx(user), reconcile=reconcile)
         page = search_cloud(
             args["jql"],
-            self.ctx(user),
+            ctx,
             token=args["nextPageToken"],
             max_results=max_results,
             rich=rich,

@@ -10,14 +10,21 @@ way Jira does: ``2026-11-20T10:15:00.000+0300``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors.sandbox.jira_store import STATUSES, History, JiraComment, JiraIssue, JiraStore
 from connectors.sandbox.seed import Document, SeedUser
 
-__all__ = ["FIELDS", "START_DATE_FIELD", "TARGET_START_FIELD", "Renderer", "jira_time"]
+__all__ = [
+    "FIELDS",
+    "START_DATE_FIELD",
+    "TARGET_START_FIELD",
+    "Renderer",
+    "jira_time",
+    "target_start",
+]
 
 START_DATE_FIELD = {"cloud": "customfield_10461", "dc": "customfield_11302"}
 """Where "Start date" lives: deliberately not the id one would guess."""
@@ -60,6 +67,11 @@ FIELDS: list[tuple[str, str, str, list[str]]] = [
         ["statusCategoryChangedDate"],
     ),
 ]
+
+
+def target_start(start: date | None) -> date | None:
+    """The decoy "Target start" value: close to, but not, the start date."""
+    return start - timedelta(days=3) if start else None
 
 
 def jira_time(moment: datetime, zone: ZoneInfo) -> str:
@@ -172,11 +184,7 @@ class Renderer:
             (h.created for h in reversed(issue.changelog) if h.items[0][0] == "status"),
             issue.created,
         )
-        target = (
-            issue.start_date.fromordinal(issue.start_date.toordinal() - 3)
-            if issue.start_date
-            else None
-        )
+        target = target_start(issue.start_date)
         return {
             "summary": issue.summary,
             "issuetype": {

@@ -71,8 +71,13 @@ def _matching(
         raise JqlError(UNBOUNDED)
     predicate = compile_query(query, ctx)
     order = query.order or DEFAULT_ORDER
-    with ctx.store.lock:
-        found = [(sort_values(i, order), i) for i in ctx.store.issues if predicate(i)]
+    store = ctx.store
+    with store.lock:
+        issues = store.issues
+        if store.lag and ctx.cloud:  # eventual consistency: searches lag behind writes
+            at = ctx.now - store.lag
+            issues = [i if i.id in ctx.reconcile else store.as_seen(i, at) for i in issues]
+        found = [(sort_values(i, order), i) for i in issues if predicate(i)]
 
     def cmp(a: tuple[list[Any], JiraIssue], b: tuple[list[Any], JiraIssue]) -> int:
         return compare_values(a[0], b[0], order)

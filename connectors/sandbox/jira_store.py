@@ -9,10 +9,11 @@ kept at millisecond precision, because that is what Jira shows: a connector comp
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from connectors.sandbox.seed import Document, Seed, SeedTask, SeedUser
@@ -88,11 +89,20 @@ class JiraIssue:
         return f"{self.project}-{self.number}"
 
 
+Listener = Callable[[str, "JiraIssue", str, "JiraComment | History"], None]
+
+
 class JiraStore:
     def __init__(self, seed: Seed, clock: Callable[[], datetime]) -> None:
         self.seed = seed
         self.clock = clock
         self.lock = threading.RLock()
+        self.listener: Listener | None = None
+        self.lag = timedelta(0)
+        """Search lag (Cloud's eventual consistency): searches see issues as they were this
+        long ago, unless reconciled. Zero = always consistent."""
+        self._past: dict[int, list[tuple[datetime, JiraIssue]]] = {}
+        """Told of every change (``comment_created`` / ``jira:issue_updated``): webhooks."""
         self.users: dict[str, SeedUser] = {u.id: u for u in seed.users}
         self.by_account = {u.account_id: u for u in seed.users}
         self.by_username = {u.username: u for u in seed.users}
@@ -199,13 +209,15 @@ class JiraStore:
         properties: dict[str, Any] | None = None,
     ) -> JiraComment:
         with self.lock:
+            self._remember(issue)
             now = self.now()
             comment = JiraComment(
                 self._comment_id(), author, now, now, body, dict(properties or {})
             )
             issue.comments.append(comment)
             issue.updated = now
-            return comment
+        self._tell("comment_created", issue, author, comment)
+        return comment
 
     def record(
         self,
@@ -220,13 +232,16 @@ class JiraStore:
         with self.lock:
             now = self.now()
             self._next_history += 1
-            issue.changelog.append(History(self._next_history, author, now, items))
+            entry = History(self._next_history, author, now, items)
+            issue.changelog.append(entry)
             issue.updated = now
+        self._tell("jira:issue_updated", issue, author, entry)
 
     def transition(self, issue: JiraIssue, author: str, status: str) -> None:
         with self.lock:
             if status == issue.status:
                 return
+            self._remember(issue)
             now = self.now()
             entry = self._status_change(author, now, issue.status, status)
             if status == "done":
@@ -238,11 +253,45 @@ class JiraStore:
             issue.status = status
             issue.changelog.append(entry)
             issue.updated = now
+        self._tell("jira:issue_updated", issue, author, entry)
+
+    def _remember(self, issue: JiraIssue) -> None:
+        """Keep the state before a change while searches may still see it (lock held)."""
+        if not self.lag:
+            return
+        now = self.now()
+        past = [(t, s) for t, s in self._past.get(issue.id, []) if t >= now - self.lag]
+        before = dataclasses.replace(
+            issue,
+            labels=list(issue.labels),
+            components=list(issue.components),
+            comments=list(issue.comments),
+            changelog=list(issue.changelog),
+            properties=dict(issue.properties),
+        )
+        past.append((now, before))
+        self._past[issue.id] = past
+
+    def as_seen(self, issue: JiraIssue, at: datetime) -> JiraIssue:
+        """``issue`` as a lagging search sees it at ``at``: the state before the first
+        change made after ``at``."""
+        for changed_at, before in self._past.get(issue.id, ()):
+            if changed_at > at:
+                return before
+        return issue
+
+    def _tell(
+        self, event: str, issue: JiraIssue, author: str, subject: JiraComment | History
+    ) -> None:
+        if self.listener is not None:
+            self.listener(event, issue, author, subject)
 
     def set_fields(self, issue: JiraIssue, author: str, changes: dict[str, Any]) -> None:
         """Apply seed-format field values (``act`` and REST PUT both end here)."""
         with self.lock:
             items: list[tuple[str, str | None, str | None, str | None, str | None]] = []
+            if any(getattr(issue, name) != value for name, value in changes.items()):
+                self._remember(issue)
             for name, value in changes.items():
                 old = getattr(issue, name)
                 if old == value:

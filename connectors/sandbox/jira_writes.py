@@ -55,15 +55,20 @@ class WriteEndpoints(JiraBase):
         issue = self.store.issue(request.path_params["key"])
         data = await self.body(request) or {}
         changes: dict[str, Any] = {}
+        new_comments: list[Document] = []
         try:
             for name, value in (data.get("fields") or {}).items():
                 changes.update(self._field_change(issue, name, value, r.version))
             for name, ops in (data.get("update") or {}).items():
+                if name == "comment":  # update.comment: [{"add": {"body": …}}]
+                    for op in ops:
+                        body = self._doc((op.get("add") or {}).get("body"), r.version, "comment")
+                        if body is None:
+                            raise _Invalid("comment", "Comment body is not valid!")
+                        new_comments.append(body)
+                    continue
                 if name != "labels":
-                    raise _Invalid(
-                        name,
-                        _NOT_SETTABLE.format(name=name),
-                    )
+                    raise _Invalid(name, _NOT_SETTABLE.format(name=name))
                 labels = list(changes.get("labels", issue.labels))
                 for op in ops:
                     if "add" in op and op["add"] not in labels:
@@ -78,6 +83,8 @@ class WriteEndpoints(JiraBase):
         if any(" " in label for label in changes.get("labels", [])):
             return error(400, errors={"labels": "The label contains spaces which is invalid."})
         self.store.set_fields(issue, user.id, changes)
+        for body in new_comments:
+            self.store.add_comment(issue, user.id, body)
         return Response(status_code=204)
 
     def _field_change(

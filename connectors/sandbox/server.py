@@ -3,7 +3,8 @@ thread, for tests and benchmarks) and ``run_sandbox`` (``syncd sandbox``, in the
 
 A tracker app may publish two hooks on ``app.state`` that the server wires to the control
 endpoints: ``sandbox_act`` (``Callable[[control.Act], dict]``, for ``POST /_sandbox/act``)
-and ``sandbox_clock`` (a ``control.SandboxClock``).
+``sandbox_clock`` (a ``control.SandboxClock``) and ``sandbox_webhooks`` (a
+``webhooks.WebhookHub``).
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class SandboxServer:
             self.log,
             act=getattr(state, "sandbox_act", None),
             clock=getattr(state, "sandbox_clock", None),
+            webhooks=getattr(state, "sandbox_webhooks", None),
         )
         """The instrumented app, also usable in-process (e.g. ``httpx.ASGITransport``)."""
         self._server: uvicorn.Server | None = None

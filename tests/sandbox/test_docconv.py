@@ -144,3 +144,35 @@ def test_empty_document() -> None:
 def test_schema_rejects_invalid_adf(doc: Any) -> None:
     assert not validate_adf(doc)
     assert adf_errors(doc)
+
+
+def test_every_seed_document_derives_valid_forms() -> None:
+    """The demo agency's and the example's documents, in every form a flavour serves."""
+    from connectors.sandbox.seed import load_seed
+    from connectors.sandbox.server import DEMO_SEED
+    from tests.sandbox.jira_helpers import example_seed
+
+    docs = []
+    for seed in (load_seed(DEMO_SEED), example_seed()):
+        for task in seed.tasks:
+            docs.extend(c.body for c in task.comments)
+            if task.description is not None:
+                docs.append(task.description)
+    assert len(docs) > 40
+    for doc in docs:
+        assert adf_errors(doc.as_adf()) == []
+        assert doc.as_wiki().strip()
+        assert doc.as_markdown().strip()
+
+
+def test_wiki_and_adf_convert_both_ways() -> None:
+    from connectors.sandbox.jira_markup import adf_to_wiki, wiki_to_adf
+
+    line = "Collect *500* leads [~accountid:5f00] see [brief|https://ex.com] {{code}}"
+    wiki = f"h2. Goal\n{line}\n\n* one\n** two\n# first\n"
+    adf = wiki_to_adf(wiki)
+    assert adf_errors(adf) == []
+    kinds = [b["type"] for b in adf["content"]]
+    assert kinds == ["heading", "paragraph", "bulletList", "orderedList"]
+    assert {"type": "mention", "attrs": {"id": "5f00"}} in adf["content"][1]["content"]
+    assert adf_to_wiki(adf) == f"h2. Goal\n\n{line}\n\n* one\n** two\n\n# first\n"

@@ -170,7 +170,12 @@ def test_act_is_parsed_and_handed_to_the_tracker(
         ).status_code
         == 400
     )
-    bad_adf = {"action": "comment", "task": "SHOP-1", "author": "am", "body": {"adf": {"type": "doc"}}}
+    bad_adf = {
+        "action": "comment",
+        "task": "SHOP-1",
+        "author": "am",
+        "body": {"adf": {"type": "doc"}},
+    }
     refused = http.post(url, json=bad_adf)
     assert refused.status_code == 400
     assert refused.json()["error"].startswith("body.adf: not valid ADF")

@@ -194,6 +194,11 @@ def test_labels_update_bumps_updated_and_logs(cloud: SandboxServer, http: reques
         issue.update(fields={"labels": []})
     history = http.get(f"{cloud.url}/rest/api/3/issue/SHOP-2/changelog").json()["values"]
     assert [i["field"] for h in history for i in h["items"]][-2:] == ["labels", "labels"]
+    with client(cloud, "cloud", "2") as jira:
+        jira.issue("SHOP-2").update(comment="added through update")
+    assert http.get(f"{cloud.url}/rest/api/2/issue/SHOP-2/comment").json()["comments"][-1][
+        "body"
+    ] == ("added through update")
     bad = http.put(f"{cloud.url}/rest/api/3/issue/SHOP-2", json={"fields": {"votes": 3}})
     assert bad.status_code == 400
     assert "votes" in bad.json()["errors"]

@@ -115,6 +115,15 @@ def test_assignee_by_account_id_on_cloud_and_username_on_dc(seed: Seed) -> None:
         keys(seed, "assignee = p.nair")
 
 
+def test_start_date_by_name_and_custom_field_id(seed: Seed) -> None:
+    assert keys(seed, '"Start date" is not EMPTY') == ["NOVA-7"]
+    assert keys(seed, '"Start date" = "2026-11-03"') == ["NOVA-7"]
+    assert keys(seed, "cf[10461] <= 2026-11-03") == ["NOVA-7"]
+    assert keys(seed, '"Target start" = "2026-11-03"') == []
+    assert keys(seed, "duedate < 2026-11-21 ORDER BY key") == ["NOVA-8", "SHOP-2"]
+    assert keys(seed, "cf[11302] is not EMPTY", cloud=False) == ["NOVA-7"]
+
+
 def test_boolean_logic(seed: Seed) -> None:
     assert keys(seed, "project = SHOP AND (labels = email OR assignee is EMPTY) ORDER BY key") == [
         "SHOP-1",

@@ -223,3 +223,24 @@ def test_embedded_comments_are_capped_at_20() -> None:
         assert len(embedded["comments"]) == 20
         assert embedded["total"] == len(long_task.comments)
         assert len(jira.comments(long_task.key)) == len(long_task.comments)
+
+
+def test_search_lags_behind_writes_unless_reconciled(http: requests.Session) -> None:
+    with serve(example_seed(), "cloud", search_lag=30) as server:
+        clock = f"{server.url}/_sandbox/clock"
+        http.post(clock, json={"now": "2026-11-23T09:00:00+03:00"})
+        act = {"action": "update", "task": "SHOP-3", "as": "am", "fields": {"labels": ["urgent"]}}
+        assert http.post(f"{server.url}/_sandbox/act", json=act).ok
+        url = f"{server.url}/rest/api/3/search/jql"
+        query = {"jql": "labels = urgent", "fields": "labels"}
+        assert http.get(url, params=query).json()["issues"] == []  # not indexed yet
+        shop3 = http.get(f"{server.url}/rest/api/3/issue/SHOP-3").json()
+        assert shop3["fields"]["labels"] == ["urgent"]  # the issue itself is current
+        reconciled = http.get(url, params={**query, "reconcileIssues": shop3["id"]}).json()
+        assert [i["key"] for i in reconciled["issues"]] == ["SHOP-3"]
+        posted = http.post(
+            url, json={**query, "fields": ["labels"], "reconcileIssues": [int(shop3["id"])]}
+        )
+        assert [i["key"] for i in posted.json()["issues"]] == ["SHOP-3"]
+        http.post(clock, json={"advance": 31})
+        assert [i["key"] for i in http.get(url, params=query).json()["issues"]] == ["SHOP-3"]
