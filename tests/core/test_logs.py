@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
+import structlog
 from pydantic import SecretStr
 
 from syncd.logs import configure_logging, get_logger
+
+
+@pytest.fixture(autouse=True)
+def _reset_logging() -> Iterator[None]:
+    yield
+    structlog.reset_defaults()
 
 
 def _lines(err: str) -> list[dict[str, object]]:
