@@ -140,12 +140,17 @@ class SourceConfig(_Model):
         default=30, ge=0, description="Storm guard: reminders posted per cycle; the rest wait."
     )
     notes_per_minute: int = Field(default=60, ge=1, description="GitLab note-creation budget.")
+    reminder_cooldown: Seconds = Field(
+        default=3 * 86400.0,
+        description="A fixed finding that comes back is reminded about again only after this "
+        "long since the last reminder ('3d', '12h').",
+    )
     labels_on_finding: bool = Field(
         default=False, description="Add a syncd label to tasks with open findings."
     )
     client: str | None = Field(default=None, description="Default client name for its projects.")
 
-    _poll = field_validator("poll_interval", mode="before")(
+    _poll = field_validator("poll_interval", "reminder_cooldown", mode="before")(
         classmethod(lambda cls, v: _duration_seconds(v))
     )
 

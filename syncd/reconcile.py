@@ -111,7 +111,6 @@ class Reconciler:
         *,
         owner: str,
         dry_run: bool = False,
-        cooldown: timedelta = timedelta(days=3),
         echo: Callable[[str], None] | None = None,
     ) -> None:
         self.source = source
@@ -120,7 +119,7 @@ class Reconciler:
         self.calendar = calendar
         self.owner = owner
         self.dry_run = dry_run
-        self.cooldown = cooldown
+        self.cooldown = timedelta(seconds=source.reminder_cooldown)
         self.echo = echo
 
     @property
