@@ -52,7 +52,19 @@ class Settings(BaseSettings):
     dry_run: bool = Field(default=False, description="Never write to trackers or send digests.")
     shutdown_timeout: float = Field(default=20.0, description="Seconds to finish on SIGTERM.")
     replica_id: str | None = Field(
-        default=None, description="Name of this replica for source leases (default: host:pid)."
+        default=None,
+        description=(
+            "Name of this replica in source leases and ledgers (default: the host name); "
+            "set a distinct one for each replica sharing a host."
+        ),
+    )
+    lease_ttl: float = Field(
+        default=60.0,
+        gt=0,
+        description=(
+            "PostgreSQL only: seconds a source lease lasts unless renewed (every third of "
+            "it); a dead replica's sources move to the others within about this time."
+        ),
     )
     webhook_secret: SecretStr | None = Field(
         default=None, description="Shared secret for Jira/GitLab webhooks (or _FILE)."
