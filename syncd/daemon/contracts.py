@@ -3,14 +3,14 @@ service are the production implementations; tests use small real ones."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from config.policy import SourceConfig
 
-__all__ = ["CycleReportLike", "DigestRunner", "Runner", "Wiring"]
+__all__ = ["CycleReportLike", "DigestRunner", "Leases", "Runner", "Wiring"]
 
 
 class CycleReportLike(Protocol):
@@ -38,6 +38,21 @@ class Runner(Protocol):
     def run_cycle(self, now: datetime) -> CycleReportLike: ...
     def refresh(self, task_key: str) -> None: ...
     def close(self) -> None: ...
+
+
+class Leases(Protocol):
+    """Which sources this replica may serve: ``syncd.store.lease_keeper.LeaseKeeper`` on
+    PostgreSQL. Without one (SQLite, a single replica) the daemon serves every source."""
+
+    @property
+    def interval(self) -> float:
+        """Seconds between claim rounds: how soon a source not held now is looked at again."""
+        ...
+
+    def holds(self, source: str) -> bool: ...
+    def set_sources(self, sources: Iterable[str]) -> None: ...
+    def start(self) -> None: ...
+    def stop(self, *, release: bool = True) -> None: ...
 
 
 class DigestRunner(Protocol):

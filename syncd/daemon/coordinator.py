@@ -1,5 +1,11 @@
 """One thread per source: waits for its (jittered) poll time or a webhook hint, takes a
-slot of the shared parallelism budget, runs the step, and keeps the failure streak."""
+slot of the shared parallelism budget, runs the step, and keeps the failure streak.
+
+With source leases (several replicas on PostgreSQL) a coordinator runs for every
+configured source, but polls only while this replica holds the source's lease; otherwise
+it looks again every claim round (``Host.lease_recheck``), or at once when woken because
+the lease was just gained. Webhook re-reads run either way: they only refresh the shared
+store, which the owner's next cycle reads."""
 
 from __future__ import annotations
 
@@ -28,6 +34,10 @@ class Host(Protocol):
 
     def acquire_slot(self, stopped: Callable[[], bool]) -> bool: ...
     def release_slot(self) -> None: ...
+    @property
+    def lease_recheck(self) -> float: ...
+
+    def holds(self, source: str) -> bool: ...
     def cycle_finished(self) -> None: ...
     def record_poll(self, source: str, at: datetime, error: str | None) -> None: ...
     def publish_findings(self, source: str) -> None: ...
@@ -70,6 +80,12 @@ class Coordinator(threading.Thread):
         store may be closed by then) and the runner is left alone."""
         self._abandoned = True
         self.stop()
+
+    def wake(self) -> None:
+        """Poll now (this replica just gained the source's lease)."""
+        with self._cond:
+            self.next_due = min(self.next_due, time.monotonic())
+            self._cond.notify_all()
 
     def enqueue(self, key: str) -> bool:
         with self._cond:
@@ -120,12 +136,18 @@ class Coordinator(threading.Thread):
                     return
                 keys = list(self._pending)
                 self._pending.clear()
+                due = time.monotonic() >= self.next_due
+                if due and not self.d.holds(self.runner.source):
+                    # Served by another replica (or nobody yet): look again next claim round.
+                    due, self.next_due = False, time.monotonic() + self.d.lease_recheck
+                if not (keys or due):
+                    continue
             if not self.d.acquire_slot(lambda: self._stopped):
                 return
             try:
                 for key in keys:
                     self._refresh(key)
-                if not self._stopped and time.monotonic() >= self.next_due:
+                if due and not self._stopped and self.d.holds(self.runner.source):
                     self._cycle()
             finally:
                 self.d.release_slot()

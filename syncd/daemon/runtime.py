@@ -1,7 +1,14 @@
 """``syncd run``: wire the production runners and digest service into the Daemon and
-serve until a signal. SIGHUP re-reads the policy file named at start."""
+serve until a signal. SIGHUP re-reads the policy file named at start.
+
+On PostgreSQL several replicas may share the state, so each source is leased to one of
+them (``syncd.store.lease_keeper``); on SQLite (one replica by construction) there are no
+leases and the replica serves every source."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
 
 from config.loader import load_policy
 from config.policy import Policy
@@ -11,18 +18,22 @@ from syncd.daemon.contracts import Wiring
 from syncd.daemon.service import Daemon
 from syncd.http import serve
 from syncd.metrics import Metrics, default_metrics
+from syncd.replica import default_owner
+from syncd.store.lease_keeper import LeaseKeeper
 
-__all__ = ["build_wiring", "run_daemon"]
+__all__ = ["build_wiring", "lease_keeper", "run_daemon"]
 
 
-def build_wiring(app: App, policy: Policy, clock: Clock) -> Wiring:
+def build_wiring(app: App, policy: Policy, clock: Clock, metrics: Metrics | None = None) -> Wiring:
     """Runners for every source and the digest service (when managers are configured).
     Raises ConfigError (e.g. a token variable not set), which a reload reports and survives.
     """
     from syncd.cycle import build_runners
     from syncd.digest.service import DigestService
 
-    runners = build_runners(policy, app.settings, app.store, clock)
+    runners = build_runners(
+        policy, app.settings, app.store, clock, metrics=metrics or default_metrics()
+    )
     digests = (
         DigestService(
             policy, app.store, dry_run=app.settings.dry_run, owner=app.settings.replica_id
@@ -33,17 +44,44 @@ def build_wiring(app: App, policy: Policy, clock: Clock) -> Wiring:
     return Wiring(runners, digests, policy.sources)
 
 
+def lease_keeper(
+    app: App,
+    sources: list[str],
+    clock: Clock,
+    on_change: Callable[[frozenset[str], frozenset[str]], None] | None = None,
+) -> LeaseKeeper | None:
+    """The source leases of this replica, or None when the store has a single replica."""
+    if app.store.backend != "postgresql":
+        return None
+    return LeaseKeeper(
+        app.store,
+        app.settings.replica_id or default_owner(),
+        sources,
+        ttl=timedelta(seconds=app.settings.lease_ttl),
+        clock=clock,
+        on_change=on_change,
+    )
+
+
 def run_daemon(app: App, *, clock: Clock | None = None, metrics: Metrics | None = None) -> int:
     """Serve until SIGTERM/SIGINT; the process exit code (0 after a clean or timed-out stop)."""
     clock = clock or SystemClock()
     metrics = metrics or default_metrics()
-    first = build_wiring(app, app.policy, clock)
+    first = build_wiring(app, app.policy, clock, metrics)
 
     def reload() -> Wiring:
-        return build_wiring(app, load_policy(app.policy_path), clock)
+        return build_wiring(app, load_policy(app.policy_path), clock, metrics)
 
+    built: list[Daemon] = []  # the keeper is built first; it tells the daemon once it exists
+
+    def leases_changed(gained: frozenset[str], lost: frozenset[str]) -> None:
+        for daemon in built:
+            daemon.leases_changed(gained, lost)
+
+    leases = lease_keeper(app, [r.source for r in first.runners], clock, leases_changed)
     daemon = Daemon(first.runners, first.digest_service, app.store, clock, app.settings, reload,
-                    sources=first.sources, metrics=metrics)  # fmt: skip
+                    sources=first.sources, metrics=metrics, leases=leases)  # fmt: skip
+    built.append(daemon)
     try:
         return serve(daemon, app.settings, metrics)
     finally:

@@ -1,5 +1,11 @@
 """The Daemon: starts a coordinator per source and the digest thread, handles signals,
-reloads the wiring on SIGHUP, routes webhook hints, answers readiness."""
+reloads the wiring on SIGHUP, routes webhook hints, answers readiness.
+
+With ``leases`` (PostgreSQL, several replicas) the daemon claims its share of the sources
+on start, polls only the ones it holds, re-announces the source list on SIGHUP and hands
+its leases back on a clean stop, so the other replicas take them over at once instead of
+after the lease expiry. The digest thread runs on every replica: the digest ledger's
+unique (manager, kind, period) key lets exactly one of them send each digest."""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from typing import Any
 from config.policy import SourceConfig
 from config.settings import Settings
 from syncd.clock import Clock
-from syncd.daemon.contracts import DigestRunner, Runner, Wiring
+from syncd.daemon.contracts import DigestRunner, Leases, Runner, Wiring
 from syncd.daemon.coordinator import Coordinator
 from syncd.daemon.state import SourceState, digest_outcomes, error_text
 from syncd.errors import ConfigError
@@ -46,10 +52,12 @@ class Daemon:
         sources: Sequence[SourceConfig] = (),
         metrics: Metrics | None = None,
         digest_every: float = 60.0,
+        leases: Leases | None = None,
     ) -> None:
         self.store, self.clock, self.settings = store, clock, settings
         self.metrics = metrics or default_metrics()
         self._reload_policy = reload_policy
+        self.leases = leases
         self._digest_every = digest_every
         self._slots = threading.BoundedSemaphore(max(1, settings.max_parallel_sources))
         self._lock = threading.Lock()
@@ -67,6 +75,8 @@ class Daemon:
         if self._started:
             return
         self._started = True
+        if self.leases is not None:
+            self.leases.start()  # claims once before the coordinators ask what is held
         self._start_coordinators(self._wiring.runners, {})
         self._digest_thread = threading.Thread(
             target=self._digest_loop, name="syncd-digests", daemon=True
@@ -115,6 +125,10 @@ class Daemon:
         if self._digest_thread is not None:
             self._digest_thread.join(max(0.0, deadline - time.monotonic()))
             clean = clean and not self._digest_thread.is_alive()
+        if self.leases is not None:
+            # After the steps ended, so a successor never overlaps them. A step abandoned
+            # mid-flight may still be writing: then let the leases run out instead.
+            self.leases.stop(release=clean)
         _log().info("daemon.stopped", clean=clean)
         return clean
 
@@ -140,6 +154,11 @@ class Daemon:
             coord.stop()  # each finishes its step, closes its runner, hands over its slot
         for name in old.keys() - {r.source for r in self._wiring.runners}:
             self.metrics.forget_source(name)
+        if self.leases is not None:
+            try:
+                self.leases.set_sources(r.source for r in self._wiring.runners)
+            except Exception as exc:  # the claim thread keeps trying with the new list
+                _log().warning("leases.update_failed", error=error_text(exc))
         self._start_coordinators(self._wiring.runners, old)
         _log().info("policy.reloaded", sources=[r.source for r in self._wiring.runners])
         return True
@@ -172,10 +191,17 @@ class Daemon:
             return [c.state for c in self._coords.values()]
 
     def readiness(self) -> tuple[bool, dict[str, Any]]:
-        """Ready when every source polled successfully within 3 × its interval."""
+        """Ready when every source this replica serves polled successfully within 3 × its
+        interval (sources leased to other replicas are theirs to answer for)."""
         now = self.clock.now()
-        detail = {s.source: s.describe(now) for s in self.states()}
-        ready = self._started and not self.stopping and all(d["ready"] for d in detail.values())
+        detail = {
+            s.source: {**s.describe(now), "held": self.holds(s.source)} for s in self.states()
+        }
+        ready = (
+            self._started
+            and not self.stopping
+            and all(d["ready"] for d in detail.values() if d["held"])
+        )
         return ready, {
             "ready": ready,
             "started": self._started,
@@ -195,6 +221,21 @@ class Daemon:
 
     def release_slot(self) -> None:
         self._slots.release()
+
+    @property
+    def lease_recheck(self) -> float:
+        return self.leases.interval if self.leases is not None else 1.0
+
+    def holds(self, source: str) -> bool:
+        return self.leases is None or self.leases.holds(source)
+
+    def leases_changed(self, gained: frozenset[str], lost: frozenset[str]) -> None:
+        """The lease keeper's ``on_change``: poll newly gained sources right away."""
+        del lost  # their coordinators notice before their next cycle
+        with self._lock:
+            coords = [c for name, c in self._coords.items() if name in gained]
+        for coord in coords:
+            coord.wake()
 
     def cycle_finished(self) -> None:
         with self._lock:
@@ -280,7 +321,11 @@ class Daemon:
             with self._lock:
                 service = self._wiring.digest_service
                 done = self._cycles_done
-                all_tried = all(c.state.attempts > 0 for c in self._coords.values())
+                all_tried = all(
+                    c.state.attempts > 0
+                    for name, c in self._coords.items()
+                    if self.holds(name)  # others are polled by their own replicas
+                )
             elapsed = time.monotonic() - last_run
             fresh = done > seen_cycles and (all_tried if first else True)
             due = (fresh and (first or elapsed >= self._digest_every)) or (

@@ -157,6 +157,9 @@ def test_signed_webhook_acts_at_once_unsigned_is_refused_and_sigterm_exits_0(
         latency = _wait(lambda: _bot_comment_count(sandbox, "SHOP-2") == 1, 2.0, proc)
         print(f"signed webhook -> reminder on SHOP-2 in {latency:.3f}s")
 
+        metrics = proc.client.get("/metrics").text
+        assert 'syncd_api_requests_total{source="agency",status="200"}' in metrics
+        assert "bot-token" not in metrics
         stopped = time.monotonic()
         assert proc.terminate(timeout=20, sig=signal.SIGTERM) == 0
         print(f"SIGTERM -> exit 0 in {time.monotonic() - stopped:.3f}s")
