@@ -8,7 +8,7 @@ tests run exactly the code the daemon runs.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -89,12 +89,29 @@ class SourceRunner:
             self.store.set_cursor(self.source, page.cursor, self.clock.now())
         return synced, requests
 
-    def open_tasks(self) -> dict[str, Task]:
-        return {t.key: t for t in self.store.iter_tasks(self.source, open_only=True)}
-
     def evaluate(self, now: datetime) -> tuple[dict[str, Task], list[Finding]]:
-        tasks = self.open_tasks()
-        return tasks, self.engine.evaluate(tasks.values(), now)
+        """Findings over every open task at ``now``, and the tasks that have any.
+
+        Tasks are streamed from the store, and only those with findings are kept: a
+        100,000-task source does not sit in memory whole. The engine yields a task's
+        findings while that task is the current one (task order), so the task is at hand.
+        """
+        current: list[Task] = []
+
+        def stream() -> Iterator[Task]:
+            for task in self.store.iter_tasks(self.source, open_only=True):
+                current[:] = [task]
+                yield task
+
+        flagged: dict[str, Task] = {}
+        findings: list[Finding] = []
+        for finding in self.engine.iter_findings(stream(), now):
+            task = current[0]
+            if task.key != finding.task_key:  # not the engine's order: look it up
+                task = self.store.get_task(self.source, finding.task_key) or task
+            flagged[task.key] = task
+            findings.append(finding)
+        return flagged, findings
 
     def run_cycle(self, now: datetime) -> CycleReport:
         started = time.monotonic()
