@@ -140,6 +140,22 @@ class SourceConfig(_Model):
         default=30, ge=0, description="Storm guard: reminders posted per cycle; the rest wait."
     )
     notes_per_minute: int = Field(default=60, ge=1, description="GitLab note-creation budget.")
+    remind_min_severity: Literal["info", "warning", "error"] = Field(
+        default="info",
+        description="Findings below this severity appear in digests and `syncd check` but "
+        "never cause a comment on the task (e.g. 'warning' keeps due-soon out of comments).",
+    )
+    bot_accounts: tuple[str, ...] = Field(
+        default=(),
+        description="Other automation accounts (Jira Automation, CI bots): their comments and "
+        "changes never count as a person's activity or checkpoint. Jira accountId/username, "
+        "GitLab user id.",
+    )
+    section_aliases: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="More headings naming a section, added to the built-in Russian and "
+        "English ones, e.g. {goal: [Бизнес-цель], acceptance: [Чек-лист]}.",
+    )
     reminder_cooldown: Seconds = Field(
         default=3 * 86400.0,
         description="A fixed finding that comes back is reminded about again only after this "
@@ -247,7 +263,11 @@ class ChannelConfig(_Model):
 class DigestSchedules(_Model):
     """Cron expressions in the manager's time zone; null switches a digest off."""
 
-    daily: str | None = "0 9 * * 1-5"
+    daily: str | None = Field(
+        default="0 9 * * *",
+        description="Every day at 09:00 by default: the business calendar decides which days "
+        "count, so Russia's transferred working Saturdays get a digest and holidays do not.",
+    )
     weekly: str | None = "0 9 * * 1"
     monthly: str | None = Field(
         default="0 9 1-7 * *",

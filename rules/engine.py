@@ -124,7 +124,12 @@ class Engine:
             s.name: shared.setdefault(s.calendar, BusinessCalendar(s.calendar))
             for s in policy.sources
         }
-        return cls(scoped, calendars=calendars, exempt_labels=policy.exempt_labels, bot_ids=bot_ids)
+        # Automation accounts declared per source are bots too, beside syncd's own account
+        # (which connectors already flag on each comment and change).
+        bots: dict[str, set[str]] = {s.name: set(s.bot_accounts) for s in policy.sources}
+        for source, ids in (bot_ids or {}).items():
+            bots.setdefault(source, set()).update(ids)
+        return cls(scoped, calendars=calendars, exempt_labels=policy.exempt_labels, bot_ids=bots)
 
     def calendar(self, source: str) -> BusinessCalendar:
         return self.calendars.get(source, self.default_calendar)
@@ -162,9 +167,18 @@ class Engine:
         """Findings for ``tasks`` at ``now``: task order, then rule order. Pure."""
         return list(self.iter_findings(tasks, now))
 
-    def iter_findings(self, tasks: Iterable[Task], now: datetime) -> Iterator[Finding]:
+    def iter_findings(
+        self,
+        tasks: Iterable[Task],
+        now: datetime,
+        failures: list[tuple[str, str]] | None = None,
+    ) -> Iterator[Finding]:
         """:meth:`evaluate` as a stream, so a caller reading tasks from the store need not
-        hold every task or finding of a 100,000-task backlog at once."""
+        hold every task or finding of a 100,000-task backlog at once.
+
+        A rule that crashes on a task is logged and skipped for that task; ``failures``
+        (when given) collects those (task key, rule) pairs, so the caller does not take
+        a missing finding for a fixed one."""
         contexts: dict[str, Context] = {}
         exempt = self.exempt
         for task in tasks:
@@ -185,6 +199,8 @@ class Engine:
                         source=task.source,
                         task=task.key,
                     )
+                    if failures is not None:
+                        failures.append((task.key, scoped.rule.name))
                     continue
                 if finding is not None:
                     yield finding

@@ -34,7 +34,7 @@ def collect(runners: Sequence[SourceRunner], at: datetime, *, sync: bool = True)
     for runner in runners:
         if sync:
             runner.sync()
-        _, findings = runner.evaluate(at)
+        findings = runner.evaluate(at).findings
         calendar = BusinessCalendar(runner.config.calendar)
         queued = None if calendar.is_working_time(at) else calendar.next_working_time(at)
         rows.extend((f, queued) for f in findings)

@@ -8,7 +8,7 @@ tests run exactly the code the daemon runs.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -23,7 +23,8 @@ from syncd.clock import Clock, SystemClock
 from syncd.logs import get_logger
 from syncd.metrics import Metrics
 from syncd.models import Finding, Task
-from syncd.reconcile import Reconciler, ReconcileResult
+from syncd.reconcile import Evaluation, Reconciler, ReconcileResult
+from syncd.reminders import ATTENTION_LABEL
 from syncd.replica import default_owner
 from syncd.store import Store
 
@@ -89,36 +90,42 @@ class SourceRunner:
             self.store.set_cursor(self.source, page.cursor, self.clock.now())
         return synced, requests
 
-    def evaluate(self, now: datetime) -> tuple[dict[str, Task], list[Finding]]:
-        """Findings over every open task at ``now``, and the tasks that have any.
+    def evaluate(self, now: datetime, tasks: Iterable[Task] | None = None) -> Evaluation:
+        """Findings over every open task (or ``tasks``) at ``now``.
 
-        Tasks are streamed from the store, and only those with findings are kept: a
+        Tasks are streamed from the store and only those with findings are kept: a
         100,000-task source does not sit in memory whole. The engine yields a task's
         findings while that task is the current one (task order), so the task is at hand.
         """
         current: list[Task] = []
+        labelled: set[str] = set()
 
         def stream() -> Iterator[Task]:
-            for task in self.store.iter_tasks(self.source, open_only=True):
+            source = self.store.iter_tasks(self.source, open_only=True) if tasks is None else tasks
+            for task in source:
                 current[:] = [task]
+                if ATTENTION_LABEL in task.labels:
+                    labelled.add(task.key)
                 yield task
 
-        flagged: dict[str, Task] = {}
-        findings: list[Finding] = []
-        for finding in self.engine.iter_findings(stream(), now):
+        ev = Evaluation(tasks={}, findings=[], labelled=labelled)
+        failures: list[tuple[str, str]] = []
+        for finding in self.engine.iter_findings(stream(), now, failures):
             task = current[0]
             if task.key != finding.task_key:  # not the engine's order: look it up
                 task = self.store.get_task(self.source, finding.task_key) or task
-            flagged[task.key] = task
-            findings.append(finding)
-        return flagged, findings
+            ev.tasks[task.key] = task
+            ev.findings.append(finding)
+        ev.failed = set(failures)
+        return ev
 
     def run_cycle(self, now: datetime) -> CycleReport:
         started = time.monotonic()
         bound = log.bind(source=self.source)
         synced, requests = self.sync()
-        tasks, findings = self.evaluate(now)
-        result = self.reconciler.reconcile(tasks, findings, now)
+        ev = self.evaluate(now)
+        result = self.reconciler.reconcile(ev, now)
+        findings = ev.findings
         report = CycleReport(
             source=self.source,
             synced=synced,
@@ -152,8 +159,9 @@ class SourceRunner:
             return
         self.store.upsert_tasks([task])
         now = self.clock.now()
-        tasks, findings = self.evaluate(now)
-        self.reconciler.reconcile(tasks, findings, now)
+        # Only this task: its findings are settled, nobody else's are touched.
+        ev = self.evaluate(now, [task] if task.is_open else [])
+        self.reconciler.reconcile(ev, now, only={task.key})
 
     def close(self) -> None:
         self.connector.close()
@@ -173,6 +181,8 @@ def build_runners(
     """One runner per configured source (or the ``only`` subset)."""
     engine = Engine.from_policy(policy)
     owner = settings.replica_id or default_owner()
+    if echo is None and settings.dry_run:
+        echo = print  # dry-run's whole point: show exactly what would be written
     runners = []
     for source in policy.sources:
         if only is not None and source.name not in only:

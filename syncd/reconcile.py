@@ -7,54 +7,58 @@ The protocol for every effect on a tracker is claim → find marker → post →
 2. *find marker*: the tracker may already carry the comment (we crashed after posting,
    or a lost response hid a successful POST): then only confirm.
 3. *post* with the marker attached (comment property on Jira, hidden HTML comment on GitLab).
-4. *confirm*: mark the action done and the findings notified.
+4. *confirm*: mark the action done and the findings notified, in one transaction.
 
 A crash anywhere leaves a claimed row that the next cycle resumes with the same payload, so
-the combined comment is never doubled and no finding drops out of it. Findings that clear
-are resolved; a finding that comes back is reminded about again only after a cool-down.
+the combined comment is never doubled and no finding drops out of it. A claim whose findings
+cleared before it reached the tracker is abandoned (after checking the tracker), so the same
+finding coming back is claimed afresh. Findings that clear are resolved; a finding that comes
+back is reminded about again only after the source's cool-down.
 
 Considerate-colleague limits: one comment per task per cycle (all new findings in it), only
 within the team's working hours (outside them findings stay un-notified — the ledger is the
-queue), a per-cycle action budget (the storm guard; the rest waits for the next cycle), and
-report-only mode until the source is confirmed with ``enforce: true``.
+queue — and so do claims left from the evening), a per-cycle budget of attempts (the storm
+guard; the rest waits), a stop at the first rate limit or after a few failures in a row,
+and report-only mode until the source is confirmed with ``enforce: true``.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from config.policy import SourceConfig
-from connectors.base import Connector, Reminder, ReminderItem
+from connectors.base import Connector
 from rules.calendar import BusinessCalendar
-from rules.texts import reminder_intro, reminder_item, reminder_outro
-from syncd.errors import ConnectorError
+from syncd.errors import ConnectorError, FatalError, RateLimitedError
 from syncd.logs import get_logger
-from syncd.models import Finding, Person, Severity, Task
+from syncd.models import Finding, Task
+from syncd.reminders import ATTENTION_LABEL, Plan, build_plans, plan_from_action, plan_payload
 from syncd.store import ActionRow, Store
 
-__all__ = ["ATTENTION_LABEL", "Plan", "ReconcileResult", "Reconciler"]
+__all__ = ["ATTENTION_LABEL", "Evaluation", "Plan", "ReconcileResult", "Reconciler"]
 
-ATTENTION_LABEL = "syncd-attention"
-_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+MAX_ATTEMPTS = 5
+"""A reminder the tracker refuses (4xx, or a bug) this many times is given up, not retried
+forever; connection trouble and rate limits never count towards it."""
+FAILURES_IN_A_ROW = 3
+"""After this many failed posts in one cycle the tracker is treated as down until next cycle."""
 
 log = get_logger("syncd.reconcile")
 
 
-@dataclass(frozen=True)
-class Plan:
-    """One combined reminder for one task."""
+@dataclass
+class Evaluation:
+    """One evaluation of a source: what reconciliation needs to know."""
 
-    task_key: str
-    marker: str
-    reminder: Reminder
-    covers: tuple[tuple[str, str], ...]
-    """(rule, fingerprint) of every finding the comment names."""
-    add_labels: tuple[str, ...] = ()
+    tasks: dict[str, Task]
+    """The open tasks that have findings."""
+    findings: list[Finding]
+    failed: set[tuple[str, str]] = field(default_factory=set)
+    """(task key, rule) pairs whose rule crashed: their old findings are not "fixed"."""
+    labelled: set[str] = field(default_factory=set)
+    """Open tasks carrying the attention label."""
 
 
 @dataclass
@@ -67,38 +71,29 @@ class ReconcileResult:
     deferred: int = 0
     failed: int = 0
     resolved: int = 0
+    retry_after: float | None = None
+    """The tracker asked us to slow down: seconds before the next write."""
     label_changes: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
 
 
-def marker_for(
-    source: str, task_key: str, covers: Sequence[tuple[str, str]], generation: int
-) -> str:
-    raw = "|".join([source, task_key, str(generation), *sorted(f"{r}:{f}" for r, f in covers)])
-    return "r-" + hashlib.sha256(raw.encode()).hexdigest()[:20]
+class _Budget:
+    """Writes this cycle may still attempt (the storm guard), and whether to stop early."""
 
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+        self.failures_in_a_row = 0
+        self.stopped = False
 
-def reminder_to_payload(reminder: Reminder) -> dict[str, Any]:
-    return {
-        "marker": reminder.marker,
-        "intro": reminder.intro,
-        "items": [asdict(item) for item in reminder.items],
-        "mention": reminder.mention.model_dump() if reminder.mention else None,
-        "outro": reminder.outro,
-    }
+    def take(self) -> bool:
+        if self.stopped or self.left <= 0:
+            return False
+        self.left -= 1
+        return True
 
-
-def reminder_from_payload(data: dict[str, Any]) -> Reminder:
-    mention = Person(**data["mention"]) if data.get("mention") else None
-    items = tuple(
-        ReminderItem(title=i["title"], details=tuple(i.get("details", ()))) for i in data["items"]
-    )
-    return Reminder(
-        marker=data["marker"],
-        intro=data["intro"],
-        items=items,
-        mention=mention,
-        outro=data.get("outro", ""),
-    )
+    def outcome(self, ok: bool) -> None:
+        self.failures_in_a_row = 0 if ok else self.failures_in_a_row + 1
+        if self.failures_in_a_row >= FAILURES_IN_A_ROW:
+            self.stopped = True
 
 
 class Reconciler:
@@ -119,7 +114,6 @@ class Reconciler:
         self.calendar = calendar
         self.owner = owner
         self.dry_run = dry_run
-        self.cooldown = timedelta(seconds=source.reminder_cooldown)
         self.echo = echo
 
     @property
@@ -127,210 +121,221 @@ class Reconciler:
         return self.source.enforce and not self.dry_run
 
     def reconcile(
-        self, tasks: dict[str, Task], findings: list[Finding], now: datetime
+        self, ev: Evaluation, now: datetime, *, only: set[str] | None = None
     ) -> ReconcileResult:
+        """``only``: the tasks this evaluation covered (a webhook's re-read of one task);
+        findings of other tasks are neither resolved nor reminded about."""
         result = ReconcileResult()
         name = self.source.name
-        current = {(f.task_key, f.rule, f.fingerprint) for f in findings}
+        current = {(f.task_key, f.rule, f.fingerprint) for f in ev.findings}
+        gone = [
+            (r.task_key, r.rule, r.fingerprint)
+            for r in self.store.findings(name)
+            if (r.task_key, r.rule, r.fingerprint) not in current
+            and (r.task_key, r.rule) not in ev.failed
+            and (only is None or r.task_key in only)
+        ]
         if not self.dry_run:
-            self.store.record_findings(name, findings, now)
-            gone = [
-                (r.task_key, r.rule, r.fingerprint)
-                for r in self.store.findings(name)
-                if (r.task_key, r.rule, r.fingerprint) not in current
-            ]
+            self.store.record_findings(name, ev.findings, now)
             self.store.resolve_findings(name, gone, now)
-            result.resolved = len(gone)
-            self._unlabel_fixed(
-                tasks, {k for k, _, _ in gone}, {f.task_key for f in findings}, result
-            )
+        result.resolved = len(gone)
 
-        busy = self._resume_pending(current, now, result)
-        plans = self._plan(tasks, findings, now, busy)
-        if not plans:
-            return result
-        if not self.calendar.is_working_time(now):
+        open_hours = self.calendar.is_working_time(now)
+        budget = _Budget(self.source.max_actions_per_cycle)
+        busy = self._resume_pending(
+            current, now=now, result=result, budget=budget, open_hours=open_hours, only=only
+        )
+        ledger = {(r.task_key, r.rule, r.fingerprint): r for r in self.store.findings(name)}
+        plans = build_plans(self.source, ev.tasks, ev.findings, ledger, now, busy=busy)
+        if not open_hours:
             # Mentions notify people: outside working hours the findings stay un-notified
             # in the ledger (that is the queue) and the first cycle after opening posts them.
             until = self.calendar.next_working_time(now)
             for plan in plans:
                 result.queued_until[plan.task_key] = until
                 self._show(plan, f"queued until {until:%a %H:%M}, then would post")
-            return result
-        budget = self.source.max_actions_per_cycle
-        for plan in plans:
-            if not self.writes:
-                result.would_post.append(plan)
-                self._show(plan, "would post" if self.dry_run else "report-only, not posted")
-                continue
-            if len(result.posted) >= budget:
-                result.deferred += 1
-                continue
-            if self._execute(plan, now, result):
-                result.posted.append(plan)
+        else:
+            for plan in plans:
+                if not self.writes:
+                    result.would_post.append(plan)
+                    self._show(plan, "would post" if self.dry_run else "report-only, not posted")
+                elif not budget.take():
+                    result.deferred += 1
+                elif self._execute(plan, now, result, budget):
+                    result.posted.append(plan)
+        self._unlabel(ev, {k for k, _, _ in gone}, result)
         if result.deferred:
             log.info(
-                "storm guard: reminders deferred to the next cycle",
+                "reminders deferred to the next cycle",
                 source=name,
                 deferred=result.deferred,
-                budget=budget,
+                budget=self.source.max_actions_per_cycle,
+                tracker_trouble=budget.stopped,
             )
         return result
 
-    # -- planning ---------------------------------------------------------------------
-    def _plan(
-        self, tasks: dict[str, Task], findings: list[Finding], now: datetime, busy: set[str]
-    ) -> list[Plan]:
-        ledger = {
-            (r.task_key, r.rule, r.fingerprint): r for r in self.store.findings(self.source.name)
-        }
-        by_task: dict[str, list[Finding]] = defaultdict(list)
-        for f in findings:
-            row = ledger.get((f.task_key, f.rule, f.fingerprint))
-            if row is not None and row.notified_marker is not None:
-                continue  # already reminded about this one
-            if (
-                row is not None
-                and row.notified_at is not None
-                and now - row.notified_at < self.cooldown
-            ):
-                continue  # came back too soon after a reminder: stay quiet for the cool-down
-            if f.task_key in busy or f.task_key not in tasks:
-                continue
-            by_task[f.task_key].append(f)
-        plans = []
-        for key in sorted(
-            by_task, key=lambda k: (min(_SEVERITY_ORDER[f.severity] for f in by_task[k]), k)
-        ):
-            task = tasks[key]
-            items = sorted(by_task[key], key=lambda f: (_SEVERITY_ORDER[f.severity], f.rule))
-            generation = max(
-                (
-                    ledger[(key, f.rule, f.fingerprint)].times_notified
-                    for f in items
-                    if (key, f.rule, f.fingerprint) in ledger
-                ),
-                default=0,
-            )
-            covers = tuple((f.rule, f.fingerprint) for f in items)
-            marker = marker_for(self.source.name, key, covers, generation)
-            lang = self.source.language
-            mention = task.assignees[0] if task.assignees else task.reporter
-            reminder = Reminder(
-                marker=marker,
-                intro=reminder_intro(lang),
-                items=tuple(reminder_item(f, task, lang) for f in items),
-                mention=mention,
-                outro=reminder_outro(lang),
-            )
-            add = (ATTENTION_LABEL,) if self.source.labels_on_finding else ()
-            plans.append(Plan(key, marker, reminder, covers, add))
-        return plans
-
     # -- effects ----------------------------------------------------------------------
-    def _execute(self, plan: Plan, now: datetime, result: ReconcileResult) -> bool:
-        payload = {
-            "reminder": reminder_to_payload(plan.reminder),
-            "covers": [list(c) for c in plan.covers],
-            "add_labels": list(plan.add_labels),
-        }
+    def _execute(self, plan: Plan, now: datetime, result: ReconcileResult, budget: _Budget) -> bool:
         claimed = self.store.claim_action(
             plan.marker,
             source=self.source.name,
             task_key=plan.task_key,
             kind="comment",
-            payload=payload,
+            payload=plan_payload(plan),
             owner=self.owner,
             now=now,
         )
         # Lost the claim: finish it only if it is ours from before a restart or its owner
-        # died (stale). Another replica's live claim is left alone — no double post.
+        # died (stale). Another replica's live claim, or a given-up one, is left alone.
         if not claimed and not self.store.resume_action(plan.marker, self.owner, now):
             return False
-        return self._complete(
-            plan.task_key, plan.marker, plan.reminder, plan.covers, plan.add_labels, now, result
-        )
+        return self._complete(plan, 0, now, result, budget)
 
-    def _complete(  # noqa: PLR0917 - the claim's parts, called from two places
-        self,
-        task_key: str,
-        marker: str,
-        reminder: Reminder,
-        covers: Sequence[tuple[str, str]],
-        add_labels: Sequence[str],
-        now: datetime,
-        result: ReconcileResult,
+    def _complete(
+        self, plan: Plan, attempts: int, now: datetime, result: ReconcileResult, budget: _Budget
     ) -> bool:
-        bound = log.bind(source=self.source.name, task=task_key, marker=marker)
+        bound = log.bind(source=self.source.name, task=plan.task_key, marker=plan.marker)
         try:
-            comment_id = self.connector.find_marker(task_key, marker)
+            comment_id = self.connector.find_marker(plan.task_key, plan.marker)
             if comment_id is None:
-                comment_id = self.connector.post_reminder(task_key, reminder)
-                bound.info("reminder posted", comment=comment_id, findings=len(covers))
+                comment_id = self.connector.post_reminder(plan.task_key, plan.reminder)
+                bound.info("reminder posted", comment=comment_id, findings=len(plan.covers))
             else:
                 bound.info("reminder already on the tracker; confirming", comment=comment_id)
-            if add_labels:
-                self.connector.set_labels(task_key, tuple(add_labels), ())
-                result.label_changes.append((task_key, tuple(add_labels), ()))
-        except ConnectorError as exc:
-            # The claim stays: the next cycle looks for the marker again before posting.
-            self.store.note_attempt(marker, str(exc))
-            bound.warning("reminder not posted; will retry next cycle", error=str(exc))
-            result.failed += 1
+            if plan.add_labels:
+                self.connector.set_labels(plan.task_key, plan.add_labels, ())
+                result.label_changes.append((plan.task_key, plan.add_labels, ()))
+        except Exception as exc:  # one task's trouble must not stop the others
+            self._failed(plan, attempts=attempts, exc=exc, now=now, result=result, budget=budget)
             return False
-        self.store.confirm_action(marker, comment_id, now)
-        self.store.mark_notified(self.source.name, task_key, covers, marker, now)
+        self.store.confirm_reminder(
+            plan.marker,
+            comment_id,
+            source=self.source.name,
+            task_key=plan.task_key,
+            covers=plan.covers,
+            now=now,
+        )
+        budget.outcome(ok=True)
         return True
 
+    def _failed(
+        self,
+        plan: Plan,
+        *,
+        attempts: int,
+        exc: Exception,
+        now: datetime,
+        result: ReconcileResult,
+        budget: _Budget,
+    ) -> None:
+        """The claim stays (the next cycle looks for the marker before posting again),
+        unless the tracker keeps refusing it for a reason retrying cannot fix."""
+        bound = log.bind(source=self.source.name, task=plan.task_key, marker=plan.marker)
+        result.failed += 1
+        budget.outcome(ok=False)
+        self.store.note_attempt(plan.marker, str(exc))
+        if isinstance(exc, RateLimitedError):
+            budget.stopped = True
+            result.retry_after = max(result.retry_after or 0.0, exc.retry_after)
+            bound.warning("tracker rate limit: no more writes this cycle", error=str(exc))
+            return
+        # A bug of ours or a refusal for this very task (deleted issue, bad request) will
+        # not heal by waiting; an outage, an expired token or a 5xx will.
+        unexpected = not isinstance(exc, ConnectorError)
+        permanent = unexpected or isinstance(exc, FatalError)
+        if permanent and attempts + 1 >= MAX_ATTEMPTS:
+            self.store.give_up_action(plan.marker, str(exc), now)
+            bound.error(
+                "reminder given up after repeated refusals", attempts=attempts + 1, error=str(exc)
+            )
+        elif unexpected:
+            bound.exception("reminder failed unexpectedly; will retry next cycle")
+        else:
+            bound.warning("reminder not posted; will retry next cycle", error=str(exc))
+
     def _resume_pending(
-        self, current: set[tuple[str, str, str]], now: datetime, result: ReconcileResult
+        self,
+        current: set[tuple[str, str, str]],
+        *,
+        now: datetime,
+        result: ReconcileResult,
+        budget: _Budget,
+        open_hours: bool,
+        only: set[str] | None,
     ) -> set[str]:
         """Finish claims left by a crash or a failed post. Returns the tasks they cover."""
         busy: set[str] = set()
         if not self.writes:
             return busy
         for action in self.store.actions(self.source.name, state="claimed"):
+            if only is not None and action.task_key not in only:
+                continue
             busy.add(action.task_key)
+            relevant = self._still_relevant(action, current)
+            if relevant and not open_hours:
+                result.queued_until[action.task_key] = self.calendar.next_working_time(now)
+                continue
+            if not budget.take():
+                result.deferred += 1
+                continue
             if not self.store.resume_action(action.marker, self.owner, now):
                 continue  # a live claim of another replica: it will finish it
-            if not self._still_relevant(action, current):
-                self.store.confirm_action(action.marker, "cancelled: findings resolved", now)
-                continue
-            covers = [(r, f) for r, f in action.payload["covers"]]
-            reminder = reminder_from_payload(action.payload["reminder"])
-            if self._complete(
-                action.task_key,
-                action.marker,
-                reminder,
-                covers,
-                action.payload.get("add_labels", []),
-                now,
-                result,
-            ):
-                result.posted.append(Plan(action.task_key, action.marker, reminder, tuple(covers)))
+            plan = plan_from_action(action)
+            if relevant:
+                if self._complete(plan, action.attempts, now, result, budget):
+                    result.posted.append(plan)
+            else:
+                self._cancel(plan, action, now, result, budget)
         return busy
+
+    def _cancel(
+        self, plan: Plan, action: ActionRow, now: datetime, result: ReconcileResult, budget: _Budget
+    ) -> None:
+        """Every finding of the claim cleared. If the comment made it to the tracker, it
+        is confirmed as it stands; if not, the claim is dropped."""
+        try:
+            comment_id = self.connector.find_marker(plan.task_key, plan.marker)
+        except Exception as exc:  # decide next cycle
+            self._failed(
+                plan, attempts=action.attempts, exc=exc, now=now, result=result, budget=budget
+            )
+            return
+        if comment_id is None:
+            self.store.abandon_action(plan.marker)
+        else:
+            self.store.confirm_reminder(
+                plan.marker,
+                comment_id,
+                source=self.source.name,
+                task_key=plan.task_key,
+                covers=plan.covers,
+                now=now,
+            )
 
     @staticmethod
     def _still_relevant(action: ActionRow, current: set[tuple[str, str, str]]) -> bool:
         return any((action.task_key, r, f) in current for r, f in action.payload["covers"])
 
-    def _unlabel_fixed(
-        self,
-        tasks: dict[str, Task],
-        touched: set[str],
-        still_flagged: set[str],
-        result: ReconcileResult,
-    ) -> None:
-        if not (self.source.labels_on_finding and self.writes):
+    def _unlabel(self, ev: Evaluation, resolved_keys: set[str], result: ReconcileResult) -> None:
+        """Take the attention label off tasks with no open findings. Driven by state (open
+        tasks still labelled), so a removal that failed is tried again next cycle."""
+        if not self.source.labels_on_finding or not self.source.enforce:
             return
-        for key in sorted(touched - still_flagged):
-            task = tasks.get(key)
-            if task is not None and ATTENTION_LABEL not in task.labels:
+        flagged = {f.task_key for f in ev.findings}
+        keys = set(ev.labelled) - flagged
+        for key in resolved_keys - flagged - keys:  # closed since: no longer streamed as open
+            task = self.store.get_task(self.source.name, key)
+            if task is not None and ATTENTION_LABEL in task.labels:
+                keys.add(key)
+        for key in sorted(keys):
+            if self.dry_run:
+                self._echo(f"--- would remove label {ATTENTION_LABEL} from {key}")
                 continue
             try:
                 self.connector.set_labels(key, (), (ATTENTION_LABEL,))
                 result.label_changes.append((key, (), (ATTENTION_LABEL,)))
-            except ConnectorError as exc:
+            except Exception as exc:  # retried next cycle (state-driven)
                 log.warning(
                     "label not removed; will retry",
                     source=self.source.name,
@@ -339,8 +344,10 @@ class Reconciler:
                 )
 
     def _show(self, plan: Plan, verb: str) -> None:
-        if self.echo is None:
-            return
         labels = f" (+labels {', '.join(plan.add_labels)})" if plan.add_labels else ""
-        self.echo(f"--- {verb}: comment on {plan.task_key}{labels} [marker syncd:{plan.marker}]")
-        self.echo(plan.reminder.plain_text())
+        self._echo(f"--- {verb}: comment on {plan.task_key}{labels} [marker syncd:{plan.marker}]")
+        self._echo(plan.reminder.plain_text())
+
+    def _echo(self, line: str) -> None:
+        if self.echo is not None:
+            self.echo(line)

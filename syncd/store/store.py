@@ -339,6 +339,62 @@ class Store:
                 .values(state="done", done_at=now, result=result)
             )
 
+    def confirm_reminder(
+        self,
+        marker: str,
+        comment_id: str | None,
+        *,
+        source: str,
+        task_key: str,
+        covers: Iterable[tuple[str, str]],
+        now: datetime,
+    ) -> None:
+        """The reminder is on the tracker: mark the action done and the findings it names
+        notified, in ONE transaction — a crash between the two would leave findings that
+        look un-notified behind a done action, and they would be repeated in the next
+        comment."""
+        with self._write() as conn:
+            conn.execute(
+                t.actions.update()
+                .where(t.actions.c.marker == marker)
+                .values(state="done", done_at=now, result=comment_id)
+            )
+            for rule, fp in covers:
+                conn.execute(
+                    t.findings.update()
+                    .where(
+                        t.findings.c.source == source,
+                        t.findings.c.task_key == task_key,
+                        t.findings.c.rule == rule,
+                        t.findings.c.fingerprint == fp,
+                    )
+                    .values(
+                        notified_marker=marker,
+                        notified_at=now,
+                        times_notified=t.findings.c.times_notified + 1,
+                    )
+                )
+
+    def abandon_action(self, marker: str) -> None:
+        """Forget a claim whose effect never reached the tracker (its findings cleared
+        first), so the same finding coming back can be claimed afresh under its marker."""
+        with self._write() as conn:
+            conn.execute(
+                t.actions.delete().where(
+                    t.actions.c.marker == marker, t.actions.c.state == "claimed"
+                )
+            )
+
+    def give_up_action(self, marker: str, error: str, now: datetime) -> None:
+        """Stop retrying an effect the tracker keeps refusing (deleted issue, lost
+        permission): state ``failed``; the findings stay open for the digests."""
+        with self._write() as conn:
+            conn.execute(
+                t.actions.update()
+                .where(t.actions.c.marker == marker, t.actions.c.state == "claimed")
+                .values(state="failed", done_at=now, result=error)
+            )
+
     def note_attempt(self, marker: str, error: str | None = None) -> None:
         with self._write() as conn:
             conn.execute(

@@ -130,6 +130,19 @@ def test_bot_ids_per_source() -> None:
     assert rules_of(engine(rules, bot_ids={"jira": {BOT.id}}).evaluate([t], NOW)) == ["checkpoint"]
 
 
+def test_bot_accounts_declared_in_the_policy_are_bots() -> None:
+    automation = comment(BORIS, "2026-11-10 10:00", "Status: auto-transitioned by a rule")
+    t = make_task(created=at("2026-11-02 09:00"), comments=(automation,))
+    rules = "rules: [{rule: checkpoint}]\n"
+    assert engine(rules).evaluate([t], NOW) == []  # Boris is a person: his status counts
+    declared = SOURCES.replace(
+        "    calendar: {country: RU, timezone: Europe/Moscow}\n",
+        f"    calendar: {{country: RU, timezone: Europe/Moscow}}\n    bot_accounts: [{BORIS.id}]\n",
+    )
+    policy = load_policy_text(declared + rules)
+    assert rules_of(Engine.from_policy(policy).evaluate([t], NOW)) == ["checkpoint"]
+
+
 def test_evaluate_is_pure_and_ordered() -> None:
     e = engine()
     tasks = [broken(key=f"SHOP-{i}", assignees=(ANNA, BORIS)[: i % 3]) for i in range(30)]

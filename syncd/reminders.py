@@ -1,0 +1,139 @@
+"""What a reminder says and which findings it covers: planning, with no side effects.
+
+One comment per task per cycle names every finding of that task that has not been reminded
+about yet (or came back after the cool-down). Its marker is derived from the source, the
+task, the findings it covers and how often they were reminded before, so planning the same
+situation twice gives the same marker — which is what lets the ledger refuse a second post.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from config.policy import SourceConfig
+from connectors.base import Reminder, ReminderItem
+from rules.texts import reminder_intro, reminder_item, reminder_outro
+from syncd.models import Finding, Person, Severity, Task
+from syncd.store import ActionRow, FindingRow
+
+__all__ = [
+    "ATTENTION_LABEL",
+    "SEVERITY_RANK",
+    "Plan",
+    "build_plans",
+    "marker_for",
+    "plan_from_action",
+    "plan_payload",
+]
+
+ATTENTION_LABEL = "syncd-attention"
+SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One combined reminder for one task."""
+
+    task_key: str
+    marker: str
+    reminder: Reminder
+    covers: tuple[tuple[str, str], ...]
+    """(rule, fingerprint) of every finding the comment names."""
+    add_labels: tuple[str, ...] = ()
+
+
+def marker_for(
+    source: str, task_key: str, covers: Sequence[tuple[str, str]], generation: int
+) -> str:
+    raw = "|".join([source, task_key, str(generation), *sorted(f"{r}:{f}" for r, f in covers)])
+    return "r-" + hashlib.sha256(raw.encode()).hexdigest()[:20]
+
+
+def plan_payload(plan: Plan) -> dict[str, Any]:
+    """What the ledger keeps of a claimed reminder, to finish it after a crash as it was."""
+    reminder = plan.reminder
+    return {
+        "reminder": {
+            "marker": reminder.marker,
+            "intro": reminder.intro,
+            "items": [asdict(item) for item in reminder.items],
+            "mention": reminder.mention.model_dump() if reminder.mention else None,
+            "outro": reminder.outro,
+        },
+        "covers": [list(c) for c in plan.covers],
+        "add_labels": list(plan.add_labels),
+    }
+
+
+def plan_from_action(action: ActionRow) -> Plan:
+    data = action.payload["reminder"]
+    reminder = Reminder(
+        marker=data["marker"],
+        intro=data["intro"],
+        items=tuple(
+            ReminderItem(title=i["title"], details=tuple(i.get("details", ())))
+            for i in data["items"]
+        ),
+        mention=Person(**data["mention"]) if data.get("mention") else None,
+        outro=data.get("outro", ""),
+    )
+    covers = tuple((r, f) for r, f in action.payload["covers"])
+    return Plan(
+        action.task_key,
+        action.marker,
+        reminder,
+        covers,
+        tuple(action.payload.get("add_labels", ())),
+    )
+
+
+def build_plans(
+    source: SourceConfig,
+    tasks: Mapping[str, Task],
+    findings: Sequence[Finding],
+    ledger: Mapping[tuple[str, str, str], FindingRow],
+    now: datetime,
+    *,
+    busy: set[str],
+) -> list[Plan]:
+    """Plans for the findings worth a comment now, most severe tasks first."""
+    cooldown = timedelta(seconds=source.reminder_cooldown)
+    threshold = SEVERITY_RANK[Severity(source.remind_min_severity)]
+    by_task: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        if SEVERITY_RANK[f.severity] > threshold or f.task_key in busy or f.task_key not in tasks:
+            continue
+        row = ledger.get((f.task_key, f.rule, f.fingerprint))
+        if row is not None and row.notified_marker is not None:
+            continue  # already reminded about this one
+        if row is not None and row.notified_at is not None and now - row.notified_at < cooldown:
+            continue  # came back too soon after a reminder: stay quiet for the cool-down
+        by_task[f.task_key].append(f)
+
+    def urgency(key: str) -> tuple[int, str]:
+        return min(SEVERITY_RANK[f.severity] for f in by_task[key]), key
+
+    plans = []
+    for key in sorted(by_task, key=urgency):
+        task = tasks[key]
+        items = sorted(by_task[key], key=lambda f: (SEVERITY_RANK[f.severity], f.rule))
+        rows = [ledger[k] for f in items if (k := (key, f.rule, f.fingerprint)) in ledger]
+        generation = max((r.times_notified for r in rows), default=0)
+        covers = tuple((f.rule, f.fingerprint) for f in items)
+        marker = marker_for(source.name, key, covers, generation)
+        lang = source.language
+        reminder = Reminder(
+            marker=marker,
+            intro=reminder_intro(lang),
+            items=tuple(reminder_item(f, task, lang) for f in items),
+            mention=task.assignees[0] if task.assignees else task.reporter,
+            outro=reminder_outro(lang),
+        )
+        add = (ATTENTION_LABEL,) if source.labels_on_finding else ()
+        plans.append(Plan(key, marker, reminder, covers, add))
+    return plans
