@@ -19,16 +19,40 @@ __all__ = ["configure_logging", "get_logger", "redact"]
 
 _SECRET_KEYS = re.compile(r"(token|password|secret|authorization|api[_-]?key|cookie)", re.I)
 _SECRET_IN_TEXT = re.compile(
-    r"(?i)((?:private-token|authorization|token|password)[\"']?\s*[:=]\s*[\"']?)([^\s\"',;]+)"
+    r"(?i)((?:private-token|authorization|token|password|api[_-]?key)[\"']?\s*[:=]\s*[\"']?"
+    r"(?:(?:bearer|basic|token)\s+)?)([^\s\"',;&]+)"
 )
+_CREDENTIALS_IN_URL = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/@\s]+@")
+_MASK = "**********"
+
+
+def _scrub(value: Any) -> Any:
+    """Mask secrets inside a value: text patterns, nested mappings and sequences."""
+    if isinstance(value, str):
+        value = _SECRET_IN_TEXT.sub(rf"\1{_MASK}", value)
+        return _CREDENTIALS_IN_URL.sub(rf"\1{_MASK}@", value)
+    if isinstance(value, dict):
+        return {
+            k: (
+                _MASK
+                if isinstance(k, str) and _SECRET_KEYS.search(k) and v is not None
+                else _scrub(v)
+            )
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return type(value)(_scrub(v) for v in value)
+    return value
 
 
 def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Last line of defence before rendering: runs after exceptions are formatted (JSON),
+    so tracebacks are scrubbed too."""
     for key, value in list(event.items()):
         if _SECRET_KEYS.search(key) and value is not None:
-            event[key] = "**********"
-        elif isinstance(value, str):
-            event[key] = _SECRET_IN_TEXT.sub(r"\1**********", value)
+            event[key] = _MASK
+        else:
+            event[key] = _scrub(value)
     return event
 
 
@@ -50,9 +74,9 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
+        # Tracebacks become text here, before redaction, on both renderers.
+        structlog.processors.format_exc_info,
     ]
-    if use_json:
-        processors.append(structlog.processors.format_exc_info)
     structlog.configure(
         processors=[*processors, redact, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),

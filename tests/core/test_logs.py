@@ -59,6 +59,11 @@ def test_module_level_logger_follows_later_configuration(
         ({"detail": "url?token=s3cr3t&x=1"}, "s3cr3t"),
         ({"secret": SecretStr("in-a-secretstr")}, "in-a-secretstr"),
         ({"settings": repr(SecretStr("repr-of-secret"))}, "repr-of-secret"),
+        ({"error": "sent Authorization: Bearer abc123xyz"}, "abc123xyz"),
+        ({"error": "header authorization=Basic dXNlcjpwYXNz"}, "dXNlcjpwYXNz"),
+        ({"ctx": {"token": "nested-t0k"}}, "nested-t0k"),
+        ({"ctx": [{"password": "in-a-list"}]}, "in-a-list"),
+        ({"url": "https://bot:hunter3@jira.example/rest"}, "hunter3"),
     ],
 )
 def test_secrets_are_redacted(
@@ -69,3 +74,16 @@ def test_secrets_are_redacted(
     err = capsys.readouterr().err
     assert leak not in err
     assert "something happened" in err
+
+
+@pytest.mark.parametrize("fmt", ["json", "console"])
+def test_secrets_in_tracebacks_are_redacted(capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    configure_logging("info", fmt)
+    try:
+        raise RuntimeError("request failed with PRIVATE-TOKEN: glpat-in-traceback")
+    except RuntimeError:
+        get_logger("syncd.test").exception("boom")
+    err = capsys.readouterr().err
+    assert "boom" in err
+    assert "RuntimeError" in err
+    assert "glpat-in-traceback" not in err
