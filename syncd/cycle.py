@@ -22,7 +22,7 @@ from rules.engine import Engine
 from syncd.clock import Clock, SystemClock
 from syncd.logs import get_logger
 from syncd.metrics import Metrics
-from syncd.models import Finding, Task
+from syncd.models import Finding, Task, fingerprint
 from syncd.reconcile import Evaluation, Reconciler, ReconcileResult
 from syncd.reminders import ATTENTION_LABEL
 from syncd.replica import default_owner
@@ -81,14 +81,35 @@ class SourceRunner:
         )
 
     def sync(self) -> tuple[int, int]:
-        """Pull changed tasks; returns (tasks stored, API requests)."""
+        """Pull changed tasks; returns (tasks stored, API requests).
+
+        The stored cursor remembers the scope it was made for: a changed JQL, project or
+        group starts a full sync, and a completed full sync forgets stored tasks it did not
+        see (moved, deleted, or out of the new scope) so they stop being flagged."""
+        stored = self.store.get_cursor(self.source) or {}
+        scope = self._scope_id()
+        cursor = stored.get("connector") if stored.get("scope") == scope else None
+        full = cursor is None
+        seen: set[str] = set()
         synced = requests = 0
-        for page in self.connector.sync(self.store.get_cursor(self.source)):
+        for page in self.connector.sync(cursor):
             synced += self.store.upsert_tasks(page.tasks)
             requests += page.requests
+            if full:
+                seen.update(task.key for task in page.tasks)
             # The page is stored: now, and only now, the cursor may move past it.
-            self.store.set_cursor(self.source, page.cursor, self.clock.now())
+            wrapped = {"scope": scope, "connector": page.cursor}
+            self.store.set_cursor(self.source, wrapped, self.clock.now())
+        if full:
+            gone = self.store.task_keys(self.source) - seen
+            if gone:
+                self.store.forget_tasks(self.source, gone)
+                log.info("tasks no longer in scope forgotten", source=self.source, count=len(gone))
         return synced, requests
+
+    def _scope_id(self) -> str:
+        c = self.config
+        return fingerprint(c.type, c.url, c.scope.jql, c.scope.project, c.scope.group)
 
     def evaluate(self, now: datetime, tasks: Iterable[Task] | None = None) -> Evaluation:
         """Findings over every open task (or ``tasks``) at ``now``.
@@ -155,13 +176,14 @@ class SourceRunner:
         """A webhook's hint: re-read one task now and act on it without waiting for the
         next poll (evaluation is over the stored state, so this costs one issue read)."""
         task = self.connector.fetch_task(task_key)
-        if task is None:
-            return
-        self.store.upsert_tasks([task])
+        if task is None:  # deleted, moved or out of scope: stop flagging it
+            self.store.forget_tasks(self.source, [task_key])
+        else:
+            self.store.upsert_tasks([task])
         now = self.clock.now()
         # Only this task: its findings are settled, nobody else's are touched.
-        ev = self.evaluate(now, [task] if task.is_open else [])
-        self.reconciler.reconcile(ev, now, only={task.key})
+        open_now = [task] if task is not None and task.is_open else []
+        self.reconciler.reconcile(self.evaluate(now, open_now), now, only={task_key})
 
     def close(self) -> None:
         self.connector.close()

@@ -107,6 +107,8 @@ class Store:
                             "is_open": insert.excluded.is_open,
                             "snapshot": insert.excluded.snapshot,
                         },
+                        # A page read before a webhook's re-read must not undo it.
+                        where=t.tasks.c.updated <= insert.excluded.updated,
                     ),
                     [
                         {
@@ -121,6 +123,25 @@ class Store:
                 )
                 count += len(batch)
         return count
+
+    def forget_tasks(self, source: str, keys: Iterable[str]) -> int:
+        """Drop tasks that are gone from the tracker or left the source's scope; their
+        findings resolve at the next evaluation."""
+        keys = list(keys)
+        with self._write() as conn:
+            removed = 0
+            for start in range(0, len(keys), _BATCH):
+                removed += conn.execute(
+                    t.tasks.delete().where(
+                        t.tasks.c.source == source, t.tasks.c.key.in_(keys[start : start + _BATCH])
+                    )
+                ).rowcount
+        return removed
+
+    def task_keys(self, source: str) -> set[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.tasks.c.key).where(t.tasks.c.source == source))
+            return {key for (key,) in rows}
 
     def iter_tasks(self, source: str | None = None, *, open_only: bool = False) -> Iterator[Task]:
         query = sa.select(t.tasks.c.snapshot).order_by(t.tasks.c.source, t.tasks.c.key)

@@ -174,3 +174,21 @@ def test_dry_run_at_night_shows_the_reminder_as_queued(tmp_path: Path) -> None:
         assert report.posted == 0
         assert any("queued until Tue 09:00" in line and "SHOP-1" in line for line in printed)
         assert sc.bot_comments("SHOP-1") == []
+
+
+def test_changed_scope_resyncs_and_forgets_tasks_outside_it(tmp_path: Path) -> None:
+    with _scenario(tmp_path) as sc:
+        sc.cycle(TUESDAY_11)
+        assert sc.store is not None
+        assert sc.store.task_keys("agency") == {"SHOP-1", "SHOP-2"}
+        data = sc.policy.model_dump(mode="json")
+        data["sources"][0]["scope"] = {"jql": "project = SHOP AND key = SHOP-2"}
+        sc.policy = type(sc.policy).model_validate(data)
+        sc.restart()
+        report = sc.cycle(TUESDAY_11 + timedelta(hours=1))
+        assert report.synced == 1
+        assert sc.store is not None
+        assert sc.store.task_keys("agency") == {"SHOP-2"}
+        assert sc.store.findings("agency") == []  # SHOP-1's findings resolved with it
+        # ...and nothing more was said there.
+        assert sc.server.log.count("POST", r"/issue/SHOP-1/comment$") == 1
