@@ -16,9 +16,11 @@ from datetime import datetime
 from rich.console import Console
 from rich.table import Table
 
-from rules.calendar import BusinessCalendar
-from syncd.cycle import SourceRunner
+from config.policy import Policy
+from rules.engine import Engine
+from syncd.cycle import evaluate_source
 from syncd.models import Finding, Severity
+from syncd.store import Store
 
 __all__ = ["CHECK_SCHEMA", "CheckRow", "collect", "render_json", "render_table"]
 
@@ -28,16 +30,18 @@ CheckRow = tuple[Finding, datetime | None]
 """A finding and, when a reminder would wait for working hours, until when."""
 
 
-def collect(runners: Sequence[SourceRunner], at: datetime, *, sync: bool = True) -> list[CheckRow]:
-    """Evaluate every source at ``at`` (pure over the stored state, after an optional sync)."""
+def collect(
+    policy: Policy, store: Store, engine: Engine, at: datetime, sources: Sequence[str]
+) -> list[CheckRow]:
+    """Evaluate ``sources`` at ``at`` over the stored state (pure: same state, same rows)."""
+    by_name = {s.name: s for s in policy.sources}
     rows: list[CheckRow] = []
-    for runner in runners:
-        if sync:
-            runner.sync()
-        findings = runner.evaluate(at).findings
-        calendar = BusinessCalendar(runner.config.calendar)
+    for name in sources:
+        calendar = engine.calendar(name)
         queued = None if calendar.is_working_time(at) else calendar.next_working_time(at)
-        rows.extend((f, queued) for f in findings)
+        if by_name[name].enforce is False:
+            queued = None  # report-only: nothing will be posted, now or later
+        rows.extend((f, queued) for f in evaluate_source(store, engine, name, at).findings)
     rows.sort(key=lambda r: (r[0].source, r[0].rule, r[0].task_key))
     return rows
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal, cast
 import click
 
 from syncd import __version__
-from syncd.errors import ConfigError, SyncdError
+from syncd.errors import ConfigError, ConnectorError, SyncdError
 
 if TYPE_CHECKING:
     from syncd.app import App
@@ -21,6 +21,7 @@ __all__ = ["main"]
 
 EXIT_FINDINGS = 1
 EXIT_CONFIG = 2
+EXIT_TRACKER = 3
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -112,22 +113,37 @@ def _parse_at(value: str | None) -> datetime:
 def check(
     ctx: click.Context, at_text: str | None, as_json: bool, no_sync: bool, sources: tuple[str, ...]
 ) -> None:
-    """Print current findings; exit 1 if any has error severity (to gate a CI)."""
+    """Print current findings; exit 1 if any has error severity (to gate a CI), 3 if a
+    tracker could not be read."""
+    from rules.engine import Engine
     from syncd.check import collect, has_errors, render_json, render_table
     from syncd.clock import SystemClock
     from syncd.cycle import build_runners
 
     at = _parse_at(at_text)
     app = _app(ctx)
-    settings = app.settings.model_copy(update={"dry_run": True})  # check never writes
-    runners = build_runners(
-        app.policy, settings, app.store, SystemClock(), only=set(sources) or None
-    )
-    try:
-        rows = collect(runners, at, sync=not no_sync)
-    finally:
+    names = [s.name for s in app.policy.sources]
+    unknown = sorted(set(sources) - set(names))
+    if unknown:
+        raise click.BadParameter(
+            f"unknown source {', '.join(unknown)}; the policy has {', '.join(names)}",
+            param_hint="--source",
+        )
+    selected = [n for n in names if not sources or n in sources]
+    failed: dict[str, str] = {}
+    if not no_sync:
+        settings = app.settings.model_copy(update={"dry_run": True})  # check never writes
+        runners = build_runners(
+            app.policy, settings, app.store, SystemClock(), only=set(selected), errors=failed
+        )
         for runner in runners:
-            runner.close()
+            try:
+                runner.sync()
+            except SyncdError as exc:
+                failed[runner.source] = str(exc)
+            finally:
+                runner.close()
+    rows = collect(app.policy, app.store, Engine.from_policy(app.policy), at, selected)
     if as_json:
         text = render_json(rows)
         if text:
@@ -135,6 +151,10 @@ def check(
     else:
         quiet = frozenset(s.name for s in app.policy.sources if not s.enforce)
         render_table(rows, report_only=quiet)
+    for name, error in failed.items():
+        click.echo(f"{name}: not read, findings are from the stored state: {error}", err=True)
+    if failed:
+        sys.exit(EXIT_TRACKER)
     sys.exit(EXIT_FINDINGS if has_errors(rows) else 0)
 
 
@@ -181,6 +201,9 @@ def doctor(ctx: click.Context) -> None:
             for item in connector.doctor():
                 ok = ok and item.ok
                 click.echo(f"  {'ok  ' if item.ok else 'FAIL'}  {item.name}: {item.detail}")
+        except SyncdError as exc:  # one unreachable source must not hide the others
+            ok = False
+            click.echo(f"  FAIL  {source.name}: {exc}")
         finally:
             connector.close()
     sys.exit(0 if ok else 1)
@@ -292,6 +315,9 @@ def main() -> None:
     except ConfigError as exc:
         click.echo(f"configuration error:\n{exc}", err=True)
         sys.exit(EXIT_CONFIG)
+    except ConnectorError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_TRACKER)
     except SyncdError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_CONFIG)

@@ -20,6 +20,7 @@ from connectors.factory import create_connector
 from rules.calendar import BusinessCalendar
 from rules.engine import Engine
 from syncd.clock import Clock, SystemClock
+from syncd.errors import SyncdError
 from syncd.logs import get_logger
 from syncd.metrics import Metrics
 from syncd.models import Finding, Task, fingerprint
@@ -28,7 +29,7 @@ from syncd.reminders import ATTENTION_LABEL
 from syncd.replica import default_owner
 from syncd.store import Store
 
-__all__ = ["CycleReport", "SourceRunner", "build_runners"]
+__all__ = ["CycleReport", "SourceRunner", "build_runners", "evaluate_source"]
 
 log = get_logger("syncd.cycle")
 
@@ -46,6 +47,42 @@ class CycleReport:
     duration: float = 0.0
     findings_list: list[Finding] = field(default_factory=list)
     reconcile: ReconcileResult | None = None
+
+
+def evaluate_source(
+    store: Store,
+    engine: Engine,
+    source: str,
+    now: datetime,
+    tasks: Iterable[Task] | None = None,
+) -> Evaluation:
+    """Findings over every open task of ``source`` (or ``tasks``) at ``now``. Pure over the
+    stored state: it reads no tracker, so ``check --no-sync`` and ``--at`` use it as is.
+
+    Tasks are streamed from the store and only those with findings are kept: a
+    100,000-task source does not sit in memory whole. The engine yields a task's findings
+    while that task is the current one (task order), so the task is at hand.
+    """
+    current: list[Task] = []
+    labelled: set[str] = set()
+
+    def stream() -> Iterator[Task]:
+        for task in store.iter_tasks(source, open_only=True) if tasks is None else tasks:
+            current[:] = [task]
+            if ATTENTION_LABEL in task.labels:
+                labelled.add(task.key)
+            yield task
+
+    ev = Evaluation(tasks={}, findings=[], labelled=labelled)
+    failures: list[tuple[str, str]] = []
+    for finding in engine.iter_findings(stream(), now, failures):
+        task = current[0]
+        if task.key != finding.task_key:  # not the engine's order: look it up
+            task = store.get_task(source, finding.task_key) or task
+        ev.tasks[task.key] = task
+        ev.findings.append(finding)
+    ev.failed = set(failures)
+    return ev
 
 
 class SourceRunner:
@@ -112,33 +149,7 @@ class SourceRunner:
         return fingerprint(c.type, c.url, c.scope.jql, c.scope.project, c.scope.group)
 
     def evaluate(self, now: datetime, tasks: Iterable[Task] | None = None) -> Evaluation:
-        """Findings over every open task (or ``tasks``) at ``now``.
-
-        Tasks are streamed from the store and only those with findings are kept: a
-        100,000-task source does not sit in memory whole. The engine yields a task's
-        findings while that task is the current one (task order), so the task is at hand.
-        """
-        current: list[Task] = []
-        labelled: set[str] = set()
-
-        def stream() -> Iterator[Task]:
-            source = self.store.iter_tasks(self.source, open_only=True) if tasks is None else tasks
-            for task in source:
-                current[:] = [task]
-                if ATTENTION_LABEL in task.labels:
-                    labelled.add(task.key)
-                yield task
-
-        ev = Evaluation(tasks={}, findings=[], labelled=labelled)
-        failures: list[tuple[str, str]] = []
-        for finding in self.engine.iter_findings(stream(), now, failures):
-            task = current[0]
-            if task.key != finding.task_key:  # not the engine's order: look it up
-                task = self.store.get_task(self.source, finding.task_key) or task
-            ev.tasks[task.key] = task
-            ev.findings.append(finding)
-        ev.failed = set(failures)
-        return ev
+        return evaluate_source(self.store, self.engine, self.source, now, tasks)
 
     def run_cycle(self, now: datetime) -> CycleReport:
         started = time.monotonic()
@@ -199,8 +210,13 @@ def build_runners(
     echo: Callable[[str], None] | None = None,
     only: set[str] | None = None,
     metrics: Metrics | None = None,
+    errors: dict[str, str] | None = None,
 ) -> list[SourceRunner]:
-    """One runner per configured source (or the ``only`` subset)."""
+    """One runner per configured source (or the ``only`` subset).
+
+    With ``errors`` given, a source that cannot be set up (its token variable is not set,
+    say) is reported there and the others still get runners; without it, the error is
+    raised."""
     engine = Engine.from_policy(policy)
     owner = settings.replica_id or default_owner()
     if echo is None and settings.dry_run:
@@ -210,7 +226,16 @@ def build_runners(
         if only is not None and source.name not in only:
             continue
         observe = None if metrics is None else partial(metrics.api_request, source.name)
-        connector = create_connector(source, env, observe=observe)
+        try:
+            connector = create_connector(source, env, observe=observe)
+        except SyncdError as exc:
+            if errors is None:
+                raise
+            errors[source.name] = str(exc)
+            log.error(
+                "source cannot be set up; the others go on", source=source.name, error=str(exc)
+            )
+            continue
         runners.append(
             SourceRunner(
                 source,

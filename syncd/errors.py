@@ -50,6 +50,8 @@ class ConfigIssue:
     line: int | None = None
 
     def __str__(self) -> str:
+        if not self.file and not self.path:
+            return self.message  # not about a file: e.g. a secret's variable is not set
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.path or '<root>'}: {self.message}"
 

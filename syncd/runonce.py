@@ -19,14 +19,14 @@ log = get_logger("syncd.once")
 def run_once(
     app: App, clock: Clock, *, echo: Callable[[str], None] | None = None
 ) -> list[CycleReport]:
-    runners = build_runners(
-        app.policy,
-        app.settings,
-        app.store,
-        clock,
-        echo=echo if app.settings.dry_run or echo else None,
-    )
+    broken: dict[str, str] = {}
+    runners = build_runners(app.policy, app.settings, app.store, clock, echo=echo, errors=broken)
     reports: list[CycleReport] = []
+    for name, error in broken.items():  # cannot even be set up: reported, the rest runs
+        app.store.record_poll(name, clock.now(), error=error)
+        reports.append(CycleReport(source=name, failed=1))
+        if echo is not None:
+            echo(f"{name}: not run: {error}")
     try:
         for runner in runners:
             now = clock.now()

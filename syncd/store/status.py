@@ -51,8 +51,9 @@ def _lease(row: SourceRow, now: datetime) -> str:
 def _cursor(value: dict[str, object] | None) -> str:
     if value is None:
         return "-"
-    if isinstance(value.get("connector"), dict):  # the cycle wraps it with its scope
-        value = value["connector"]
+    inner = value.get("connector")
+    if isinstance(inner, dict):  # the cycle wraps the connector's cursor with its scope
+        value = inner
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return text if len(text) <= _CURSOR_WIDTH else text[: _CURSOR_WIDTH - 1] + "…"
 
