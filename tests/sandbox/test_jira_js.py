@@ -10,6 +10,7 @@ sandbox behaves like Jira."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,11 +25,19 @@ SCRIPT = Path(__file__).with_name("js") / "jira_cloud_read.mjs"
 PACKAGE = "jira.js@6"
 
 
+def _missing(reason: str) -> None:
+    """A second, independent client is the evidence issue 10 asks for: CI must not pass
+    silently without it; a developer machine without Node.js may skip."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI=true: the independent-client check must run)")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="module")
 def node_modules() -> Path:
     node, npm = shutil.which("node"), shutil.which("npm")
     if not node or not npm:
-        pytest.skip("node/npm not installed")
+        _missing("node/npm not installed")
     modules = NODE_DIR / "node_modules"
     if not (modules / "jira.js" / "package.json").exists():
         NODE_DIR.mkdir(parents=True, exist_ok=True)
