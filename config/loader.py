@@ -77,7 +77,17 @@ def load_policy_text(text: str, file: str = "<policy>") -> Policy:
     try:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
-        for err in exc.errors():
+        errors = exc.errors()
+        # "sources: at least 1 item" after every item failed is noise beside the item errors.
+        locs = [_clean_loc(e["loc"]) for e in errors]
+        errors = [
+            e
+            for e, loc in zip(errors, locs, strict=True)
+            if not (
+                e["type"] == "too_short" and any(o[: len(loc)] == loc and o != loc for o in locs)
+            )
+        ]
+        for err in errors:
             loc = _clean_loc(err["loc"])
             message = err["msg"]
             if err["type"] == "literal_error" and "expected" in err.get("ctx", {}):

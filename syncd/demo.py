@@ -21,7 +21,7 @@ from syncd.clock import FrozenClock
 from syncd.cycle import CycleReport, build_runners
 from syncd.errors import SyncdError
 from syncd.logs import configure_logging
-from syncd.store import open_store
+from syncd.store import Store, open_store
 
 __all__ = ["DEMO_SEED", "demo_policy", "run_demo"]
 
@@ -107,37 +107,51 @@ def run_demo(out_dir: Path, flavour: Flavour, *, echo: Callable[[str], None]) ->
             {p.key: p.client or p.name for p in seed.projects},
         )
         settings = Settings(data_dir=Path(tmp), state_url=f"sqlite:///{tmp}/syncd.db")
-        store = open_store(settings.resolved_state_url())
         clock = FrozenClock(seed.now)
         echo(f"evaluating as of {seed.now:%A %Y-%m-%d %H:%M %z} (the seed's moment)\n")
-        runners = build_runners(policy, settings, store, clock, env={DEMO_SECRET: bot.token})
-        reports: list[CycleReport] = []
-        try:
-            for runner in runners:
-                reports.append(runner.run_cycle(clock.now()))
-                store.record_poll(runner.source, clock.now())
-            echo("== Findings ==")
-            render_table([(f, None) for r in reports for f in r.findings_list])
-            echo("\n== Reminder comments posted (read back from the tracker) ==")
-            for runner, rep in zip(runners, reports, strict=True):
-                assert rep.reconcile is not None
-                for plan in rep.reconcile.posted:
-                    task = runner.connector.fetch_task(plan.task_key)
-                    bodies = [c.body for c in (task.comments if task else ()) if c.is_bot]
-                    echo(f"--- {plan.task_key} ---")
-                    echo(bodies[-1] if bodies else "(not found on the tracker!)")
-        finally:
-            for runner in runners:
-                runner.close()
-        service = DigestService(policy, store, dry_run=True)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        html_path, md_path = out_dir / "digest.html", out_dir / "digest.md"
-        html_path.write_text(service.preview(manager, "html", clock.now()), encoding="utf-8")
-        markdown = service.preview(manager, "md", clock.now())
-        md_path.write_text(markdown, encoding="utf-8")
+        with open_store(settings.resolved_state_url()) as store:
+            reports = _cycle(
+                policy, settings, store, clock, env={DEMO_SECRET: bot.token}, echo=echo
+            )
+            service = DigestService(policy, store, dry_run=True)
+            out_dir.mkdir(parents=True, exist_ok=True)
+            html_path, md_path = out_dir / "digest.html", out_dir / "digest.md"
+            html_path.write_text(service.preview(manager, "html", clock.now()), encoding="utf-8")
+            markdown = service.preview(manager, "md", clock.now())
+            md_path.write_text(markdown, encoding="utf-8")
         echo(f"\n== Digest for {manager} ==\n{markdown}")
         echo(f"\nDigest written to {html_path.resolve()} and {md_path.resolve()}")
         total = sum(r.posted for r in reports)
         echo(f"\n{sum(r.findings for r in reports)} finding(s), {total} reminder(s) posted.")
-        store.close()
     return 0
+
+
+def _cycle(
+    policy: Policy,
+    settings: Settings,
+    store: Store,
+    clock: FrozenClock,
+    *,
+    env: dict[str, str],
+    echo: Callable[[str], None],
+) -> list[CycleReport]:
+    """The daemon's cycle for every source, then what it found and what it posted."""
+    runners = build_runners(policy, settings, store, clock, env=env)
+    reports: list[CycleReport] = []
+    try:
+        for runner in runners:
+            reports.append(runner.run_cycle(clock.now()))
+            store.record_poll(runner.source, clock.now())
+        echo("== Findings ==")
+        render_table([(f, None) for r in reports for f in r.findings_list])
+        echo("\n== Reminder comments posted (read back from the tracker) ==")
+        for runner, report in zip(runners, reports, strict=True):
+            for plan in report.reconcile.posted if report.reconcile else ():
+                task = runner.connector.fetch_task(plan.task_key)
+                bodies = [c.body for c in (task.comments if task else ()) if c.is_bot]
+                echo(f"--- {plan.task_key} ---")
+                echo(bodies[-1] if bodies else "(not found on the tracker!)")
+    finally:
+        for runner in runners:
+            runner.close()
+    return reports

@@ -133,3 +133,10 @@ def test_settings_secret_file_and_repr(tmp_path: Path, monkeypatch: pytest.Monke
     assert settings.webhook_secret.get_secret_value() == "hook-secret"
     assert "hook-secret" not in repr(settings)
     assert settings.resolved_state_url().endswith("syncd.db")
+
+
+def test_a_list_whose_every_item_fails_reports_the_items_only() -> None:
+    text = GOOD.replace("type: jira", "type: jirra")
+    with pytest.raises(ConfigError) as info:
+        load_policy_text(text)
+    assert [i.path for i in info.value.issues] == ["sources[0].type"]
