@@ -140,6 +140,12 @@ class SourceConfig(_Model):
         default=30, ge=0, description="Storm guard: reminders posted per cycle; the rest wait."
     )
     notes_per_minute: int = Field(default=60, ge=1, description="GitLab note-creation budget.")
+    rule_docs_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="Link added to each reminder item: the team's page about the rule; "
+        "'{rule}' is replaced by the rule name (e.g. https://wiki.agency.example/syncd#{rule}).",
+    )
     remind_min_severity: Literal["info", "warning", "error"] = Field(
         default="info",
         description="Findings below this severity appear in digests and `syncd check` but "

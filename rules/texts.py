@@ -294,16 +294,24 @@ _WORDING: dict[str, Callable[[dict[str, str], Lang], Wording]] = {
 }
 
 
-def reminder_item(finding: Finding, task: Task, lang: Lang) -> ReminderItem:
-    """One item of a (combined) reminder comment for ``finding`` on ``task``."""
+def reminder_item(
+    finding: Finding, task: Task, lang: Lang, doc_url: str | None = None
+) -> ReminderItem:
+    """One item of a (combined) reminder comment for ``finding`` on ``task``;
+    ``doc_url`` (``{rule}`` is replaced by the rule's name) links the team's rule page."""
     del task  # the finding's data carries every fact the wording needs
     if finding.rule == "required-sections":
-        return _sections(finding, lang)
-    wording = _WORDING.get(finding.rule)
-    if wording is None:  # a rule registered elsewhere: its English message is all we have
-        return ReminderItem(finding.message)
-    title, todo, why = wording(finding.data, lang)
-    return ReminderItem(title, (todo, why))
+        item = _sections(finding, lang)
+    elif (wording := _WORDING.get(finding.rule)) is None:
+        item = ReminderItem(finding.message)  # a rule registered elsewhere: English only
+    else:
+        title, todo, why = wording(finding.data, lang)
+        item = ReminderItem(title, (todo, why))
+    if doc_url:
+        more = _t(lang, "Подробнее о правиле", "About this rule")
+        link = doc_url.replace("{rule}", finding.rule)
+        item = ReminderItem(item.title, (*item.details, f"{more}: {link}"))
+    return item
 
 
 def reminder_intro(lang: Lang) -> str:

@@ -130,7 +130,7 @@ def build_plans(
         reminder = Reminder(
             marker=marker,
             intro=reminder_intro(lang),
-            items=tuple(reminder_item(f, task, lang) for f in items),
+            items=tuple(reminder_item(f, task, lang, source.rule_docs_url) for f in items),
             mention=task.assignees[0] if task.assignees else task.reporter,
             outro=reminder_outro(lang),
         )

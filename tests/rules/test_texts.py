@@ -137,3 +137,17 @@ def test_english_template_reads_back_as_empty_too() -> None:
     pasted = parse_description("\n".join(template), "markdown")
     assert [s.name for s in pasted] == ["goal", "acceptance"]
     assert not any(section_filled(s) for s in pasted)
+
+
+@pytest.mark.parametrize(
+    ("lang", "label"), [("ru", "Подробнее о правиле"), ("en", "About this rule")]
+)
+def test_each_item_links_the_rule_page_when_configured(lang: str, label: str) -> None:
+    url = "https://wiki.agency.example/syncd#{rule}"
+    task = make_task()
+    for finding in _all_findings():
+        plain = reminder_item(finding, task, lang)  # type: ignore[arg-type]
+        linked = reminder_item(finding, task, lang, url)  # type: ignore[arg-type]
+        assert linked.title == plain.title
+        assert linked.details[:-1] == plain.details
+        assert linked.details[-1] == f"{label}: https://wiki.agency.example/syncd#{finding.rule}"
