@@ -208,6 +208,11 @@ class Reconciler:
         except Exception as exc:  # one task's trouble must not stop the others
             self._failed(plan, attempts=attempts, exc=exc, now=now, result=result, budget=budget)
             return False
+        self._confirm(plan, comment_id, now)
+        budget.outcome(ok=True)
+        return True
+
+    def _confirm(self, plan: Plan, comment_id: str | None, now: datetime) -> None:
         self.store.confirm_reminder(
             plan.marker,
             comment_id,
@@ -216,8 +221,6 @@ class Reconciler:
             covers=plan.covers,
             now=now,
         )
-        budget.outcome(ok=True)
-        return True
 
     def _failed(
         self,
@@ -304,14 +307,7 @@ class Reconciler:
         if comment_id is None:
             self.store.abandon_action(plan.marker)
         else:
-            self.store.confirm_reminder(
-                plan.marker,
-                comment_id,
-                source=self.source.name,
-                task_key=plan.task_key,
-                covers=plan.covers,
-                now=now,
-            )
+            self._confirm(plan, comment_id, now)
 
     @staticmethod
     def _still_relevant(action: ActionRow, current: set[tuple[str, str, str]]) -> bool:

@@ -259,21 +259,7 @@ class Store:
     ) -> None:
         """Record that the reminder ``marker`` covered these (rule, fingerprint) findings."""
         with self._write() as conn:
-            for rule, fp in keys:
-                conn.execute(
-                    t.findings.update()
-                    .where(
-                        t.findings.c.source == source,
-                        t.findings.c.task_key == task_key,
-                        t.findings.c.rule == rule,
-                        t.findings.c.fingerprint == fp,
-                    )
-                    .values(
-                        notified_marker=marker,
-                        notified_at=now,
-                        times_notified=t.findings.c.times_notified + 1,
-                    )
-                )
+            _mark_notified(conn, source, task_key=task_key, keys=keys, marker=marker, now=now)
 
     # -- actions ledger ---------------------------------------------------------------
     def claim_action(
@@ -380,21 +366,7 @@ class Store:
                 .where(t.actions.c.marker == marker)
                 .values(state="done", done_at=now, result=comment_id)
             )
-            for rule, fp in covers:
-                conn.execute(
-                    t.findings.update()
-                    .where(
-                        t.findings.c.source == source,
-                        t.findings.c.task_key == task_key,
-                        t.findings.c.rule == rule,
-                        t.findings.c.fingerprint == fp,
-                    )
-                    .values(
-                        notified_marker=marker,
-                        notified_at=now,
-                        times_notified=t.findings.c.times_notified + 1,
-                    )
-                )
+            _mark_notified(conn, source, task_key=task_key, keys=covers, marker=marker, now=now)
 
     def abandon_action(self, marker: str) -> None:
         """Forget a claim whose effect never reached the tracker (its findings cleared
@@ -617,3 +589,29 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
             store.close()
             raise
     return store
+
+
+def _mark_notified(
+    conn: sa.Connection,
+    source: str,
+    *,
+    task_key: str,
+    keys: Iterable[tuple[str, str]],
+    marker: str,
+    now: datetime,
+) -> None:
+    for rule, fp in keys:
+        conn.execute(
+            t.findings.update()
+            .where(
+                t.findings.c.source == source,
+                t.findings.c.task_key == task_key,
+                t.findings.c.rule == rule,
+                t.findings.c.fingerprint == fp,
+            )
+            .values(
+                notified_marker=marker,
+                notified_at=now,
+                times_notified=t.findings.c.times_notified + 1,
+            )
+        )
