@@ -49,6 +49,9 @@ class CycleReport:
     reconcile: ReconcileResult | None = None
 
 
+_SLIM: dict[str, object] = {"comments": (), "activity": (), "description_text": "", "sections": ()}
+
+
 def evaluate_source(
     store: Store,
     engine: Engine,
@@ -79,7 +82,10 @@ def evaluate_source(
         task = current[0]
         if task.key != finding.task_key:  # not the engine's order: look it up
             task = store.get_task(source, finding.task_key) or task
-        ev.tasks[task.key] = task
+        if task.key not in ev.tasks:
+            # Reminders need who to mention, not the task's history: on a broken backlog
+            # most tasks are flagged, and their comments would be most of the memory.
+            ev.tasks[task.key] = task.model_copy(update=_SLIM)
         ev.findings.append(finding)
     ev.failed = set(failures)
     return ev

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from config.loader import load_policy_text
 from rules.engine import Engine
+from syncd.cycle import evaluate_source
 from syncd.models import Activity, Comment, Person, Section, StatusCategory, Task
 from syncd.store import open_store
 
@@ -108,6 +109,14 @@ def main(n_tasks: int = 100_000) -> None:
             t_both = time.perf_counter() - t0
             rss_streamed = peak_rss_mb()
 
+            # What a daemon cycle does: stream, keep only the tasks that have findings.
+            t0 = time.perf_counter()
+            ev = evaluate_source(store, engine, "agency-jira", NOW)
+            t_cycle = time.perf_counter() - t0
+            rss_cycle = peak_rss_mb()
+            flagged = len(ev.tasks)
+            del ev
+
             t0 = time.perf_counter()
             read = sum(1 for _ in store.iter_tasks(open_only=True))
             t_read = time.perf_counter() - t0
@@ -130,7 +139,12 @@ def main(n_tasks: int = 100_000) -> None:
             f"{rule} {count}" for rule, count in sorted(Counter(f.rule for f in findings).items())
         )
     )
+    print(
+        f"evaluate_source (cycle): {read / t_cycle:>9,.0f} tasks/s ({t_cycle:.2f} s), "
+        f"{flagged} flagged tasks kept"
+    )
     print(f"peak RSS streaming iter_tasks → iter_findings: {rss_streamed:.0f} MB")
+    print(f"peak RSS after evaluate_source (the daemon's cycle): {rss_cycle:.0f} MB")
     print(f"peak RSS with all tasks and findings in lists: {peak_rss_mb():.0f} MB")
 
 
