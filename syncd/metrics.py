@@ -6,8 +6,9 @@ carry a token. The registry is an instance, not the library's global one, so tes
 ``syncd demo``) can build a fresh ``Metrics`` and read exact values back.
 
 Who records what:
-- the daemon: cycles, cycle duration, last success, failure streaks, actions, digests, open
-  findings by rule (read from the store after each cycle);
+- the daemon: cycles, cycle duration, last success, failure streaks, actions posted and
+  failed, reminders queued/deferred (gauges set each cycle), digests, open findings by rule
+  (read from the store after each cycle);
 - the connectors' HTTP sessions: API requests by source and status, through
   :meth:`Metrics.response_hook` (a ``requests``/``httpx`` response hook) or
   :meth:`Metrics.api_request` for requests that got no response at all.
@@ -63,14 +64,28 @@ class Metrics:
         )
         self.actions = Counter(
             "syncd_actions",
-            "Tracker actions (reminder comments, labels) by outcome: "
-            "posted, failed, queued (for working hours), deferred (by the action budget).",
+            "Tracker actions (reminder comments, labels) by outcome: posted, failed.",
             ["source", "outcome"],
+            registry=r,
+        )
+        # Gauges, not counters: the same reminders wait cycle after cycle (all night for
+        # working hours), so counting them each cycle would grow without anything happening.
+        self.reminders_queued = Gauge(
+            "syncd_reminders_queued",
+            "Reminders held for the team's working hours after the last cycle.",
+            ["source"],
+            registry=r,
+        )
+        self.reminders_deferred = Gauge(
+            "syncd_reminders_deferred",
+            "Reminders put off to the next cycle by the action budget in the last cycle.",
+            ["source"],
             registry=r,
         )
         self.digests = Counter(
             "syncd_digests",
-            "Digests by kind (daily, weekly, monthly) and outcome (sent, failed).",
+            "Digests by kind (daily, weekly, monthly) and outcome (sent, failed; unknown: "
+            "a channel a crashed attempt may have reached, not resent).",
             ["kind", "outcome"],
             registry=r,
         )
@@ -134,7 +149,13 @@ class Metrics:
 
     def forget_source(self, name: str) -> None:
         """Drop a source removed from the policy, so alerts do not fire on its old values."""
-        for gauge in (self.poll_interval, self.failures, self.last_success):
+        for gauge in (
+            self.poll_interval,
+            self.failures,
+            self.last_success,
+            self.reminders_queued,
+            self.reminders_deferred,
+        ):
             gauge.remove(name)  # a no-op for label sets never set
         with self._lock:
             for rule in self._rules_seen.pop(name, set()):

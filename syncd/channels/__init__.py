@@ -7,7 +7,7 @@ never contains a webhook URL, bot token or password.
 
 from __future__ import annotations
 
-from syncd.channels.base import Sender, SenderFactory, build_sender
+from syncd.channels.base import PartedSender, PartLedger, Sender, SenderFactory, build_sender
 from syncd.channels.payloads import Document
 
-__all__ = ["Document", "Sender", "SenderFactory", "build_sender"]
+__all__ = ["Document", "PartLedger", "PartedSender", "Sender", "SenderFactory", "build_sender"]

@@ -15,7 +15,7 @@ from syncd.channels.payloads import Document
 from syncd.channels.telegram import TelegramSender
 from syncd.channels.webhooks import MattermostSender, SlackSender, TeamsSender, WebhookSender
 
-__all__ = ["Sender", "SenderFactory", "build_sender"]
+__all__ = ["PartLedger", "PartedSender", "Sender", "SenderFactory", "build_sender"]
 
 
 class Sender(Protocol):
@@ -25,6 +25,28 @@ class Sender(Protocol):
     """Where it goes, safe to log (the *name* of the secret, never its value)."""
 
     def send(self, doc: Document) -> None: ...
+
+
+class PartLedger(Protocol):
+    """Remembers, across attempts, which messages of a multi-message send went out
+    (``syncd.digest.delivery.Parts`` keeps it in the digest ledger)."""
+
+    def begin(self, part: int) -> bool:
+        """Claim part ``part`` (1-based): True to send it now, False to skip it (sent by
+        an earlier attempt, or possibly sent by one that crashed)."""
+        ...
+
+    def sent(self, part: int) -> None: ...
+    def failed(self, part: int) -> None: ...
+
+
+class PartedSender(Sender, Protocol):
+    """A sender that delivers a document as several messages (``multipart = True``):
+    given a ``PartLedger`` it sends each part at most once across retries."""
+
+    multipart: bool
+
+    def send(self, doc: Document, parts: PartLedger | None = None) -> None: ...
 
 
 class SenderFactory(Protocol):

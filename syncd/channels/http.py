@@ -2,8 +2,10 @@
 
 Retried: 429 (waiting at least its ``Retry-After``, or Telegram's ``retry_after`` field),
 any 5xx and transport errors, within ``RetryPolicy`` limits. A digest POST is retried even
-though POST is not idempotent: a lost digest is worse than the rare duplicate after a 5xx
-that was in fact delivered, and the digest ledger still keeps cycles from repeating it.
+though POST is not idempotent: the server *answered* that it failed, and a lost digest is
+worse than the rare duplicate after a 5xx that was in fact delivered. What the ledger never
+retries is a send whose outcome nobody saw (the process died mid-send): see
+``syncd.digest.delivery``.
 Everything else is final. Error messages carry status codes and the server's short
 answer, never the URL or token (both are secrets).
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import httpx
 from pydantic import SecretStr
@@ -11,6 +12,9 @@ from config.policy import ChannelConfig
 from config.settings import resolve_secret
 from syncd.channels.http import HttpPoster
 from syncd.channels.payloads import Document, telegram_messages
+
+if TYPE_CHECKING:
+    from syncd.channels.base import PartLedger
 
 __all__ = ["TelegramSender"]
 
@@ -35,21 +39,35 @@ class TelegramSender:
         self.env = dict(env) if env is not None else None
         self.name = f"telegram:{config.chat_id}"
 
-    def send(self, doc: Document) -> None:
-        """Parts go in order; a failure part-way raises, and the next cycle resends the
-        digest from the start (the ledger never marks a partial send as sent)."""
+    multipart = True
+    """A long digest is several messages: see :meth:`send`."""
+
+    def send(self, doc: Document, parts: PartLedger | None = None) -> None:
+        """Parts go in order; a failure part-way raises. With ``parts`` (the digest
+        ledger) each part is claimed before and confirmed after its message, so the retry
+        next cycle sends only the parts that did not go out — never part 1 twice."""
         assert self.config.bot_token_secret is not None
+        messages = telegram_messages(doc)
         token = resolve_secret(self.config.bot_token_secret, self.env).get_secret_value()
         url = SecretStr(f"{self.config.api_base.rstrip('/')}/bot{token}/sendMessage")
-        for text in telegram_messages(doc):
-            self.poster.post(
-                url,
-                {
-                    "chat_id": self.config.chat_id,
-                    "text": text,
-                    "parse_mode": "HTML",
-                    "link_preview_options": {"is_disabled": True},
-                },
-                accept=_ok,
-                secrets=(token,),
-            )
+        for number, text in enumerate(messages, start=1):
+            if parts is not None and not parts.begin(number):
+                continue
+            try:
+                self.poster.post(
+                    url,
+                    {
+                        "chat_id": self.config.chat_id,
+                        "text": text,
+                        "parse_mode": "HTML",
+                        "link_preview_options": {"is_disabled": True},
+                    },
+                    accept=_ok,
+                    secrets=(token,),
+                )
+            except Exception:
+                if parts is not None:
+                    parts.failed(number)
+                raise
+            if parts is not None:
+                parts.sent(number)

@@ -56,6 +56,10 @@ class Leases(Protocol):
 
 
 class DigestRunner(Protocol):
+    """``syncd.digest.service.DigestService``. It may also offer ``next_due(now) ->
+    datetime | None`` (when its next schedule fires): the daemon then wakes at that
+    moment instead of waiting for its next periodic run."""
+
     def run_due(self, now: datetime) -> Sequence[Any]: ...
 
 

@@ -193,8 +193,10 @@ class Coordinator(threading.Thread):
         m.cycles.labels(source=name, outcome="ok").inc()
         m.cycle_duration.labels(source=name).observe(report.duration or took)
         m.tasks_synced.labels(source=name).inc(report.synced)
-        for outcome in ("posted", "failed", "queued", "deferred"):
+        for outcome in ("posted", "failed"):
             m.actions.labels(source=name, outcome=outcome).inc(getattr(report, outcome, 0))
+        m.reminders_queued.labels(source=name).set(getattr(report, "queued", 0))
+        m.reminders_deferred.labels(source=name).set(getattr(report, "deferred", 0))
         m.last_success.labels(source=name).set(started.timestamp())
         m.failures.labels(source=name).set(0)
         self.d.publish_findings(name)

@@ -311,12 +311,17 @@ class Daemon:
 
     # -- digests ------------------------------------------------------------------------
     def _digest_loop(self) -> None:
-        """Run the digest service after cycles, at most once per ``digest_every`` seconds
-        (and at least every five such periods, so schedules fire even if polls fail)."""
-        last_run, seen_cycles = time.monotonic(), 0
-        first = True
+        """Run the digest service at each schedule's minute and every ``digest_every``
+        seconds, whatever the poll interval (a 300 s poll must not make a 09:00 digest
+        late). Only the first run waits for this replica's sources to have been tried once,
+        so a digest right after start-up is not built from an empty or stale store (at most
+        five ``digest_every`` periods, in case the sources keep failing)."""
+        started = time.monotonic()
+        last_run = started
+        first, failing = True, False
         tick = min(1.0, self._digest_every / 4)
-        failing = False
+        next_slot: datetime | None = None
+        slot_of: DigestRunner | None = None
         while not self._stopping.wait(tick):
             with self._lock:
                 service = self._wiring.digest_service
@@ -326,19 +331,41 @@ class Daemon:
                     for name, c in self._coords.items()
                     if self.holds(name)  # others are polled by their own replicas
                 )
-            elapsed = time.monotonic() - last_run
-            fresh = done > seen_cycles and (all_tried if first else True)
-            due = (fresh and (first or elapsed >= self._digest_every)) or (
-                elapsed >= 5 * self._digest_every
-            )
-            if service is None or not due:
+            if service is None:
                 continue
-            first, last_run, seen_cycles = False, time.monotonic(), done
-            failing = self._run_digests(service, failing)
+            if service is not slot_of:  # a reload brought a new policy, new schedules
+                slot_of, next_slot = service, self._next_slot(service, self.clock.now())
+            mono = time.monotonic()
+            if first:
+                due = (done > 0 and all_tried) or mono - started >= 5 * self._digest_every
+            else:
+                due = mono - last_run >= self._digest_every or (
+                    next_slot is not None and self.clock.now() >= next_slot
+                )
+            if not due:
+                continue
+            first, last_run = False, mono
+            at = self.clock.now()
+            failing = self._run_digests(service, at, failing)
+            # From the run's start: a slot that fired while it ran is not skipped.
+            next_slot = self._next_slot(service, at)
 
-    def _run_digests(self, service: DigestRunner, failing: bool) -> bool:
+    def _next_slot(self, service: DigestRunner, after: datetime) -> datetime | None:
+        """When ``service`` says its next schedule after ``after`` fires (None: it cannot
+        say)."""
+        next_due = getattr(service, "next_due", None)
+        if next_due is None:
+            return None
         try:
-            results = service.run_due(self.clock.now())
+            when = next_due(after)
+        except Exception as exc:
+            _log().warning("digests.next_due_failed", error=error_text(exc))
+            return None
+        return when if isinstance(when, datetime) else None
+
+    def _run_digests(self, service: DigestRunner, at: datetime, failing: bool) -> bool:
+        try:
+            results = service.run_due(at)
         except Exception as exc:
             self.metrics.digests.labels(kind="unknown", outcome="failed").inc()
             if not failing:

@@ -75,7 +75,8 @@ def error_text(exc: BaseException) -> str:
 
 
 def digest_outcomes(results: Sequence[Any]) -> list[tuple[str, str]]:
-    """(kind, sent|failed) per digest the service tried; items it skipped are left out.
+    """(kind, sent|failed) per digest the service tried, plus (kind, unknown) per channel
+    whose earlier delivery could not be confirmed; items it skipped are left out.
 
     Reads the result items by attribute (``kind`` and one of ``status``/``state``,
     ``error`` or ``sent``) so the daemon does not depend on the digest package's types.
@@ -83,6 +84,8 @@ def digest_outcomes(results: Sequence[Any]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for item in results:
         kind = str(getattr(item, "kind", "unknown"))
+        # Channels a crashed attempt may have reached, settled without a resend.
+        out.extend((kind, "unknown") for _channel in getattr(item, "unknown", ()) or ())
         status = getattr(item, "status", getattr(item, "state", None))
         if isinstance(status, str):
             if status in {"failed", "error"}:

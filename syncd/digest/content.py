@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from config.policy import ManagerConfig, Policy
-from rules.checkpoints import checkpoint_moment
+from rules.engine import Engine
 from syncd.digest.model import (
     METRICS,
     SECTION_ORDER,
@@ -27,13 +27,7 @@ from syncd.digest.model import (
     WorkloadRow,
 )
 from syncd.digest.priority import quadrant
-from syncd.digest.scope import (
-    Calendars,
-    checkpoint_settings,
-    client_of,
-    manager_tasks,
-    manager_zone,
-)
+from syncd.digest.scope import checkpoint_done, client_of, manager_tasks, manager_zone
 from syncd.models import Finding, Task
 
 __all__ = ["SECTION_RULES", "build_digest"]
@@ -73,9 +67,12 @@ def build_digest(  # noqa: PLR0917 - the order callers were promised
     since: datetime | None,
     *,
     period: str = "",
+    engine: Engine | None = None,
 ) -> Digest:
     """The digest of ``manager`` at ``now``. ``since`` is when the previous digest of this
-    kind went out (done-since-last); ``previous_stats`` its ``Digest.stats()``."""
+    kind went out (done-since-last); ``previous_stats`` its ``Digest.stats()``. ``engine``
+    (default: built from ``policy``) supplies calendars and checkpoint moments, so the
+    digest sees the rules exactly as the reminders do."""
     if now.tzinfo is None:
         raise ValueError("build_digest needs an aware 'now'")
     zone = manager_zone(manager)
@@ -83,8 +80,7 @@ def build_digest(  # noqa: PLR0917 - the order callers were promised
     today = local_now.date()
     since = since or (now - _DEFAULT_WINDOW[kind])
     horizon = manager.schedules.due_soon_days
-    calendars = Calendars(policy)
-    fraction, business_time = checkpoint_settings(policy)
+    engine = engine or Engine.from_policy(policy)
     by_task: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for finding in findings:
         by_task[(finding.source, finding.task_key)].append(finding)
@@ -98,7 +94,7 @@ def build_digest(  # noqa: PLR0917 - the order callers were promised
                 done.append((task, client))
             continue
         facts = _Facts(task=task, client=client)
-        calendar = calendars(task.source)
+        calendar = engine.calendar(task.source)
         if task.due is not None:
             if now > calendar.due_end(task.due):
                 facts.overdue_days = max(calendar.business_days_between(task.due, today), 0)
@@ -106,8 +102,12 @@ def build_digest(  # noqa: PLR0917 - the order callers were promised
                 left = calendar.business_days_between(today, task.due)
                 if left <= horizon:
                     facts.due_in = max(left, 0)
-            moment = checkpoint_moment(task, calendar, fraction, business_time=business_time)
-            if moment is not None and moment.astimezone(zone).date() == today:
+            moment = engine.checkpoint_moment(task)
+            if (
+                moment is not None
+                and moment.astimezone(zone).date() == today
+                and not checkpoint_done(engine, task, now)  # already reported: nothing to check
+            ):
                 facts.checkpoint_today = moment.astimezone(zone)
         task_findings = by_task.get((task.source, task.key), [])
         for finding in task_findings:

@@ -27,6 +27,7 @@ __all__ = [
     "SlotKind",
     "due_slots",
     "first_business_day",
+    "next_fire",
     "period_key",
     "previous_month",
     "validate_schedules",
@@ -117,3 +118,19 @@ def due_slots(
         if period not in last_sent:
             due.append((kind, period))
     return due
+
+
+def next_fire(manager: ManagerConfig, now: datetime) -> datetime | None:
+    """The first moment after ``now`` at which one of the manager's crons fires (aware,
+    in the manager's zone), or None when every digest is switched off. A wake-up time for
+    the daemon: whether that moment really brings a digest (business day, first of the
+    month, already sent) is :func:`due_slots`' decision."""
+    if now.tzinfo is None:
+        raise ValueError("next_fire needs an aware 'now'")
+    local = now.astimezone(ZoneInfo(manager.timezone))
+    fires: list[datetime] = []
+    for kind in _KINDS:
+        expr = _expression(manager, kind)
+        if expr is not None:
+            fires.append(croniter(expr, local).get_next(datetime))
+    return min(fires, default=None)

@@ -4,15 +4,18 @@ its business days — shared by the daily digest and the monthly report."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from config.policy import CalendarConfig, ManagerConfig, Policy
+from config.policy import ManagerConfig, Policy
+from rules.builtin.checkpoint import Checkpoint
 from rules.calendar import BusinessCalendar
+from rules.engine import Engine
 from syncd.models import Task
 
 __all__ = [
-    "Calendars",
-    "checkpoint_settings",
+    "checkpoint_done",
+    "checkpoint_rule",
     "client_of",
     "manager_calendar",
     "manager_tasks",
@@ -47,37 +50,30 @@ def manager_zone(manager: ManagerConfig) -> ZoneInfo:
     return ZoneInfo(manager.timezone)
 
 
-def manager_calendar(policy: Policy, manager: ManagerConfig) -> BusinessCalendar:
-    """The manager's own calendar, else the first owned source's (validated to exist)."""
+def manager_calendar(
+    policy: Policy, manager: ManagerConfig, engine: Engine | None = None
+) -> BusinessCalendar:
+    """The manager's own calendar, else the first owned source's (validated to exist) —
+    the engine's instance when one is given (holiday tables are not free to build)."""
     if manager.calendar is not None:
         return BusinessCalendar(manager.calendar)
-    return BusinessCalendar(policy.source(manager.owns[0].source).calendar)
+    source = manager.owns[0].source
+    if engine is not None:
+        return engine.calendar(source)
+    return BusinessCalendar(policy.source(source).calendar)
 
 
-def checkpoint_settings(policy: Policy) -> tuple[float, bool | None]:
-    """``fraction`` and ``business_time`` of the configured checkpoint rule, so "check
-    today" lists the same moments the rule enforces."""
-    for rule in policy.rules:
-        if rule.rule == "checkpoint" and rule.enabled:
-            business = rule.params.get("business_time")
-            return float(rule.params.get("fraction", 0.35)), (
-                None if business is None else bool(business)
-            )
-    return 0.35, None
+def checkpoint_rule(engine: Engine, task: Task) -> Checkpoint:
+    """The ``checkpoint`` rule the engine applies to ``task`` (scopes honoured), or one
+    with default parameters when none does — the same choice as
+    ``Engine.checkpoint_moment``, so "check today" and the reminders never disagree."""
+    for scoped in engine.rules_for(task.source):
+        if isinstance(scoped.rule, Checkpoint) and scoped.applies(task):
+            return scoped.rule
+    return Checkpoint()
 
 
-class Calendars:
-    """One ``BusinessCalendar`` per source, built once (holiday tables are not free)."""
-
-    def __init__(self, policy: Policy) -> None:
-        self._policy = policy
-        self._by_source: dict[str, BusinessCalendar] = {}
-
-    def __call__(self, source: str) -> BusinessCalendar:
-        if source not in self._by_source:
-            try:
-                config = self._policy.source(source).calendar
-            except KeyError:
-                config = CalendarConfig()
-            self._by_source[source] = BusinessCalendar(config)
-        return self._by_source[source]
+def checkpoint_done(engine: Engine, task: Task, now: datetime) -> bool:
+    """Whether ``task`` already has the checkpoint comment its rule asks for by ``now``:
+    then there is nothing to check today."""
+    return checkpoint_rule(engine, task).satisfied(task, engine.context(task.source, now))

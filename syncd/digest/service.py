@@ -1,33 +1,34 @@
-"""Sending each due digest exactly once: claim → render → send everywhere → confirm.
+"""Sending each due digest: claim → render → send everywhere → confirm.
 
 Per manager and due slot (``schedule.due_slots``) the service claims the
 ``(manager, kind, period)`` row of the digest ledger; only the winner renders and sends.
-Each channel also gets its own ledger row (kind ``daily/<n>-<type>``) so that when one of
-two channels fails, the retry next cycle does not repeat the one that worked. A failed
-send releases its claims — it is retried next cycle and never recorded as sent. Dry-run
-renders and prints without claiming or sending.
+Each channel, and each message of a multi-message channel (Telegram), also gets its own
+ledger row (``syncd.digest.delivery``), so a retry never repeats what already went out.
+A send that fails (any exception) releases its claims and is retried next cycle; it is
+never recorded as sent. A send interrupted between claim and confirm (a crash) is settled
+as "unknown" after the stale window and **not** resent — at most once per channel; the
+``delivery`` module docstring says why. Dry-run renders and prints without claiming or
+sending, once per slot per process.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from config.policy import ChannelConfig, ManagerConfig, Policy
+from rules.engine import Engine
 from syncd.channels import Document, Sender, build_sender
-from syncd.channels.payloads import json_payload
 from syncd.digest.content import build_digest
+from syncd.digest.delivery import STALE_AFTER, DeliveryLedger, deliver
 from syncd.digest.model import Digest
 from syncd.digest.monthly import MonthlyDigest, build_monthly_report
-from syncd.digest.render import render
-from syncd.digest.render.monthly import render_monthly
-from syncd.digest.report import render_report_file
-from syncd.digest.schedule import SlotKind, due_slots, period_key, previous_month
+from syncd.digest.report import preview_format, render_document, render_report_file
+from syncd.digest.schedule import SlotKind, due_slots, next_fire, period_key, previous_month
 from syncd.digest.scope import client_of, manager_calendar, manager_tasks
 from syncd.errors import ChannelError, SyncdError
 from syncd.logs import get_logger
@@ -53,6 +54,8 @@ class SentDigest:
     skipped: bool = False
     dry_run: bool = False
     error: str | None = None
+    unknown: tuple[str, ...] = ()
+    """Channels an earlier, crashed attempt may have reached: not resent."""
 
     @property
     def status(self) -> str:
@@ -75,23 +78,34 @@ class DigestService:
         senders: Callable[[ChannelConfig], Sender] | None = None,
         evaluate: Evaluate | None = None,
         out: TextIO | None = None,
+        stale_after: timedelta = STALE_AFTER,
     ) -> None:
         self.policy = policy
         self.store = store
         self.dry_run = dry_run
         self.owner = owner or default_owner()
+        self.stale_after = stale_after
         self._senders = senders or build_sender
         self._evaluate = evaluate
         self._out = out
+        self._engine: Engine | None = None
+        # Dry-run records nothing in the ledger; without this memory `syncd run --dry-run`
+        # would print the same digest every minute for the rest of the day.
+        self._printed: set[tuple[str, str, str]] = set()
+
+    @property
+    def engine(self) -> Engine:
+        """The policy's rule engine, built once: calendars, checkpoint rules."""
+        if self._engine is None:
+            self._engine = Engine.from_policy(self.policy)
+        return self._engine
 
     # -- inputs -----------------------------------------------------------------------
     def _findings(self, tasks: list[Task], now: datetime) -> list[Finding]:
         if self._evaluate is not None:
             found = self._evaluate(tasks, now)
         else:
-            from rules.engine import Engine
-
-            found = Engine.from_policy(self.policy).evaluate(tasks, now)
+            found = self.engine.evaluate(tasks, now)
         # "Since when" is the ledger's first sighting, not this evaluation's moment.
         first_seen = {
             (r.source, r.task_key, r.rule, r.fingerprint): r.first_seen
@@ -149,6 +163,7 @@ class DigestService:
             stats,
             since,
             period=period,
+            engine=self.engine,
         )
 
     # -- the cycle --------------------------------------------------------------------
@@ -157,7 +172,7 @@ class DigestService:
         results: list[SentDigest] = []
         for manager in self.policy.managers:
             try:
-                calendar = manager_calendar(self.policy, manager)
+                calendar = manager_calendar(self.policy, manager, self.engine)
                 sent = {
                     r.period
                     for r in self.store.digests(manager.name)
@@ -166,6 +181,9 @@ class DigestService:
                 slots = due_slots(manager, now, sent, calendar=calendar)
             except SyncdError as exc:
                 _log.error("digest_schedule_failed", manager=manager.name, error=str(exc))
+                continue
+            except Exception:
+                _log.exception("digest_schedule_failed", manager=manager.name)
                 continue
             for kind, period in slots:
                 try:
@@ -180,22 +198,43 @@ class DigestService:
                     results.append(result)
         return results
 
+    def next_due(self, now: datetime) -> datetime | None:
+        """When the next schedule fires, over every manager: the daemon wakes then, so a
+        09:00 digest goes out at 09:00 whatever the poll interval. None: no schedules."""
+        fires = []
+        for manager in self.policy.managers:
+            try:
+                fires.append(next_fire(manager, now))
+            except SyncdError as exc:
+                _log.error("digest_schedule_failed", manager=manager.name, error=str(exc))
+        return min((f for f in fires if f is not None), default=None)
+
     def _run_slot(
         self, manager: ManagerConfig, kind: SlotKind, period: str, now: datetime
     ) -> SentDigest | None:
         names = tuple(self._senders(c).name for c in manager.channels)
         if self.dry_run:
+            key = (manager.name, kind, period)
+            if key in self._printed:
+                return None
             doc = self.build(manager, kind, period, now)
             self._print(manager, period, doc)
+            self._printed.add(key)
             return SentDigest(manager.name, kind, period, names, _empty(doc), dry_run=True)
-        if not self.store.claim_digest(manager.name, kind, period, self.owner, now):
+        if not self.store.claim_digest(
+            manager.name, kind, period, self.owner, now, stale_after=self.stale_after
+        ):
             return None  # sent already, or another replica is sending it right now
+        unknown: tuple[str, ...] = ()
         try:
             doc = self.build(manager, kind, period, now)
             empty = _empty(doc)
             skip = empty and not manager.schedules.send_empty
             if not skip:
-                self._deliver(manager, kind, period, doc, now)
+                ledger = DeliveryLedger(
+                    self.store, manager.name, period, self.owner, now, self.stale_after
+                )
+                unknown = deliver(ledger, kind, manager.channels, self._senders, doc)
         except ChannelError as exc:
             self.store.release_digest(manager.name, kind, period)
             _log.warning("digest_not_sent", manager=manager.name, period=period, error=str(exc))
@@ -206,40 +245,16 @@ class DigestService:
         stats = doc.stats() if isinstance(doc, Digest) else {"version": 1}
         self.store.confirm_digest(manager.name, kind, period, stats, now)
         _log.info("digest_sent", manager=manager.name, period=period, skipped=skip)
-        return SentDigest(manager.name, kind, period, () if skip else names, empty, skip)
-
-    def _deliver(
-        self, manager: ManagerConfig, kind: str, period: str, doc: Document, now: datetime
-    ) -> None:
-        failures: list[str] = []
-        for index, config in enumerate(manager.channels):
-            sub = f"{kind}/{index}-{config.type}"
-            if not self.store.claim_digest(manager.name, sub, period, self.owner, now):
-                continue  # this channel got it in an earlier, partly failed attempt
-            sender = self._senders(config)
-            try:
-                sender.send(doc)
-            except (ChannelError, SyncdError) as exc:
-                self.store.release_digest(manager.name, sub, period)
-                _log.warning(
-                    "digest_channel_failed",
-                    manager=manager.name,
-                    channel=sender.name,
-                    period=period,
-                    error=str(exc),
-                )
-                failures.append(f"{sender.name}: {exc}")
-                continue
-            self.store.confirm_digest(manager.name, sub, period, {}, now)
-        if failures:
-            raise ChannelError("; ".join(failures), channel=manager.name)
+        return SentDigest(
+            manager.name, kind, period, () if skip else names, empty, skip, unknown=unknown
+        )
 
     def _print(self, manager: ManagerConfig, period: str, doc: Document) -> None:
         out = self._out or sys.stdout
-        formats = sorted({_preview_format(c.type) for c in manager.channels}) or ["text"]
+        formats = sorted({preview_format(c.type) for c in manager.channels}) or ["text"]
         for fmt in formats:
             out.write(f"--- digest {manager.name} {period} ({fmt}, dry-run: not sent) ---\n")
-            out.write(_render_doc(doc, fmt))
+            out.write(render_document(doc, fmt))
             out.write("\n")
 
     # -- preview ----------------------------------------------------------------------
@@ -249,7 +264,7 @@ class DigestService:
         manager = self._manager(manager_name)
         local_day = at.astimezone(ZoneInfo(manager.timezone)).date()
         period = period_key(kind, local_day)
-        return _render_doc(self.build(manager, kind, period, at), fmt)
+        return render_document(self.build(manager, kind, period, at), fmt)
 
     def _manager(self, name: str) -> ManagerConfig:
         for manager in self.policy.managers:
@@ -261,17 +276,3 @@ class DigestService:
 
 def _empty(doc: Document) -> bool:
     return doc.nothing_to_report if isinstance(doc, Digest) else not doc.reports
-
-
-def _preview_format(channel_type: str) -> str:
-    return {"email": "html"}.get(channel_type, channel_type)
-
-
-def _render_doc(doc: Document, fmt: str) -> str:
-    if isinstance(doc, Digest):
-        return render(doc, fmt)
-    if fmt in ("html", "md", "text", "mattermost"):
-        return str(render_monthly(doc, fmt))
-    if fmt == "telegram":
-        return "\n\n".join(render_monthly(doc, "telegram"))
-    return json.dumps(json_payload(doc, fmt), ensure_ascii=False, indent=2) + "\n"

@@ -227,3 +227,75 @@ def test_retry_logs_never_show_the_secret(
     logged = capsys.readouterr()
     assert "channel_retry" in logged.out + logged.err
     assert "S3CR3T" not in logged.out + logged.err
+
+
+def test_mattermost_request_shape(digest: Digest, waits: list[float]) -> None:
+    with respx.mock(assert_all_called=True) as mock:
+        route = mock.post(MM_URL).respond(200, text="ok")
+        sender(waits, type="mattermost", url_secret="MM_URL").send(digest)
+    request = route.calls.last.request
+    assert request.headers["content-type"].startswith("application/json")
+    sent = body(request)
+    assert set(sent) == {"text", "username"}
+    assert sent["username"] == "syncd"
+    assert sent["text"].startswith("### Daily digest")
+    assert "@\u2060channel" in sent["text"]  # the hostile title's mention, made inert
+    assert "<script>" not in sent["text"]
+    assert "SHOP-1" in sent["text"]
+    assert waits == []
+
+
+# Every webhook-style channel honours 429's Retry-After and retries a 5xx; the answer each
+# server gives on success differs (Slack/Mattermost "200 ok", Teams 202, a CRM 204).
+CHANNELS = [
+    pytest.param({"type": "mattermost", "url_secret": "MM_URL"}, MM_URL, 200, id="mattermost"),
+    pytest.param({"type": "teams", "url_secret": "TEAMS_URL"}, TEAMS_URL, 202, id="teams"),
+    pytest.param({"type": "webhook", "url_secret": "HOOK_URL"}, HOOK_URL, 204, id="webhook"),
+]
+
+
+@pytest.mark.parametrize(("config", "url", "ok"), CHANNELS)
+def test_429_waits_retry_after_then_succeeds(
+    digest: Digest, waits: list[float], config: dict[str, str], url: str, ok: int
+) -> None:
+    with respx.mock(assert_all_called=True) as mock:
+        route = mock.post(url).mock(
+            side_effect=[
+                httpx.Response(429, headers={"Retry-After": "5"}, text="slow down"),
+                httpx.Response(ok, text="ok"),
+            ]
+        )
+        sender(waits, **config).send(digest)
+    assert route.call_count == 2
+    assert route.calls[0].request.content == route.calls[1].request.content  # same digest
+    assert waits == [5.0]
+
+
+@pytest.mark.parametrize(("config", "url", "ok"), CHANNELS)
+def test_5xx_is_retried_with_backoff(
+    digest: Digest, waits: list[float], config: dict[str, str], url: str, ok: int
+) -> None:
+    with respx.mock(assert_all_called=True) as mock:
+        route = mock.post(url).mock(
+            side_effect=[httpx.Response(502), httpx.Response(503), httpx.Response(ok, text="ok")]
+        )
+        sender(waits, **config).send(digest)
+    assert route.call_count == 3
+    assert len(waits) == 2
+    assert all(w > 0 for w in waits)
+
+
+@pytest.mark.parametrize(("config", "url", "ok"), CHANNELS)
+def test_4xx_is_final_and_hides_the_url(
+    digest: Digest, waits: list[float], config: dict[str, str], url: str, ok: int
+) -> None:
+    del ok
+    with respx.mock(assert_all_called=True) as mock:
+        route = mock.post(url).respond(400, text=f"bad payload posted to {url}")
+        with pytest.raises(ChannelError) as info:
+            sender(waits, **config).send(digest)
+    assert route.call_count == 1
+    assert not info.value.retriable
+    assert "400" in str(info.value)
+    assert "S3CR3T" not in str(info.value)
+    assert waits == []

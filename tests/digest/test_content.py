@@ -8,6 +8,7 @@ import pytest
 from syncd.digest.i18n import translator
 from syncd.digest.model import Digest
 from syncd.digest.priority import is_important, quadrant
+from syncd.models import Comment, Task
 from tests.digest import fixtures
 
 
@@ -173,3 +174,55 @@ def test_checkpoint_in_grace_today_is_not_yet_at_risk(
     d = make_digest(0, findings=[grace])
     assert ("SHOP-3" in keys(d, "at_risk")) is at_risk
     assert "SHOP-3" in keys(d, "check_today")
+
+
+def _with_comment(key: str, body: str, at: datetime) -> list[Task]:
+    comment = Comment(id="c1", author=fixtures.IVAN, created=at, body=body)
+    return [
+        t.model_copy(update={"comments": (comment,)}) if t.key == key else t
+        for t in fixtures.tasks()
+    ]
+
+
+def test_check_today_skips_a_task_whose_checkpoint_comment_exists(
+    make_digest: Callable[..., Digest],
+) -> None:
+    # SHOP-3's checkpoint falls today; Иван already wrote where it stands this morning.
+    early = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
+    assert "SHOP-3" not in keys(
+        make_digest(0, tasks=_with_comment("SHOP-3", "Чекпоинт: макет готов", early)),
+        "check_today",
+    )
+    # A comment that is not a checkpoint (or one written after 'now') still leaves it listed.
+    chat = make_digest(0, tasks=_with_comment("SHOP-3", "Посмотрю завтра", early))
+    assert "SHOP-3" in keys(chat, "check_today")
+    later = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    future = make_digest(0, tasks=_with_comment("SHOP-3", "Чекпоинт: готово", later))
+    assert "SHOP-3" in keys(future, "check_today")
+
+
+def test_check_today_honours_the_checkpoint_rule_scope() -> None:
+    from config.loader import load_policy_text
+    from syncd.digest.content import build_digest
+
+    # The first checkpoint rule (late, 90 %) is scoped to BLOG; SHOP follows the second
+    # (35 %, its own keyword). SHOP-3's moment is today under the rule that applies to it.
+    scoped = load_policy_text(
+        fixtures.POLICY_YAML.replace(
+            "  - rule: checkpoint\n    params: {fraction: 0.35}\n",
+            "  - rule: checkpoint\n    params: {fraction: 0.9}\n"
+            "    scope: {projects: [BLOG]}\n"
+            "  - rule: checkpoint\n    params: {fraction: 0.35, keywords: [Статус]}\n"
+            "    scope: {projects: [SHOP]}\n",
+        )
+    )
+
+    def check_today(tasks: list[Task]) -> list[str]:
+        d = build_digest(scoped, scoped.managers[0], tasks, [], fixtures.NOW, "daily", None, None)
+        return keys(d, "check_today")
+
+    assert check_today(fixtures.tasks()) == ["SHOP-3"]
+    early = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
+    # "Чекпоинт" is not a keyword of SHOP's rule; "Статус" is.
+    assert check_today(_with_comment("SHOP-3", "Чекпоинт: макет готов", early)) == ["SHOP-3"]
+    assert check_today(_with_comment("SHOP-3", "Статус: макет готов", early)) == []

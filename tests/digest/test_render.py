@@ -26,6 +26,7 @@ from syncd.digest.render import (
 from syncd.digest.render.links import safe_url
 from syncd.digest.render.templated import split_telegram, telegram_length
 from syncd.digest.render.webhook import webhook_schema
+from syncd.models import Person
 from tests.digest import fixtures
 
 TELEGRAM_TAGS = {
@@ -242,3 +243,35 @@ def test_webhook_payload_matches_its_published_schema(digest: Digest) -> None:
 )
 def test_links_are_http_only_and_cannot_break_out(url: str, expected: str) -> None:
     assert safe_url(url) == expected
+
+
+def test_teams_card_trims_headlines_and_workload_of_a_large_team(
+    make_digest: Callable[..., Digest],
+) -> None:
+    # 400 clients and 400 people: even with no section items left the headline and the
+    # workload alone would be far over Teams' ~28 KB.
+    people = [
+        Person(id=f"u{i}", name=f"Сотрудник {i:03d} " + "Длинная-Фамилия " * 3) for i in range(400)
+    ]
+    tasks = [
+        fixtures.task(
+            f"P{i:03d}-1",
+            f"{fixtures.HOSTILE} {i}",
+            assignees=(people[i],),
+            due=date(2026, 11, 10),
+        )
+        for i in range(400)
+    ]
+    digest = make_digest(0, tasks=tasks)
+    assert len(digest.headlines) == 400
+    assert len(digest.workload) == 400
+    payload = render_teams(digest)
+    assert len(json.dumps(payload, ensure_ascii=False).encode()) <= 28_000
+    card = payload["attachments"][0]["content"]
+    jsonschema.validate(card, _adaptive_card_schema())
+    facts = [b for b in card["body"] if b["type"] == "FactSet"]
+    assert facts, "some headline clients and workload rows are still shown"
+    shown = sum(len(f["facts"]) for f in facts)
+    assert 0 < shown < 800
+    mores = [b["text"] for b in card["body"] if b["type"] == "TextBlock" and "ещё" in b["text"]]
+    assert len(mores) >= 2  # the cut sections, and the cut rows, each say how much is left

@@ -104,3 +104,27 @@ def test_period_keys() -> None:
     assert period_key("monthly", day) == "monthly:2026-11"
     assert period_key("weekly", date(2027, 1, 1)) == "weekly:2026-W53"
     assert previous_month(date(2026, 1, 15)) == "2025-12"
+
+
+def test_default_daily_follows_the_calendar_not_the_weekday() -> None:
+    # 1 November 2025 is a Saturday Russia worked (the 3rd was the day off instead): the
+    # default schedule must not skip it by weekday; the business calendar decides.
+    assert OLGA.schedules.daily == DigestSchedules().daily
+    working_saturday = at("2025-11-01T09:00:00+03:00")
+    assert ("daily", "daily:2025-11-01") in due_slots(OLGA, working_saturday, calendar=CAL)
+    day_off = due_slots(OLGA, at("2025-11-03T09:00:00+03:00"), calendar=CAL)
+    assert "daily" not in {kind for kind, _period in day_off}
+    assert due_slots(OLGA, at("2025-11-08T09:00:00+03:00"), calendar=CAL) == []  # Saturday
+
+
+def test_next_fire_is_the_earliest_cron_in_the_managers_zone() -> None:
+    from syncd.digest.schedule import next_fire
+
+    assert next_fire(OLGA, at("2026-11-24T08:59:30+03:00")) == at("2026-11-24T09:00:00+03:00")
+    # Exactly at the slot: that one is being handled, the next is tomorrow's.
+    assert next_fire(OLGA, at("2026-11-24T09:00:00+03:00")) == at("2026-11-25T09:00:00+03:00")
+    assert next_fire(ALICE, at("2026-11-24T06:00:00+00:00")) == at("2026-11-24T09:00:00+00:00")
+    off = OLGA.model_copy(
+        update={"schedules": DigestSchedules(daily=None, weekly=None, monthly=None)}
+    )
+    assert next_fire(off, at("2026-11-24T08:00:00+03:00")) is None

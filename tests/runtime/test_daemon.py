@@ -190,6 +190,20 @@ def test_open_findings_published_by_rule(daemon_factory: Factory, store: Store) 
     assert g("syncd_actions_total", {"source": "jira", "outcome": "posted"}) == runner.calls
 
 
+def test_queued_reminders_are_a_gauge_not_a_growing_counter(daemon_factory: Factory) -> None:
+    # The same reminder waits for working hours cycle after cycle: the metric must say
+    # "1 waiting", not count it again every night cycle.
+    runner = ScriptedRunner("jira", 0.02)
+    daemon = daemon_factory([runner])
+    wait_for(lambda: runner.calls >= 5, what="five cycles")
+    daemon.stop()
+    g = daemon.metrics.registry.get_sample_value
+    assert g("syncd_reminders_queued", {"source": "jira"}) == 1
+    assert g("syncd_actions_total", {"source": "jira", "outcome": "queued"}) is None
+    daemon.metrics.forget_source("jira")
+    assert g("syncd_reminders_queued", {"source": "jira"}) is None
+
+
 class Digests:
     """A digest service that records when it ran and reports one sent, one failed."""
 
@@ -227,6 +241,10 @@ def test_digests_run_after_cycles_at_most_once_per_period(daemon_factory: Factor
         (type("R", (), {"kind": "daily", "error": "smtp down"})(), [("daily", "failed")]),
         (type("R", (), {"kind": "monthly", "sent": True})(), [("monthly", "sent")]),
         (type("R", (), {"kind": "weekly", "sent": False})(), []),
+        (
+            type("R", (), {"kind": "daily", "status": "sent", "unknown": ("slack:X",)})(),
+            [("daily", "unknown"), ("daily", "sent")],
+        ),
     ],
 )
 def test_digest_outcomes_read_by_attribute(item: object, expected: list[tuple[str, str]]) -> None:

@@ -1,17 +1,56 @@
-"""Renderers of the monthly client report, for files (``syncd report``) and channels."""
+"""Renderers of the monthly client report, for files (``syncd report``) and channels.
+
+The generic webhook gets its own versioned payload, described by
+``monthly-webhook-v1.schema.json`` (``$id`` :data:`MONTHLY_SCHEMA_ID`); the daily/weekly
+digest's is ``webhook-v1.schema.json``. A receiver tells them apart by ``schema``.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from syncd.digest.i18n import Language, Translator, translator
 from syncd.digest.monthly import MonthlyDigest, MonthlyFigures, MonthlyReport
-from syncd.digest.render.common import clip, md_escape, render_template, slack_escape
+from syncd.digest.render.common import (
+    clip,
+    md_escape,
+    neutralise_mentions,
+    render_template,
+    slack_escape,
+)
 from syncd.digest.render.links import safe_url
+from syncd.digest.render.teams import BODY_LIMIT
 from syncd.digest.render.templated import split_telegram
 
-__all__ = ["monthly_rows", "render_monthly", "render_monthly_payload", "report_title"]
+__all__ = [
+    "MONTHLY_SCHEMA_ID",
+    "monthly_rows",
+    "monthly_webhook_schema",
+    "render_monthly",
+    "render_monthly_payload",
+    "report_title",
+]
+
+MONTHLY_SCHEMA_ID = "https://syncd.dev/schemas/monthly-webhook/v1"
+"""``$id`` of ``monthly-webhook-v1.schema.json``, next to this module."""
+_SLACK_REPORTS = 45
+"""Sections per Slack message: with the header and "…and N more", under 50 blocks."""
+
+
+@cache
+def monthly_webhook_schema() -> dict[str, Any]:
+    raw = (
+        resources.files("syncd.digest.render")
+        .joinpath("monthly-webhook-v1.schema.json")
+        .read_text(encoding="utf-8")
+    )
+    schema = json.loads(raw)
+    assert isinstance(schema, dict)
+    return schema
 
 
 @dataclass(frozen=True)
@@ -78,8 +117,14 @@ def report_title(r: MonthlyReport, t: Translator) -> str:
     return t("monthly.title", client=clip(r.client, 80), month=t.month(r.first_day))
 
 
+def _mattermost_escape(text: str | None) -> str:
+    """Markdown escaping plus inert ``@channel``/``@here``/``@all``/``@user``: a client's
+    task title must not notify a whole Mattermost channel."""
+    return neutralise_mentions(md_escape(text))
+
+
 def _context(
-    reports: tuple[MonthlyReport, ...], language: Language, manager: str
+    reports: tuple[MonthlyReport, ...], language: Language, manager: str, fmt: str
 ) -> dict[str, Any]:
     t = translator(language)
     return {
@@ -90,7 +135,7 @@ def _context(
             {"r": r, "title": report_title(r, t), "rows": monthly_rows(r, t)} for r in reports
         ],
         "link": safe_url,
-        "esc": md_escape,
+        "esc": _mattermost_escape if fmt == "mattermost" else md_escape,
     }
 
 
@@ -101,7 +146,7 @@ def render_monthly(doc: MonthlyDigest | MonthlyReport, fmt: str) -> str | list[s
         reports, language, manager = (doc,), doc.language, ""
     else:
         reports, language, manager = doc.reports, doc.language, doc.manager
-    context = _context(reports, language, manager)
+    context = _context(reports, language, manager, fmt)
     name = {"mattermost": "md"}.get(fmt, fmt)
     if name not in ("html", "md", "text", "telegram"):
         raise ValueError(f"monthly report: unknown format {fmt!r}")
@@ -111,79 +156,122 @@ def render_monthly(doc: MonthlyDigest | MonthlyReport, fmt: str) -> str | list[s
 
 def render_monthly_payload(doc: MonthlyDigest, fmt: str) -> dict[str, Any]:
     """Slack blocks, a Teams card or the webhook JSON for the monthly slot."""
-    t = translator(doc.language)
     if fmt == "webhook":
-        return {
-            "schema": "https://syncd.dev/schemas/monthly-webhook/v1",
-            "version": 1,
-            "kind": "monthly",
-            "period": doc.period,
-            "manager": doc.manager,
-            "language": doc.language,
-            "reports": [
-                {
-                    "client": r.client,
-                    "month": r.month,
-                    "current": r.current.__dict__,
-                    "previous": r.previous.__dict__,
-                }
-                for r in doc.reports
-            ],
-        }
+        return _webhook(doc)
     if fmt == "slack":
-        blocks: list[dict[str, Any]] = [
-            {"type": "header", "text": {"type": "plain_text", "text": t("title.monthly")}}
-        ]
-        for r in doc.reports[:45]:
-            lines = [f"*{slack_escape(report_title(r, t))}*"] + [
-                f"{row.label}: *{row.current}* ({t('monthly.previous')}: {row.previous}) "
-                f"{row.change}".rstrip()
-                for row in monthly_rows(r, t)
-            ]
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}})
-        return {"text": t("title.monthly"), "blocks": blocks}
+        return _slack(doc, translator(doc.language))
     if fmt == "teams":
-        body: list[dict[str, Any]] = [
+        return _teams(doc, translator(doc.language))
+    raise ValueError(f"monthly report: {fmt!r} is not a payload format")
+
+
+def _webhook(doc: MonthlyDigest) -> dict[str, Any]:
+    """Follows ``monthly-webhook-v1.schema.json`` (a separate, documented schema: the
+    daily one's fields do not fit a per-client report)."""
+    return {
+        "schema": MONTHLY_SCHEMA_ID,
+        "version": 1,
+        "kind": "monthly",
+        "period": doc.period,
+        "manager": doc.manager,
+        "language": doc.language,
+        "reports": [
+            {
+                "client": r.client,
+                "month": r.month,
+                "current": r.current.__dict__,
+                "previous": r.previous.__dict__,
+            }
+            for r in doc.reports
+        ],
+    }
+
+
+def _more(t: Translator, dropped: int) -> str:
+    return str(t("more", more=t.plural("more", dropped)))
+
+
+def _slack(doc: MonthlyDigest, t: Translator) -> dict[str, Any]:
+    """≤ 50 blocks: the header, a section per client, and "…and N more" past the budget.
+    Every section stays far below 3000 characters (a clipped title and five rows)."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": t("title.monthly")}}
+    ]
+    shown = doc.reports[:_SLACK_REPORTS]
+    for r in shown:
+        lines = [f"*{slack_escape(report_title(r, t))}*"] + [
+            f"{row.label}: *{row.current}* ({t('monthly.previous')}: {row.previous}) "
+            f"{row.change}".rstrip()
+            for row in monthly_rows(r, t)
+        ]
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}})
+    if len(doc.reports) > len(shown):
+        more = _more(t, len(doc.reports) - len(shown))
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": more}]})
+    return {"text": t("title.monthly"), "blocks": blocks}
+
+
+def _teams_card(doc: MonthlyDigest, t: Translator, shown: int) -> dict[str, Any]:
+    body: list[dict[str, Any]] = [
+        {
+            "type": "TextBlock",
+            "text": t("title.monthly"),
+            "size": "Large",
+            "weight": "Bolder",
+            "wrap": True,
+        }
+    ]
+    for r in doc.reports[:shown]:
+        body.append(
             {
                 "type": "TextBlock",
-                "text": t("title.monthly"),
-                "size": "Large",
+                "text": md_escape(report_title(r, t)),
                 "weight": "Bolder",
                 "wrap": True,
+                "separator": True,
             }
-        ]
-        for r in doc.reports:
-            body.append(
-                {
-                    "type": "TextBlock",
-                    "text": md_escape(report_title(r, t)),
-                    "weight": "Bolder",
-                    "wrap": True,
-                    "separator": True,
-                }
-            )
-            body.append(
-                {
-                    "type": "FactSet",
-                    "facts": [
-                        {
-                            "title": row.label,
-                            "value": f"{row.current} ({row.previous}) {row.change}".strip(),
-                        }
-                        for row in monthly_rows(r, t)
-                    ],
-                }
-            )
-        card = {
-            "type": "AdaptiveCard",
-            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-            "version": "1.5",
-            "body": body,
-        }
-        return {
-            "type": "message",
-            "attachments": [
-                {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}
-            ],
-        }
-    raise ValueError(f"monthly report: {fmt!r} is not a payload format")
+        )
+        body.append(
+            {
+                "type": "FactSet",
+                "facts": [
+                    {
+                        "title": row.label,
+                        "value": f"{row.current} ({row.previous}) {row.change}".strip(),
+                    }
+                    for row in monthly_rows(r, t)
+                ],
+            }
+        )
+    if len(doc.reports) > shown:
+        body.append(
+            {
+                "type": "TextBlock",
+                "text": _more(t, len(doc.reports) - shown),
+                "isSubtle": True,
+                "wrap": True,
+            }
+        )
+    card = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.5",
+        "body": body,
+    }
+    return {
+        "type": "message",
+        "attachments": [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}
+        ],
+    }
+
+
+def _teams(doc: MonthlyDigest, t: Translator) -> dict[str, Any]:
+    """An Adaptive Card 1.5 under Teams' ~28 KB body limit: clients past it are counted
+    in "…and N more" instead of shown."""
+    shown = len(doc.reports)
+    payload = _teams_card(doc, t, shown)
+    while shown > 0 and len(json.dumps(payload, ensure_ascii=False).encode()) > BODY_LIMIT:
+        shown = shown // 2 if shown > 8 else shown - 1
+        payload = _teams_card(doc, t, shown)
+    return payload

@@ -2,7 +2,8 @@
 
 The Workflows endpoint answers 202 even for a card it later fails to post, so the card is
 kept valid by construction (and validated against the official schema in the tests), and
-the request body is kept under the ~28 KB Teams accepts by dropping trailing items.
+the request body is kept under the ~28 KB Teams accepts by dropping trailing items —
+section items first, then headline clients and workload rows.
 """
 
 from __future__ import annotations
@@ -35,7 +36,15 @@ def _item(item: DigestItem, t: Translator) -> dict[str, Any]:
     return _text(f"{ref} {md_escape(clip(item.title))}{important} — {meta}", spacing="Small")
 
 
-def _card(d: Digest, t: Translator, per_section: int | None) -> dict[str, Any]:
+def _more(t: Translator, dropped: int) -> dict[str, Any]:
+    return _text(t("more", more=t.plural("more", dropped)), isSubtle=True)
+
+
+def _card(
+    d: Digest, t: Translator, per_section: int | None, rows: int | None = None
+) -> dict[str, Any]:
+    """The card with at most ``per_section`` items per section and ``rows`` clients in the
+    headline and people in the workload (None: all)."""
     body: list[dict[str, Any]] = [
         _text(f"{title(d, t)} · {t.date(d.local_date)}", size="Large", weight="Bolder"),
         _text(
@@ -48,15 +57,19 @@ def _card(d: Digest, t: Translator, per_section: int | None) -> dict[str, Any]:
         body.append(_text(t("nothing")))
     else:
         body.append(_text(t("by_client"), weight="Bolder", separator=True))
-        body.append(
-            {
-                "type": "FactSet",
-                "facts": [
-                    {"title": md_escape(clip(h.client, 80)), "value": headline_text(h, t)}
-                    for h in d.headlines
-                ],
-            }
-        )
+        headlines = d.headlines if rows is None else d.headlines[:rows]
+        if headlines:
+            body.append(
+                {
+                    "type": "FactSet",
+                    "facts": [
+                        {"title": md_escape(clip(h.client, 80)), "value": headline_text(h, t)}
+                        for h in headlines
+                    ],
+                }
+            )
+        if len(headlines) < len(d.headlines):
+            body.append(_more(t, len(d.headlines) - len(headlines)))
         dropped = 0
         for s in d.sections:
             shown = s.items if per_section is None else s.items[:per_section]
@@ -71,24 +84,28 @@ def _card(d: Digest, t: Translator, per_section: int | None) -> dict[str, Any]:
             )
             body.extend(_item(i, t) for i in shown)
         if dropped:
-            body.append(_text(t("more", more=t.plural("more", dropped)), isSubtle=True))
+            body.append(_more(t, dropped))
         if d.workload:
             legend = (
                 f"{t('workload.open')} / {t('workload.due_this_week')} / {t('workload.overdue')}"
             )
             body.append(_text(f"{t('workload.title')} ({legend})", weight="Bolder", separator=True))
-            body.append(
-                {
-                    "type": "FactSet",
-                    "facts": [
-                        {
-                            "title": md_escape(clip(w.assignee or t("fields.unassigned"), 40)),
-                            "value": f"{w.open} / {w.due_this_week} / {w.overdue}",
-                        }
-                        for w in d.workload
-                    ],
-                }
-            )
+            workload = d.workload if rows is None else d.workload[:rows]
+            if workload:
+                body.append(
+                    {
+                        "type": "FactSet",
+                        "facts": [
+                            {
+                                "title": md_escape(clip(w.assignee or t("fields.unassigned"), 40)),
+                                "value": f"{w.open} / {w.due_this_week} / {w.overdue}",
+                            }
+                            for w in workload
+                        ],
+                    }
+                )
+            if len(workload) < len(d.workload):
+                body.append(_more(t, len(d.workload) - len(workload)))
     return {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -110,12 +127,21 @@ def _size(payload: dict[str, Any]) -> int:
     return len(json.dumps(payload, ensure_ascii=False).encode())
 
 
+def _shrink(n: int) -> int:
+    return n // 2 if n > 8 else n - 1
+
+
 def render_teams(d: Digest) -> dict[str, Any]:
+    """Everything if it fits; else fewer items per section; else, with no items left, fewer
+    headline clients and workload rows (a 300-client agency) — each cut said "…and N more"."""
     t = translator(d.language)
     payload = _envelope(_card(d, t, None))
-    longest = max((len(s.items) for s in d.sections), default=0)
-    per_section = longest
+    per_section = max((len(s.items) for s in d.sections), default=0)
     while _size(payload) > BODY_LIMIT and per_section > 0:
-        per_section = per_section // 2 if per_section > 8 else per_section - 1
+        per_section = _shrink(per_section)
         payload = _envelope(_card(d, t, per_section))
+    rows = max(len(d.headlines), len(d.workload))
+    while _size(payload) > BODY_LIMIT and rows > 0:
+        rows = _shrink(rows)
+        payload = _envelope(_card(d, t, per_section, rows))
     return payload
