@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AwareDatetime, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from syncd.errors import ConfigError
@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     )
     webhook_secret: SecretStr | None = Field(
         default=None, description="Shared secret for Jira/GitLab webhooks (or _FILE)."
+    )
+    clock_start: AwareDatetime | None = Field(
+        default=None,
+        description="Rehearsals and tests only: the process clock starts at this moment "
+        "(ISO 8601 with offset) and runs on from there; combine with dry-run.",
     )
     max_parallel_sources: int = Field(default=4, description="Sources polled at the same time.")
 

@@ -162,11 +162,11 @@ def check(
 @click.pass_context
 def once(ctx: click.Context) -> None:
     """Run one cycle for every source, then send the digests that are due."""
-    from syncd.clock import SystemClock
+    from syncd.clock import process_clock
     from syncd.runonce import run_once
 
     app = _app(ctx)
-    reports = run_once(app, SystemClock(), echo=click.echo)
+    reports = run_once(app, process_clock(app.settings.clock_start), echo=click.echo)
     failed = [r for r in reports if r.failed]
     sys.exit(1 if failed else 0)
 
@@ -175,10 +175,11 @@ def once(ctx: click.Context) -> None:
 @click.pass_context
 def run(ctx: click.Context) -> None:
     """Run the daemon: poll every source on its interval, remind, send digests."""
+    from syncd.clock import process_clock
     from syncd.daemon.runtime import run_daemon
 
     app = _app(ctx)
-    sys.exit(run_daemon(app))
+    sys.exit(run_daemon(app, clock=process_clock(app.settings.clock_start)))
 
 
 @cli.command()

@@ -3,10 +3,11 @@ tests (and ``syncd check --at``) can pin or move time without patching datetime.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-__all__ = ["Clock", "FrozenClock", "SystemClock"]
+__all__ = ["Clock", "FrozenClock", "StartedClock", "SystemClock", "process_clock"]
 
 
 class Clock(Protocol):
@@ -34,3 +35,22 @@ class FrozenClock:
 
     def advance(self, delta: timedelta) -> None:
         self._at += delta
+
+
+class StartedClock:
+    """Real time, but starting from a chosen moment: for rehearsals ("what does syncd do
+    at 09:00 on Tuesday?", with ``--dry-run``) and end-to-end tests of a real process."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("StartedClock needs an aware datetime")
+        self._start = start
+        self._t0 = time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._t0)
+
+
+def process_clock(start: datetime | None) -> Clock:
+    """The clock of a ``syncd`` process: the system's, or one started at ``start``."""
+    return SystemClock() if start is None else StartedClock(start)
