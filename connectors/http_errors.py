@@ -11,9 +11,28 @@ import requests
 
 from syncd.errors import AuthError, ConnectorError, FatalError, RateLimitedError, RetriableError
 
-__all__ = ["MAX_TEXT", "error_for_status", "error_for_transport"]
+__all__ = ["MAX_TEXT", "NoConnection", "error_for_status", "error_for_transport"]
 
 MAX_TEXT = 300
+
+
+class NoConnection(RetriableError):
+    """The tracker could not be reached at all (refused, dropped, no connect in time).
+    Never about one issue: a sync stops on it instead of setting issues aside one by one
+    (``connectors.retry_keys``), which would push real failures out of the bounded list."""
+
+
+_BAD_URL = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+)
+_BAD_URL_PROBLEMS = {
+    "InvalidURL": "is invalid (no host, or a malformed host or port)",
+    "InvalidProxyURL": "goes through an invalid proxy URL",
+    "MissingSchema": "has no scheme (http:// or https://)",
+    "InvalidSchema": "has a scheme requests cannot send to (http:// or https:// only)",
+}
 
 
 def error_for_status(
@@ -47,10 +66,22 @@ def error_for_status(
 def error_for_transport(
     tracker: str, operation: str, source: str, exc: BaseException
 ) -> ConnectorError:
-    """No answer (or no usable one): always worth trying again later."""
+    """No answer (or no usable one): worth trying again later — except a URL requests
+    cannot even send to (no host, no or an unknown scheme), which no retry will fix: that is
+    the source's ``url`` setting. The message names the kind of problem, never the URL
+    itself (it may carry credentials)."""
+    if isinstance(exc, _BAD_URL):
+        problem = _BAD_URL_PROBLEMS.get(type(exc).__name__, "is not a usable URL")
+        return FatalError(
+            f"{tracker} {operation}: the request URL {problem}; check the source's url "
+            f"({type(exc).__name__})",
+            source=source,
+        )
+    if isinstance(exc, requests.ConnectTimeout):
+        return NoConnection(f"{tracker} {operation}: connection failed (timed out)", source=source)
     if isinstance(exc, requests.Timeout):
         return RetriableError(f"{tracker} {operation} timed out", source=source)
     if isinstance(exc, requests.ConnectionError):
-        return RetriableError(f"{tracker} {operation}: connection failed", source=source)
+        return NoConnection(f"{tracker} {operation}: connection failed", source=source)
     # Other transport trouble (a body that is not JSON, too many redirects, ...).
     return RetriableError(f"{tracker} {operation}: {type(exc).__name__}", source=source)

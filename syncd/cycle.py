@@ -20,7 +20,7 @@ from connectors.factory import create_connector
 from rules.calendar import BusinessCalendar
 from rules.engine import Engine
 from syncd.clock import Clock, SystemClock
-from syncd.errors import SyncdError
+from syncd.errors import FatalError, SyncdError
 from syncd.logs import get_logger
 from syncd.metrics import Metrics
 from syncd.models import Finding, Task, fingerprint
@@ -140,6 +140,8 @@ class SourceRunner:
             requests += page.requests
             if full:
                 seen.update(task.key for task in page.tasks)
+                # Issues that failed to read this time are not gone: they are retried.
+                seen.update(str(item[0]) for item in page.cursor.get("retry", ()))
             # The page is stored: now, and only now, the cursor may move past it.
             wrapped = {"scope": scope, "connector": page.cursor}
             self.store.set_cursor(self.source, wrapped, self.clock.now())
@@ -192,7 +194,11 @@ class SourceRunner:
     def refresh(self, task_key: str) -> None:
         """A webhook's hint: re-read one task now and act on it without waiting for the
         next poll (evaluation is over the stored state, so this costs one issue read)."""
-        task = self.connector.fetch_task(task_key)
+        try:
+            task = self.connector.fetch_task(task_key)
+        except FatalError as exc:  # unreadable now (malformed fields): polling will tell
+            log.warning("webhook re-read failed", source=self.source, task=task_key, error=str(exc))
+            return
         if task is None:  # deleted, moved or out of scope: stop flagging it
             self.store.forget_tasks(self.source, [task_key])
         else:

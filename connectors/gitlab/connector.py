@@ -5,8 +5,10 @@ a project where GitLab has them, offsets otherwise), always with
 ``iterator=True`` and never ``page=`` (python-gitlab 8.6.0 re-requests a given page forever
 with ``iterator=True``; a bare ``list()`` silently stops at one page), ``per_page=100``;
 then, for those issues only, their notes (oldest first: GitLab's default is newest first)
-and label/state events. Writes: a note carrying a hidden marker, looked for before posting,
-within the note budget; labels through ``add_labels``/``remove_labels``.
+and label/state events. One issue that cannot be read or mapped is logged with its key and
+kept in the cursor's retry list (``connectors.retry_keys``); it never stops the others.
+Writes: a note carrying a hidden marker within the note budget (the caller looks for the
+marker first, per the contract); labels through ``add_labels``/``remove_labels``.
 """
 
 from __future__ import annotations
@@ -21,14 +23,16 @@ from pydantic import SecretStr
 
 from config.policy import SourceConfig
 from connectors.base import Check, Page, Reminder
+from connectors.gitlab import writes
 from connectors.gitlab.budget import NoteBudget
 from connectors.gitlab.cursor import Cursor, Poll
 from connectors.gitlab.errors import gitlab_errors
 from connectors.gitlab.mapping import GitLabContext, map_issue, project_path
-from connectors.gitlab.render import has_marker, render_markdown
 from connectors.gitlab.session import DEFAULT_TIMEOUT, RetryingSession, SyncdGitlab
 from connectors.retry import RetryPolicy
-from syncd.errors import ConfigError, FatalError
+from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS
+from rules.sections import merge_aliases
+from syncd.errors import ConfigError, ConnectorError, FatalError
 from syncd.logs import get_logger
 from syncd.models import Person, Task
 
@@ -71,6 +75,8 @@ class GitLabConnector:
         self.budget = NoteBudget(config.notes_per_minute, source=self.source, clock=budget_clock)
         self._bot: Person | None = None
         self._keyset = True
+        self._group_path: str | None = None
+        self.aliases = merge_aliases(dict(getattr(config, "section_aliases", None) or {}))
 
     def __repr__(self) -> str:  # never the token
         return f"GitLabConnector(source={self.source!r}, url={self.config.url!r})"
@@ -81,7 +87,7 @@ class GitLabConnector:
         return gitlab_errors(operation, self.source, lambda: self.session.last_headers)
 
     def _context(self) -> GitLabContext:
-        return GitLabContext(self.source, self.bot().id, self.config.doing_labels)
+        return GitLabContext(self.source, self.bot().id, self.config.doing_labels, self.aliases)
 
     def _issue_ref(self, key: str) -> tuple[str, int]:
         path, _, iid = key.rpartition("#")
@@ -92,11 +98,22 @@ class GitLabConnector:
         return path, int(iid)
 
     def _in_scope(self, path: str) -> bool:
+        """Whether ``group/project`` lies in the configured scope (a numeric project id is
+        checked against the issue's ``project_id`` once it is read)."""
         scope = self.config.scope
         if scope.project:
-            return scope.project.isdigit() or scope.project == path
-        group = str(scope.group)
-        return group.isdigit() or path.startswith(group + "/")
+            return scope.project.isdigit() or scope.project.lower() == path.lower()
+        return path.lower().startswith(self.group_path().lower() + "/")
+
+    def group_path(self) -> str:
+        """The scope group's ``full_path``; a numeric id is resolved once (one request)."""
+        if self._group_path is None:
+            group = str(self.config.scope.group)
+            if group.isdigit():
+                with self.errors(f"get group {group}"):
+                    group = str(self.gl.groups.get(group).attributes["full_path"])
+            self._group_path = group.strip("/")
+        return self._group_path
 
     def _lazy_issue(self, project: str | int, iid: int) -> ProjectIssue:
         return self.gl.projects.get(project, lazy=True).issues.get(iid, lazy=True)
@@ -130,25 +147,59 @@ class GitLabConnector:
         start = Cursor.from_dict(cursor, source=self.source)
         poll = Poll(start)
         spent = self.session.attempts
-        batch: list[Task] = []
+        batch: list[Task] = self._retry_failed(poll)
         for item in self._changed_issues(start):
             raw = item.attributes
             try:
                 fresh = poll.is_new(str(raw["id"]), str(raw["updated_at"]))
             except (KeyError, ValueError) as exc:
                 _log.warning(
-                    "gitlab issue skipped", source=self.source, issue=raw.get("id"), error=repr(exc)
+                    "issue skipped", source=self.source, issue=raw.get("id"), error=repr(exc)
                 )
                 continue
             if not fresh:
                 continue
-            task = self._map_safely(raw)
+            key = self._key_of(raw)
+            task = self._map_safely(raw, key, poll)
             if task is not None:
+                poll.retry.succeeded(key)
                 batch.append(task)
-            if len(batch) == PAGE_SIZE:
+            if len(batch) >= PAGE_SIZE:
                 yield Page(batch, start.to_dict(), self.session.attempts - spent)
                 batch, spent = [], self.session.attempts
         yield Page(batch, poll.final().to_dict(), self.session.attempts - spent)
+
+    def _retry_failed(self, poll: Poll) -> list[Task]:
+        """Read again the issues an earlier sync could not; they join the first page."""
+        tasks: list[Task] = []
+        for key in poll.retry.waiting():
+            try:
+                task = self.fetch_task(key)
+            except SOURCE_ERRORS:
+                raise
+            except (ConnectorError, *ISSUE_ERRORS) as exc:
+                self._skipped(key, exc, poll.retry.failed(key))
+                continue
+            poll.retry.succeeded(key)
+            if task is not None:  # None: gone or out of scope now
+                poll.already_read(task.id)
+                tasks.append(task)
+        return tasks
+
+    @staticmethod
+    def _key_of(raw: dict[str, Any]) -> str:
+        return str((raw.get("references") or {}).get("full") or raw.get("id"))
+
+    def _skipped(self, key: str, exc: BaseException, given_up: str | None) -> None:
+        _log.warning(
+            "issue skipped",
+            source=self.source,
+            key=key,
+            error=f"{type(exc).__name__}: {exc}",
+            retry=given_up != key,
+        )
+        if given_up is not None:
+            _log.warning("issue no longer retried", source=self.source, key=given_up)
 
     def _changed_issues(self, start: Cursor) -> Iterator[Any]:
         """Issues updated since ``start``, newest first (see ``cursor``). A project's issues
@@ -181,19 +232,23 @@ class GitLabConnector:
                 return
             yield item
 
-    def _map_safely(self, raw: dict[str, Any]) -> Task | None:
-        """A malformed issue is reported with its key and skipped; the others go on."""
-        key = str((raw.get("references") or {}).get("full") or raw.get("id"))
+    def _map_safely(self, raw: dict[str, Any], key: str, poll: Poll) -> Task | None:
+        """One issue, its notes and events. A failure (a notes endpoint answering 500,
+        a 403 on one issue, an odd field shape) is logged with the key and the key kept
+        for the next sync; only a failure about the whole server (a rate limit, no
+        connection: ``SOURCE_ERRORS``) ends the sync."""
         try:
             return self._task(raw)
+        except SOURCE_ERRORS:
+            raise
         except FatalError as exc:
             if exc.status == 404:  # deleted or moved while we read it
                 _log.warning("gitlab issue vanished during sync", source=self.source, key=key)
                 return None
-            raise
-        except (KeyError, TypeError, ValueError) as exc:
-            _log.warning("gitlab issue skipped", source=self.source, key=key, error=repr(exc))
-            return None
+            self._skipped(key, exc, poll.retry.failed(key))
+        except (ConnectorError, *ISSUE_ERRORS) as exc:
+            self._skipped(key, exc, poll.retry.failed(key))
+        return None
 
     def fetch_task(self, key: str) -> Task | None:
         path, iid = self._issue_ref(key)
@@ -209,7 +264,12 @@ class GitLabConnector:
         scope = self.config.scope
         if scope.project and scope.project.isdigit() and str(issue["project_id"]) != scope.project:
             return None
-        return self._task(issue)
+        try:
+            return self._task(issue)
+        except ISSUE_ERRORS as exc:
+            raise FatalError(
+                f"issue {key}: cannot be mapped: {type(exc).__name__}: {exc}", source=self.source
+            ) from None
 
     def bot(self) -> Person:
         if self._bot is None:
@@ -220,59 +280,15 @@ class GitLabConnector:
             self._bot = Person(id=str(user.id), name=user.name, username=user.username)
         return self._bot
 
-    # -- writes ------------------------------------------------------------------------------
+    # -- writes (``writes``) ------------------------------------------------------------------
     def find_marker(self, task_key: str, marker: str) -> str | None:
-        path, iid = self._issue_ref(task_key)
-        bot_id = self.bot().id
-        notes = self._all(
-            lambda: self._lazy_issue(path, iid).notes.list(
-                iterator=True, per_page=PAGE_SIZE, sort="asc", order_by="created_at"
-            ),
-            f"list notes of {task_key}",
-        )
-        for note in notes:
-            author = str((note.get("author") or {}).get("id"))
-            if (
-                not note.get("system")
-                and author == bot_id
-                and has_marker(str(note.get("body")), marker)
-            ):
-                return str(note["id"])
-        return None
+        return writes.find_marker(self, task_key, marker)
 
     def post_reminder(self, task_key: str, reminder: Reminder) -> str:
-        """Looks for the marker first; never retried here (a lost answer is found by the
-        marker next time). The note budget is spent before the POST goes out."""
-        try:
-            body = render_markdown(reminder)
-        except ValueError as exc:
-            raise FatalError(
-                f"cannot render reminder for {task_key}: {exc}", source=self.source
-            ) from None
-        existing = self.find_marker(task_key, reminder.marker)
-        if existing is not None:
-            return existing
-        path, iid = self._issue_ref(task_key)
-        self.budget.spend()
-        with self.errors(f"create note on {task_key}"):
-            created = self._lazy_issue(path, iid).notes.create({"body": body})
-        note_id = created.attributes.get("id")
-        if note_id is None:  # 202: GitLab ran quick actions and created no note
-            raise FatalError(
-                f"GitLab created no note on {task_key}: the body was taken as quick actions "
-                f"({created.attributes.get('summary')})",
-                source=self.source,
-                status=202,
-            )
-        return str(note_id)
+        return writes.post_reminder(self, task_key, reminder)
 
     def set_labels(self, task_key: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
-        if not add and not remove:
-            return
-        path, iid = self._issue_ref(task_key)
-        data = {"add_labels": ",".join(add), "remove_labels": ",".join(remove)}
-        with self.errors(f"set labels on {task_key}"):
-            self.gl.projects.get(path, lazy=True).issues.update(iid, data)
+        writes.set_labels(self, task_key, add, remove)
 
     def doctor(self) -> list[Check]:
         from connectors.gitlab.doctor import run_doctor

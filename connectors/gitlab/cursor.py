@@ -24,16 +24,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from connectors.retry_keys import RetryKeys
+from connectors.timeparse import parse_timestamp
 from syncd.errors import FatalError
 
-__all__ = ["Cursor", "Poll", "parse_gitlab_time"]
-
-
-def parse_gitlab_time(value: str) -> datetime:
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError(f"timestamp without offset: {value!r}")
-    return moment
+__all__ = ["Cursor", "Poll"]
 
 
 @dataclass(frozen=True)
@@ -42,9 +37,14 @@ class Cursor:
     """GitLab's own ``updated_at`` text of the newest issue seen (sent back verbatim)."""
     seen: frozenset[str] = frozenset()
     """Ids of the issues whose ``updated_at`` is exactly ``updated_after``."""
+    retry: RetryKeys = field(default_factory=RetryKeys)
+    """Issues (``group/project#iid``) whose reading or mapping failed: read first next sync."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"updated_after": self.updated_after, "seen": sorted(self.seen)}
+        data: dict[str, Any] = {"updated_after": self.updated_after, "seen": sorted(self.seen)}
+        if self.retry.pending:
+            data["retry"] = self.retry.to_json()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None, *, source: str = "") -> Cursor:
@@ -53,8 +53,11 @@ class Cursor:
         after, seen = data.get("updated_after"), data.get("seen", [])
         try:
             if after is not None:
-                parse_gitlab_time(str(after))
-            return cls(None if after is None else str(after), frozenset(str(s) for s in seen))
+                parse_timestamp(str(after), "updated_after")
+            retry = RetryKeys.from_json(data.get("retry"))
+            return cls(
+                None if after is None else str(after), frozenset(str(s) for s in seen), retry
+            )
         except (TypeError, ValueError) as exc:
             raise FatalError(f"stored GitLab cursor is unusable: {exc}", source=source) from None
 
@@ -67,6 +70,10 @@ class Poll:
     _best: tuple[datetime, str] | None = None
     _best_ids: set[str] = field(default_factory=set)
     _yielded: set[str] = field(default_factory=set)
+    retry: RetryKeys = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.retry = self.start.retry.copy()
 
     def is_new(self, issue_id: str, updated_at: str) -> bool:
         """False for an issue already handled (boundary of the last poll, or repeated by a
@@ -75,7 +82,7 @@ class Poll:
             return False
         if updated_at == self.start.updated_after and issue_id in self.start.seen:
             return False
-        moment = parse_gitlab_time(updated_at)
+        moment = parse_timestamp(updated_at, f"issue {issue_id}.updated_at")
         if self._best is None or moment > self._best[0]:
             self._best, self._best_ids = (moment, updated_at), {issue_id}
         elif moment == self._best[0]:
@@ -83,11 +90,17 @@ class Poll:
         self._yielded.add(issue_id)
         return True
 
+    def already_read(self, issue_id: str) -> None:
+        """Read outside the listing in this poll (a retried issue): not again from it."""
+        self._yielded.add(issue_id)
+
     def final(self) -> Cursor:
         """The cursor to store once every page of this poll is stored."""
+        retry = self.retry.copy()
         if self._best is None:
-            return self.start
+            return Cursor(self.start.updated_after, self.start.seen, retry)
         moment, text = self._best
-        if self.start.updated_after and parse_gitlab_time(self.start.updated_after) == moment:
-            return Cursor(self.start.updated_after, self.start.seen | self._best_ids)
-        return Cursor(text, frozenset(self._best_ids))
+        after = self.start.updated_after
+        if after and parse_timestamp(after, "updated_after") == moment:
+            return Cursor(after, self.start.seen | self._best_ids, retry)
+        return Cursor(text, frozenset(self._best_ids), retry)

@@ -6,23 +6,24 @@
 - Status: ``closed`` → done; open with one of ``SourceConfig.doing_labels`` → in progress
   (status = that label); otherwise ``opened`` → new.
 - Comments are the non-system notes, oldest first. A note is the bot's if its author is the
-  account syncd uses or it carries a syncd marker.
+  account syncd uses — never for carrying marker text, which anyone can type or quote.
 - Activity (what a person changed): system notes (assignee, due date, title, description…),
   label events and state events — each authored by the person who made the change.
-- Start of the current spell of work: the last reopen, if the issue was ever reopened (a
-  reopened task starts a new spell), else the first time a doing label was added, else None.
+- Start of the current spell of work (the same rule as Jira's ``history.start_of``): the
+  first entry into a doing label after the last reopen — the reopen itself if the issue
+  still carried a doing label then; with no reopen, the first doing label ever; else None
+  (the rules then fall back to the creation time).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from connectors.gitlab.cursor import parse_gitlab_time
-from connectors.gitlab.render import has_marker
+from connectors.timeparse import parse_timestamp
 from rules.sections import parse_description, to_plain_text
 from syncd.models import Activity, Comment, Person, StatusCategory, Task
 
@@ -42,6 +43,8 @@ class GitLabContext:
     source: str
     bot_id: str
     doing_labels: tuple[str, ...]
+    aliases: Mapping[str, Sequence[str]] | None = None
+    """Section headings (built-in plus the source's ``section_aliases``)."""
 
 
 def _person(raw: Any) -> Person | None:
@@ -60,22 +63,33 @@ def _capital(value: str) -> str:
     return value[:1].upper() + value[1:]
 
 
+def _at(event: dict[str, Any]) -> datetime:
+    return parse_timestamp(event["created_at"], f"event {event.get('id')}.created_at")
+
+
 def work_start(
     label_events: Sequence[dict[str, Any]],
     state_events: Sequence[dict[str, Any]],
     doing: tuple[str, ...],
 ) -> datetime | None:
-    reopens = [
-        parse_gitlab_time(e["created_at"]) for e in state_events if e.get("state") == "reopened"
-    ]
-    if reopens:
-        return max(reopens)
-    adds = [
-        parse_gitlab_time(e["created_at"])
-        for e in label_events
-        if e.get("action") == "add" and (e.get("label") or {}).get("name") in doing
-    ]
-    return min(adds) if adds else None
+    """First entry into a doing label after the last reopen (see the module docstring)."""
+    reopens = [_at(e) for e in state_events if e.get("state") == "reopened"]
+    spell_from = max(reopens) if reopens else None
+    carried: set[str] = set()  # doing labels on the issue at the moment of the reopen
+    for event in sorted(label_events, key=_at):
+        name = (event.get("label") or {}).get("name")
+        if name not in doing:
+            continue
+        at = _at(event)
+        if spell_from is not None and at <= spell_from:
+            if event.get("action") == "add":
+                carried.add(name)
+            else:
+                carried.discard(name)
+            continue
+        if event.get("action") == "add":
+            return spell_from if carried else at
+    return spell_from if carried else None
 
 
 def _activity(
@@ -88,7 +102,14 @@ def _activity(
 
     def add(author: Person | None, at: str, name: str) -> None:
         is_bot = author is not None and author.id == ctx.bot_id
-        out.append(Activity(author=author, at=parse_gitlab_time(at), field=name, is_bot=is_bot))
+        out.append(
+            Activity(
+                author=author,
+                at=parse_timestamp(at, f"{name} event.created_at"),
+                field=name,
+                is_bot=is_bot,
+            )
+        )
 
     for note in notes:
         if note.get("system"):
@@ -108,9 +129,9 @@ def _comment(note: dict[str, Any], ctx: GitLabContext) -> Comment:
     return Comment(
         id=str(note["id"]),
         author=author,
-        created=parse_gitlab_time(note["created_at"]),
+        created=parse_timestamp(note["created_at"], f"note {note.get('id')}.created_at"),
         body=to_plain_text(body, "markdown"),
-        is_bot=author.id == ctx.bot_id or has_marker(body),
+        is_bot=author.id == ctx.bot_id,
     )
 
 
@@ -146,6 +167,7 @@ def map_issue(
         status, category = "opened", StatusCategory.NEW
     description = issue.get("description") or ""
     path = project_path(issue)
+    where = f"issue {path}#{issue.get('iid')}"
     due = issue.get("due_date")
     return Task(
         source=ctx.source,
@@ -156,7 +178,7 @@ def map_issue(
         title=str(issue.get("title") or ""),
         description_text=to_plain_text(description, "markdown"),
         description_format="markdown",
-        sections=parse_description(description, "markdown"),
+        sections=parse_description(description, "markdown", ctx.aliases),
         status=status,
         status_category=category,
         assignees=tuple(p for p in (_person(a) for a in issue.get("assignees") or []) if p),
@@ -165,11 +187,15 @@ def map_issue(
         labels=tuple(plain),
         components=tuple(components),
         issue_type=issue_type,
-        created=parse_gitlab_time(issue["created_at"]),
-        updated=parse_gitlab_time(issue["updated_at"]),
+        created=parse_timestamp(issue["created_at"], f"{where}.created_at"),
+        updated=parse_timestamp(issue["updated_at"], f"{where}.updated_at"),
         start=work_start(label_events, state_events, ctx.doing_labels),
         due=date.fromisoformat(due) if due else None,
-        resolved=parse_gitlab_time(issue["closed_at"]) if issue.get("closed_at") else None,
+        resolved=(
+            parse_timestamp(issue["closed_at"], f"{where}.closed_at")
+            if issue.get("closed_at")
+            else None
+        ),
         comments=tuple(_comment(n, ctx) for n in notes if not n.get("system")),
         activity=_activity(notes, label_events, state_events, ctx),
     )

@@ -26,7 +26,7 @@ import requests
 
 from connectors.retry import RetryPolicy, is_idempotent
 
-__all__ = ["DEFAULT_TIMEOUT", "RetryingSession", "SyncdGitlab"]
+__all__ = ["DEFAULT_TIMEOUT", "RetryingSession", "SyncdGitlab", "retry_after_from_reset"]
 
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)
 """(connect, read) seconds: a hung GitLab must not hang the daemon's cycle."""
@@ -54,7 +54,7 @@ class RetryingSession(requests.Session):
             self.attempts += 1
             self.last_status, self.last_headers = None, {}
             response = super(RetryingSession, self).request(verb, url, *args, **kwargs)
-            _retry_after_from_reset(response)
+            retry_after_from_reset(response)
             self.last_status, self.last_headers = response.status_code, response.headers
             return response
 
@@ -64,7 +64,7 @@ class RetryingSession(requests.Session):
         return response
 
 
-def _retry_after_from_reset(response: requests.Response) -> None:
+def retry_after_from_reset(response: requests.Response) -> None:
     """GitLab's throttles may say when the window resets (``RateLimit-Reset``, epoch
     seconds) without a ``Retry-After``; the one retry policy reads ``Retry-After``, so the
     reset moment is translated into it (rounded up: never wait less than asked)."""

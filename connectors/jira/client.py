@@ -23,7 +23,7 @@ from connectors.jira.session import DEFAULT_TIMEOUT, RetryingSession
 from connectors.retry import RetryPolicy
 from syncd.errors import ConfigError
 
-__all__ = ["Site", "connect"]
+__all__ = ["Site", "auth_options", "connect"]
 
 
 @dataclass
@@ -51,6 +51,19 @@ class Site:
         self.client.close()  # type: ignore[no-untyped-call]
 
 
+def auth_options(config: SourceConfig, token: SecretStr) -> dict[str, Any]:
+    """The ``JIRA(...)`` auth keyword for the source; the one place the kind is checked
+    (the connector calls it at construction so a wrong kind fails before any request)."""
+    if config.auth.kind == "basic":
+        return {"basic_auth": (config.auth.user or "", token.get_secret_value())}
+    if config.auth.kind == "bearer":
+        return {"token_auth": token.get_secret_value()}
+    raise ConfigError(
+        f"source {config.name!r}: Jira needs auth.kind basic (Cloud e-mail + API token) "
+        f"or bearer (Data Center PAT), not {config.auth.kind!r}"
+    )
+
+
 def connect(
     config: SourceConfig,
     token: SecretStr,
@@ -59,16 +72,7 @@ def connect(
     timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
     api_version: str | None = None,
 ) -> Site:
-    auth: dict[str, Any]
-    if config.auth.kind == "basic":
-        auth = {"basic_auth": (config.auth.user or "", token.get_secret_value())}
-    elif config.auth.kind == "bearer":
-        auth = {"token_auth": token.get_secret_value()}
-    else:
-        raise ConfigError(
-            f"source {config.name!r}: Jira needs auth.kind basic (Cloud) or bearer (Data "
-            f"Center PAT), not {config.auth.kind!r}"
-        )
+    auth = auth_options(config, token)
     client = JIRA(
         config.url,
         options={"rest_api_version": "2", "check_update": False},

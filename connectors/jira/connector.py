@@ -7,7 +7,7 @@ status categories — are read once, lazily, and kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,18 +16,20 @@ from pydantic import SecretStr
 
 from config.policy import SourceConfig
 from connectors.base import Check, Page, Reminder
-from connectors.jira.client import Site, connect
+from connectors.jira.client import Site, auth_options, connect
 from connectors.jira.cursor import Cursor, Poll
 from connectors.jira.errors import jira_errors
 from connectors.jira.mapping import BASE_FIELDS, map_issue
 from connectors.jira.paging import all_comments, all_histories, embedded_complete
-from connectors.jira.search import incremental_jql, search_pages
+from connectors.jira.search import in_scope, incremental_jql, search_pages
 from connectors.jira.session import DEFAULT_TIMEOUT
 from connectors.jira.values import CATEGORY_KEYS, JiraContext, parse_ts, person
 from connectors.jira.writes import Writer
 from connectors.retry import RetryPolicy
+from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS
+from rules.sections import merge_aliases
 from syncd.clock import Clock, SystemClock
-from syncd.errors import ConfigError, ConnectorError, FatalError
+from syncd.errors import ConnectorError, FatalError
 from syncd.logs import get_logger
 from syncd.models import Person, StatusCategory, Task
 
@@ -48,7 +50,6 @@ class JiraConnector:
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
         clock: Clock | None = None,
         api_version: str | None = None,
-        aliases: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         if config.type != "jira" or not config.scope.jql:
             raise FatalError("JiraConnector needs a jira source with scope.jql", source=config.name)
@@ -57,13 +58,10 @@ class JiraConnector:
         self.page_size = page_size
         self.overlap = overlap
         self.clock: Clock = clock or SystemClock()
-        self.aliases = aliases
+        # Section headings: the built-in Russian/English ones plus the source's own.
+        self.aliases = merge_aliases(getattr(config, "section_aliases", None) or {})
         self.log = get_logger("syncd.jira", source=config.name)
-        if config.auth.kind not in ("basic", "bearer"):
-            raise ConfigError(
-                f"source {config.name!r}: Jira needs auth.kind basic (Cloud e-mail + API token) "
-                f"or bearer (Data Center PAT), not {config.auth.kind!r}"
-            )
+        auth_options(config, token)  # a wrong auth.kind fails here, before any request
         self._token = token
         self._retry = retry or RetryPolicy()
         self._timeout = timeout
@@ -117,10 +115,6 @@ class JiraConnector:
             return None
         with jira_errors("fields", self.source):
             fields = self.site.client.fields()
-        # Also fills the library's JQL-name cache, which it would otherwise fetch again.
-        self.site.client._fields_cache_value = {
-            name: f["id"] for f in fields for name in f.get("clauseNames") or ()
-        }
         for f in fields:
             if str(f.get("name", "")).strip().lower() == wanted:
                 return str(f["id"])
@@ -162,6 +156,10 @@ class JiraConnector:
 
     # -- reading ----------------------------------------------------------------------
     def sync(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
+        """Pages of changed tasks. One issue that cannot be read or mapped is logged with
+        its key and kept in the cursor's retry list (``connectors.retry_keys``); it never
+        stops the others. Only a failure about the whole site (a rate limit, no connection:
+        ``SOURCE_ERRORS``) ends the sync; the pages already yielded stay stored."""
         ctx = self.context()
         zone = self.profile_zone()
         state = Cursor.from_dict(cursor, source=self.source)
@@ -169,21 +167,14 @@ class JiraConnector:
         jql = incremental_jql(self.config.scope.jql or "", poll.lower, zone)
         last = cursor or Cursor().to_dict()
         before = self.site.session.attempts
+        carried = self._retry_failed(poll, ctx)
         for page in search_pages(
             self.site, jql, self.fields(), page_size=self.page_size, source=self.source
         ):
             poll.note_total(page.total)
-            tasks: list[Task] = []
+            tasks, carried = carried, []
             for raw in page.issues:
-                key = str(raw.get("key"))
-                try:
-                    updated = parse_ts((raw.get("fields") or {}).get("updated"), f"issue {key}")
-                except FatalError as exc:
-                    self.log.warning("jira.issue_skipped", key=key, error=str(exc))
-                    continue
-                if not poll.is_new(str(raw.get("id")), updated):
-                    continue
-                task = self._complete(raw, ctx)
+                task = self._take(raw, poll, ctx)
                 if task is not None:
                     tasks.append(task)
             new_cursor = poll.end_page(last=page.last).to_dict()
@@ -195,29 +186,75 @@ class JiraConnector:
         if poll.shift_suspected:
             self.log.info("jira.results_moved_while_paging", watermark=last.get("watermark"))
 
-    def _complete(self, raw: dict[str, Any], ctx: JiraContext) -> Task | None:
-        """Map one search hit, paging its comments/changelog only if the embed is partial."""
+    def _take(self, raw: dict[str, Any], poll: Poll, ctx: JiraContext) -> Task | None:
+        """One search hit: mapped if it is a version not processed yet. Recorded as done
+        only once mapped; a failure goes to the retry list and the watermark moves on."""
+        key = str(raw.get("key"))
+        try:
+            updated = parse_ts((raw.get("fields") or {}).get("updated"), f"issue {key}")
+        except FatalError as exc:
+            self._skipped(key, exc, poll.failed(key))
+            return None
+        issue_id = str(raw.get("id"))
+        if not poll.check(issue_id, updated):
+            return None
+        try:
+            task = self._complete(raw, ctx)
+        except SOURCE_ERRORS:
+            raise
+        except (ConnectorError, AttributeError, TypeError, KeyError, ValueError) as exc:
+            if isinstance(exc, ConnectorError) and exc.status == 404:
+                poll.record(issue_id, updated, key)  # deleted while we read it
+                return None
+            self._skipped(key, exc, poll.failed(key, updated))
+            return None
+        poll.record(issue_id, updated, key)
+        return task
+
+    def _retry_failed(self, poll: Poll, ctx: JiraContext) -> list[Task]:
+        """Read again the issues an earlier sync could not; they join the first page."""
+        tasks: list[Task] = []
+        for key in poll.retry.waiting():
+            try:
+                task = self._read(key, ctx)
+            except SOURCE_ERRORS:
+                raise
+            except (ConnectorError, AttributeError, TypeError, KeyError, ValueError) as exc:
+                self._skipped(key, exc, poll.failed(key))
+                continue
+            if task is None:  # gone or out of scope now
+                poll.retry.succeeded(key)
+                continue
+            poll.record(task.id, task.updated, key)
+            tasks.append(task)
+        return tasks
+
+    def _skipped(self, key: str, exc: BaseException, given_up: str | None) -> None:
+        self.log.warning(
+            "issue skipped", key=key, error=f"{type(exc).__name__}: {exc}", retry=given_up != key
+        )
+        if given_up is not None:
+            self.log.warning("issue no longer retried", key=given_up)
+
+    def _complete(self, raw: dict[str, Any], ctx: JiraContext) -> Task:
+        """Map one issue, paging its comments/changelog only if the embed is partial.
+        Raises ``ConnectorError`` or one of ``ISSUE_ERRORS``; callers decide per issue."""
         key = str(raw.get("key"))
         fields = raw.get("fields") or {}
-        try:
-            embedded = fields.get("comment")
-            if embedded_complete(embedded, "comments"):
-                comments = list((embedded or {}).get("comments") or [])
-            else:
-                comments = all_comments(self.site, key, self.source, expand="properties")
-            changelog = raw.get("changelog")
-            if embedded_complete(changelog, "histories"):
-                histories = list((changelog or {}).get("histories") or [])
-            else:
-                histories = all_histories(self.site, key, self.source)
-            return map_issue(raw, ctx, comments, histories)
-        except (FatalError, ValueError) as exc:  # ValueError: pydantic refused the data
-            # Bad data or an issue deleted meanwhile: name it and keep serving the others.
-            self.log.warning("jira.issue_skipped", key=key, error=str(exc))
-            return None
+        embedded = fields.get("comment")
+        if embedded_complete(embedded, "comments"):
+            comments = list((embedded or {}).get("comments") or [])
+        else:
+            comments = all_comments(self.site, key, self.source, expand="properties")
+        changelog = raw.get("changelog")
+        if embedded_complete(changelog, "histories"):
+            histories = list((changelog or {}).get("histories") or [])
+        else:
+            histories = all_histories(self.site, key, self.source)
+        return map_issue(raw, ctx, comments, histories)
 
-    def fetch_task(self, key: str) -> Task | None:
-        ctx = self.context()
+    def _read(self, key: str, ctx: JiraContext) -> Task | None:
+        """The issue as it is now, or None if it is gone or outside the scope JQL."""
         try:
             with jira_errors(f"issue {key}", self.source):
                 raw = self.site.get(
@@ -228,7 +265,21 @@ class JiraConnector:
             if exc.status == 404:
                 return None
             raise
+        if not in_scope(
+            self.site, self.config.scope.jql or "", str(raw.get("id")), source=self.source
+        ):
+            return None
         return self._complete(raw, ctx)
+
+    def fetch_task(self, key: str) -> Task | None:
+        """Re-read one issue (a webhook hint): None if it is gone or out of scope (another
+        project, or excluded by the JQL). Two requests: the issue, then the scope check."""
+        try:
+            return self._read(key, self.context())
+        except ISSUE_ERRORS as exc:
+            raise FatalError(
+                f"issue {key}: cannot be mapped: {type(exc).__name__}: {exc}", source=self.source
+            ) from None
 
     # -- writing ----------------------------------------------------------------------
     def writer(self) -> Writer:

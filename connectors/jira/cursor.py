@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from connectors.retry_keys import RetryKeys
+from connectors.timeparse import parse_timestamp
 from syncd.errors import FatalError
 
 __all__ = ["CURSOR_VERSION", "MAX_SEEN", "Cursor", "Poll", "floor_minute", "jql_literal"]
@@ -63,16 +65,21 @@ def jql_literal(moment: datetime, zone: tzinfo) -> str:
 class Cursor:
     watermark: datetime | None = None
     seen: dict[str, datetime] = field(default_factory=dict)
+    retry: RetryKeys = field(default_factory=RetryKeys)
+    """Issues whose reading or mapping failed: read again first next sync."""
 
     def lower_bound(self, overlap: timedelta) -> datetime | None:
         return None if self.watermark is None else floor_minute(self.watermark) - overlap
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "v": CURSOR_VERSION,
             "watermark": self.watermark.isoformat() if self.watermark else None,
             "seen": sorted([i, u.isoformat()] for i, u in self.seen.items()),
         }
+        if self.retry.pending:
+            data["retry"] = self.retry.to_json()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None, *, source: str = "") -> Cursor:
@@ -83,21 +90,15 @@ class Cursor:
             if data.get("v") != CURSOR_VERSION:
                 raise ValueError(f"unknown cursor version {data.get('v')!r}")
             raw = data.get("watermark")
-            watermark = _aware(raw, "watermark") if raw is not None else None
+            watermark = parse_timestamp(str(raw), "watermark") if raw is not None else None
             seen: dict[str, datetime] = {}
             for n, pair in enumerate(data.get("seen", [])):
                 issue_id, updated = pair
-                seen[str(issue_id)] = _aware(updated, f"seen[{n}]")
+                seen[str(issue_id)] = parse_timestamp(str(updated), f"seen[{n}]")
+            retry = RetryKeys.from_json(data.get("retry"))
         except (ValueError, TypeError, AttributeError) as exc:
             raise FatalError(f"stored Jira cursor is unreadable: {exc}", source=source) from None
-        return cls(watermark=watermark, seen=seen)
-
-
-def _aware(value: Any, where: str) -> datetime:
-    moment = datetime.fromisoformat(str(value))
-    if moment.tzinfo is None:
-        raise ValueError(f"{where}: timestamp without offset: {value!r}")
-    return moment
+        return cls(watermark=watermark, seen=seen, retry=retry)
 
 
 class Poll:
@@ -117,9 +118,19 @@ class Poll:
         self._first_page: dict[str, int] = {}  # issue id → page where we first read it
         self._total: int | None = None
         self.shift_suspected = False
+        self.retry = cursor.retry.copy()
 
     def is_new(self, issue_id: str, updated: datetime) -> bool:
-        """True if this version was not processed before (this poll or an earlier one)."""
+        """True if this version was not processed before (this poll or an earlier one);
+        records it as processed (``check`` then ``record``)."""
+        fresh = self.check(issue_id, updated)
+        if fresh:
+            self.record(issue_id, updated)
+        return fresh
+
+    def check(self, issue_id: str, updated: datetime) -> bool:
+        """True if this version was not processed before; records nothing, so a version
+        whose mapping fails is not taken for done (see ``record``, ``failed``)."""
         page = len(self._page_marks)
         first = self._first_page.get(issue_id)
         known = self._seen.get(issue_id)
@@ -128,12 +139,25 @@ class Poll:
             # to the end, and the pages after ``first`` may have slid past an issue.
             self._suspect(first)
         self._first_page.setdefault(issue_id, page)
-        if known is not None and updated <= known:
-            return False
+        return known is None or updated > known
+
+    def record(self, issue_id: str, updated: datetime, key: str | None = None) -> None:
+        """This version is stored: never process it again; the watermark may pass it."""
         self._seen[issue_id] = updated
+        self._advance(updated)
+        if key is not None:
+            self.retry.succeeded(key)
+
+    def failed(self, key: str, updated: datetime | None = None) -> str | None:
+        """Reading or mapping ``key`` failed: keep it for the next sync (``RetryKeys``) and
+        let the watermark move on. Returns a key given up on, for the caller to log."""
+        if updated is not None:
+            self._advance(updated)
+        return self.retry.failed(key)
+
+    def _advance(self, updated: datetime) -> None:
         if self._max is None or updated > self._max:
             self._max = updated
-        return True
 
     def note_total(self, total: int | None) -> None:
         """Data Center's ``total``: a change while paging means offsets moved."""
@@ -181,4 +205,4 @@ class Poll:
         if len(seen) > MAX_SEEN:
             newest = sorted(seen.items(), key=lambda kv: kv[1])[-MAX_SEEN:]
             seen = dict(newest)
-        return Cursor(watermark=mark, seen=seen)
+        return Cursor(watermark=mark, seen=seen, retry=self.retry.copy())

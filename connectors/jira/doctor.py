@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from connectors.base import Check
 from connectors.jira.errors import jira_errors
@@ -29,7 +30,13 @@ def _guard(name: str, check: Callable[[], Check]) -> Check:
 
 
 def run_checks(conn: JiraConnector) -> list[Check]:
-    site = conn.site
+    """The checks in order. Connecting is the first one: a server that cannot be reached
+    (wrong URL or port, down, TLS) gives one failed ``server`` line and nothing more —
+    every later check would only repeat the same failure."""
+    try:
+        site = conn.site
+    except SyncdError as exc:
+        return [Check(name="server", ok=False, detail=f"{_shown(conn.config.url)}: {exc}")]
     info = site.server_info
     flavour = "Cloud" if site.cloud else "Data Center"
     detail = (
@@ -47,6 +54,12 @@ def run_checks(conn: JiraConnector) -> list[Check]:
     checks.append(_guard("permissions", lambda: _permissions(conn)))
     checks.append(_guard("start date field", lambda: _start_field(conn)))
     return checks
+
+
+def _shown(url: str) -> str:
+    """The URL without any ``user:password@`` part."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def _auth(conn: JiraConnector) -> Check:

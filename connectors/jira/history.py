@@ -3,8 +3,11 @@
 - Activity (for the ``stale`` rule): changes of status, assignee, due date, description and
   labels. The bot's own changes are kept but marked ``is_bot`` so they never count.
 - Start: the first entry into an in-progress status after the task last *left* done — a
-  reopened task starts a new spell, and its checkpoint is computed from the reopen. Moving
-  back to "To Do" without passing through done does not start a new spell.
+  reopened task starts a new spell, and its checkpoint is computed from when work on it
+  begins again (the reopen itself only if it goes straight into progress); reopened and
+  not yet in progress → None, and the rules fall back to the creation time. Moving back to
+  "To Do" without passing through done does not start a new spell. GitLab's
+  ``mapping.work_start`` applies the same rule to doing labels and reopen events.
 
 The changelog names statuses, not their categories, so categories come from the site's
 status list (``GET /status``) and, failing that, from the names Jira ships with.

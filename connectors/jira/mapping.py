@@ -16,7 +16,7 @@ from datetime import datetime, time
 from typing import Any
 
 from connectors.jira.history import activity_of, start_of
-from connectors.jira.render import marker_in_body
+from connectors.jira.render import PROPERTY_KEY
 from connectors.jira.values import (
     JiraContext,
     category_of,
@@ -64,7 +64,9 @@ def map_comment(raw: dict[str, Any], ctx: JiraContext, where: str) -> Comment:
     props = {
         p.get("key"): p.get("value") for p in raw.get("properties") or [] if isinstance(p, dict)
     }
-    is_bot = author.id == ctx.bot.id or "syncd" in props or marker_in_body(text) is not None
+    # The bot's by author, or by syncd's comment property (only the API sets it). Never by
+    # the marker text alone: a person quoting a reminder writes a human checkpoint comment.
+    is_bot = author.id == ctx.bot.id or PROPERTY_KEY in props
     return Comment(
         id=str(raw.get("id")),
         author=author,

@@ -19,11 +19,27 @@ from typing import Any
 
 from connectors.base import MARKER_PREFIX, Reminder
 
-__all__ = ["escape_wiki", "marker_in_body", "render_adf", "render_wiki"]
+__all__ = [
+    "PROPERTY_KEY",
+    "escape_wiki",
+    "marker_id",
+    "marker_in_body",
+    "render_adf",
+    "render_wiki",
+]
+
+PROPERTY_KEY = "syncd"
+"""The comment property carrying ``{"marker": <marker id>}``."""
 
 _GREY = "#97a0af"
 _WIKI_SPECIAL = re.compile(r"([\\{}\[\]|*_+^~?#!-])")
 _MARKER_TEXT = re.compile(re.escape(MARKER_PREFIX) + r"([A-Za-z0-9._:/=-]+)")
+
+
+def marker_id(marker: str) -> str:
+    """The marker without the ``syncd:`` prefix: the one normalisation, used for the
+    property value, the text line (which adds the prefix once) and ``find_marker``."""
+    return marker[len(MARKER_PREFIX) :] if marker.startswith(MARKER_PREFIX) else marker
 
 
 def _text(value: str, *marks: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +89,7 @@ def render_adf(reminder: Reminder, *, marker_in_text: bool = False) -> dict[str,
         content.append(
             _paragraph(
                 _text(
-                    f"{MARKER_PREFIX}{reminder.marker}",
+                    f"{MARKER_PREFIX}{marker_id(reminder.marker)}",
                     {"type": "textColor", "attrs": {"color": _GREY}},
                     {"type": "subsup", "attrs": {"type": "sub"}},
                 )
@@ -105,7 +121,9 @@ def render_wiki(reminder: Reminder, *, cloud: bool, marker_in_text: bool = False
     if reminder.outro:
         lines.extend(["", escape_wiki(reminder.outro)])
     if marker_in_text:
-        lines.extend(["", f"{{color:{_GREY}}}~{MARKER_PREFIX}{reminder.marker}~{{color}}"])
+        lines.extend(
+            ["", f"{{color:{_GREY}}}~{MARKER_PREFIX}{marker_id(reminder.marker)}~{{color}}"]
+        )
     return "\n".join(lines)
 
 

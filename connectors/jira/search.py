@@ -22,15 +22,39 @@ from connectors.jira.client import Site
 from connectors.jira.cursor import jql_literal
 from connectors.jira.errors import jira_errors
 
-__all__ = ["SearchPage", "incremental_jql", "search_pages"]
+__all__ = ["SearchPage", "in_scope", "incremental_jql", "search_pages", "strip_order_by"]
 
-_ORDER_BY = re.compile(r"\border\s+by\b.*$", re.IGNORECASE | re.DOTALL)
+_ORDER_BY = re.compile(r"order\s+by\b", re.IGNORECASE)
+
+
+def strip_order_by(jql: str) -> str:
+    """``jql`` without its ``ORDER BY`` clause. Only an ``order by`` outside quotes counts:
+    ``summary ~ "order by phone"`` is a condition, not the sort (JQL strings take ``"`` or
+    ``'`` with backslash escapes)."""
+    quote: str | None = None
+    i = 0
+    while i < len(jql):
+        ch = jql[i]
+        if quote is not None:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif (i == 0 or not (jql[i - 1].isalnum() or jql[i - 1] == "_")) and _ORDER_BY.match(
+            jql, i
+        ):
+            return jql[:i].strip()
+        i += 1
+    return jql.strip()
 
 
 def incremental_jql(scope: str, lower: datetime | None, zone: tzinfo) -> str:
     """The scope JQL narrowed to ``updated >= lower`` (written in the bot's profile zone)
     and ordered so that paging is stable: ``ORDER BY updated ASC, key ASC``."""
-    base = _ORDER_BY.sub("", scope).strip()
+    base = strip_order_by(scope)
     if not base:
         raise ValueError("empty JQL scope")
     clause = f"({base})"
@@ -103,3 +127,22 @@ def _dc_pages(
         yield SearchPage(issues=issues, total=total, last=last)
         if last:
             return
+
+
+def in_scope(site: Site, scope: str, issue_id: str, *, source: str) -> bool:
+    """True if the issue matches the source's JQL: ``(<scope>) AND id = <id>``. On Cloud the
+    id goes into ``reconcileIssues`` too, so a change just made (the webhook that made us
+    ask) is seen despite the eventually consistent search index."""
+    jql = f"({strip_order_by(scope)}) AND id = {int(issue_id)}"
+    with jira_errors("scope check", source):
+        if site.cloud:
+            data = site.client.enhanced_search_issues(
+                jql,
+                maxResults=1,
+                fields=["id"],
+                reconcileIssues=[int(issue_id)],
+                json_result=True,
+            )
+        else:
+            data = site.client.search_issues(jql, maxResults=1, fields=["id"], json_result=True)
+    return any(str(i.get("id")) == str(issue_id) for i in data.get("issues") or ())

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from connectors.timeparse import parse_timestamp
 from syncd.errors import FatalError
 from syncd.models import Person, StatusCategory
 
@@ -41,16 +42,12 @@ class JiraContext:
 
 
 def parse_ts(value: Any, where: str) -> datetime:
-    """A Jira timestamp such as ``2026-11-20T10:15:30.123+0300``, offset kept."""
-    if not isinstance(value, str):
-        raise FatalError(f"{where}: expected a timestamp, got {type(value).__name__}")
+    """A Jira timestamp such as ``2026-11-20T10:15:30.123+0300``, offset kept; a clear
+    ``FatalError`` naming ``where`` otherwise (parsing itself is ``connectors.timeparse``)."""
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise FatalError(f"{where}: unreadable timestamp {value!r}") from None
-    if moment.tzinfo is None:
-        raise FatalError(f"{where}: timestamp without offset {value!r}")
-    return moment
+        return parse_timestamp(value, where)
+    except ValueError as exc:
+        raise FatalError(str(exc)) from None
 
 
 def parse_date(value: Any, where: str) -> date | None:

@@ -6,15 +6,18 @@ cannot send properties, so we post the JSON ourselves through the library's sess
 A POST is never retried: if its answer is lost, the caller runs ``find_marker`` before
 posting again.
 
-Fallback, for a server that accepts the POST but drops ``properties``: the first post of a
-connector checks that the property exists (``GET /comment/{id}/properties/syncd``, one
-request per connector lifetime). If it does not, that comment is edited once (PUT,
-idempotent) to end with a small grey ``syncd:<marker>`` line, and every later post carries
-that line from the start, so the marker is still atomic with the comment.
+Fallback, for a server that accepts the POST but drops ``properties``: until this writer
+*knows* the server keeps them, every post also carries a last line ``syncd:<marker>`` in
+small grey text, so the marker is in the comment from its very first byte — a crash right
+after any post leaves a comment ``find_marker`` recognises, never a markerless one. The
+first post then checks its property (``GET /comment/{id}/properties/syncd``, once per
+writer); ``find_marker`` also learns it for free when it sees one of the bot's comments
+carrying the property. Once known kept, posts carry the property only.
 
-``find_marker`` pages through every comment with ``expand=properties`` and also matches the
-text fallback. If a server ignores ``expand=properties`` the bot's own comments get their
-property read one by one (only those; nobody else writes syncd's property).
+``find_marker`` pages through every comment with ``expand=properties``. A property match
+counts from any author (only the API sets properties); the text line counts only on the
+bot's own comments, since anyone can type or quote it. If a server ignores
+``expand=properties`` the bot's comments get their property read one by one.
 """
 
 from __future__ import annotations
@@ -22,23 +25,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from connectors.base import MARKER_PREFIX, Reminder
+from connectors.base import Reminder
 from connectors.jira.client import Site
 from connectors.jira.errors import jira_errors
 from connectors.jira.mapping import body_text
 from connectors.jira.paging import all_comments
-from connectors.jira.render import marker_in_body, render_adf, render_wiki
+from connectors.jira.render import (
+    PROPERTY_KEY,
+    marker_id,
+    marker_in_body,
+    render_adf,
+    render_wiki,
+)
 from connectors.jira.values import person
 from syncd.errors import FatalError
 from syncd.models import Person
 
 __all__ = ["PROPERTY_KEY", "Writer"]
-
-PROPERTY_KEY = "syncd"
-
-
-def bare_marker(marker: str) -> str:
-    return marker[len(MARKER_PREFIX) :] if marker.startswith(MARKER_PREFIX) else marker
 
 
 class Writer:
@@ -47,7 +50,8 @@ class Writer:
         self.source = source
         self.bot = bot
         self.properties_kept: bool | None = None
-        """None until the first post tells us whether the server keeps comment properties."""
+        """None until a post or ``find_marker`` shows whether the server keeps comment
+        properties; the text marker is written until it is known True."""
 
     def _body(self, reminder: Reminder, marker_in_text: bool) -> Any:
         if self.site.body_format == "adf":
@@ -55,10 +59,9 @@ class Writer:
         return render_wiki(reminder, cloud=self.site.cloud, marker_in_text=marker_in_text)
 
     def post(self, key: str, reminder: Reminder) -> str:
-        marker = bare_marker(reminder.marker)
-        text_fallback = self.properties_kept is False
+        marker = marker_id(reminder.marker)
         payload = {
-            "body": self._body(reminder, text_fallback),
+            "body": self._body(reminder, self.properties_kept is not True),
             "properties": [{"key": PROPERTY_KEY, "value": {"marker": marker}}],
         }
         with jira_errors(f"add comment to {key}", self.source):
@@ -71,12 +74,6 @@ class Writer:
             raise FatalError(f"Jira add comment to {key}: answer without an id", source=self.source)
         if self.properties_kept is None:
             self.properties_kept = self._has_property(comment_id)
-            if not self.properties_kept:
-                with jira_errors(f"edit comment {comment_id} on {key}", self.source):
-                    self.site.session.put(
-                        self.site.url(f"issue/{key}/comment/{comment_id}"),
-                        data=json.dumps({"body": self._body(reminder, True)}),
-                    )
         return comment_id
 
     def _has_property(self, comment_id: str) -> bool:
@@ -98,18 +95,26 @@ class Writer:
         return None
 
     def find_marker(self, key: str, marker: str) -> str | None:
-        wanted = bare_marker(marker)
+        wanted = marker_id(marker)
         comments = all_comments(self.site, key, self.source, expand="properties")
         unexpanded: list[dict[str, Any]] = []
+        found: str | None = None
         for comment in comments:
-            if self._property_marker(comment) == wanted:
-                return str(comment.get("id"))
-            text = body_text(comment.get("body"), self.site.body_format)
-            if marker_in_body(text) == wanted:
-                return str(comment.get("id"))
             author = person(comment.get("author"), self.site.cloud)
-            if "properties" not in comment and author is not None and author.id == self.bot.id:
+            mine = author is not None and author.id == self.bot.id
+            carried = self._property_marker(comment)
+            if mine and carried is not None:
+                self.properties_kept = True  # the server kept one of our properties
+            if found is None and carried == wanted:
+                found = str(comment.get("id"))
+            if found is None and mine:
+                text = body_text(comment.get("body"), self.site.body_format)
+                if marker_in_body(text) == wanted:
+                    found = str(comment.get("id"))
+            if mine and "properties" not in comment:
                 unexpanded.append(comment)
+        if found is not None:
+            return found
         for comment in unexpanded:
             comment_id = str(comment.get("id"))
             try:

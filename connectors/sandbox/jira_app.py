@@ -33,17 +33,21 @@ def create_jira_app(
     *,
     short_pages: bool = False,
     search_lag: float = 0.0,
+    drop_comment_properties: bool = False,
 ) -> Starlette:
     """The sandbox Jira for ``seed``.
 
     ``short_pages``: Cloud search returns every other page short while more follow (allowed
     by the real API; clients must follow the token). ``search_lag`` (seconds, Cloud): search
     results are eventually consistent — they show issues as they were that long ago, except
-    the ids passed in ``reconcileIssues`` (read-after-write, as on Cloud)."""
+    the ids passed in ``reconcileIssues`` (read-after-write, as on Cloud).
+    ``drop_comment_properties``: new comments keep no ``properties`` (accepted, then
+    dropped), like servers that ignore them."""
     if flavour not in ("cloud", "dc"):
         raise ValueError(f"flavour: expected 'cloud' or 'dc', got {flavour!r}")
     jira = _Jira(seed, flavour, short_pages)
     jira.store.lag = timedelta(seconds=search_lag)
+    jira.drop_comment_properties = drop_comment_properties
     api = "/rest/api/{version}"
     w = jira.route
     routes = [

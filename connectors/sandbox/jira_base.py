@@ -54,6 +54,9 @@ class JiraBase:
         self.flavour = flavour
         self.cloud = flavour == "cloud"
         self.short_pages = short_pages
+        self.drop_comment_properties = False
+        """Accept ``properties`` on a new comment but keep none (some servers and proxies
+        do): exercises the connector's text-marker fallback."""
         self.clock = SandboxClock()
         self.store = JiraStore(seed, self.clock.now)
         self.webhooks = JiraWebhooks(self.store, flavour)

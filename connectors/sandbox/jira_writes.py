@@ -132,6 +132,8 @@ class WriteEndpoints(JiraBase):
                     _TOO_LONG,
                 )
             properties[prop["key"]] = prop.get("value")
+        if self.drop_comment_properties:
+            properties = {}
         comment = self.store.add_comment(issue, user.id, doc, properties)
         return JSONResponse(r.comment(issue, comment), status_code=201)
 

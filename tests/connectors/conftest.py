@@ -60,14 +60,23 @@ def jira_sandbox() -> Iterator[Callable[..., tuple[SandboxServer, Seed]]]:
     servers: list[SandboxServer] = []
 
     def start(
-        flavour: str, seed: Seed | dict[str, Any] | None = None, *, short_pages: bool = False
+        flavour: str,
+        seed: Seed | dict[str, Any] | None = None,
+        *,
+        short_pages: bool = False,
+        drop_comment_properties: bool = False,
     ) -> tuple[SandboxServer, Seed]:
         name = FLAVOURS[flavour]
         loaded = seed if isinstance(seed, Seed) else load_seed(seed or DEMO_SEED, flavour=name)  # type: ignore[arg-type]
-        if short_pages:  # Cloud only: short pages while more follow
+        if short_pages or drop_comment_properties:  # short pages: Cloud only
             from connectors.sandbox.jira_app import create_jira_app
 
-            app: Any = create_jira_app(loaded, "cloud", short_pages=True)
+            app: Any = create_jira_app(
+                loaded,
+                "cloud" if short_pages else flavour,  # type: ignore[arg-type]
+                short_pages=short_pages,
+                drop_comment_properties=drop_comment_properties,
+            )
         else:
             app = create_app(name, loaded)
         server = SandboxServer(app)

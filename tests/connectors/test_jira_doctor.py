@@ -57,3 +57,38 @@ def test_doctor_reports_invalid_jql_without_raising(
     assert not checks["jql"].ok
     assert "HTTP 400" in checks["jql"].detail
     assert checks["auth"].ok
+
+
+@pytest.mark.parametrize("flavour", ["cloud", "dc"])
+def test_doctor_on_an_unreachable_server_reports_one_failed_server_line(
+    flavour: str, jira_sandbox: Start, jira_connector: Connect
+) -> None:
+    server, seed = jira_sandbox(flavour)
+    url = server.url
+    server.stop()  # nothing listens on that port any more
+    connector = jira_connector(server, seed, flavour)
+    assert connector.config.url == url
+    checks = connector.doctor()
+    assert [(c.name, c.ok) for c in checks] == [("server", False)]
+    assert "connection failed" in checks[0].detail
+    assert url in checks[0].detail
+
+
+def test_a_malformed_url_is_fatal_and_named_not_retried(jira_sandbox: Start) -> None:
+    from connectors.retry import RetryPolicy
+    from syncd.errors import FatalError
+    from tests.connectors.conftest import RecordingSleep, jira_source
+
+    _, seed = jira_sandbox("dc")
+    config, token = jira_source("http://tracker:notaport", seed, "dc")
+    sleep = RecordingSleep()
+    connector = JiraConnector(config, token, retry=RetryPolicy(sleep=sleep))
+    try:
+        [check] = connector.doctor()
+        assert (check.name, check.ok) == ("server", False)
+        assert "check the source's url" in check.detail
+        with pytest.raises(FatalError, match="invalid"):
+            connector.context()
+        assert sleep == []  # never retried: no wait would fix it
+    finally:
+        connector.close()

@@ -127,7 +127,9 @@ def test_dc_v2_issue_maps_people_by_username_and_reads_wiki() -> None:
     assert {s.name for s in task.sections} == {"goal", "acceptance"}
 
 
-def test_comment_with_the_marker_property_or_text_is_the_bots() -> None:
+def test_comment_with_the_marker_property_is_the_bots_but_quoted_text_is_not() -> None:
+    """Only the API sets syncd's property; a person quoting the marker text in a checkpoint
+    comment wrote a human comment (it must count as the checkpoint)."""
     human = user(False, "p.nair", "Priya")
     with_prop = {
         "id": "1",
@@ -140,7 +142,7 @@ def test_comment_with_the_marker_property_or_text_is_the_bots() -> None:
         "id": "2",
         "author": human,
         "created": "2026-11-19T16:20:00.000+0530",
-        "body": "Reminder <!-- syncd:example -->",
+        "body": "Checkpoint: done as asked in syncd:SHOP-1:checkpoint",
     }
     plain = {
         "id": "3",
@@ -149,7 +151,7 @@ def test_comment_with_the_marker_property_or_text_is_the_bots() -> None:
         "body": "Status: ok",
     }
     task = map_issue(issue(False), ctx(False), [with_prop, with_text, plain], [])
-    assert [c.is_bot for c in task.comments] == [True, True, False]
+    assert [c.is_bot for c in task.comments] == [True, False, False]
     assert task.comments[0].created.utcoffset() == timedelta(hours=5, minutes=30)
 
 

@@ -281,3 +281,24 @@ def test_lost_comment_response_still_creates_the_comment(
         for c in http.get(f"{cloud.url}/rest/api/2/issue/SHOP-3/comment").json()["comments"]
     ]
     assert bodies == ["syncd:lost"]
+
+
+def test_drop_comment_properties_accepts_them_and_keeps_none(http: requests.Session) -> None:
+    """The switch behind the connector's text-marker fallback: the POST succeeds, the
+    comment exists, its properties are gone (as on servers that ignore them)."""
+    body = {"body": "Reminder", "properties": [{"key": "syncd", "value": {"marker": "abc"}}]}
+    with serve(example_seed(), "cloud", drop_comment_properties=True) as server:
+        created = http.post(f"{server.url}/rest/api/2/issue/SHOP-2/comment", json=body)
+        assert created.status_code == 201
+        cid = created.json()["id"]
+        prop = http.get(f"{server.url}/rest/api/2/comment/{cid}/properties/syncd")
+        assert prop.status_code == 404
+        listed = http.get(
+            f"{server.url}/rest/api/2/issue/SHOP-2/comment", params={"expand": "properties"}
+        ).json()
+        assert listed["comments"][-1]["id"] == cid
+        assert listed["comments"][-1]["properties"] == []
+    with serve(example_seed(), "cloud") as server:  # the default keeps them
+        cid = http.post(f"{server.url}/rest/api/2/issue/SHOP-2/comment", json=body).json()["id"]
+        prop = http.get(f"{server.url}/rest/api/2/comment/{cid}/properties/syncd")
+        assert prop.json()["value"] == {"marker": "abc"}

@@ -1,0 +1,81 @@
+"""The GitLab write path: notes carrying syncd's hidden marker, finding them, labels.
+
+- ``find_marker`` lists the issue's notes oldest first and counts only the bot's own
+  non-system notes: anyone can type or quote ``<!-- syncd:… -->`` (NOTES: it marks, it does
+  not authenticate).
+- ``post_reminder`` never looks for the marker itself — the caller already did (the
+  contract: claim → find → post → confirm) — and never retries; the note budget is checked
+  before any request goes out, so a spent budget costs no traffic.
+- A body made only of quick actions answers 202 with no note: a clear error, not a crash.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from connectors.base import Reminder
+from connectors.gitlab.render import has_marker, render_markdown
+from syncd.errors import FatalError
+
+if TYPE_CHECKING:
+    from connectors.gitlab.connector import GitLabConnector
+
+__all__ = ["find_marker", "post_reminder", "set_labels"]
+
+PAGE_SIZE = 100
+"""Notes per page (GitLab allows 100; the connector lists with the same size)."""
+
+
+def find_marker(conn: GitLabConnector, task_key: str, marker: str) -> str | None:
+    path, iid = conn._issue_ref(task_key)
+    bot_id = conn.bot().id
+    notes = conn._all(
+        lambda: conn._lazy_issue(path, iid).notes.list(
+            iterator=True, per_page=PAGE_SIZE, sort="asc", order_by="created_at"
+        ),
+        f"list notes of {task_key}",
+    )
+    for note in notes:
+        author = str((note.get("author") or {}).get("id"))
+        if (
+            not note.get("system")
+            and author == bot_id
+            and has_marker(str(note.get("body")), marker)
+        ):
+            return str(note["id"])
+    return None
+
+
+def post_reminder(conn: GitLabConnector, task_key: str, reminder: Reminder) -> str:
+    """Post one note. The caller has looked for the marker (the contract); this never
+    retries. The note budget is checked before any request goes out."""
+    try:
+        body = render_markdown(reminder)
+    except ValueError as exc:
+        raise FatalError(
+            f"cannot render reminder for {task_key}: {exc}", source=conn.source
+        ) from None
+    path, iid = conn._issue_ref(task_key)
+    conn.budget.spend()
+    with conn.errors(f"create note on {task_key}"):
+        created = conn._lazy_issue(path, iid).notes.create({"body": body})
+    note_id = created.attributes.get("id")
+    if note_id is None:  # 202: GitLab ran quick actions and created no note
+        raise FatalError(
+            f"GitLab created no note on {task_key}: the body was taken as quick actions "
+            f"({created.attributes.get('summary')})",
+            source=conn.source,
+            status=202,
+        )
+    return str(note_id)
+
+
+def set_labels(
+    conn: GitLabConnector, task_key: str, add: tuple[str, ...], remove: tuple[str, ...]
+) -> None:
+    if not add and not remove:
+        return
+    path, iid = conn._issue_ref(task_key)
+    data = {"add_labels": ",".join(add), "remove_labels": ",".join(remove)}
+    with conn.errors(f"set labels on {task_key}"):
+        conn.gl.projects.get(path, lazy=True).issues.update(iid, data)

@@ -1,0 +1,78 @@
+"""Issues to read again next sync: the ones whose comments, changelog or mapping failed.
+
+One issue whose comments endpoint answers 500, or whose fields have an odd shape, must not
+stop the whole source (before, every cycle aborted on it; on GitLab the cursor never moved
+again). A sync therefore logs the failure with the issue key, keeps the key here — stored
+in the cursor — and moves on; the next sync reads those keys first.
+
+Bounded both ways so a broken issue cannot make the steady state expensive: at most
+``MAX_KEYS`` keys (the oldest is dropped, with a warning, to make room) and at most
+``MAX_ATTEMPTS`` tries per key (then it waits for its next change in the tracker, which
+brings it back through the normal search).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.http_errors import NoConnection
+from syncd.errors import RateLimitedError
+
+__all__ = ["ISSUE_ERRORS", "MAX_ATTEMPTS", "MAX_KEYS", "SOURCE_ERRORS", "RetryKeys"]
+
+MAX_KEYS = 50
+MAX_ATTEMPTS = 5
+
+SOURCE_ERRORS = (RateLimitedError, NoConnection)
+"""Failures that are about the tracker, not one issue: they end the sync (re-raised)."""
+
+ISSUE_ERRORS = (AttributeError, TypeError, KeyError, ValueError)
+"""What odd field shapes raise while mapping one issue (a status that is a string, a
+changelog item that is not an object, malformed ADF...). Caught per issue, never per sync."""
+
+
+@dataclass
+class RetryKeys:
+    """Issue key → failed attempts so far, oldest failure first."""
+
+    pending: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: Any) -> RetryKeys:
+        """From the cursor's ``retry`` list of ``[key, attempts]``; raises ``ValueError``."""
+        if data is None:
+            return cls()
+        if not isinstance(data, list):
+            raise ValueError("retry: expected a list")
+        pending: dict[str, int] = {}
+        for n, pair in enumerate(data):
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise ValueError(f"retry[{n}]: expected [key, attempts]")
+            pending[str(pair[0])] = int(pair[1])
+        return cls(pending)
+
+    def to_json(self) -> list[list[Any]]:
+        return [[key, attempts] for key, attempts in self.pending.items()]
+
+    def waiting(self) -> list[str]:
+        return list(self.pending)
+
+    def failed(self, key: str) -> str | None:
+        """Count a failure of ``key``. Returns a key that is no longer kept (given up after
+        ``MAX_ATTEMPTS`` or pushed out by ``MAX_KEYS``), for the caller to log."""
+        attempts = self.pending.pop(key, 0) + 1
+        if attempts > MAX_ATTEMPTS:
+            return key
+        self.pending[key] = attempts
+        if len(self.pending) > MAX_KEYS:
+            oldest = next(iter(self.pending))
+            del self.pending[oldest]
+            return oldest
+        return None
+
+    def succeeded(self, key: str) -> None:
+        self.pending.pop(key, None)
+
+    def copy(self) -> RetryKeys:
+        return RetryKeys(dict(self.pending))

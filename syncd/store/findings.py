@@ -1,0 +1,135 @@
+"""The findings ledger: what is wrong with which task, and whether a reminder said so."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from syncd.models import Finding
+from syncd.store import schema as t
+from syncd.store.base import StoreBase
+from syncd.store.engine import dialect_insert
+from syncd.store.ledger import FindingRow
+
+__all__ = ["FindingsMixin", "mark_notified_rows"]
+
+
+class FindingsMixin(StoreBase):
+    # -- findings ledger --------------------------------------------------------------
+    def findings(
+        self, source: str | None = None, *, state: str | None = "open"
+    ) -> list[FindingRow]:
+        query = sa.select(t.findings).order_by(t.findings.c.id)
+        if source is not None:
+            query = query.where(t.findings.c.source == source)
+        if state is not None:
+            query = query.where(t.findings.c.state == state)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [FindingRow(**{k: v for k, v in row.items() if k != "id"}) for row in rows]
+
+    def record_findings(self, source: str, found: Iterable[Finding], now: datetime) -> None:
+        """Upsert the findings of one evaluation: new ones open, known ones touched,
+        resolved ones that came back reopened. A reopened finding loses its
+        ``notified_marker`` (so it may be reminded about again) but keeps ``notified_at``,
+        which the reconciler compares with its cool-down."""
+        rows = [
+            {
+                "source": source,
+                "task_key": f.task_key,
+                "rule": f.rule,
+                "fingerprint": f.fingerprint,
+                "state": "open",
+                "severity": f.severity.value,
+                "message": f.message,
+                "first_seen": now,
+                "last_seen": now,
+                "times_notified": 0,
+            }
+            for f in found
+        ]
+        if not rows:
+            return
+        with self._write() as conn:
+            insert = dialect_insert(conn, t.findings)
+            conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[
+                        t.findings.c.source,
+                        t.findings.c.task_key,
+                        t.findings.c.rule,
+                        t.findings.c.fingerprint,
+                    ],
+                    set_={
+                        "state": "open",
+                        "last_seen": now,
+                        "severity": insert.excluded.severity,
+                        "message": insert.excluded.message,
+                        "resolved_at": None,
+                        # Right-hand sides see the old row: only a resolved one is reset.
+                        "notified_marker": sa.case(
+                            (t.findings.c.state == "resolved", sa.null()),
+                            else_=t.findings.c.notified_marker,
+                        ),
+                    },
+                ),
+                rows,
+            )
+
+    def resolve_findings(
+        self, source: str, keys: Iterable[tuple[str, str, str]], now: datetime
+    ) -> None:
+        """Mark (task_key, rule, fingerprint) findings as resolved."""
+        with self._write() as conn:
+            for task_key, rule, fp in keys:
+                conn.execute(
+                    t.findings.update()
+                    .where(
+                        t.findings.c.source == source,
+                        t.findings.c.task_key == task_key,
+                        t.findings.c.rule == rule,
+                        t.findings.c.fingerprint == fp,
+                        t.findings.c.state == "open",
+                    )
+                    .values(state="resolved", resolved_at=now)
+                )
+
+    def mark_notified(
+        self,
+        source: str,
+        task_key: str,
+        keys: Iterable[tuple[str, str]],
+        marker: str,
+        now: datetime,
+    ) -> None:
+        """Record that the reminder ``marker`` covered these (rule, fingerprint) findings."""
+        with self._write() as conn:
+            mark_notified_rows(conn, source, task_key=task_key, keys=keys, marker=marker, now=now)
+
+
+def mark_notified_rows(
+    conn: sa.Connection,
+    source: str,
+    *,
+    task_key: str,
+    keys: Iterable[tuple[str, str]],
+    marker: str,
+    now: datetime,
+) -> None:
+    for rule, fp in keys:
+        conn.execute(
+            t.findings.update()
+            .where(
+                t.findings.c.source == source,
+                t.findings.c.task_key == task_key,
+                t.findings.c.rule == rule,
+                t.findings.c.fingerprint == fp,
+            )
+            .values(
+                notified_marker=marker,
+                notified_at=now,
+                times_notified=t.findings.c.times_notified + 1,
+            )
+        )

@@ -1,0 +1,113 @@
+"""Per-source cursors and task snapshots."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from syncd.models import Task
+from syncd.store import schema as t
+from syncd.store.base import BATCH as _BATCH
+from syncd.store.base import StoreBase
+from syncd.store.engine import dialect_insert
+
+__all__ = ["TasksMixin"]
+
+
+class TasksMixin(StoreBase):
+    # -- cursors ----------------------------------------------------------------------
+    def get_cursor(self, source: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                sa.select(t.cursors.c.value).where(t.cursors.c.source == source)
+            ).scalar()
+        return json.loads(value) if value else None
+
+    def set_cursor(self, source: str, value: dict[str, Any], now: datetime) -> None:
+        values = {"value": json.dumps(value, sort_keys=True), "updated_at": now}
+        with self._write() as conn:
+            insert = dialect_insert(conn, t.cursors).values(source=source, **values)
+            conn.execute(insert.on_conflict_do_update(index_elements=["source"], set_=values))
+
+    # -- tasks ------------------------------------------------------------------------
+    def upsert_tasks(self, tasks: Iterable[Task]) -> int:
+        count = 0
+        iterator = iter(tasks)
+        with self._write() as conn:
+            while batch := list(itertools.islice(iterator, _BATCH)):
+                insert = dialect_insert(conn, t.tasks)
+                conn.execute(
+                    insert.on_conflict_do_update(
+                        index_elements=[t.tasks.c.source, t.tasks.c.key],
+                        set_={
+                            "updated": insert.excluded.updated,
+                            "is_open": insert.excluded.is_open,
+                            "snapshot": insert.excluded.snapshot,
+                        },
+                        # A page read before a webhook's re-read must not undo it.
+                        where=t.tasks.c.updated <= insert.excluded.updated,
+                    ),
+                    [
+                        {
+                            "source": task.source,
+                            "key": task.key,
+                            "updated": task.updated,
+                            "is_open": task.is_open,
+                            "snapshot": task.model_dump_json(),
+                        }
+                        for task in batch
+                    ],
+                )
+                count += len(batch)
+        return count
+
+    def forget_tasks(self, source: str, keys: Iterable[str]) -> int:
+        """Drop tasks that are gone from the tracker or left the source's scope; their
+        findings resolve at the next evaluation."""
+        keys = list(keys)
+        with self._write() as conn:
+            removed = 0
+            for start in range(0, len(keys), _BATCH):
+                removed += conn.execute(
+                    t.tasks.delete().where(
+                        t.tasks.c.source == source, t.tasks.c.key.in_(keys[start : start + _BATCH])
+                    )
+                ).rowcount
+        return removed
+
+    def task_keys(self, source: str) -> set[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.tasks.c.key).where(t.tasks.c.source == source))
+            return {key for (key,) in rows}
+
+    def iter_tasks(self, source: str | None = None, *, open_only: bool = False) -> Iterator[Task]:
+        query = sa.select(t.tasks.c.snapshot).order_by(t.tasks.c.source, t.tasks.c.key)
+        if source is not None:
+            query = query.where(t.tasks.c.source == source)
+        if open_only:
+            query = query.where(t.tasks.c.is_open.is_(True))
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=1000).execute(query)
+            for (snapshot,) in result:
+                yield Task.model_validate_json(snapshot)
+
+    def get_task(self, source: str, key: str) -> Task | None:
+        with self.engine.connect() as conn:
+            snapshot = conn.execute(
+                sa.select(t.tasks.c.snapshot).where(
+                    t.tasks.c.source == source, t.tasks.c.key == key
+                )
+            ).scalar()
+        return Task.model_validate_json(snapshot) if snapshot else None
+
+    def count_tasks(self, source: str | None = None) -> int:
+        query = sa.select(sa.func.count()).select_from(t.tasks)
+        if source is not None:
+            query = query.where(t.tasks.c.source == source)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
