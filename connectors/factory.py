@@ -18,10 +18,17 @@ def create_connector(
     env: Mapping[str, str] | None = None,
     *,
     observe: Callable[[int | str], None] | None = None,
+    interactive: bool = False,
 ) -> Connector:
-    """``observe`` is told the status of every HTTP attempt (the API-requests metric)."""
+    """``observe`` is told the status of every HTTP attempt (the API-requests metric).
+    ``interactive``: a person is waiting (``check``, ``doctor``): give up on a dead tracker
+    after two tries, where the daemon keeps trying with backoff for minutes."""
     token = resolve_secret(source.auth.secret, dict(env) if env is not None else None)
-    retry = RetryPolicy(observe=observe)
+    retry = (
+        RetryPolicy(observe=observe, max_attempts=2, deadline=30.0)
+        if interactive
+        else RetryPolicy(observe=observe)
+    )
     if source.type == "jira":
         from connectors.jira import JiraConnector
 

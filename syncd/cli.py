@@ -134,7 +134,13 @@ def check(
     if not no_sync:
         settings = app.settings.model_copy(update={"dry_run": True})  # check never writes
         runners = build_runners(
-            app.policy, settings, app.store, SystemClock(), only=set(selected), errors=failed
+            app.policy,
+            settings,
+            app.store,
+            SystemClock(),
+            only=set(selected),
+            errors=failed,
+            interactive=True,
         )
         for runner in runners:
             try:
@@ -193,7 +199,7 @@ def doctor(ctx: click.Context) -> None:
     for source in app.policy.sources:
         click.echo(f"{source.name} ({source.type}, {source.url})")
         try:
-            connector = create_connector(source)
+            connector = create_connector(source, interactive=True)
         except SyncdError as exc:
             click.echo(f"  FAIL  setup: {exc}")
             ok = False

@@ -223,6 +223,7 @@ def build_runners(
     only: set[str] | None = None,
     metrics: Metrics | None = None,
     errors: dict[str, str] | None = None,
+    interactive: bool = False,
 ) -> list[SourceRunner]:
     """One runner per configured source (or the ``only`` subset).
 
@@ -239,7 +240,7 @@ def build_runners(
             continue
         observe = None if metrics is None else partial(metrics.api_request, source.name)
         try:
-            connector = create_connector(source, env, observe=observe)
+            connector = create_connector(source, env, observe=observe, interactive=interactive)
         except SyncdError as exc:
             if errors is None:
                 raise

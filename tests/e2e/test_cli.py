@@ -46,7 +46,6 @@ def _syncd(tmp: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str
     )
 
 
-@pytest.mark.slow  # the dead source is retried with backoff before it is given up
 def test_unreachable_source_is_reported_and_the_other_still_checked(
     sc: Scenario, tmp_path: Path
 ) -> None:
