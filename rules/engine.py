@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from config.policy import CalendarConfig, Policy, RuleScope
 from rules.base import Context, Rule
 from rules.builtin._util import casefolded
-from rules.builtin.checkpoint import Checkpoint, CheckpointParams
+from rules.builtin.checkpoint import Checkpoint
 from rules.calendar import BusinessCalendar
 from rules.checkpoints import checkpoint_moment
 from rules.registry import get_rule, rule_names
@@ -141,15 +141,18 @@ class Engine:
             self._by_source[source] = found
         return found
 
-    def checkpoint_moment(self, task: Task) -> datetime | None:
-        """The task's checkpoint as this policy computes it — the fraction and business-time
-        setting of the ``checkpoint`` rule that applies to the task (defaults when none
-        does), the source's calendar. Digests use it for "check today"."""
-        params = CheckpointParams()
+    def checkpoint_rule(self, task: Task) -> Checkpoint:
+        """The ``checkpoint`` rule that applies to the task as configured (its scope, its
+        fraction and keywords), or one with the default parameters when none does."""
         for scoped in self.rules_for(task.source):
             if isinstance(scoped.rule, Checkpoint) and scoped.applies(task):
-                params = scoped.rule.params
-                break
+                return scoped.rule
+        return Checkpoint()
+
+    def checkpoint_moment(self, task: Task) -> datetime | None:
+        """The task's checkpoint as this policy computes it, in the source's calendar.
+        Digests use it for "check today"."""
+        params = self.checkpoint_rule(task).params
         return checkpoint_moment(
             task, self.calendar(task.source), params.fraction, business_time=params.business_time
         )

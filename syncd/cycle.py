@@ -224,13 +224,15 @@ def build_runners(
     metrics: Metrics | None = None,
     errors: dict[str, str] | None = None,
     interactive: bool = False,
+    engine: Engine | None = None,
 ) -> list[SourceRunner]:
     """One runner per configured source (or the ``only`` subset).
 
     With ``errors`` given, a source that cannot be set up (its token variable is not set,
     say) is reported there and the others still get runners; without it, the error is
-    raised."""
-    engine = Engine.from_policy(policy)
+    raised. ``engine``: the policy's rule engine when the caller built it already (the
+    daemon shares one with the digest service)."""
+    engine = engine or Engine.from_policy(policy)
     owner = settings.replica_id or default_owner()
     if echo is None and settings.dry_run:
         echo = print  # dry-run's whole point: show exactly what would be written
