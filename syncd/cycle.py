@@ -17,7 +17,6 @@ from config.policy import Policy, SourceConfig
 from config.settings import Settings
 from connectors.base import Connector
 from connectors.factory import create_connector
-from rules.calendar import BusinessCalendar
 from rules.engine import Engine
 from syncd.clock import Clock, SystemClock
 from syncd.errors import FatalError, SyncdError
@@ -79,9 +78,7 @@ def evaluate_source(
     ev = Evaluation(tasks={}, findings=[], labelled=labelled)
     failures: list[tuple[str, str]] = []
     for finding in engine.iter_findings(stream(), now, failures):
-        task = current[0]
-        if task.key != finding.task_key:  # not the engine's order: look it up
-            task = store.get_task(source, finding.task_key) or task
+        task = current[0]  # the engine yields a task's findings while it is current
         if task.key not in ev.tasks:
             # Reminders need who to mention, not the task's history: on a broken backlog
             # most tasks are flagged, and their comments would be most of the memory.
@@ -117,7 +114,7 @@ class SourceRunner:
             source,
             connector,
             store,
-            BusinessCalendar(source.calendar),
+            engine.calendar(source.name),
             owner=owner,
             dry_run=dry_run,
             echo=echo,

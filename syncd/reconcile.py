@@ -25,7 +25,7 @@ and report-only mode until the source is confirmed with ``enforce: true``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from config.policy import SourceConfig
@@ -35,7 +35,7 @@ from syncd.errors import ConnectorError, FatalError, RateLimitedError
 from syncd.logs import get_logger
 from syncd.models import Finding, Task
 from syncd.reminders import ATTENTION_LABEL, Plan, build_plans, plan_from_action, plan_payload
-from syncd.store import ActionRow, Store
+from syncd.store import ActionRow, FindingRow, Store
 
 __all__ = ["ATTENTION_LABEL", "Evaluation", "Plan", "ReconcileResult", "Reconciler"]
 
@@ -128,12 +128,13 @@ class Reconciler:
         result = ReconcileResult()
         name = self.source.name
         current = {(f.task_key, f.rule, f.fingerprint) for f in ev.findings}
+        open_before = {(r.task_key, r.rule, r.fingerprint): r for r in self.store.findings(name)}
         gone = [
-            (r.task_key, r.rule, r.fingerprint)
-            for r in self.store.findings(name)
-            if (r.task_key, r.rule, r.fingerprint) not in current
-            and (r.task_key, r.rule) not in ev.failed
-            and (only is None or r.task_key in only)
+            key
+            for key in open_before
+            if key not in current
+            and (key[0], key[1]) not in ev.failed
+            and (only is None or key[0] in only)
         ]
         if not self.dry_run:
             self.store.record_findings(name, ev.findings, now)
@@ -145,7 +146,7 @@ class Reconciler:
         busy = self._resume_pending(
             current, now=now, result=result, budget=budget, open_hours=open_hours, only=only
         )
-        ledger = {(r.task_key, r.rule, r.fingerprint): r for r in self.store.findings(name)}
+        ledger = self._ledger(open_before, current)
         plans = build_plans(self.source, ev.tasks, ev.findings, ledger, now, busy=busy)
         if not open_hours:
             # Mentions notify people: outside working hours the findings stay un-notified
@@ -173,6 +174,24 @@ class Reconciler:
                 tracker_trouble=budget.stopped,
             )
         return result
+
+    def _ledger(
+        self,
+        open_before: dict[tuple[str, str, str], FindingRow],
+        current: set[tuple[str, str, str]],
+    ) -> dict[tuple[str, str, str], FindingRow]:
+        """The ledger rows of this cycle's findings as recorded, for planning. Rows that
+        were open are known; only new or reopened findings are read again."""
+        ledger = {k: r for k, r in open_before.items() if k in current}
+        fresh = {k[0] for k in current if k not in open_before}
+        if fresh:
+            for row in self.store.findings(self.source.name, state=None, task_keys=fresh):
+                key = (row.task_key, row.rule, row.fingerprint)
+                if key in current and key not in ledger:
+                    # A dry run records nothing: show a reopened finding as recording would.
+                    reopened = row.state == "resolved"
+                    ledger[key] = replace(row, notified_marker=None) if reopened else row
+        return ledger
 
     # -- effects ----------------------------------------------------------------------
     def _execute(self, plan: Plan, now: datetime, result: ReconcileResult, budget: _Budget) -> bool:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from syncd.models import Finding
 from syncd.store import schema as t
+from syncd.store.base import BATCH as _BATCH
 from syncd.store.base import StoreBase
 from syncd.store.engine import dialect_insert
 from syncd.store.ledger import FindingRow
@@ -19,16 +20,29 @@ __all__ = ["FindingsMixin", "mark_notified_rows"]
 class FindingsMixin(StoreBase):
     # -- findings ledger --------------------------------------------------------------
     def findings(
-        self, source: str | None = None, *, state: str | None = "open"
+        self,
+        source: str | None = None,
+        *,
+        state: str | None = "open",
+        task_keys: Iterable[str] | None = None,
     ) -> list[FindingRow]:
+        """Ledger rows, oldest first; ``task_keys`` narrows to those tasks (any state when
+        ``state`` is None)."""
         query = sa.select(t.findings).order_by(t.findings.c.id)
         if source is not None:
             query = query.where(t.findings.c.source == source)
         if state is not None:
             query = query.where(t.findings.c.state == state)
+        keys = None if task_keys is None else sorted(set(task_keys))
+        out: list[FindingRow] = []
         with self.engine.connect() as conn:
-            rows = conn.execute(query).mappings().all()
-        return [FindingRow(**{k: v for k, v in row.items() if k != "id"}) for row in rows]
+            for start in range(0, len(keys) if keys is not None else 1, _BATCH):
+                batch = query
+                if keys is not None:
+                    batch = query.where(t.findings.c.task_key.in_(keys[start : start + _BATCH]))
+                rows = conn.execute(batch).mappings().all()
+                out.extend(FindingRow(**{k: v for k, v in r.items() if k != "id"}) for r in rows)
+        return out
 
     def record_findings(self, source: str, found: Iterable[Finding], now: datetime) -> None:
         """Upsert the findings of one evaluation: new ones open, known ones touched,
