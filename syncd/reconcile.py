@@ -25,7 +25,7 @@ and report-only mode until the source is confirmed with ``enforce: true``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 
 from config.policy import SourceConfig
@@ -33,8 +33,15 @@ from connectors.base import Connector
 from rules.calendar import BusinessCalendar
 from syncd.errors import ConnectorError, FatalError, RateLimitedError
 from syncd.logs import get_logger
-from syncd.models import Finding, Task
-from syncd.reminders import ATTENTION_LABEL, Plan, build_plans, plan_from_action, plan_payload
+from syncd.reminders import (
+    ATTENTION_LABEL,
+    Evaluation,
+    Plan,
+    ReconcileResult,
+    build_plans,
+    plan_from_action,
+    plan_payload,
+)
 from syncd.store import ActionRow, FindingRow, Store
 
 __all__ = ["ATTENTION_LABEL", "Evaluation", "Plan", "ReconcileResult", "Reconciler"]
@@ -46,34 +53,6 @@ FAILURES_IN_A_ROW = 3
 """After this many failed posts in one cycle the tracker is treated as down until next cycle."""
 
 log = get_logger("syncd.reconcile")
-
-
-@dataclass
-class Evaluation:
-    """One evaluation of a source: what reconciliation needs to know."""
-
-    tasks: dict[str, Task]
-    """The open tasks that have findings."""
-    findings: list[Finding]
-    failed: set[tuple[str, str]] = field(default_factory=set)
-    """(task key, rule) pairs whose rule crashed: their old findings are not "fixed"."""
-    labelled: set[str] = field(default_factory=set)
-    """Open tasks carrying the attention label."""
-
-
-@dataclass
-class ReconcileResult:
-    posted: list[Plan] = field(default_factory=list)
-    would_post: list[Plan] = field(default_factory=list)
-    """Dry-run or report-only: what would have been written."""
-    queued_until: dict[str, datetime] = field(default_factory=dict)
-    """Task key → start of the next working hours, for reminders held back overnight."""
-    deferred: int = 0
-    failed: int = 0
-    resolved: int = 0
-    retry_after: float | None = None
-    """The tracker asked us to slow down: seconds before the next write."""
-    label_changes: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
 
 
 class _Budget:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +24,9 @@ from syncd.store import ActionRow, FindingRow
 __all__ = [
     "ATTENTION_LABEL",
     "SEVERITY_RANK",
+    "Evaluation",
     "Plan",
+    "ReconcileResult",
     "build_plans",
     "marker_for",
     "plan_from_action",
@@ -45,6 +47,34 @@ class Plan:
     covers: tuple[tuple[str, str], ...]
     """(rule, fingerprint) of every finding the comment names."""
     add_labels: tuple[str, ...] = ()
+
+
+@dataclass
+class Evaluation:
+    """One evaluation of a source: what reconciliation needs to know."""
+
+    tasks: dict[str, Task]
+    """The open tasks that have findings."""
+    findings: list[Finding]
+    failed: set[tuple[str, str]] = field(default_factory=set)
+    """(task key, rule) pairs whose rule crashed: their old findings are not "fixed"."""
+    labelled: set[str] = field(default_factory=set)
+    """Open tasks carrying the attention label."""
+
+
+@dataclass
+class ReconcileResult:
+    posted: list[Plan] = field(default_factory=list)
+    would_post: list[Plan] = field(default_factory=list)
+    """Dry-run or report-only: what would have been written."""
+    queued_until: dict[str, datetime] = field(default_factory=dict)
+    """Task key → start of the next working hours, for reminders held back overnight."""
+    deferred: int = 0
+    failed: int = 0
+    resolved: int = 0
+    retry_after: float | None = None
+    """The tracker asked us to slow down: seconds before the next write."""
+    label_changes: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
 
 
 def marker_for(
