@@ -38,6 +38,9 @@ class Context:
     """``now`` as a date in the team's time zone."""
     calendar: BusinessCalendar
     bot_ids: frozenset[str] = frozenset()
+    section_aliases: Mapping[str, tuple[str, ...]] | None = None
+    """The source's own extra section headings (``section_aliases``), which connectors
+    already parsed with; a rule that knows more names must keep these too."""
 
     def is_bot(self, item: Comment | Activity) -> bool:
         """Written or changed by syncd (flag set by the connector) or by a configured bot."""

@@ -93,8 +93,13 @@ class Engine:
         calendars: Mapping[str, BusinessCalendar] | None = None,
         exempt_labels: Iterable[str] = ("no-syncd",),
         bot_ids: Mapping[str, set[str]] | None = None,
+        section_aliases: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     ) -> None:
         self.rules = tuple(rules)
+        self.section_aliases = {
+            source: {name: tuple(values) for name, values in aliases.items()}
+            for source, aliases in (section_aliases or {}).items()
+        }
         self.calendars = dict(calendars or {})
         self.default_calendar = BusinessCalendar()
         self.exempt = casefolded(exempt_labels)
@@ -129,7 +134,14 @@ class Engine:
         bots: dict[str, set[str]] = {s.name: set(s.bot_accounts) for s in policy.sources}
         for source, ids in (bot_ids or {}).items():
             bots.setdefault(source, set()).update(ids)
-        return cls(scoped, calendars=calendars, exempt_labels=policy.exempt_labels, bot_ids=bots)
+        aliases = {s.name: s.section_aliases for s in policy.sources if s.section_aliases}
+        return cls(
+            scoped,
+            calendars=calendars,
+            exempt_labels=policy.exempt_labels,
+            bot_ids=bots,
+            section_aliases=aliases,
+        )
 
     def calendar(self, source: str) -> BusinessCalendar:
         return self.calendars.get(source, self.default_calendar)
@@ -163,7 +175,11 @@ class Engine:
         calendar = self.calendar(source)
         now = now.astimezone(UTC)
         return Context(
-            now, calendar.local_date(now), calendar, self.bot_ids.get(source, frozenset())
+            now,
+            calendar.local_date(now),
+            calendar,
+            self.bot_ids.get(source, frozenset()),
+            self.section_aliases.get(source),
         )
 
     def evaluate(self, tasks: Iterable[Task], now: datetime) -> list[Finding]:

@@ -91,7 +91,7 @@ class RequiredSections(Rule):
     def __init__(self, params: RuleParams | None = None, severity: Severity | None = None) -> None:
         super().__init__(params, severity)
         p = self.params
-        self._aliases = merge_aliases(p.aliases, replace=p.replace_aliases) if p.aliases else None
+        self._by_source: dict[int, dict[str, tuple[str, ...]]] = {}
         # Facts for the reminder's template, per section: configured hints, and a title
         # for sections syncd has no wording of its own for.
         self._facts: dict[str, dict[str, str]] = {}
@@ -110,15 +110,23 @@ class RequiredSections(Rule):
                 required = extra if variant.replace else (*required, *extra)
         return tuple(dict.fromkeys(required))
 
-    def _sections(self, task: Task) -> tuple[Section, ...]:
-        # Connectors parse with the default aliases; re-parse only when this rule knows
-        # other names, or when the connector left sections empty.
-        if self._aliases is None and (task.sections or not task.description_text):
+    def _sections(self, task: Task, ctx: Context) -> tuple[Section, ...]:
+        # Connectors parsed with the defaults plus the source's section_aliases: re-parse
+        # only when this rule knows other names, keeping the source's as well.
+        if not self.params.aliases:
             return task.sections
-        return parse_description(task.description_text, task.description_format, self._aliases)
+        key = id(ctx.section_aliases)  # the engine keeps one mapping per source for life
+        aliases = self._by_source.get(key)
+        if aliases is None:
+            aliases = merge_aliases(ctx.section_aliases)
+            for name, values in self.params.aliases.items():
+                base = () if self.params.replace_aliases else aliases.get(name, ())
+                aliases[name] = (*base, *(v for v in values if v not in base))
+            self._by_source[key] = aliases
+        return parse_description(task.description_text, task.description_format, aliases)
 
     def check(self, task: Task, ctx: Context) -> Finding | None:
-        sections = {s.name: s for s in self._sections(task)}
+        sections = {s.name: s for s in self._sections(task, ctx)}
         min_chars = self.params.min_chars
         missing = [
             n for n in self._required(task) if not section_filled(sections.get(n), min_chars)

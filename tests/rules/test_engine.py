@@ -215,3 +215,24 @@ def test_checkpoint_moment_follows_the_policy() -> None:
     assert half is not None
     assert half.isoformat() == "2026-11-23T00:00:00+03:00"
     assert engine().checkpoint_moment(make_task(due=None)) is None
+
+
+def test_rule_aliases_keep_the_source_section_aliases() -> None:
+    description = (
+        "## Бизнес-цель\nУвеличить выручку от рассылки на 15 % к декабрю.\n\n"
+        "## Чек-лист приёмки\n- макет согласован с клиентом\n"
+    )
+    t = make_task(sections=(), description_text=description, description_format="markdown")
+    source_aliases = SOURCES.replace(
+        "    calendar: {country: RU, timezone: Europe/Moscow}\n",
+        "    calendar: {country: RU, timezone: Europe/Moscow}\n"
+        "    section_aliases: {goal: [Бизнес-цель]}\n",
+    )
+    rules = (
+        "rules:\n  - rule: required-sections\n"
+        "    params: {aliases: {acceptance: [Чек-лист приёмки]}}\n"
+    )
+    found = Engine.from_policy(load_policy_text(source_aliases + rules)).evaluate([t], NOW)
+    assert found == []  # the goal by the source's alias, the criteria by the rule's
+    without = Engine.from_policy(load_policy_text(SOURCES + rules)).evaluate([t], NOW)
+    assert [f.data["missing"] for f in without] == ["goal"]
