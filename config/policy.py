@@ -182,6 +182,11 @@ class SourceConfig(_Model):
             raise ValueError("a jira source needs scope.jql")
         if self.type == "gitlab" and not (self.scope.project or self.scope.group):
             raise ValueError("a gitlab source needs scope.project or scope.group")
+        kinds = {"jira": ("basic", "bearer"), "gitlab": ("private_token", "bearer")}[self.type]
+        if self.auth.kind not in kinds:
+            raise ValueError(
+                f"a {self.type} source takes auth.kind {' or '.join(kinds)}, not {self.auth.kind}"
+            )
         return self
 
 

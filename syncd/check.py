@@ -22,7 +22,7 @@ from syncd.cycle import evaluate_source
 from syncd.models import Finding, Severity
 from syncd.store import Store
 
-__all__ = ["CHECK_SCHEMA", "CheckRow", "collect", "render_json", "render_table"]
+__all__ = ["CHECK_SCHEMA", "CheckRow", "collect", "has_errors", "render_json", "render_table"]
 
 CHECK_SCHEMA = "syncd.check/1"
 

@@ -76,7 +76,7 @@ class GitLabConnector:
         self._bot: Person | None = None
         self._keyset = True
         self._group_path: str | None = None
-        self.aliases = merge_aliases(dict(getattr(config, "section_aliases", None) or {}))
+        self.aliases = merge_aliases(config.section_aliases)
 
     def __repr__(self) -> str:  # never the token
         return f"GitLabConnector(source={self.source!r}, url={self.config.url!r})"

@@ -59,7 +59,7 @@ class JiraConnector:
         self.overlap = overlap
         self.clock: Clock = clock or SystemClock()
         # Section headings: the built-in Russian/English ones plus the source's own.
-        self.aliases = merge_aliases(getattr(config, "section_aliases", None) or {})
+        self.aliases = merge_aliases(config.section_aliases)
         self.log = get_logger("syncd.jira", source=config.name)
         auth_options(config, token)  # a wrong auth.kind fails here, before any request
         self._token = token

@@ -107,7 +107,9 @@ actions = Table(
     Column("marker", String(100), primary_key=True),
     Column("source", String(200), nullable=False),
     Column("task_key", String(300), nullable=False),
-    Column("kind", String(30), nullable=False),  # comment | label_add | label_remove
+    Column(
+        "kind", String(30), nullable=False
+    ),  # comment (label changes are idempotent and not ledgered)
     Column("state", String(20), nullable=False),  # claimed | done | failed
     Column("payload", Text, nullable=False),
     Column("owner", String(200), nullable=False),

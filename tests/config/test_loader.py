@@ -140,3 +140,9 @@ def test_a_list_whose_every_item_fails_reports_the_items_only() -> None:
     with pytest.raises(ConfigError) as info:
         load_policy_text(text)
     assert [i.path for i in info.value.issues] == ["sources[0].type"]
+
+
+def test_auth_kind_must_fit_the_tracker() -> None:
+    text = GOOD.replace("kind: basic, user: bot@agency.example", "kind: private_token")
+    with pytest.raises(ConfigError, match=r"sources\[0\]: .*takes auth.kind basic or bearer"):
+        load_policy_text(text)
