@@ -19,7 +19,7 @@ from typing import Any
 from connectors.http_errors import NoConnection
 from syncd.errors import RateLimitedError
 
-__all__ = ["ISSUE_ERRORS", "MAX_ATTEMPTS", "MAX_KEYS", "SOURCE_ERRORS", "RetryKeys"]
+__all__ = ["ISSUE_ERRORS", "MAX_ATTEMPTS", "MAX_KEYS", "SOURCE_ERRORS", "RetryKeys", "log_skipped"]
 
 MAX_KEYS = 50
 MAX_ATTEMPTS = 5
@@ -76,3 +76,12 @@ class RetryKeys:
 
     def copy(self) -> RetryKeys:
         return RetryKeys(dict(self.pending))
+
+
+def log_skipped(log: Any, key: str, exc: BaseException, given_up: str | None) -> None:
+    """One line per skipped issue, naming it; a second when a key drops out of the retries."""
+    log.warning(
+        "issue skipped", key=key, error=f"{type(exc).__name__}: {exc}", retry=given_up != key
+    )
+    if given_up is not None:
+        log.warning("issue no longer retried", key=given_up)

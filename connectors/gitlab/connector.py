@@ -30,7 +30,7 @@ from connectors.gitlab.errors import gitlab_errors
 from connectors.gitlab.mapping import GitLabContext, map_issue, project_path
 from connectors.gitlab.session import DEFAULT_TIMEOUT, RetryingSession, SyncdGitlab
 from connectors.retry import RetryPolicy
-from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS
+from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, log_skipped
 from rules.sections import merge_aliases
 from syncd.errors import ConfigError, ConnectorError, FatalError
 from syncd.logs import get_logger
@@ -123,15 +123,20 @@ class GitLabConnector:
         with self.errors(operation):
             return [item.attributes for item in listing_of()]
 
-    def _task(self, issue: dict[str, Any]) -> Task:
-        lazy = self._lazy_issue(issue["project_id"], issue["iid"])
-        key = f"{project_path(issue)}#{issue['iid']}"
-        notes = self._all(
+    def _notes(self, project: int | str, iid: int, key: str) -> list[dict[str, Any]]:
+        """Every note of an issue, oldest first (GitLab's default is newest first)."""
+        lazy = self._lazy_issue(project, iid)
+        return self._all(
             lambda: lazy.notes.list(
                 iterator=True, per_page=PAGE_SIZE, sort="asc", order_by="created_at"
             ),
             f"list notes of {key}",
         )
+
+    def _task(self, issue: dict[str, Any]) -> Task:
+        lazy = self._lazy_issue(issue["project_id"], issue["iid"])
+        key = f"{project_path(issue)}#{issue['iid']}"
+        notes = self._notes(issue["project_id"], issue["iid"], key)
         labels = self._all(
             lambda: lazy.resourcelabelevents.list(iterator=True, per_page=PAGE_SIZE),
             f"list label events of {key}",
@@ -191,15 +196,7 @@ class GitLabConnector:
         return str((raw.get("references") or {}).get("full") or raw.get("id"))
 
     def _skipped(self, key: str, exc: BaseException, given_up: str | None) -> None:
-        _log.warning(
-            "issue skipped",
-            source=self.source,
-            key=key,
-            error=f"{type(exc).__name__}: {exc}",
-            retry=given_up != key,
-        )
-        if given_up is not None:
-            _log.warning("issue no longer retried", source=self.source, key=given_up)
+        log_skipped(_log.bind(source=self.source), key, exc, given_up)
 
     def _changed_issues(self, start: Cursor) -> Iterator[Any]:
         """Issues updated since ``start``, newest first (see ``cursor``). A project's issues

@@ -22,19 +22,11 @@ if TYPE_CHECKING:
 
 __all__ = ["find_marker", "post_reminder", "set_labels"]
 
-PAGE_SIZE = 100
-"""Notes per page (GitLab allows 100; the connector lists with the same size)."""
-
 
 def find_marker(conn: GitLabConnector, task_key: str, marker: str) -> str | None:
     path, iid = conn._issue_ref(task_key)
     bot_id = conn.bot().id
-    notes = conn._all(
-        lambda: conn._lazy_issue(path, iid).notes.list(
-            iterator=True, per_page=PAGE_SIZE, sort="asc", order_by="created_at"
-        ),
-        f"list notes of {task_key}",
-    )
+    notes = conn._notes(path, iid, task_key)
     for note in notes:
         author = str((note.get("author") or {}).get("id"))
         if (

@@ -26,7 +26,7 @@ from connectors.jira.session import DEFAULT_TIMEOUT
 from connectors.jira.values import CATEGORY_KEYS, JiraContext, parse_ts, person
 from connectors.jira.writes import Writer
 from connectors.retry import RetryPolicy
-from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS
+from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, log_skipped
 from rules.sections import merge_aliases
 from syncd.clock import Clock, SystemClock
 from syncd.errors import ConnectorError, FatalError
@@ -230,11 +230,7 @@ class JiraConnector:
         return tasks
 
     def _skipped(self, key: str, exc: BaseException, given_up: str | None) -> None:
-        self.log.warning(
-            "issue skipped", key=key, error=f"{type(exc).__name__}: {exc}", retry=given_up != key
-        )
-        if given_up is not None:
-            self.log.warning("issue no longer retried", key=given_up)
+        log_skipped(self.log, key, exc, given_up)
 
     def _complete(self, raw: dict[str, Any], ctx: JiraContext) -> Task:
         """Map one issue, paging its comments/changelog only if the embed is partial.
