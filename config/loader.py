@@ -97,7 +97,7 @@ def load_policy_text(text: str, file: str = "<policy>") -> Policy:
             issues.append(ConfigIssue(file, format_loc(loc), message, _nearest_line(lines, loc)))
     issues.extend(_rule_issues(data, file, lines))
     if issues:
-        raise ConfigError(issues)
+        raise ConfigError(sorted(issues, key=lambda i: (i.line or 0, i.path)))
     assert policy is not None
     return policy
 

@@ -11,12 +11,19 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AwareDatetime, Field, SecretStr
+from pydantic import AwareDatetime, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from syncd.errors import ConfigError
+from syncd.errors import ConfigError, ConfigIssue
 
 __all__ = ["Settings", "resolve_secret"]
+
+
+def _default_data_dir() -> Path:
+    """One state database per user, not per working directory: two runs from different
+    directories must not each believe nothing was posted yet."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "syncd"
 
 
 class Settings(BaseSettings):
@@ -30,7 +37,9 @@ class Settings(BaseSettings):
         default=None, description="Path of the YAML policy file (sources, rules, managers)."
     )
     data_dir: Path = Field(
-        default=Path("./data"), description="Directory for the SQLite state file and exports."
+        default_factory=_default_data_dir,
+        description="Directory for the SQLite state file (default: $XDG_DATA_HOME/syncd, "
+        "i.e. ~/.local/share/syncd — the same wherever syncd is started; /data in the image).",
     )
     state_url: str | None = Field(
         default=None,
@@ -83,6 +92,22 @@ class Settings(BaseSettings):
 
     @classmethod
     def load(cls) -> Settings:
+        """Settings from the environment; a bad value is a ``ConfigError`` naming it."""
+        try:
+            return cls._load()
+        except ValidationError as exc:
+            issues = [
+                ConfigIssue(
+                    "environment",
+                    "SYNCD_" + "_".join(str(p) for p in err["loc"]).upper(),
+                    f"{err['msg']} (got {err.get('input')!r})",
+                )
+                for err in exc.errors()
+            ]
+            raise ConfigError(issues) from None
+
+    @classmethod
+    def _load(cls) -> Settings:
         """Build settings, reading ``SYNCD_<NAME>_FILE`` for secret fields first."""
         overrides: dict[str, object] = {}
         for name, field in cls.model_fields.items():
@@ -122,3 +147,4 @@ def resolve_secret(name: str, env: dict[str, str] | None = None) -> SecretStr:
     raise ConfigError(
         f"secret {name} is not set: set the environment variable {name} or {file_var}"
     )
+

@@ -25,6 +25,9 @@ EXIT_TRACKER = 3
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(
+    __version__, "-V", "--version", prog_name="syncd", message="%(prog)s %(version)s"
+)
 @click.option(
     "--config",
     "config_path",
@@ -97,10 +100,12 @@ def _parse_at(value: str | None) -> datetime:
         at = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
-            f"{value!r}: expected ISO 8601, e.g. 2026-11-27T09:00+03:00"
+            f"{value!r}: expected ISO 8601, e.g. 2026-11-27T09:00+03:00", param_hint="--at"
         ) from None
     if at.tzinfo is None:
-        raise click.BadParameter(f"{value!r}: give a UTC offset, e.g. 2026-11-27T09:00+03:00")
+        raise click.BadParameter(
+            f"{value!r}: give a UTC offset, e.g. 2026-11-27T09:00+03:00", param_hint="--at"
+        )
     return at
 
 
@@ -130,7 +135,8 @@ def check(
             param_hint="--source",
         )
     selected = [n for n in names if not sources or n in sources]
-    failed: dict[str, str] = {}
+    failed: dict[str, str] = {}  # could not be read
+    broken: dict[str, str] = {}  # could not even be set up (a secret is missing...)
     if not no_sync:
         settings = app.settings.model_copy(update={"dry_run": True})  # check never writes
         runners = build_runners(
@@ -139,7 +145,7 @@ def check(
             app.store,
             SystemClock(),
             only=set(selected),
-            errors=failed,
+            errors=broken,
             interactive=True,
         )
         for runner in runners:
@@ -157,8 +163,10 @@ def check(
     else:
         quiet = frozenset(s.name for s in app.policy.sources if not s.enforce)
         render_table(rows, report_only=quiet)
-    for name, error in failed.items():
+    for name, error in {**broken, **failed}.items():
         click.echo(f"{name}: not read, findings are from the stored state: {error}", err=True)
+    if broken:
+        sys.exit(EXIT_CONFIG)
     if failed:
         sys.exit(EXIT_TRACKER)
     sys.exit(EXIT_FINDINGS if has_errors(rows) else 0)
@@ -172,9 +180,11 @@ def once(ctx: click.Context) -> None:
     from syncd.runonce import run_once
 
     app = _app(ctx)
-    reports = run_once(app, process_clock(app.settings.clock_start), echo=click.echo)
+    reports, failed_digests = run_once(
+        app, process_clock(app.settings.clock_start), echo=click.echo
+    )
     failed = [r for r in reports if r.failed]
-    sys.exit(1 if failed else 0)
+    sys.exit(1 if failed or failed_digests else 0)
 
 
 @cli.command()
@@ -278,17 +288,28 @@ def digest() -> None:
     ),
 )
 @click.option("--at", "at_text", help="Render as of this moment (ISO 8601 with offset).")
+@click.option(
+    "--kind",
+    type=click.Choice(["daily", "weekly", "monthly"]),
+    default="daily",
+    show_default=True,
+)
 @click.option("--out", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
 @click.pass_context
-def digest_preview(
-    ctx: click.Context, manager: str, fmt: str, at_text: str | None, out: Path | None
+def digest_preview(  # noqa: PLR0917 - click passes every option by name
+    ctx: click.Context,
+    manager: str,
+    fmt: str,
+    at_text: str | None,
+    kind: str,
+    out: Path | None,
 ) -> None:
     """Render a manager's digest without sending it."""
     from syncd.digest.service import DigestService
 
     app = _app(ctx)
     text = DigestService(app.policy, app.store, dry_run=True).preview(
-        manager, fmt, _parse_at(at_text)
+        manager, fmt, _parse_at(at_text), cast('Literal["daily", "weekly", "monthly"]', kind)
     )
     _emit(text, out)
 
@@ -296,14 +317,21 @@ def digest_preview(
 @cli.command()
 @click.option("--month", required=True, help="Month as YYYY-MM.")
 @click.option("--client", required=True, help="Client name.")
-@click.option("--format", "fmt", type=click.Choice(["html", "md"]), default="md", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "md"]),
+    help="Default: from the --out file's extension (.html), else md.",
+)
 @click.option("--out", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
 @click.pass_context
-def report(ctx: click.Context, month: str, client: str, fmt: str, out: Path | None) -> None:
+def report(ctx: click.Context, month: str, client: str, fmt: str | None, out: Path | None) -> None:
     """Monthly client report: done, on-time rate, checkpoint compliance, cycle time."""
-    from syncd.digest.service import render_report_file
+    from syncd.digest.report import render_report_file
 
     app = _app(ctx)
+    if fmt is None:
+        fmt = "html" if out is not None and out.suffix.lower() in {".html", ".htm"} else "md"
     kind = cast('Literal["html", "md"]', fmt)
     _emit(render_report_file(app.policy, app.store, month, client, kind), out)
 

@@ -28,6 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from config.settings import Settings
+from syncd.errors import ConfigError
 from syncd.logs import get_logger
 from syncd.metrics import CONTENT_TYPE_LATEST, Metrics
 from syncd.webhooks import RefreshTarget, WebhookReceiver
@@ -77,9 +78,12 @@ class HttpServer:
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             self._sock.bind((host, port))
-        except OSError:
+        except OSError as exc:
             self._sock.close()
-            raise
+            raise ConfigError(
+                f"SYNCD_HTTP_HOST/SYNCD_HTTP_PORT: cannot listen on {host}:{port}: "
+                f"{exc.strerror} (another syncd, or set SYNCD_HTTP_PORT=0 to serve no HTTP)"
+            ) from None
         self._sock.listen(128)
         self.host, self.port = host, self._sock.getsockname()[1]
         config = uvicorn.Config(

@@ -3,6 +3,7 @@ reported and the others still run — the same isolation the daemon gives."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 from syncd.app import App
@@ -18,7 +19,9 @@ log = get_logger("syncd.once")
 
 def run_once(
     app: App, clock: Clock, *, echo: Callable[[str], None] | None = None
-) -> list[CycleReport]:
+) -> tuple[list[CycleReport], int]:
+    """Every source once, then the digests due; returns the reports and how many digest
+    deliveries failed (they are retried by the next run)."""
     broken: dict[str, str] = {}
     runners = build_runners(app.policy, app.settings, app.store, clock, echo=echo, errors=broken)
     reports: list[CycleReport] = []
@@ -44,8 +47,8 @@ def run_once(
     finally:
         for runner in runners:
             runner.close()
-    _send_digests(app, clock, echo)
-    return reports
+    failed_digests = _send_digests(app, clock, echo)
+    return reports, failed_digests
 
 
 def _summary(report: CycleReport) -> str:
@@ -56,12 +59,17 @@ def _summary(report: CycleReport) -> str:
     )
 
 
-def _send_digests(app: App, clock: Clock, echo: Callable[[str], None] | None) -> None:
+def _send_digests(app: App, clock: Clock, echo: Callable[[str], None] | None) -> int:
     if not app.policy.managers:
-        return
+        return 0
     from syncd.digest.service import DigestService
 
     service = DigestService(app.policy, app.store, dry_run=app.settings.dry_run)
-    sent = service.run_due(clock.now())
-    if echo is not None and sent:
-        echo(f"digests: {len(sent)} sent")
+    results = service.run_due(clock.now())
+    by_status = Counter(r.status for r in results)
+    if echo is not None and results:
+        echo("digests: " + ", ".join(f"{n} {status}" for status, n in sorted(by_status.items())))
+        for r in results:
+            if r.status == "failed":
+                echo(f"  {r.manager} {r.kind} {r.period}: not sent ({r.error}); retried next run")
+    return by_status.get("failed", 0)

@@ -44,6 +44,8 @@ def _choices(annotation: Any) -> list[str]:
 
 
 def _default(field: FieldInfo) -> str:
+    if field.default_factory is not None:
+        return "see description"  # computed at start-up (e.g. from the user's home)
     value = field.default
     if value is None:
         return "—"

@@ -93,3 +93,81 @@ def test_check_no_sync_uses_the_store_without_secrets_and_rejects_unknown_source
     unknown = _syncd(tmp_path, "--config", str(policy), "check", "--source", "nope", "--no-sync")
     assert unknown.returncode == 2
     assert "unknown source nope" in unknown.stderr
+
+
+def test_settings_errors_and_version_are_one_line_not_a_traceback(tmp_path: Path) -> None:
+    assert _syncd(tmp_path, "--version").stdout.startswith("syncd ")
+    policy = tmp_path / "p.yaml"
+    policy.write_text(json.dumps(policy_for("http://127.0.0.1:1").model_dump(mode="json")))
+    bad = _syncd(tmp_path, "--config", str(policy), "check", "--no-sync", SYNCD_LOG_LEVEL="loud")
+    assert bad.returncode == 2
+    assert "SYNCD_LOG_LEVEL" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_missing_secret_in_check_is_a_configuration_error(sc: Scenario, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(json.dumps(policy_for(sc.server.url).model_dump(mode="json")))
+    check = _syncd(tmp_path, "--config", str(policy), "check")  # E2E_TOKEN not set
+    assert check.returncode == 2
+    assert "secret E2E_TOKEN is not set" in check.stderr
+
+
+def test_once_exits_1_when_a_digest_could_not_be_delivered(sc: Scenario, tmp_path: Path) -> None:
+    data = policy_for(sc.server.url).model_dump(mode="json")
+    data["managers"] = [
+        {
+            "name": "Ольга",
+            "timezone": "Europe/Moscow",
+            "language": "ru",
+            "owns": [{"source": "agency"}],
+            "channels": [{"type": "webhook", "url_secret": "HOOK", "timeout": 1}],
+            "schedules": {"daily": "0 9 * * *"},
+        }
+    ]
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    once = _syncd(
+        tmp_path,
+        "--config",
+        str(policy),
+        "once",
+        E2E_TOKEN="bot-token",
+        HOOK=f"http://127.0.0.1:{free_port()}/hook",
+        SYNCD_CLOCK_START="2026-11-24T09:30+03:00",
+    )
+    assert once.returncode == 1, once.stdout + once.stderr
+    assert "1 failed" in once.stdout
+    preview = _syncd(
+        tmp_path,
+        "--config",
+        str(policy),
+        "digest",
+        "preview",
+        "--manager",
+        "Ольга",
+        "--kind",
+        "weekly",
+        "--format",
+        "webhook",
+        "--at",
+        "2026-11-24T09:30+03:00",
+    )
+    assert preview.returncode == 0, preview.stderr
+    assert json.loads(preview.stdout)["kind"] == "weekly"
+    report = _syncd(
+        tmp_path,
+        "--config",
+        str(policy),
+        "report",
+        "--month",
+        "2026-11",
+        "--client",
+        "SHOP",
+        "--out",
+        "r.html",
+    )
+    assert report.returncode == 0, report.stderr
+    assert (
+        (tmp_path / "r.html").read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype")
+    )
