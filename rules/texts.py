@@ -120,7 +120,7 @@ def _due_date(d: dict[str, str], lang: Lang) -> Wording:
         _t(lang, "Не указан срок выполнения", "No due date"),
         _t(
             lang,
-            "Что сделать: согласуйте срок с исполнителем и укажите его в задаче.",
+            "Что сделать: согласуйте срок с клиентом и командой и укажите его в задаче.",
             "What to do: agree a deadline with the assignee and set the due date.",
         ),
         _t(
@@ -150,7 +150,7 @@ def _single_owner(d: dict[str, str], lang: Lang) -> Wording:
         ),
         _t(
             lang,
-            "Почему это важно: всегда должен быть тот единственный, с кого будут спрашивать.",
+            "Почему это важно: у задачи должен быть один ответственный, с кого спрашивают.",
             "Why it matters: there must always be the one person everybody asks.",
         ),
     )
@@ -202,7 +202,7 @@ def _overdue(d: dict[str, str], lang: Lang) -> Wording:
         ),
         _t(
             lang,
-            "Почему это важно: невыполненная вовремя задача — негатив от клиента.",
+            "Почему это важно: задача, не сделанная в срок, вызывает недовольство клиента.",
             "Why it matters: a task not done on time means an unhappy client.",
         ),
     )
@@ -314,13 +314,22 @@ def reminder_item(
     return item
 
 
-def reminder_intro(lang: Lang) -> str:
+def reminder_intro(lang: Lang, *, heads_up: bool = False) -> str:
+    """``heads_up``: every item is informational (a deadline coming up): nothing to fix."""
+    if heads_up:
+        return _t(lang, "Напоминание по задаче:", "A heads-up on this task:")
     if lang == "ru":
         return "Привет! Проверил задачу — вот что стоит поправить:"
     return "Hi! I checked this task; here is what needs attention:"
 
 
-def reminder_outro(lang: Lang) -> str:
+def reminder_outro(lang: Lang, *, heads_up: bool = False) -> str:
+    if heads_up:
+        return _t(
+            lang,
+            "Если всё идёт по плану, ничего делать не нужно.",
+            "If all is going to plan, there is nothing to do.",
+        )
     if lang == "ru":
         return "Когда поправите, напоминание закроется само при следующей проверке. Спасибо!"
     return "Once fixed, this reminder closes by itself at the next check. Thank you!"

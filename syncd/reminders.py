@@ -157,12 +157,13 @@ def build_plans(
         covers = tuple((f.rule, f.fingerprint) for f in items)
         marker = marker_for(source.name, key, covers, generation)
         lang = source.language
+        heads_up = all(f.severity is Severity.INFO for f in items)
         reminder = Reminder(
             marker=marker,
-            intro=reminder_intro(lang),
+            intro=reminder_intro(lang, heads_up=heads_up),
             items=tuple(reminder_item(f, task, lang, source.rule_docs_url) for f in items),
             mention=task.assignees[0] if task.assignees else task.reporter,
-            outro=reminder_outro(lang),
+            outro=reminder_outro(lang, heads_up=heads_up),
         )
         add = (ATTENTION_LABEL,) if source.labels_on_finding else ()
         plans.append(Plan(key, marker, reminder, covers, add))

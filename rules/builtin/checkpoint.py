@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from pydantic import Field
 
@@ -88,7 +88,8 @@ class Checkpoint(Rule):
         return self.finding(
             task,
             ctx,
-            f"no checkpoint comment since {moment.astimezone(UTC):%Y-%m-%d %H:%M}Z ({state})",
+            f"checkpoint was due {moment.astimezone(ctx.calendar.tz):%Y-%m-%d %H:%M}, "
+            f"no checkpoint comment ({state})",
             # One checkpoint per spell of work: moving the deadline moves the moment but is
             # not a new obligation, so it must not re-notify (a reopen starts a new spell).
             (task.work_start.isoformat(),),

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from rules.base import Context, Rule, RuleParams
 from rules.registry import register
+from rules.texts import business_days
 from syncd.models import Finding, Severity, Task
 
 __all__ = ["DueDate", "DueDateParams"]
@@ -49,7 +50,7 @@ class DueDate(Rule):
         return self.finding(
             task,
             ctx,
-            f"due date {task.due.isoformat()} is {days} business days after the start "
+            f"due date {task.due.isoformat()} is {business_days(days, 'en')} after the start "
             f"(more than {horizon})",
             ("horizon", task.due.isoformat()),
             {"due": task.due.isoformat(), "days": str(days), "horizon": str(horizon)},

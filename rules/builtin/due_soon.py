@@ -6,6 +6,7 @@ from pydantic import Field
 
 from rules.base import Context, Rule, RuleParams
 from rules.registry import register
+from rules.texts import business_days
 from syncd.models import Finding, Severity, Task
 
 __all__ = ["DueSoon", "DueSoonParams"]
@@ -41,7 +42,7 @@ class DueSoon(Rule):
         return self.finding(
             task,
             ctx,
-            f"due {due}, in {left} business days",
+            "due today" if left == 0 else f"due {due}, in {business_days(left, 'en')}",
             (due,),
             {"due": due, "days_left": str(max(left, 0))},
         )

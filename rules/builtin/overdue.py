@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rules.base import Context, Rule
 from rules.registry import register
+from rules.texts import business_days
 from syncd.models import Finding, Severity, Task
 
 __all__ = ["Overdue"]
@@ -32,7 +33,7 @@ class Overdue(Rule):
         return self.finding(
             task,
             ctx,
-            f"overdue since {due} ({days} business days)",
+            f"overdue since {due} ({business_days(days, 'en')})",
             (due,),
             {"due": due, "days": str(days)},
         )

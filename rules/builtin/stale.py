@@ -9,6 +9,7 @@ from pydantic import Field
 from rules.base import Context, Rule, RuleParams
 from rules.builtin._util import iso
 from rules.registry import register
+from rules.texts import business_days
 from syncd.models import Finding, Severity, StatusCategory, Task
 
 __all__ = ["Stale", "StaleParams", "last_human_activity"]
@@ -61,7 +62,7 @@ class Stale(Rule):
         return self.finding(
             task,
             ctx,
-            f"no activity for {idle} business days",
+            f"no activity for {business_days(idle, 'en')}",
             (last.isoformat(),),
             {"last_activity": iso(last, ctx), "days": str(idle)},
         )

@@ -151,3 +151,10 @@ def test_each_item_links_the_rule_page_when_configured(lang: str, label: str) ->
         assert linked.title == plain.title
         assert linked.details[:-1] == plain.details
         assert linked.details[-1] == f"{label}: https://wiki.agency.example/syncd#{finding.rule}"
+
+
+def test_heads_up_wording_when_nothing_needs_fixing() -> None:
+    assert reminder_intro("ru", heads_up=True) == "Напоминание по задаче:"
+    assert "ничего делать не нужно" in reminder_outro("ru", heads_up=True)
+    assert "поправить" in reminder_intro("ru")
+    assert reminder_intro("en", heads_up=True) != reminder_intro("en")
