@@ -4,6 +4,10 @@ The articles ask the account manager to check a task at 30–40 % of its time, n
 end, to leave room to re-assign, clarify or move the deadline. The checkpoint moment is
 ``start + fraction × (due_end − start)``, measured in continuous business time when the
 team has a holiday calendar (weekends and holidays do not count), else in wall time.
+``start`` is the start of the current spell of work — or, when a person set or moved the
+due date later than that, the moment they did: the check-in is a share of the time the
+team was given, so fixing a task's missing deadline does not make its checkpoint overdue
+the minute it is set.
 
 A checkpoint comment is one people really write: a status update that *begins* (after
 whitespace, markup, emoji, leading mentions) with a keyword as a whole word — "Статус:
@@ -110,6 +114,9 @@ def checkpoint_moment(
     if task.due is None:
         return None
     start = task.work_start.astimezone(UTC)
+    due_set = max((a.at for a in task.activity if a.field == "due"), default=None)
+    if due_set is not None and due_set > start:
+        start = due_set.astimezone(UTC)
     end = calendar.due_end(task.due).astimezone(UTC)
     if start >= end:
         return None

@@ -31,7 +31,7 @@ __all__ = ["GitLabContext", "map_issue", "project_path", "work_start"]
 
 _SYSTEM_FIELDS = (
     (re.compile(r"^(assigned to|unassigned|reassigned)\b"), "assignee"),
-    (re.compile(r"due date"), "due_date"),
+    (re.compile(r"due date"), "due"),  # the same Activity.field as Jira's
     (re.compile(r"^changed title\b"), "title"),
     (re.compile(r"^changed the description\b"), "description"),
     (re.compile(r"^changed milestone\b|^removed milestone\b"), "milestone"),

@@ -35,29 +35,25 @@ from syncd.models import Person, StatusCategory, Task
 ISSUES = r"/issues$"
 
 
-@pytest.fixture
-def server() -> Iterator[SandboxServer]:
-    with serve_gitlab(scenario_seed()) as srv:
-        yield srv
-
-
-def connect(server: SandboxServer, token: str = BOT_TOKEN, **overrides: Any) -> GitLabConnector:
+def connect(
+    gitlab_server: SandboxServer, token: str = BOT_TOKEN, **overrides: Any
+) -> GitLabConnector:
     waits: list[float] = []
-    config = gitlab_source(server.url, **overrides)
+    config = gitlab_source(gitlab_server.url, **overrides)
     conn = GitLabConnector(config, SecretStr(token), policy=RetryPolicy(sleep=waits.append))
     conn.waits = waits  # type: ignore[attr-defined]
     return conn
 
 
 @pytest.fixture
-def conn(server: SandboxServer) -> Iterator[GitLabConnector]:
-    connector = connect(server)
+def conn(gitlab_server: SandboxServer) -> Iterator[GitLabConnector]:
+    connector = connect(gitlab_server)
     yield connector
     connector.close()
 
 
-def act(server: SandboxServer, **payload: Any) -> None:
-    answer = requests.post(f"{server.url}/_sandbox/act", json=payload, timeout=10)
+def act(gitlab_server: SandboxServer, **payload: Any) -> None:
+    answer = requests.post(f"{gitlab_server.url}/_sandbox/act", json=payload, timeout=10)
     assert answer.status_code == 200, answer.text
 
 
@@ -112,16 +108,18 @@ def test_full_sync_maps_issues(conn: GitLabConnector) -> None:
     assert cursor["updated_after"]
 
 
-def test_steady_state_costs_one_list_request(server: SandboxServer, conn: GitLabConnector) -> None:
+def test_steady_state_costs_one_list_request(
+    gitlab_server: SandboxServer, conn: GitLabConnector
+) -> None:
     _, cursor = sync_all(conn, None)
-    server.log.clear()
+    gitlab_server.log.clear()
     tasks, again = sync_all(conn, cursor)
     assert tasks == []
     assert again == cursor
-    assert [(e.method, e.path) for e in settled_log(server)] == [
+    assert [(e.method, e.path) for e in settled_log(gitlab_server)] == [
         ("GET", "/api/v4/projects/agency/shop/issues")
     ]
-    query = parse_qs(settled_log(server)[0].query)
+    query = parse_qs(settled_log(gitlab_server)[0].query)
     assert query["per_page"] == ["100"]
     assert "page" not in query  # never iterator=True with page= (python-gitlab 8.6.0 loops)
     assert query["order_by"] == ["updated_at"]
@@ -129,21 +127,21 @@ def test_steady_state_costs_one_list_request(server: SandboxServer, conn: GitLab
 
 
 def test_incremental_sync_returns_changed_issue_with_its_notes_only(
-    server: SandboxServer, conn: GitLabConnector
+    gitlab_server: SandboxServer, conn: GitLabConnector
 ) -> None:
     _, cursor = sync_all(conn, None)
-    act(server, action="comment", task="SHOP-2", author="dev", body="Status: half done")
-    server.log.clear()
+    act(gitlab_server, action="comment", task="SHOP-2", author="dev", body="Status: half done")
+    gitlab_server.log.clear()
     pages = list(conn.sync(cursor))
     tasks = [t for p in pages for t in p.tasks]
     assert [t.key for t in tasks] == ["agency/shop#2"]
     assert tasks[0].comments[-1].body == "Status: half done"
     assert tasks[0].comments[-1].author.username == "p.nair"
-    paths = [e.path for e in settled_log(server)]
+    paths = [e.path for e in settled_log(gitlab_server)]
     assert paths.count("/api/v4/projects/agency/shop/issues") == 1
     assert all("/issues/2/" in p for p in paths if p != "/api/v4/projects/agency/shop/issues")
     assert sum(p.requests for p in pages) == len(paths)
-    notes = next(e for e in settled_log(server) if e.path.endswith("/notes"))
+    notes = next(e for e in settled_log(gitlab_server) if e.path.endswith("/notes"))
     assert parse_qs(notes.query)["sort"] == ["asc"]  # GitLab's default is newest first
     assert parse_qs(notes.query)["order_by"] == ["created_at"]
     _, after = sync_all(conn, pages[-1].cursor)
@@ -151,7 +149,7 @@ def test_incremental_sync_returns_changed_issue_with_its_notes_only(
 
 
 def test_bot_notes_bump_updated_at_but_are_bot_comments(
-    server: SandboxServer, conn: GitLabConnector
+    gitlab_server: SandboxServer, conn: GitLabConnector
 ) -> None:
     _, cursor = sync_all(conn, None)
     reminder = Reminder(marker="SHOP-2:due", intro="Please set a due date.", items=())
@@ -162,21 +160,21 @@ def test_bot_notes_bump_updated_at_but_are_bot_comments(
 
 
 def test_system_notes_are_activity_not_comments(
-    server: SandboxServer, conn: GitLabConnector
+    gitlab_server: SandboxServer, conn: GitLabConnector
 ) -> None:
     act(
-        server,
+        gitlab_server,
         action="update",
         task="SHOP-2",
         **{"as": "am"},
         fields={"due": "2026-12-10", "title": "Аудит сайта v2"},
     )
-    act(server, action="transition", task="SHOP-2", **{"as": "dev"}, status="in_progress")
+    act(gitlab_server, action="transition", task="SHOP-2", **{"as": "dev"}, status="in_progress")
     task = conn.fetch_task("agency/shop#2")
     assert task is not None
     assert task.comments == ()
     fields = [(a.field, a.author.username if a.author else None) for a in task.activity]
-    assert ("due_date", "o.smirnova") in fields
+    assert ("due", "o.smirnova") in fields
     assert ("title", "o.smirnova") in fields
     assert ("labels", "p.nair") in fields
     assert not any(a.is_bot for a in task.activity)
@@ -185,11 +183,11 @@ def test_system_notes_are_activity_not_comments(
     assert task.start == max(a.at for a in task.activity)
 
 
-def test_reopen_starts_a_new_spell(server: SandboxServer, conn: GitLabConnector) -> None:
+def test_reopen_starts_a_new_spell(gitlab_server: SandboxServer, conn: GitLabConnector) -> None:
     before = conn.fetch_task("agency/shop#3")
     assert before is not None
     assert before.start == datetime(2026, 11, 11, 7, 0, tzinfo=UTC)
-    act(server, action="transition", task="SHOP-3", **{"as": "am"}, status="in_progress")
+    act(gitlab_server, action="transition", task="SHOP-3", **{"as": "am"}, status="in_progress")
     after = conn.fetch_task("agency/shop#3")
     assert after is not None
     assert after.status_category is StatusCategory.IN_PROGRESS
@@ -199,8 +197,8 @@ def test_reopen_starts_a_new_spell(server: SandboxServer, conn: GitLabConnector)
     assert after.resolved is None
 
 
-def test_custom_doing_labels(server: SandboxServer) -> None:
-    conn = connect(server, doing_labels=["In work"])
+def test_custom_doing_labels(gitlab_server: SandboxServer) -> None:
+    conn = connect(gitlab_server, doing_labels=["In work"])
     try:
         task = conn.fetch_task("agency/shop#1")
         assert task is not None
@@ -210,8 +208,8 @@ def test_custom_doing_labels(server: SandboxServer) -> None:
         conn.close()
 
 
-def test_group_scope(server: SandboxServer) -> None:
-    conn = connect(server, project=None, group="agency")
+def test_group_scope(gitlab_server: SandboxServer) -> None:
+    conn = connect(gitlab_server, project=None, group="agency")
     try:
         tasks, cursor = sync_all(conn, None)
         assert {t.key for t in tasks} == {
@@ -222,9 +220,9 @@ def test_group_scope(server: SandboxServer) -> None:
         }
         nova = by_key(tasks)["agency/nova#7"]
         assert nova.comments[0].body == "Client sent the brand book."
-        server.log.clear()
+        gitlab_server.log.clear()
         assert sync_all(conn, cursor)[0] == []
-        assert [e.path for e in settled_log(server)] == ["/api/v4/groups/agency/issues"]
+        assert [e.path for e in settled_log(gitlab_server)] == ["/api/v4/groups/agency/issues"]
     finally:
         conn.close()
 
@@ -237,7 +235,7 @@ def test_fetch_task_scope_and_missing(conn: GitLabConnector) -> None:
 
 
 def test_post_reminder_renders_mention_marker_and_escapes_quick_actions(
-    server: SandboxServer, conn: GitLabConnector
+    gitlab_server: SandboxServer, conn: GitLabConnector
 ) -> None:
     reminder = Reminder(
         marker="SHOP-2:sections",
@@ -252,7 +250,7 @@ def test_post_reminder_renders_mention_marker_and_escapes_quick_actions(
         outro="/reopen",
     )
     note_id = conn.post_reminder("agency/shop#2", reminder)
-    state: GitLabState = server.app.state.gitlab  # type: ignore[attr-defined]
+    state: GitLabState = gitlab_server.app.state.gitlab  # type: ignore[attr-defined]
     issue = state.issues[(state.project("agency/shop").id, 2)]  # type: ignore[union-attr]
     note = next(n for n in issue.notes if str(n.id) == note_id)
     lines = note.body.splitlines()
@@ -266,23 +264,31 @@ def test_post_reminder_renders_mention_marker_and_escapes_quick_actions(
     assert issue.assignee_ids == [state.users_by_seed["dev"].id]
 
 
-def test_post_is_idempotent_by_marker(server: SandboxServer, conn: GitLabConnector) -> None:
+def test_post_is_idempotent_by_marker(gitlab_server: SandboxServer, conn: GitLabConnector) -> None:
     reminder = Reminder(marker="SHOP-2:overdue", intro="Overdue.", items=())
     first = conn.post_reminder("agency/shop#2", reminder)
     assert conn.find_marker("agency/shop#2", "SHOP-2:overdue") == first
-    assert count_requests(server, "POST", r"/notes$") == 1
+    assert count_requests(gitlab_server, "POST", r"/notes$") == 1
     assert conn.find_marker("agency/shop#2", "SHOP-2:other") is None
 
 
-def test_marker_in_a_human_note_is_not_ours(server: SandboxServer, conn: GitLabConnector) -> None:
-    act(server, action="comment", task="SHOP-2", author="am", body="copied <!-- syncd:SHOP-2:x -->")
+def test_marker_in_a_human_note_is_not_ours(
+    gitlab_server: SandboxServer, conn: GitLabConnector
+) -> None:
+    act(
+        gitlab_server,
+        action="comment",
+        task="SHOP-2",
+        author="am",
+        body="copied <!-- syncd:SHOP-2:x -->",
+    )
     assert conn.find_marker("agency/shop#2", "SHOP-2:x") is None
 
 
 def test_202_no_note_answer_is_an_error_not_a_crash(
-    server: SandboxServer, conn: GitLabConnector
+    gitlab_server: SandboxServer, conn: GitLabConnector
 ) -> None:
-    server.faults.add(
+    gitlab_server.faults.add(
         kind="status",
         method="POST",
         path=r"/notes$",
@@ -294,35 +300,35 @@ def test_202_no_note_answer_is_an_error_not_a_crash(
     assert err.value.status == 202
 
 
-def test_client_side_note_budget(server: SandboxServer) -> None:
-    conn = connect(server, notes_per_minute=2)
+def test_client_side_note_budget(gitlab_server: SandboxServer) -> None:
+    conn = connect(gitlab_server, notes_per_minute=2)
     try:
         for i in range(2):
             conn.post_reminder("agency/shop#2", Reminder(marker=f"b{i}", intro="x", items=()))
         with pytest.raises(RateLimitedError) as err:
             conn.post_reminder("agency/shop#2", Reminder(marker="b2", intro="x", items=()))
         assert 0 < err.value.retry_after <= 60
-        assert count_requests(server, "POST", r"/notes$") == 2
+        assert count_requests(gitlab_server, "POST", r"/notes$") == 2
     finally:
         conn.close()
 
 
 def test_headerless_429_on_note_creation() -> None:
-    with serve_gitlab(scenario_seed(), notes_per_minute=1) as server:
-        conn = connect(server)  # its own budget (60) is above the server's (1)
+    with serve_gitlab(scenario_seed(), notes_per_minute=1) as gitlab_server:
+        conn = connect(gitlab_server)  # its own budget (60) is above the server's (1)
         try:
             conn.post_reminder("agency/shop#2", Reminder(marker="h1", intro="x", items=()))
             with pytest.raises(RateLimitedError) as err:
                 conn.post_reminder("agency/shop#2", Reminder(marker="h2", intro="x", items=()))
             assert err.value.retry_after == 60
             assert err.value.status == 429
-            assert count_requests(server, "POST", r"/notes$") == 2  # never re-sent by anyone
+            assert count_requests(gitlab_server, "POST", r"/notes$") == 2  # never re-sent by anyone
             assert conn.waits == []  # type: ignore[attr-defined]
         finally:
             conn.close()
 
 
-def test_set_labels(server: SandboxServer, conn: GitLabConnector) -> None:
+def test_set_labels(gitlab_server: SandboxServer, conn: GitLabConnector) -> None:
     conn.set_labels("agency/shop#2", ("syncd::attention",), ())
     task = conn.fetch_task("agency/shop#2")
     assert task is not None
@@ -334,7 +340,7 @@ def test_set_labels(server: SandboxServer, conn: GitLabConnector) -> None:
     assert any(a.field == "labels" and a.is_bot for a in task.activity)
 
 
-def test_bot_and_doctor(server: SandboxServer, conn: GitLabConnector) -> None:
+def test_bot_and_doctor(gitlab_server: SandboxServer, conn: GitLabConnector) -> None:
     assert conn.bot().username == "syncd-bot"
     checks = {c.name: c for c in conn.doctor()}
     assert [c.name for c in checks.values()] == ["version", "auth", "scope", "notes"]
@@ -342,7 +348,7 @@ def test_bot_and_doctor(server: SandboxServer, conn: GitLabConnector) -> None:
     assert "18.6" in checks["version"].detail
     assert "bot user" in checks["auth"].detail
     assert "api" in checks["auth"].detail
-    human = connect(server, token=HUMAN_TOKEN, project="agency/missing")
+    human = connect(gitlab_server, token=HUMAN_TOKEN, project="agency/missing")
     try:
         checks = {c.name: c for c in human.doctor()}
         assert "personal access token" in checks["auth"].detail
@@ -352,8 +358,8 @@ def test_bot_and_doctor(server: SandboxServer, conn: GitLabConnector) -> None:
         human.close()
 
 
-def test_wrong_token(server: SandboxServer) -> None:
-    conn = connect(server, token="nope")
+def test_wrong_token(gitlab_server: SandboxServer) -> None:
+    conn = connect(gitlab_server, token="nope")
     try:
         with pytest.raises(AuthError) as err:
             list(conn.sync(None))
@@ -367,9 +373,9 @@ def test_wrong_token(server: SandboxServer) -> None:
 
 @pytest.mark.parametrize("keyset", [True, False], ids=["keyset", "offset"])
 def test_issues_changing_while_paging_are_neither_lost_nor_doubled(keyset: bool) -> None:
-    with serve_gitlab(generated_seed(250), keyset_issues=keyset) as server:
-        conn = connect(server, project="agency/bulk")
-        state: GitLabState = server.app.state.gitlab  # type: ignore[attr-defined]
+    with serve_gitlab(generated_seed(250), keyset_issues=keyset) as gitlab_server:
+        conn = connect(gitlab_server, project="agency/bulk")
+        state: GitLabState = gitlab_server.app.state.gitlab  # type: ignore[attr-defined]
         project = state.project("agency/bulk")
         assert project is not None
         fired: list[str] = []
@@ -393,7 +399,7 @@ def test_issues_changing_while_paging_are_neither_lost_nor_doubled(keyset: bool)
             assert fired
             assert len(keys) == len(set(keys)), "a task came twice in one pass"
             second, _ = sync_all(conn, cursor)
-            lists = [e.query for e in settled_log(server) if e.path.endswith("/bulk/issues")]
+            lists = [e.query for e in settled_log(gitlab_server) if e.path.endswith("/bulk/issues")]
         finally:
             conn.close()
     assert len(lists) == 3 + 1  # 250 issues in pages of 100, then the second sync
@@ -408,16 +414,16 @@ def test_issues_changing_while_paging_are_neither_lost_nor_doubled(keyset: bool)
 def test_paging_limits_keyset_beyond_offset_50000_and_no_totals_above_10000() -> None:
     # the limits lowered to 100: a keyset-capable project refuses offsets past them, and
     # above the count limit GitLab sends no totals; the connector needs neither
-    with serve_gitlab(generated_seed(250), count_limit=100, max_offset=100) as server:
-        project = connect(server, project="agency/bulk")
-        group = connect(server, project=None, group="agency")
+    with serve_gitlab(generated_seed(250), count_limit=100, max_offset=100) as gitlab_server:
+        project = connect(gitlab_server, project="agency/bulk")
+        group = connect(gitlab_server, project=None, group="agency")
         try:
             assert len(sync_all(project, None)[0]) == 250
             assert len(sync_all(group, None)[0]) == 250  # offsets (groups have no keyset)
         finally:
             project.close()
             group.close()
-        with gitlab.Gitlab(server.url, private_token=BOT_TOKEN) as raw:
+        with gitlab.Gitlab(gitlab_server.url, private_token=BOT_TOKEN) as raw:
             bulk = raw.projects.get("agency/bulk", lazy=True)
             listing = bulk.issues.list(iterator=True, per_page=100)
             assert len(listing) == 0  # python-gitlab's len() without X-Total
@@ -427,9 +433,9 @@ def test_paging_limits_keyset_beyond_offset_50000_and_no_totals_above_10000() ->
 
 
 def test_keyset_refused_with_405_falls_back_to_offsets(
-    server: SandboxServer, conn: GitLabConnector
+    gitlab_server: SandboxServer, conn: GitLabConnector
 ) -> None:
-    server.faults.add(
+    gitlab_server.faults.add(
         kind="status",
         method="GET",
         path=r"/shop/issues$",
@@ -438,16 +444,20 @@ def test_keyset_refused_with_405_falls_back_to_offsets(
     )
     tasks, _ = sync_all(conn, None)
     assert len(tasks) == 3
-    queries = [parse_qs(e.query) for e in settled_log(server) if e.path.endswith("/shop/issues")]
+    queries = [
+        parse_qs(e.query) for e in settled_log(gitlab_server) if e.path.endswith("/shop/issues")
+    ]
     assert queries[0]["pagination"] == ["keyset"]
     assert "pagination" not in queries[1]
     sync_all(conn, None)  # remembered: no second attempt at keyset
-    queries = [parse_qs(e.query) for e in settled_log(server) if e.path.endswith("/shop/issues")]
+    queries = [
+        parse_qs(e.query) for e in settled_log(gitlab_server) if e.path.endswith("/shop/issues")
+    ]
     assert "pagination" not in queries[2]
 
 
-def test_all_notes_despite_short_pages(server: SandboxServer, conn: GitLabConnector) -> None:
-    state: GitLabState = server.app.state.gitlab  # type: ignore[attr-defined]
+def test_all_notes_despite_short_pages(gitlab_server: SandboxServer, conn: GitLabConnector) -> None:
+    state: GitLabState = gitlab_server.app.state.gitlab  # type: ignore[attr-defined]
     with state.lock:
         issue = state.issues[(state.project("agency/shop").id, 2)]  # type: ignore[union-attr]
         author = state.users_by_seed["am"]

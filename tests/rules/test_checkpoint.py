@@ -12,7 +12,7 @@ from rules.builtin.checkpoint import Checkpoint, CheckpointParams
 from rules.calendar import BusinessCalendar
 from rules.checkpoints import DEFAULT_KEYWORDS, CheckpointMatcher, checkpoint_moment
 from syncd.models import Finding, Severity, Task
-from tests.rules.factory import ANNA, BORIS, BOT, at, comment, context, make_task
+from tests.rules.factory import ANNA, BORIS, BOT, at, change, comment, context, make_task
 
 MSK = ZoneInfo("Europe/Moscow")
 RU = BusinessCalendar(CalendarConfig(country="RU", timezone="Europe/Moscow"))
@@ -171,3 +171,19 @@ def test_configured_keywords_and_fraction() -> None:
     assert check(t, "2026-11-23 06:00", params) is not None
     ok = task(comment(ANNA, "2026-11-18 10:00", "Отчёт: готово 50 %"))
     assert check(ok, "2026-11-23 06:00", params) is None
+
+
+def test_checkpoint_counts_from_when_the_due_date_was_set() -> None:
+    cal = BusinessCalendar(CalendarConfig(timezone="Europe/Moscow"))
+    started = make_task(created=at("2026-11-02 09:00"), due=date(2026, 11, 27))
+    set_late = started.model_copy(update={"activity": (change(BORIS, "2026-11-20 09:00", "due"),)})
+    early = checkpoint_moment(started, cal)
+    late = checkpoint_moment(set_late, cal)
+    assert early is not None
+    assert late is not None
+    assert late > at("2026-11-20 09:00")  # a share of the time given from the deadline on
+    assert late > early
+    other_field = started.model_copy(
+        update={"activity": (change(BORIS, "2026-11-20 09:00", "status"),)}
+    )
+    assert checkpoint_moment(other_field, cal) == early
