@@ -127,7 +127,11 @@ class Reconciler:
         )
         ledger = self._ledger(open_before, current)
         plans = build_plans(self.source, ev.tasks, ev.findings, ledger, now, busy=busy)
-        if not open_hours:
+        if not self.source.enforce:
+            for plan in plans:  # report-only: never posted, day or night
+                result.would_post.append(plan)
+                self._show(plan, "report-only, not posted")
+        elif not open_hours:
             # Mentions notify people: outside working hours the findings stay un-notified
             # in the ledger (that is the queue) and the first cycle after opening posts them.
             until = self.calendar.next_working_time(now)
@@ -136,9 +140,9 @@ class Reconciler:
                 self._show(plan, f"queued until {until:%a %H:%M}, then would post")
         else:
             for plan in plans:
-                if not self.writes:
+                if self.dry_run:
                     result.would_post.append(plan)
-                    self._show(plan, "would post" if self.dry_run else "report-only, not posted")
+                    self._show(plan, "would post")
                 elif not budget.take():
                     result.deferred += 1
                 elif self._execute(plan, now, result, budget):
@@ -253,7 +257,12 @@ class Reconciler:
         elif unexpected:
             bound.exception("reminder failed unexpectedly; will retry next cycle")
         else:
-            bound.warning("reminder not posted; will retry next cycle", error=str(exc))
+            # The POST may have reached the tracker even so (a lost answer): the next cycle
+            # looks for the marker before posting again.
+            bound.warning(
+                "reminder outcome unknown or not posted; next cycle checks the tracker first",
+                error=str(exc),
+            )
 
     def _resume_pending(
         self,
