@@ -18,7 +18,7 @@ import pytest
 from tests.runtime.process import REPO_ROOT, free_port
 
 README = REPO_ROOT / "README.md"
-EXAMPLE_SEED = REPO_ROOT.parent / "shared" / "reference" / "seed-example.json"
+SHARED_SEED = REPO_ROOT.parent / "shared" / "reference" / "seed-example.json"
 
 
 def _readme_example() -> tuple[str, str, str]:
@@ -43,14 +43,13 @@ def _syncd(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedPr
     )
 
 
-@pytest.mark.skipif(not EXAMPLE_SEED.exists(), reason="../shared/reference is not beside the repo")
 def test_readme_sandbox_and_check_example(tmp_path: Path) -> None:
     sandbox_cmd, policy, check_cmd = _readme_example()
     port = free_port()
     sandbox_argv = sandbox_cmd.split()[1:]
     sandbox_argv[sandbox_argv.index("--port") + 1] = str(port)
     seed_at = sandbox_argv.index("--seed") + 1
-    sandbox_argv[seed_at] = str(EXAMPLE_SEED)  # the README's path is relative to the repo
+    sandbox_argv[seed_at] = str(REPO_ROOT / sandbox_argv[seed_at])  # relative to the repo
     (tmp_path / "sandbox.yaml").write_text(policy.replace(":8089", f":{port}"), encoding="utf-8")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")},
@@ -111,3 +110,10 @@ def test_readme_sandbox_and_check_example(tmp_path: Path) -> None:
     assert bad_token.returncode == 1
     assert re.search(r"^  FAIL +auth:", bad_token.stdout, re.M), bad_token.stdout
     assert "wrong-token" not in bad_token.stdout + bad_token.stderr
+
+
+def test_shipped_example_seed_is_the_shared_one() -> None:
+    if not SHARED_SEED.exists():
+        pytest.skip("../shared/reference is not beside the repo")
+    shipped = REPO_ROOT / "connectors" / "sandbox" / "seeds" / "example.json"
+    assert shipped.read_bytes() == SHARED_SEED.read_bytes()

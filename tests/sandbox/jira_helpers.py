@@ -18,12 +18,12 @@ from connectors.sandbox.server import SandboxServer
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "reference"
 EXAMPLE = SHARED / "seed-example.json"
-LOCAL_EXAMPLE = Path(__file__).with_name("data") / "seed-example.json"
+LOCAL_EXAMPLE = REPO / "connectors" / "sandbox" / "seeds" / "example.json"
 
 
 def example_seed(flavour: str = "jira-cloud") -> Seed:
-    """The shared example seed (a copy lives in tests/sandbox/data for checkouts without
-    the shared folder)."""
+    """The shared example seed (a copy ships as connectors/sandbox/seeds/example.json, the
+    one the README's walkthrough serves)."""
     path = EXAMPLE if EXAMPLE.exists() else LOCAL_EXAMPLE
     if not path.exists():
         pytest.skip(f"seed example not found at {EXAMPLE}")
