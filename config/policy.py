@@ -12,6 +12,7 @@ from datetime import time
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
@@ -286,6 +287,17 @@ class DigestSchedules(_Model):
     )
     send_empty: bool = Field(default=True, description="Send a one-line digest when all is well.")
     due_soon_days: int = Field(default=3, ge=0, description="Business days counted as 'due soon'.")
+
+    @field_validator("daily", "weekly", "monthly")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        # Checked on load, so `syncd config validate` names the file, line and field
+        # instead of the daemon failing at the first digest tick.
+        if value is not None and not croniter.is_valid(value):
+            raise ValueError(
+                f"{value!r} is not a cron expression (expected five fields such as '0 9 * * 1-5')"
+            )
+        return value
 
 
 class ManagerConfig(_Model):

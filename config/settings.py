@@ -147,4 +147,3 @@ def resolve_secret(name: str, env: dict[str, str] | None = None) -> SecretStr:
     raise ConfigError(
         f"secret {name} is not set: set the environment variable {name} or {file_var}"
     )
-

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -140,21 +140,28 @@ class RetryPolicy:
         *,
         idempotent: bool = True,
         transient: tuple[type[BaseException], ...] = TRANSIENT_EXCEPTIONS,
+        statuses: Container[int] = RETRY_STATUSES,
     ) -> tenacity.Retrying:
         """A ``tenacity.Retrying`` for a call that returns a response (``requests`` or
         ``httpx``: anything with ``status_code`` and ``headers``) or raises.
 
         When retries are exhausted the last response is *returned* (so the caller maps its
         status to an error with the right ``retry_after``) and the last exception re-raised.
-        A non-idempotent call gets exactly one attempt."""
+        A non-idempotent call gets exactly one attempt. ``statuses``: the HTTP statuses
+        worth another attempt (digest channels also retry a 500, see
+        ``syncd.channels.http``)."""
         if not idempotent:
             return tenacity.Retrying(
                 stop=tenacity.stop_after_attempt(1), reraise=True, sleep=self.sleep
             )
+
+        def retry_response(result: Any) -> bool:
+            return getattr(result, "status_code", None) in statuses
+
         return tenacity.Retrying(
             retry=(
                 tenacity.retry_if_exception_type(transient)
-                | tenacity.retry_if_result(_is_retry_response)
+                | tenacity.retry_if_result(retry_response)
             ),
             wait=_WaitRetryAfter(self),
             stop=_StopPolicy(self),
@@ -179,10 +186,6 @@ def wait_seconds(
     if asked is None:
         return backoff
     return asked  # exactly what was asked: adding backoff would only slow the poll down
-
-
-def _is_retry_response(result: Any) -> bool:
-    return getattr(result, "status_code", None) in RETRY_STATUSES
 
 
 def _outcome_status_headers(state: tenacity.RetryCallState) -> tuple[int | None, Mapping[str, str]]:

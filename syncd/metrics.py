@@ -8,17 +8,16 @@ carry a token. The registry is an instance, not the library's global one, so tes
 Who records what:
 - the daemon: cycles, cycle duration, last success, failure streaks, actions posted and
   failed, reminders queued/deferred (gauges set each cycle), digests, open findings by rule
-  (read from the store after each cycle);
-- the connectors' HTTP sessions: API requests by source and status, through
-  :meth:`Metrics.response_hook` (a ``requests``/``httpx`` response hook) or
-  :meth:`Metrics.api_request` for requests that got no response at all.
+  (counted from each cycle's findings);
+- the connectors' HTTP sessions: API requests by source and status (``error`` when no
+  response came back), through the retry policy's ``observe`` callback, which
+  ``syncd.cycle`` binds to :meth:`Metrics.api_request` — every attempt, retries included.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -121,16 +120,7 @@ class Metrics:
     def api_request(self, source: str, status: int | str) -> None:
         self.api_requests.labels(source=source, status=str(status)).inc()
 
-    def response_hook(self, source: str) -> Callable[..., None]:
-        """A response hook for a ``requests.Session`` (``session.hooks["response"]``) or
-        an ``httpx`` client (``event_hooks={"response": [...]}``) counting each response."""
-
-        def hook(response: Any, *_args: Any, **_kwargs: Any) -> None:
-            self.api_request(source, getattr(response, "status_code", "error"))
-
-        return hook
-
-    def set_open_findings(self, source: str, by_rule: dict[str, int]) -> None:
+    def set_open_findings(self, source: str, by_rule: Mapping[str, int]) -> None:
         """Replace the source's open-findings gauges; rules that no longer have findings
         drop to 0 rather than keep their last value."""
         with self._lock:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from rules.engine import Engine
 from syncd.app import App
 from syncd.clock import Clock
 from syncd.cycle import CycleReport, build_runners
@@ -23,7 +24,10 @@ def run_once(
     """Every source once, then the digests due; returns the reports and how many digest
     deliveries failed (they are retried by the next run)."""
     broken: dict[str, str] = {}
-    runners = build_runners(app.policy, app.settings, app.store, clock, echo=echo, errors=broken)
+    engine = Engine.from_policy(app.policy)  # one for the cycles and the digests
+    runners = build_runners(
+        app.policy, app.settings, app.store, clock, echo=echo, errors=broken, engine=engine
+    )
     reports: list[CycleReport] = []
     for name, error in broken.items():  # cannot even be set up: reported, the rest runs
         app.store.record_poll(name, clock.now(), error=error)
@@ -47,7 +51,7 @@ def run_once(
     finally:
         for runner in runners:
             runner.close()
-    failed_digests = _send_digests(app, clock, echo)
+    failed_digests = _send_digests(app, clock, echo, engine)
     return reports, failed_digests
 
 
@@ -59,12 +63,14 @@ def _summary(report: CycleReport) -> str:
     )
 
 
-def _send_digests(app: App, clock: Clock, echo: Callable[[str], None] | None) -> int:
+def _send_digests(
+    app: App, clock: Clock, echo: Callable[[str], None] | None, engine: Engine
+) -> int:
     if not app.policy.managers:
         return 0
     from syncd.digest.service import DigestService
 
-    service = DigestService(app.policy, app.store, dry_run=app.settings.dry_run)
+    service = DigestService(app.policy, app.store, dry_run=app.settings.dry_run, engine=engine)
     results = service.run_due(clock.now())
     by_status = Counter(r.status for r in results)
     if echo is not None and results:

@@ -54,6 +54,7 @@ def create_jira_app(
         Route(f"{api}/serverInfo", jira.server_info, methods=["GET"]),
         Route(f"{api}/myself", w(jira.myself), methods=["GET"]),
         Route(f"{api}/field", w(jira.fields), methods=["GET"]),
+        Route(f"{api}/status", w(jira.statuses), methods=["GET"]),
         Route(f"{api}/mypermissions", w(jira.permissions), methods=["GET"]),
         Route(f"{api}/search/jql", w(jira.search_jql, cloud_only=True), methods=["GET", "POST"]),
         Route(

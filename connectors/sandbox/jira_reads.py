@@ -16,6 +16,7 @@ from connectors.sandbox.jira_render import (
     jira_time,
 )
 from connectors.sandbox.jira_search import parse_fields, search_cloud, search_dc
+from connectors.sandbox.jira_store import STATUSES
 from connectors.sandbox.seed import SeedUser
 
 __all__ = ["ReadEndpoints"]
@@ -51,6 +52,10 @@ class ReadEndpoints(JiraBase):
 
     async def fields(self, request: Request, user: SeedUser, r: Renderer) -> Response:
         return JSONResponse(r.field_list())
+
+    async def statuses(self, request: Request, user: SeedUser, r: Renderer) -> Response:
+        """``GET /status``: every status with its category, as Jira lists them."""
+        return JSONResponse([r.status(key) for key in STATUSES])
 
     async def permissions(self, request: Request, user: SeedUser, r: Renderer) -> Response:
         keys = [

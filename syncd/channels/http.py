@@ -1,13 +1,15 @@
 """POSTing a digest over httpx with the shared retry policy, and errors without secrets.
 
-Retried: 429 (waiting at least its ``Retry-After``, or Telegram's ``retry_after`` field),
-any 5xx and transport errors, within ``RetryPolicy`` limits. A digest POST is retried even
-though POST is not idempotent: the server *answered* that it failed, and a lost digest is
-worse than the rare duplicate after a 5xx that was in fact delivered. What the ledger never
-retries is a send whose outcome nobody saw (the process died mid-send): see
-``syncd.digest.delivery``.
-Everything else is final. Error messages carry status codes and the server's short
-answer, never the URL or token (both are secrets).
+Retried by ``connectors.retry.RetryPolicy`` (the one retry layer): 429 (waiting at least
+its ``Retry-After``, or Telegram's ``retry_after`` field, copied into that header), any
+5xx and transport errors, within the policy's attempts, longest wait and deadline. A
+digest POST is retried even though POST is not idempotent: the server *answered* that it
+failed, and a lost digest is worse than the rare duplicate after a 5xx that was in fact
+delivered. What the ledger never retries is a send whose outcome nobody saw (the process
+died mid-send): see ``syncd.digest.delivery``. Everything else is final.
+
+Error messages carry status codes and the server's short answer, never the URL or token
+(both are secrets).
 """
 
 from __future__ import annotations
@@ -17,15 +19,18 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import httpx
+import tenacity
 from pydantic import SecretStr
 
-from connectors.retry import RetryPolicy, wait_seconds
+from connectors.retry import RetryPolicy, retry_after_seconds
 from syncd.errors import ChannelError
 from syncd.logs import get_logger
 
 __all__ = ["DEFAULT_RETRY", "HttpPoster", "scrub"]
 
 DEFAULT_RETRY = RetryPolicy(max_attempts=4, max_wait=60.0, deadline=120.0)
+_RETRY_STATUSES = frozenset({429, *range(500, 600)})
+"""Rate limited or any server error; every other answer that is not accepted is final."""
 _log = get_logger("syncd.channels")
 
 
@@ -36,18 +41,17 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
-def _retry_after_header(response: httpx.Response) -> dict[str, str]:
-    """Headers for ``wait_seconds``; Telegram may put the wait only in its JSON body."""
-    headers = dict(response.headers)
-    if "retry-after" not in {k.lower() for k in headers}:
-        try:
-            body = response.json()
-            wait = body.get("parameters", {}).get("retry_after")
-        except (ValueError, AttributeError):
-            wait = None
-        if isinstance(wait, int | float):
-            headers["Retry-After"] = str(wait)
-    return headers
+def _telegram_retry_after(response: httpx.Response) -> None:
+    """Telegram may put the wait only in its JSON body (``parameters.retry_after``):
+    copy it into a ``Retry-After`` header, which is what the retry policy reads."""
+    if "retry-after" in response.headers:
+        return
+    try:
+        wait = response.json().get("parameters", {}).get("retry_after")
+    except (ValueError, AttributeError):
+        return
+    if isinstance(wait, int | float):
+        response.headers["Retry-After"] = str(wait)
 
 
 class HttpPoster:
@@ -90,31 +94,53 @@ class HttpPoster:
     ) -> httpx.Response:
         body = json.dumps(payload, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json; charset=utf-8"}
-        problem = "no attempt made"
-        for attempt in range(1, self.retry.max_attempts + 1):
-            status: int | None = None
-            wait_headers: dict[str, str] = {}
-            try:
-                response = client.post(
-                    url.get_secret_value(), content=body, headers=headers, timeout=self.timeout
-                )
-            except httpx.HTTPError as exc:
-                problem = scrub(f"{type(exc).__name__}: {exc}", hidden)
-            else:
-                if accept(response):
-                    return response
-                status = response.status_code
-                answer = scrub(response.text[:300].strip(), hidden)
-                problem = f"HTTP {status}: {answer}" if answer else f"HTTP {status}"
-                if status != 429 and status < 500:
-                    raise ChannelError(problem, channel=self.channel, retriable=False)
-                wait_headers = _retry_after_header(response)
-            if attempt == self.retry.max_attempts:
-                break
-            wait = wait_seconds(status, wait_headers, attempt, self.retry)
-            if wait > self.retry.max_wait:
-                problem += f" (asked to wait {wait:.0f} s)"
-                break
+
+        def send() -> httpx.Response:
+            response = client.post(
+                url.get_secret_value(), content=body, headers=headers, timeout=self.timeout
+            )
+            if not accept(response):
+                _telegram_retry_after(response)
+            return response
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            problem = _problem(state.outcome, hidden)
+            wait = state.upcoming_sleep
             _log.info("channel_retry", channel=self.channel, problem=problem, wait=wait)
-            self.retry.sleep(wait)
+
+        # Idempotent as far as retrying goes: see the module docstring for why a digest
+        # POST is retried after an answered failure.
+        retrying = self.retry.retrying(
+            idempotent=True, transient=(httpx.HTTPError,), statuses=_RETRY_STATUSES
+        ).copy(before_sleep=before_sleep)
+        try:
+            response: httpx.Response = retrying(self.retry.counted(send))
+        except httpx.HTTPError as exc:  # a transport error on the last attempt
+            problem = scrub(f"{type(exc).__name__}: {exc}", hidden)
+            raise ChannelError(problem, channel=self.channel, retriable=True) from None
+        if accept(response):
+            return response
+        problem = _answer(response, hidden)
+        status = response.status_code
+        if status not in _RETRY_STATUSES:
+            raise ChannelError(problem, channel=self.channel, retriable=False)
+        asked = retry_after_seconds(response.headers, self.retry.now())
+        if asked is not None and asked > self.retry.max_wait:
+            problem += f" (asked to wait {asked:.0f} s)"
         raise ChannelError(problem, channel=self.channel, retriable=True)
+
+
+def _answer(response: httpx.Response, hidden: list[str]) -> str:
+    status = response.status_code
+    answer = scrub(response.text[:300].strip(), hidden)
+    return f"HTTP {status}: {answer}" if answer else f"HTTP {status}"
+
+
+def _problem(outcome: tenacity.Future | None, hidden: list[str]) -> str:
+    if outcome is None:
+        return "no attempt made"
+    exc = outcome.exception()
+    if exc is not None:
+        return scrub(f"{type(exc).__name__}: {exc}", hidden)
+    response: httpx.Response = outcome.result()
+    return _answer(response, hidden)

@@ -16,7 +16,7 @@ The runner and digest objects are Protocols here so the daemon can be tested wit
 real implementations; ``syncd.cycle.SourceRunner`` is the production runner.
 """
 
-from syncd.daemon.contracts import CycleReportLike, DigestRunner, Runner, Wiring
+from syncd.daemon.contracts import CycleReportLike, DigestResult, DigestRunner, Runner, Wiring
 from syncd.daemon.service import Daemon
 from syncd.daemon.state import (
     BACKOFF_CAP,
@@ -32,6 +32,7 @@ __all__ = [
     "MAX_PENDING",
     "CycleReportLike",
     "Daemon",
+    "DigestResult",
     "DigestRunner",
     "Runner",
     "SourceState",

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from config.policy import SourceConfig
+from syncd.models import Finding
 
-__all__ = ["CycleReportLike", "DigestRunner", "Leases", "Runner", "Wiring"]
+__all__ = ["CycleReportLike", "DigestResult", "DigestRunner", "Leases", "Runner", "Wiring"]
 
 
 class CycleReportLike(Protocol):
@@ -25,7 +26,14 @@ class CycleReportLike(Protocol):
     @property
     def failed(self) -> int: ...
     @property
+    def deferred(self) -> int: ...
+    @property
     def duration(self) -> float: ...
+    @property
+    def findings_list(self) -> Sequence[Finding]:
+        """Every finding of the cycle's evaluation: the open findings of the source,
+        counted by rule for ``syncd_open_findings`` without reading the ledger again."""
+        ...
 
 
 class Runner(Protocol):
@@ -55,12 +63,30 @@ class Leases(Protocol):
     def stop(self, *, release: bool = True) -> None: ...
 
 
-class DigestRunner(Protocol):
-    """``syncd.digest.service.DigestService``. It may also offer ``next_due(now) ->
-    datetime | None`` (when its next schedule fires): the daemon then wakes at that
-    moment instead of waiting for its next periodic run."""
+class DigestResult(Protocol):
+    """``syncd.digest.service.SentDigest``: one digest the service tried."""
 
-    def run_due(self, now: datetime) -> Sequence[Any]: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def status(self) -> str:
+        """``sent``, ``failed``, ``skipped`` (nothing to report) or ``dry-run``."""
+        ...
+
+    @property
+    def unknown(self) -> tuple[str, ...]:
+        """Channels an earlier, crashed attempt may have reached (not resent)."""
+        ...
+
+
+class DigestRunner(Protocol):
+    """``syncd.digest.service.DigestService``."""
+
+    def run_due(self, now: datetime) -> Sequence[DigestResult]: ...
+    def next_due(self, now: datetime) -> datetime | None:
+        """When the next schedule fires after ``now`` (None: no schedules): the daemon
+        wakes at that moment instead of waiting for its next periodic run."""
+        ...
 
 
 @dataclass

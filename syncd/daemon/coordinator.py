@@ -12,15 +12,16 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from syncd.clock import Clock
 from syncd.daemon.contracts import CycleReportLike, Runner
 from syncd.daemon.state import MAX_PENDING, SourceState, backoff_delay, error_text
+from syncd.daemon.state import log as _log
 from syncd.errors import ConnectorError, RateLimitedError
-from syncd.logs import get_logger
 from syncd.metrics import Metrics
 
 __all__ = ["Coordinator", "Host"]
@@ -40,12 +41,6 @@ class Host(Protocol):
     def holds(self, source: str) -> bool: ...
     def cycle_finished(self) -> None: ...
     def record_poll(self, source: str, at: datetime, error: str | None) -> None: ...
-    def publish_findings(self, source: str) -> None: ...
-
-
-def _log(**context: Any) -> Any:
-    # Looked up per call so structlog configuration changes (and tests) take effect.
-    return get_logger("syncd.daemon", **context)
 
 
 class Coordinator(threading.Thread):
@@ -193,13 +188,13 @@ class Coordinator(threading.Thread):
         m.cycles.labels(source=name, outcome="ok").inc()
         m.cycle_duration.labels(source=name).observe(report.duration or took)
         m.tasks_synced.labels(source=name).inc(report.synced)
-        for outcome in ("posted", "failed"):
-            m.actions.labels(source=name, outcome=outcome).inc(getattr(report, outcome, 0))
-        m.reminders_queued.labels(source=name).set(getattr(report, "queued", 0))
-        m.reminders_deferred.labels(source=name).set(getattr(report, "deferred", 0))
+        m.actions.labels(source=name, outcome="posted").inc(report.posted)
+        m.actions.labels(source=name, outcome="failed").inc(report.failed)
+        m.reminders_queued.labels(source=name).set(report.queued)
+        m.reminders_deferred.labels(source=name).set(report.deferred)
         m.last_success.labels(source=name).set(started.timestamp())
         m.failures.labels(source=name).set(0)
-        self.d.publish_findings(name)
+        m.set_open_findings(name, Counter(f.rule for f in report.findings_list))
         _log(source=name).debug("cycle.done", synced=report.synced, took=round(took, 3))
 
     def _failed(self, started: datetime, exc: Exception, *, expected: bool) -> None:

@@ -28,15 +28,23 @@ def build_wiring(app: App, policy: Policy, clock: Clock, metrics: Metrics | None
     """Runners for every source and the digest service (when managers are configured).
     Raises ConfigError (e.g. a token variable not set), which a reload reports and survives.
     """
+    from rules.engine import Engine
     from syncd.cycle import build_runners
     from syncd.digest.service import DigestService
 
+    # One engine (rules, calendars) for the runners and the digests: built once, and the
+    # digest's "check today" sees the very rules the reminders apply.
+    engine = Engine.from_policy(policy)
     runners = build_runners(
-        policy, app.settings, app.store, clock, metrics=metrics or default_metrics()
+        policy, app.settings, app.store, clock, metrics=metrics or default_metrics(), engine=engine
     )
     digests = (
         DigestService(
-            policy, app.store, dry_run=app.settings.dry_run, owner=app.settings.replica_id
+            policy,
+            app.store,
+            engine=engine,
+            dry_run=app.settings.dry_run,
+            owner=app.settings.replica_id,
         )
         if policy.managers
         else None

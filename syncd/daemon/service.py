@@ -1,5 +1,6 @@
-"""The Daemon: starts a coordinator per source and the digest thread, handles signals,
-reloads the wiring on SIGHUP, routes webhook hints, answers readiness.
+"""The Daemon: starts a coordinator per source and the digest thread
+(``syncd.daemon.digests``), handles signals, reloads the wiring on SIGHUP, routes webhook
+hints, answers readiness.
 
 With ``leases`` (PostgreSQL, several replicas) the daemon claims its share of the sources
 on start, polls only the ones it holds, re-announces the source list on SIGHUP and hands
@@ -22,19 +23,15 @@ from config.settings import Settings
 from syncd.clock import Clock
 from syncd.daemon.contracts import DigestRunner, Leases, Runner, Wiring
 from syncd.daemon.coordinator import Coordinator
-from syncd.daemon.state import SourceState, digest_outcomes, error_text
+from syncd.daemon.digests import DigestLoop, DigestView
+from syncd.daemon.state import SourceState, error_text
+from syncd.daemon.state import log as _log
 from syncd.errors import ConfigError
-from syncd.logs import get_logger
 from syncd.metrics import Metrics, default_metrics
 from syncd.store import Store
 from syncd.webhooks import route_hint
 
 __all__ = ["Daemon"]
-
-
-def _log(**context: Any) -> Any:
-    # Looked up per call so structlog configuration changes (and tests) take effect.
-    return get_logger("syncd.daemon", **context)
 
 
 class Daemon:
@@ -78,9 +75,8 @@ class Daemon:
         if self.leases is not None:
             self.leases.start()  # claims once before the coordinators ask what is held
         self._start_coordinators(self._wiring.runners, {})
-        self._digest_thread = threading.Thread(
-            target=self._digest_loop, name="syncd-digests", daemon=True
-        )
+        loop = DigestLoop(self, self._stopping, self._digest_every)
+        self._digest_thread = threading.Thread(target=loop.run, name="syncd-digests", daemon=True)
         self._digest_thread.start()
         _log().info("daemon.started", sources=[r.source for r in self._wiring.runners])
 
@@ -101,9 +97,11 @@ class Daemon:
         return 0
 
     def request_stop(self) -> None:
+        """Ask :meth:`run` to stop; only sets a flag, so safe from a signal handler."""
         self._stop_flag = True
 
     def request_reload(self) -> None:
+        """Ask :meth:`run` to reload the policy; only sets a flag (signal-handler safe)."""
         self._reload_flag = True
 
     @property
@@ -247,15 +245,15 @@ class Daemon:
         except Exception as exc:
             _log(source=source).error("store.record_poll_failed", error=error_text(exc))
 
-    def publish_findings(self, source: str) -> None:
-        try:
-            counts: dict[str, int] = {}
-            for row in self.store.findings(source):
-                counts[row.rule] = counts.get(row.rule, 0) + 1
-        except Exception as exc:
-            _log(source=source).warning("metrics.findings_failed", error=error_text(exc))
-            return
-        self.metrics.set_open_findings(source, counts)
+    def digest_view(self) -> DigestView:
+        """The digest thread's snapshot: current service, cycles so far, and whether every
+        source this replica holds was tried (others are polled by their own replicas)."""
+        with self._lock:
+            return DigestView(
+                self._wiring.digest_service,
+                self._cycles_done,
+                all(c.state.attempts > 0 for name, c in self._coords.items() if self.holds(name)),
+            )
 
     def _knows(self, source: str, key: str) -> bool:
         try:
@@ -297,10 +295,10 @@ class Daemon:
             return {}
 
         def on_stop(_sig: int, _frame: FrameType | None) -> None:
-            self._stop_flag = True
+            self.request_stop()
 
         def on_reload(_sig: int, _frame: FrameType | None) -> None:
-            self._reload_flag = True
+            self.request_reload()
 
         previous: dict[int, Any] = {}
         for sig, handler in ((signal.SIGTERM, on_stop), (signal.SIGINT, on_stop)):
@@ -308,71 +306,3 @@ class Daemon:
         if hasattr(signal, "SIGHUP"):
             previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, on_reload)
         return previous
-
-    # -- digests ------------------------------------------------------------------------
-    def _digest_loop(self) -> None:
-        """Run the digest service at each schedule's minute and every ``digest_every``
-        seconds, whatever the poll interval (a 300 s poll must not make a 09:00 digest
-        late). Only the first run waits for this replica's sources to have been tried once,
-        so a digest right after start-up is not built from an empty or stale store (at most
-        five ``digest_every`` periods, in case the sources keep failing)."""
-        started = time.monotonic()
-        last_run = started
-        first, failing = True, False
-        tick = min(1.0, self._digest_every / 4)
-        next_slot: datetime | None = None
-        slot_of: DigestRunner | None = None
-        while not self._stopping.wait(tick):
-            with self._lock:
-                service = self._wiring.digest_service
-                done = self._cycles_done
-                all_tried = all(
-                    c.state.attempts > 0
-                    for name, c in self._coords.items()
-                    if self.holds(name)  # others are polled by their own replicas
-                )
-            if service is None:
-                continue
-            if service is not slot_of:  # a reload brought a new policy, new schedules
-                slot_of, next_slot = service, self._next_slot(service, self.clock.now())
-            mono = time.monotonic()
-            if first:
-                due = (done > 0 and all_tried) or mono - started >= 5 * self._digest_every
-            else:
-                due = mono - last_run >= self._digest_every or (
-                    next_slot is not None and self.clock.now() >= next_slot
-                )
-            if not due:
-                continue
-            first, last_run = False, mono
-            at = self.clock.now()
-            failing = self._run_digests(service, at, failing)
-            # From the run's start: a slot that fired while it ran is not skipped.
-            next_slot = self._next_slot(service, at)
-
-    def _next_slot(self, service: DigestRunner, after: datetime) -> datetime | None:
-        """When ``service`` says its next schedule after ``after`` fires (None: it cannot
-        say)."""
-        next_due = getattr(service, "next_due", None)
-        if next_due is None:
-            return None
-        try:
-            when = next_due(after)
-        except Exception as exc:
-            _log().warning("digests.next_due_failed", error=error_text(exc))
-            return None
-        return when if isinstance(when, datetime) else None
-
-    def _run_digests(self, service: DigestRunner, at: datetime, failing: bool) -> bool:
-        try:
-            results = service.run_due(at)
-        except Exception as exc:
-            self.metrics.digests.labels(kind="unknown", outcome="failed").inc()
-            if not failing:
-                _log().exception("digests.crashed", error=error_text(exc))
-            return True
-        for kind, outcome in digest_outcomes(results):
-            self.metrics.digests.labels(kind=kind, outcome=outcome).inc()
-        if failing:
-            _log().info("digests.recovered")
-        return False

@@ -1,15 +1,17 @@
 """Per-source state (what ``/readyz`` shows) and the small policies around it: retry
-backoff, the one-line error text, reading digest results."""
+backoff, the one-line error text, reading digest results, the daemon's logger."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from syncd.daemon.contracts import DigestResult
 from syncd.errors import SyncdError
+from syncd.logs import get_logger
 
 __all__ = [
     "BACKOFF_CAP",
@@ -18,6 +20,7 @@ __all__ = [
     "backoff_delay",
     "digest_outcomes",
     "error_text",
+    "log",
 ]
 
 BACKOFF_CAP = 4.0
@@ -74,27 +77,24 @@ def error_text(exc: BaseException) -> str:
     return text.splitlines()[0][:500] if text else type(exc).__name__
 
 
-def digest_outcomes(results: Sequence[Any]) -> list[tuple[str, str]]:
-    """(kind, sent|failed) per digest the service tried, plus (kind, unknown) per channel
-    whose earlier delivery could not be confirmed; items it skipped are left out.
+_OUTCOMES = {"sent": "sent", "failed": "failed"}
+"""``SentDigest.status`` → the ``syncd_digests`` outcome; skipped and dry-run are left out."""
 
-    Reads the result items by attribute (``kind`` and one of ``status``/``state``,
-    ``error`` or ``sent``) so the daemon does not depend on the digest package's types.
-    """
+
+def digest_outcomes(results: Iterable[DigestResult]) -> list[tuple[str, str]]:
+    """(kind, sent|failed) per digest the service tried, plus (kind, unknown) per channel
+    whose earlier delivery could not be confirmed (settled without a resend); digests it
+    skipped (nothing to report) or only printed (dry-run) are left out."""
     out: list[tuple[str, str]] = []
     for item in results:
-        kind = str(getattr(item, "kind", "unknown"))
-        # Channels a crashed attempt may have reached, settled without a resend.
-        out.extend((kind, "unknown") for _channel in getattr(item, "unknown", ()) or ())
-        status = getattr(item, "status", getattr(item, "state", None))
-        if isinstance(status, str):
-            if status in {"failed", "error"}:
-                out.append((kind, "failed"))
-            elif status in {"sent", "done", "ok"}:
-                out.append((kind, "sent"))
-            continue
-        if getattr(item, "error", None):
-            out.append((kind, "failed"))
-        elif getattr(item, "sent", True):
-            out.append((kind, "sent"))
+        out.extend((item.kind, "unknown") for _channel in item.unknown)
+        outcome = _OUTCOMES.get(item.status)
+        if outcome is not None:
+            out.append((item.kind, outcome))
     return out
+
+
+def log(**context: Any) -> Any:
+    """The daemon's logger bound to ``context``; looked up per call so structlog
+    configuration changes (and tests capturing logs) take effect."""
+    return get_logger("syncd.daemon", **context)

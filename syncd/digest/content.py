@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from config.policy import ManagerConfig, Policy
+from rules.base import Context
 from rules.engine import Engine
 from syncd.digest.model import (
     METRICS,
@@ -27,7 +28,7 @@ from syncd.digest.model import (
     WorkloadRow,
 )
 from syncd.digest.priority import quadrant
-from syncd.digest.scope import checkpoint_done, client_of, manager_tasks, manager_zone
+from syncd.digest.scope import Clients, manager_zone
 from syncd.models import Finding, Task
 
 __all__ = ["SECTION_RULES", "build_digest"]
@@ -69,10 +70,11 @@ def build_digest(  # noqa: PLR0917 - the order callers were promised
     period: str = "",
     engine: Engine | None = None,
 ) -> Digest:
-    """The digest of ``manager`` at ``now``. ``since`` is when the previous digest of this
-    kind went out (done-since-last); ``previous_stats`` its ``Digest.stats()``. ``engine``
-    (default: built from ``policy``) supplies calendars and checkpoint moments, so the
-    digest sees the rules exactly as the reminders do."""
+    """The digest of ``manager`` at ``now`` over ``tasks``, which are the manager's own
+    (``scope.manager_tasks``: the caller filters once). ``since`` is when the previous
+    digest of this kind went out (done-since-last); ``previous_stats`` its
+    ``Digest.stats()``. ``engine`` (default: built from ``policy``) supplies calendars and
+    checkpoint rules, so the digest sees the rules exactly as the reminders do."""
     if now.tzinfo is None:
         raise ValueError("build_digest needs an aware 'now'")
     zone = manager_zone(manager)
@@ -81,14 +83,16 @@ def build_digest(  # noqa: PLR0917 - the order callers were promised
     since = since or (now - _DEFAULT_WINDOW[kind])
     horizon = manager.schedules.due_soon_days
     engine = engine or Engine.from_policy(policy)
+    clients = Clients(policy)
+    contexts: dict[str, Context] = {}  # one per source: the rules' view of "now"
     by_task: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for finding in findings:
         by_task[(finding.source, finding.task_key)].append(finding)
 
     open_facts: list[_Facts] = []
     done: list[tuple[Task, str]] = []
-    for task in manager_tasks(manager, tasks):
-        client = client_of(policy, task)
+    for task in tasks:
+        client = clients.of(task)
         if not task.is_open:
             if task.resolved is not None and since <= task.resolved <= now:
                 done.append((task, client))
@@ -103,12 +107,12 @@ def build_digest(  # noqa: PLR0917 - the order callers were promised
                 if left <= horizon:
                     facts.due_in = max(left, 0)
             moment = engine.checkpoint_moment(task)
-            if (
-                moment is not None
-                and moment.astimezone(zone).date() == today
-                and not checkpoint_done(engine, task, now)  # already reported: nothing to check
-            ):
-                facts.checkpoint_today = moment.astimezone(zone)
+            if moment is not None and moment.astimezone(zone).date() == today:
+                if task.source not in contexts:
+                    contexts[task.source] = engine.context(task.source, now)
+                # A checkpoint comment already written: nothing left to check today.
+                if not engine.checkpoint_rule(task).satisfied(task, contexts[task.source]):
+                    facts.checkpoint_today = moment.astimezone(zone)
         task_findings = by_task.get((task.source, task.key), [])
         for finding in task_findings:
             # A checkpoint still in its grace period today is "check today", not yet lost.

@@ -9,14 +9,14 @@ tasks overdue at the month's end — each with the previous month beside it.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from config.policy import Policy
 from syncd.digest.i18n import Language
-from syncd.digest.scope import client_of, owns
+from syncd.digest.scope import Clients, owns
 from syncd.models import Task
 from syncd.store.ledger import FindingRow
 
@@ -26,7 +26,9 @@ __all__ = [
     "MonthlyReport",
     "ReportTask",
     "build_monthly_report",
+    "missed_checkpoints",
     "month_bounds",
+    "monthly_reports",
     "parse_month",
     "report_setting",
 ]
@@ -104,7 +106,7 @@ def _previous(month: str) -> str:
 
 def _figures(
     tasks: Sequence[Task],
-    missed: set[tuple[str, str]],
+    missed: Collection[tuple[str, str]],
     month: str,
     zone: ZoneInfo,
 ) -> tuple[MonthlyFigures, list[ReportTask], list[ReportTask]]:
@@ -145,26 +147,24 @@ def _figures(
     return figures, completed, overdue
 
 
-def build_monthly_report(
-    tasks: Iterable[Task],
-    findings_history: Iterable[FindingRow],
-    month: str,
+def missed_checkpoints(findings_history: Iterable[FindingRow]) -> set[tuple[str, str]]:
+    """``(source, task key)`` of every task the ledger ever held a ``checkpoint`` finding
+    for (``findings_history``: ``store.findings(state=None)``): it missed its checkpoint."""
+    return {(f.source, f.task_key) for f in findings_history if f.rule == "checkpoint"}
+
+
+def _report(
     client: str,
+    tasks: Sequence[Task],
+    missed: Collection[tuple[str, str]],
+    month: str,
     *,
-    policy: Policy | None = None,
-    language: Language = "en",
-    timezone: str = "UTC",
+    language: Language,
+    timezone: str,
 ) -> MonthlyReport:
-    """The report on ``client`` for ``month`` (``YYYY-MM``). ``findings_history`` is the
-    findings ledger in every state (``store.findings(state=None)``); a task counts as having
-    missed its checkpoint if the ledger ever held a ``checkpoint`` finding for it."""
     zone = ZoneInfo(timezone)
-    mine = [
-        t for t in tasks if (client_of(policy, t) if policy is not None else t.project) == client
-    ]
-    missed = {(f.source, f.task_key) for f in findings_history if f.rule == "checkpoint"}
-    current, completed, overdue = _figures(mine, missed, month, zone)
-    previous, _c, _o = _figures(mine, missed, _previous(month), zone)
+    current, completed, overdue = _figures(tasks, missed, month, zone)
+    previous, _c, _o = _figures(tasks, missed, _previous(month), zone)
     return MonthlyReport(
         client=client,
         month=month,
@@ -177,10 +177,44 @@ def build_monthly_report(
     )
 
 
-def report_setting(policy: Policy, client: str, tasks: Iterable[Task]) -> tuple[Language, str]:
-    """Language and zone of a client's report: those of the first manager owning one of
-    the client's tasks, else English in UTC."""
-    client_tasks = [t for t in tasks if client_of(policy, t) == client]
+def build_monthly_report(
+    tasks: Iterable[Task],
+    findings_history: Iterable[FindingRow],
+    month: str,
+    client: str,
+    *,
+    policy: Policy | None = None,
+    language: Language = "en",
+    timezone: str = "UTC",
+) -> MonthlyReport:
+    """The report on ``client`` for ``month`` (``YYYY-MM``) over those of ``tasks`` that
+    belong to it (by ``policy``; without one the project is the client). For several
+    clients at once use :func:`monthly_reports`, which reads everything once."""
+    of = Clients(policy).of if policy is not None else (lambda t: t.project)
+    mine = [t for t in tasks if of(t) == client]
+    missed = missed_checkpoints(findings_history)
+    return _report(client, mine, missed, month, language=language, timezone=timezone)
+
+
+def monthly_reports(
+    by_client: dict[str, list[Task]],
+    missed: Collection[tuple[str, str]],
+    month: str,
+    *,
+    language: Language = "en",
+    timezone: str = "UTC",
+) -> tuple[MonthlyReport, ...]:
+    """One report per client, in client order: ``by_client`` is the tasks grouped once
+    (``Clients.group``), ``missed`` the ledger read once (:func:`missed_checkpoints`)."""
+    return tuple(
+        _report(client, by_client[client], missed, month, language=language, timezone=timezone)
+        for client in sorted(by_client)
+    )
+
+
+def report_setting(policy: Policy, client_tasks: Sequence[Task]) -> tuple[Language, str]:
+    """Language and zone of a client's report (``client_tasks``: that client's tasks):
+    those of the first manager owning one of them, else English in UTC."""
     for manager in policy.managers:
         if any(owns(manager, t) for t in client_tasks):
             return manager.language, manager.timezone

@@ -10,10 +10,10 @@ from typing import Literal
 from config.policy import Policy
 from syncd.channels.payloads import Document, json_payload
 from syncd.digest.model import Digest
-from syncd.digest.monthly import build_monthly_report, parse_month, report_setting
+from syncd.digest.monthly import missed_checkpoints, monthly_reports, parse_month, report_setting
 from syncd.digest.render import render
 from syncd.digest.render.monthly import render_monthly
-from syncd.digest.scope import client_of
+from syncd.digest.scope import Clients
 from syncd.errors import SyncdError
 from syncd.store.store import Store
 
@@ -31,18 +31,16 @@ def render_report_file(
         raise SyncdError(f"--month: {exc}") from None
     if fmt not in ("html", "md"):
         raise SyncdError(f"--format: expected html or md, got {fmt!r}")
-    tasks = list(store.iter_tasks())
-    clients = sorted({client_of(policy, t) for t in tasks})
-    if client not in clients:
-        known = ", ".join(clients) or "no tasks in the store yet"
+    by_client = Clients(policy).group(store.iter_tasks())
+    if client not in by_client:
+        known = ", ".join(sorted(by_client)) or "no tasks in the store yet"
         raise SyncdError(f"--client: no tasks for client {client!r} (known: {known})")
-    language, timezone = report_setting(policy, client, tasks)
-    report = build_monthly_report(
-        tasks,
-        store.findings(state=None),
+    tasks = by_client[client]
+    language, timezone = report_setting(policy, tasks)
+    (report,) = monthly_reports(
+        {client: tasks},
+        missed_checkpoints(store.findings(state=None)),
         month,
-        client,
-        policy=policy,
         language=language,
         timezone=timezone,
     )

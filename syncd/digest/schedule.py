@@ -21,7 +21,6 @@ from croniter import croniter
 
 from config.policy import CalendarConfig, ManagerConfig
 from rules.calendar import BusinessCalendar
-from syncd.errors import ConfigError
 
 __all__ = [
     "SlotKind",
@@ -30,7 +29,6 @@ __all__ = [
     "next_fire",
     "period_key",
     "previous_month",
-    "validate_schedules",
 ]
 
 SlotKind = Literal["daily", "weekly", "monthly"]
@@ -61,25 +59,15 @@ def first_business_day(year: int, month: int, calendar: BusinessCalendar) -> dat
 
 
 def _expression(manager: ManagerConfig, kind: SlotKind) -> str | None:
+    # Valid by construction: ``DigestSchedules`` checks each cron when the policy loads.
     expr: str | None = getattr(manager.schedules, kind)
     if expr is None:
         return None
-    if not croniter.is_valid(expr):
-        raise ConfigError(
-            f"managers[{manager.name}].schedules.{kind}: {expr!r} is not a cron expression "
-            "(expected five fields such as '0 9 * * 1-5')"
-        )
     if kind == "monthly":
         # The day is the first business day; the cron only gives the time of day.
         minute, hour = expr.split()[:2]
         return f"{minute} {hour} * * *"
     return expr
-
-
-def validate_schedules(manager: ManagerConfig) -> None:
-    """Raise ConfigError naming the manager and field for a bad cron expression."""
-    for kind in _KINDS:
-        _expression(manager, kind)
 
 
 def _last_fire(expr: str, local_now: datetime) -> datetime:

@@ -3,20 +3,17 @@ its business days — shared by the daily digest and the monthly report."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from config.policy import ManagerConfig, Policy
-from rules.builtin.checkpoint import Checkpoint
 from rules.calendar import BusinessCalendar
 from rules.engine import Engine
 from syncd.models import Task
 
 __all__ = [
-    "checkpoint_done",
-    "checkpoint_rule",
-    "client_of",
+    "Clients",
     "manager_calendar",
     "manager_tasks",
     "manager_zone",
@@ -24,15 +21,26 @@ __all__ = [
 ]
 
 
-def client_of(policy: Policy, task: Task) -> str:
-    """``policy.clients[project]``, else the source's ``client``, else the project itself."""
-    if task.project in policy.clients:
-        return policy.clients[task.project]
-    try:
-        client = policy.source(task.source).client
-    except KeyError:
-        client = None
-    return client or task.project
+class Clients:
+    """Which client a task belongs to: ``policy.clients[project]``, else the source's
+    ``client``, else the project itself. The source → client map is built once, since
+    ``Policy.source`` is a linear scan and a digest asks for every task."""
+
+    def __init__(self, policy: Policy) -> None:
+        self._projects = dict(policy.clients)
+        self._sources = {s.name: s.client for s in policy.sources}
+
+    def of(self, task: Task) -> str:
+        if task.project in self._projects:
+            return self._projects[task.project]
+        return self._sources.get(task.source) or task.project
+
+    def group(self, tasks: Iterable[Task]) -> dict[str, list[Task]]:
+        """``tasks`` by client, each list in the given order."""
+        grouped: dict[str, list[Task]] = defaultdict(list)
+        for task in tasks:
+            grouped[self.of(task)].append(task)
+        return dict(grouped)
 
 
 def owns(manager: ManagerConfig, task: Task) -> bool:
@@ -43,6 +51,7 @@ def owns(manager: ManagerConfig, task: Task) -> bool:
 
 
 def manager_tasks(manager: ManagerConfig, tasks: Iterable[Task]) -> Iterator[Task]:
+    """The tasks ``manager`` owns: what the builders of their digests are given."""
     return (t for t in tasks if owns(manager, t))
 
 
@@ -61,19 +70,3 @@ def manager_calendar(
     if engine is not None:
         return engine.calendar(source)
     return BusinessCalendar(policy.source(source).calendar)
-
-
-def checkpoint_rule(engine: Engine, task: Task) -> Checkpoint:
-    """The ``checkpoint`` rule the engine applies to ``task`` (scopes honoured), or one
-    with default parameters when none does — the same choice as
-    ``Engine.checkpoint_moment``, so "check today" and the reminders never disagree."""
-    for scoped in engine.rules_for(task.source):
-        if isinstance(scoped.rule, Checkpoint) and scoped.applies(task):
-            return scoped.rule
-    return Checkpoint()
-
-
-def checkpoint_done(engine: Engine, task: Task, now: datetime) -> bool:
-    """Whether ``task`` already has the checkpoint comment its rule asks for by ``now``:
-    then there is nothing to check today."""
-    return checkpoint_rule(engine, task).satisfied(task, engine.context(task.source, now))

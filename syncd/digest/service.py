@@ -21,22 +21,23 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from config.policy import ChannelConfig, ManagerConfig, Policy
+from rules.calendar import BusinessCalendar
 from rules.engine import Engine
 from syncd.channels import Document, Sender, build_sender
 from syncd.digest.content import build_digest
 from syncd.digest.delivery import STALE_AFTER, DeliveryLedger, deliver
 from syncd.digest.model import Digest
-from syncd.digest.monthly import MonthlyDigest, build_monthly_report
-from syncd.digest.report import preview_format, render_document, render_report_file
+from syncd.digest.monthly import MonthlyDigest, missed_checkpoints, monthly_reports
+from syncd.digest.report import preview_format, render_document
 from syncd.digest.schedule import SlotKind, due_slots, next_fire, period_key, previous_month
-from syncd.digest.scope import client_of, manager_calendar, manager_tasks
+from syncd.digest.scope import Clients, manager_calendar, manager_tasks
 from syncd.errors import ChannelError, SyncdError
 from syncd.logs import get_logger
 from syncd.models import Finding, Task
 from syncd.replica import default_owner
 from syncd.store.store import Store
 
-__all__ = ["DigestService", "SentDigest", "render_report_file"]
+__all__ = ["DigestService", "SentDigest"]
 
 _log = get_logger("syncd.digest")
 Evaluate = Callable[[list[Task], datetime], list[Finding]]
@@ -68,11 +69,15 @@ class SentDigest:
 
 
 class DigestService:
+    """Every manager's digests over one policy; a reload builds a new service, so what
+    is derived from the policy (engine, calendars, clients) is built once here."""
+
     def __init__(
         self,
         policy: Policy,
         store: Store,
         *,
+        engine: Engine | None = None,
         dry_run: bool = False,
         owner: str | None = None,
         senders: Callable[[ChannelConfig], Sender] | None = None,
@@ -88,17 +93,21 @@ class DigestService:
         self._senders = senders or build_sender
         self._evaluate = evaluate
         self._out = out
-        self._engine: Engine | None = None
+        # The wiring passes the runners' engine; standalone uses (preview) build their own.
+        self.engine = engine or Engine.from_policy(policy)
+        self.clients = Clients(policy)
+        self._calendars: dict[str, BusinessCalendar] = {}
         # Dry-run records nothing in the ledger; without this memory `syncd run --dry-run`
         # would print the same digest every minute for the rest of the day.
         self._printed: set[tuple[str, str, str]] = set()
 
-    @property
-    def engine(self) -> Engine:
-        """The policy's rule engine, built once: calendars, checkpoint rules."""
-        if self._engine is None:
-            self._engine = Engine.from_policy(self.policy)
-        return self._engine
+    def _calendar(self, manager: ManagerConfig) -> BusinessCalendar:
+        """The manager's business calendar, built on their first digest tick only."""
+        calendar = self._calendars.get(manager.name)
+        if calendar is None:
+            calendar = manager_calendar(self.policy, manager, self.engine)
+            self._calendars[manager.name] = calendar
+        return calendar
 
     # -- inputs -----------------------------------------------------------------------
     def _findings(self, tasks: list[Task], now: datetime) -> list[Finding]:
@@ -130,19 +139,12 @@ class DigestService:
         if kind == "monthly":
             local_day = now.astimezone(ZoneInfo(manager.timezone)).date()
             month = previous_month(local_day)
-            history = self.store.findings(state=None)
-            clients = sorted({client_of(self.policy, t) for t in tasks})
-            reports = tuple(
-                build_monthly_report(
-                    tasks,
-                    history,
-                    month,
-                    client,
-                    policy=self.policy,
-                    language=manager.language,
-                    timezone=manager.timezone,
-                )
-                for client in clients
+            reports = monthly_reports(
+                self.clients.group(tasks),
+                missed_checkpoints(self.store.findings(state=None)),
+                month,
+                language=manager.language,
+                timezone=manager.timezone,
             )
             return MonthlyDigest(
                 manager=manager.name,
@@ -172,7 +174,7 @@ class DigestService:
         results: list[SentDigest] = []
         for manager in self.policy.managers:
             try:
-                calendar = manager_calendar(self.policy, manager, self.engine)
+                calendar = self._calendar(manager)
                 sent = {
                     r.period
                     for r in self.store.digests(manager.name)

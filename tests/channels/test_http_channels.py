@@ -115,6 +115,33 @@ def test_persistent_5xx_gives_up_retriable(digest: Digest, waits: list[float]) -
     assert "S3CR3T" not in str(info.value)  # even when the server echoes the URL
 
 
+def test_429_asking_longer_than_max_wait_is_not_waited_out(
+    digest: Digest, waits: list[float]
+) -> None:
+    # The shared policy never waits less than asked, so it stops and says how long.
+    with respx.mock(assert_all_called=True) as mock:
+        route = mock.post(HOOK_URL).respond(429, headers={"Retry-After": "600"})
+        with pytest.raises(ChannelError) as info:
+            sender(waits, type="webhook", url_secret="HOOK_URL").send(digest)
+    assert route.call_count == 1
+    assert waits == []
+    assert info.value.retriable
+    assert "HTTP 429" in str(info.value)
+    assert "asked to wait 600 s" in str(info.value)
+
+
+def test_connection_errors_exhaust_as_a_retriable_error(digest: Digest, waits: list[float]) -> None:
+    with respx.mock(assert_all_called=True) as mock:
+        route = mock.post(HOOK_URL).mock(side_effect=httpx.ConnectError(f"refused {HOOK_URL}"))
+        with pytest.raises(ChannelError) as info:
+            sender(waits, type="webhook", url_secret="HOOK_URL").send(digest)
+    assert route.call_count == 3
+    assert len(waits) == 2
+    assert info.value.retriable
+    assert "ConnectError" in str(info.value)
+    assert "S3CR3T" not in str(info.value)
+
+
 def test_connection_error_then_success(digest: Digest, waits: list[float]) -> None:
     with respx.mock(assert_all_called=True) as mock:
         route = mock.post(MM_URL).mock(

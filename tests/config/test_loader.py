@@ -83,6 +83,40 @@ def test_validate_command_prints_all_and_exits_2(tmp_path: Path) -> None:
     assert any(":8: sources[1].type" in ln for ln in lines)
 
 
+BAD_CRON = (
+    GOOD
+    + """\
+    schedules:
+      daily: "0 9 * *"
+      weekly: "at nine on mondays"
+"""
+)
+
+
+def test_bad_cron_is_reported_on_load_with_path_and_line() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_policy_text(BAD_CRON, "policy.yaml")
+    issues = {i.path: i for i in info.value.issues}
+    assert set(issues) == {"managers[0].schedules.daily", "managers[0].schedules.weekly"}
+    daily = issues["managers[0].schedules.daily"]
+    assert (daily.file, daily.line) == ("policy.yaml", 15)
+    assert "'0 9 * *' is not a cron expression" in daily.message
+    assert issues["managers[0].schedules.weekly"].line == 16
+
+
+def test_validate_command_names_a_bad_cron(tmp_path: Path) -> None:
+    bad = tmp_path / "cron.yaml"
+    bad.write_text(BAD_CRON, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "syncd", "config", "validate", str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert f"{bad}:15: managers[0].schedules.daily" in proc.stderr, proc.stderr
+
+
 def test_yaml_syntax_error_names_line() -> None:
     with pytest.raises(ConfigError) as info:
         load_policy_text("sources:\n  - name: [unclosed\n", "p.yaml")

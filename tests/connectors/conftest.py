@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from config.policy import AuthConfig, SourceConfig, SourceScope
 from connectors.jira import JiraConnector
 from connectors.retry import RetryPolicy
+from connectors.sandbox.gitlab_fixtures import scenario_seed, serve_gitlab
 from connectors.sandbox.seed import Seed, load_seed
 from connectors.sandbox.server import DEMO_SEED, SandboxServer, create_app
 
@@ -218,3 +219,10 @@ def sandbox_clock(server: SandboxServer, moment: Any) -> None:
     )
     with urllib.request.urlopen(request, timeout=10):
         pass
+
+
+@pytest.fixture
+def gitlab_server() -> Iterator[SandboxServer]:
+    """The sandbox GitLab over real HTTP with the scenario seed, fresh for each test."""
+    with serve_gitlab(scenario_seed()) as srv:
+        yield srv

@@ -32,12 +32,6 @@ NOTES_OF_2 = r"/issues/2/notes$"
 
 
 @pytest.fixture
-def server() -> Iterator[SandboxServer]:
-    with serve_gitlab(scenario_seed()) as srv:
-        yield srv
-
-
-@pytest.fixture
 def made() -> Iterator[list[GitLabConnector]]:
     connectors: list[GitLabConnector] = []
     yield connectors
@@ -46,9 +40,9 @@ def made() -> Iterator[list[GitLabConnector]]:
 
 
 def connect(
-    server: SandboxServer, made: list[GitLabConnector], **overrides: Any
+    gitlab_server: SandboxServer, made: list[GitLabConnector], **overrides: Any
 ) -> GitLabConnector:
-    config = gitlab_source(server.url, **overrides)
+    config = gitlab_source(gitlab_server.url, **overrides)
     conn = GitLabConnector(config, SecretStr(BOT_TOKEN), policy=RetryPolicy(sleep=lambda _: None))
     made.append(conn)
     return conn
@@ -65,8 +59,8 @@ def sync_all(
     return tasks, last
 
 
-def state_of(server: SandboxServer) -> GitLabState:
-    return server.app.state.gitlab  # type: ignore[attr-defined, no-any-return]
+def state_of(gitlab_server: SandboxServer) -> GitLabState:
+    return gitlab_server.app.state.gitlab  # type: ignore[attr-defined, no-any-return]
 
 
 @dataclass
@@ -78,8 +72,8 @@ class ElsewhereProject(Project):
         return f"agencyx/{self.path}"
 
 
-def add_foreign_issue(server: SandboxServer) -> str:
-    state = state_of(server)
+def add_foreign_issue(gitlab_server: SandboxServer) -> str:
+    state = state_of(gitlab_server)
     with state.lock:
         project = ElsewhereProject(max(state.projects) + 100, "SITE", "Foreign site", "Other")
         state.projects[project.id] = project
@@ -93,24 +87,24 @@ def add_foreign_issue(server: SandboxServer) -> str:
 
 @pytest.mark.parametrize("group", [str(GROUP_ID), "agency"], ids=["numeric", "path"])
 def test_group_scope_rejects_issues_of_other_groups(
-    server: SandboxServer, made: list[GitLabConnector], group: str
+    gitlab_server: SandboxServer, made: list[GitLabConnector], group: str
 ) -> None:
-    foreign = add_foreign_issue(server)
-    conn = connect(server, made, project=None, group=group)
+    foreign = add_foreign_issue(gitlab_server)
+    conn = connect(gitlab_server, made, project=None, group=group)
     assert conn.fetch_task(foreign) is None
     inside = conn.fetch_task("agency/shop#1")
     assert inside is not None
     assert inside.key == "agency/shop#1"
     assert conn.fetch_task("agency/nova#7") is not None
-    groups = [e for e in settled_log(server) if e.path == f"/api/v4/groups/{group}"]
+    groups = [e for e in settled_log(gitlab_server) if e.path == f"/api/v4/groups/{group}"]
     assert len(groups) == (1 if group.isdigit() else 0)  # resolved once, then kept
 
 
 def test_project_scope_rejects_other_projects(
-    server: SandboxServer, made: list[GitLabConnector]
+    gitlab_server: SandboxServer, made: list[GitLabConnector]
 ) -> None:
-    foreign = add_foreign_issue(server)
-    conn = connect(server, made)
+    foreign = add_foreign_issue(gitlab_server)
+    conn = connect(gitlab_server, made)
     assert conn.fetch_task(foreign) is None
     assert conn.fetch_task("agency/nova#7") is None
     assert conn.fetch_task("agency/shop#2") is not None
@@ -118,10 +112,10 @@ def test_project_scope_rejects_other_projects(
 
 @pytest.mark.parametrize("status", [500, 403])
 def test_one_issue_whose_notes_fail_does_not_stop_the_others_and_is_retried(
-    server: SandboxServer, made: list[GitLabConnector], status: int
+    gitlab_server: SandboxServer, made: list[GitLabConnector], status: int
 ) -> None:
-    conn = connect(server, made)
-    server.faults.add(kind="status", method="GET", path=NOTES_OF_2, status=status)
+    conn = connect(gitlab_server, made)
+    gitlab_server.faults.add(kind="status", method="GET", path=NOTES_OF_2, status=status)
     with capture_logs() as logs:
         tasks, cursor = sync_all(conn, None)
     assert sorted(t.key for t in tasks) == ["agency/shop#1", "agency/shop#3"]
@@ -132,9 +126,9 @@ def test_one_issue_whose_notes_fail_does_not_stop_the_others_and_is_retried(
     assert [t.key for t in again] == ["agency/shop#2"]
     assert "retry" not in after
     assert after["updated_after"] == cursor["updated_after"]
-    server.log.clear()
+    gitlab_server.log.clear()
     assert sync_all(conn, after)[0] == []
-    assert len(settled_log(server)) == 1
+    assert len(settled_log(gitlab_server)) == 1
 
 
 class OddDate:
@@ -145,14 +139,14 @@ class OddDate:
 
 
 def test_issue_with_an_odd_field_is_skipped_and_the_others_come_through(
-    server: SandboxServer, made: list[GitLabConnector]
+    gitlab_server: SandboxServer, made: list[GitLabConnector]
 ) -> None:
-    state = state_of(server)
+    state = state_of(gitlab_server)
     project = state.project("agency/shop")
     assert project is not None
     broken = state.issues[(project.id, 1)]
     broken.due_date = OddDate()  # type: ignore[assignment]
-    conn = connect(server, made)
+    conn = connect(gitlab_server, made)
     with capture_logs() as logs:
         tasks, cursor = sync_all(conn, None)
     assert sorted(t.key for t in tasks) == ["agency/shop#2", "agency/shop#3"]
@@ -165,35 +159,35 @@ def test_issue_with_an_odd_field_is_skipped_and_the_others_come_through(
 
 
 def test_note_budget_is_checked_before_any_request(
-    server: SandboxServer, made: list[GitLabConnector]
+    gitlab_server: SandboxServer, made: list[GitLabConnector]
 ) -> None:
-    conn = connect(server, made, notes_per_minute=1)
+    conn = connect(gitlab_server, made, notes_per_minute=1)
     conn.post_reminder("agency/shop#2", Reminder(marker="b1", intro="x", items=()))
-    server.log.clear()
+    gitlab_server.log.clear()
     with pytest.raises(RateLimitedError):
         conn.post_reminder("agency/shop#2", Reminder(marker="b2", intro="x", items=()))
-    assert settled_log(server) == []  # not even a note listing
+    assert settled_log(gitlab_server) == []  # not even a note listing
 
 
 def test_post_reminder_leaves_find_marker_to_the_caller(
-    server: SandboxServer, made: list[GitLabConnector]
+    gitlab_server: SandboxServer, made: list[GitLabConnector]
 ) -> None:
-    conn = connect(server, made)
+    conn = connect(gitlab_server, made)
     conn.bot()
-    server.log.clear()
+    gitlab_server.log.clear()
     conn.post_reminder("agency/shop#2", Reminder(marker="once", intro="x", items=()))
-    assert [(e.method, e.path.rsplit("/", 1)[-1]) for e in settled_log(server)] == [
+    assert [(e.method, e.path.rsplit("/", 1)[-1]) for e in settled_log(gitlab_server)] == [
         ("POST", "notes")
     ]
 
 
 def test_marker_in_a_persons_note_does_not_make_it_the_bots(
-    server: SandboxServer, made: list[GitLabConnector]
+    gitlab_server: SandboxServer, made: list[GitLabConnector]
 ) -> None:
     import requests
 
     answer = requests.post(
-        f"{server.url}/_sandbox/act",
+        f"{gitlab_server.url}/_sandbox/act",
         json={
             "action": "comment",
             "task": "SHOP-2",
@@ -203,23 +197,23 @@ def test_marker_in_a_persons_note_does_not_make_it_the_bots(
         timeout=10,
     )
     assert answer.status_code == 200, answer.text
-    conn = connect(server, made)
+    conn = connect(gitlab_server, made)
     task = conn.fetch_task("agency/shop#2")
     assert task is not None
     assert [c.is_bot for c in task.comments] == [False]
 
 
 def test_section_aliases_of_the_source_are_used(
-    server: SandboxServer, made: list[GitLabConnector]
+    gitlab_server: SandboxServer, made: list[GitLabConnector]
 ) -> None:
-    state = state_of(server)
+    state = state_of(gitlab_server)
     project = state.project("agency/shop")
     assert project is not None
     state.issues[(project.id, 2)].description = "## Бизнес-цель\nРост продаж на 15 % к марту."
-    plain = connect(server, made).fetch_task("agency/shop#2")
+    plain = connect(gitlab_server, made).fetch_task("agency/shop#2")
     assert plain is not None
     assert plain.section("goal") is None
-    aliased = connect(server, made, section_aliases={"goal": ["Бизнес-цель"]})
+    aliased = connect(gitlab_server, made, section_aliases={"goal": ["Бизнес-цель"]})
     task = aliased.fetch_task("agency/shop#2")
     assert task is not None
     goal = task.section("goal")

@@ -6,12 +6,14 @@ import pytest
 
 from syncd.digest.content import build_digest
 from syncd.digest.model import Digest
+from syncd.digest.scope import manager_tasks
 from tests.digest import fixtures
 
 
 @pytest.fixture
 def make_digest() -> Callable[..., Digest]:
-    """A digest of the fixture agency for manager ``index`` (0 = Ольга/ru, 1 = Alice/en)."""
+    """A digest of the fixture agency for manager ``index`` (0 = Ольга/ru, 1 = Alice/en),
+    over the tasks that manager owns, filtered as ``DigestService`` does."""
 
     def make(index: int = 0, **overrides: object) -> Digest:
         policy = fixtures.policy()
@@ -24,6 +26,8 @@ def make_digest() -> Callable[..., Digest]:
             "since": None,
         }
         args.update(overrides)
-        return build_digest(policy, policy.managers[index], **args)  # type: ignore[arg-type]
+        manager = policy.managers[index]
+        args["tasks"] = list(manager_tasks(manager, args["tasks"]))  # type: ignore[arg-type]
+        return build_digest(policy, manager, **args)  # type: ignore[arg-type]
 
     return make

@@ -8,6 +8,7 @@ import pytest
 from syncd.digest.i18n import translator
 from syncd.digest.model import Digest
 from syncd.digest.priority import is_important, quadrant
+from syncd.digest.scope import manager_tasks
 from syncd.models import Comment, Task
 from tests.digest import fixtures
 
@@ -160,8 +161,16 @@ def test_check_today_follows_the_configured_checkpoint_fraction() -> None:
     late = load_policy_text(
         fixtures.POLICY_YAML.replace("params: {fraction: 0.35}", "params: {fraction: 0.9}")
     )
+    olga = late.managers[0]
     d = build_digest(
-        late, late.managers[0], fixtures.tasks(), [], fixtures.NOW, "daily", None, None
+        late,
+        olga,
+        list(manager_tasks(olga, fixtures.tasks())),
+        [],
+        fixtures.NOW,
+        "daily",
+        None,
+        None,
     )
     assert "SHOP-3" not in keys(d, "check_today")
 
@@ -218,7 +227,9 @@ def test_check_today_honours_the_checkpoint_rule_scope() -> None:
     )
 
     def check_today(tasks: list[Task]) -> list[str]:
-        d = build_digest(scoped, scoped.managers[0], tasks, [], fixtures.NOW, "daily", None, None)
+        olga = scoped.managers[0]
+        mine = list(manager_tasks(olga, tasks))
+        d = build_digest(scoped, olga, mine, [], fixtures.NOW, "daily", None, None)
         return keys(d, "check_today")
 
     assert check_today(fixtures.tasks()) == ["SHOP-3"]

@@ -4,8 +4,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from syncd.digest.monthly import build_monthly_report, parse_month
+from syncd.digest.monthly import (
+    build_monthly_report,
+    missed_checkpoints,
+    monthly_reports,
+    parse_month,
+)
 from syncd.digest.render.monthly import render_monthly
+from syncd.digest.scope import Clients
 from syncd.models import StatusCategory, Task
 from syncd.store.ledger import FindingRow
 from tests.digest import fixtures
@@ -96,6 +102,28 @@ def test_figures_of_the_month_and_the_one_before() -> None:
     assert [t.key for t in r.completed_tasks] == ["SHOP-12", "SHOP-11", "SHOP-13"]
     p = r.previous
     assert (p.month, p.completed, p.on_time_rate, p.overdue_at_end) == ("2026-09", 1, 1.0, 0)
+
+
+def test_reports_for_every_client_read_the_tasks_and_ledger_once() -> None:
+    # What DigestService does for a monthly slot: group once, read the ledger once.
+    policy = fixtures.policy()
+    tasks = history_tasks() + fixtures.tasks()
+    by_client = Clients(policy).group(tasks)
+    assert len(by_client) >= 3
+    reports = monthly_reports(
+        by_client, missed_checkpoints(ledger()), "2026-10", language="ru", timezone="Europe/Moscow"
+    )
+    assert [r.client for r in reports] == sorted(by_client)
+    one_by_one = tuple(
+        build_monthly_report(
+            tasks, ledger(), "2026-10", client, policy=policy, language="ru",
+            timezone="Europe/Moscow",
+        )
+        for client in sorted(by_client)
+    )  # fmt: skip
+    assert reports == one_by_one
+    shop = next(r for r in reports if r.client == CLIENT)
+    assert {"SHOP-11", "SHOP-12", "SHOP-13"} <= {t.key for t in shop.completed_tasks}
 
 
 def test_empty_month_has_no_rates() -> None:

@@ -3,12 +3,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from config.policy import DigestSchedules
 from rules.calendar import BusinessCalendar
 from syncd.digest.schedule import due_slots, first_business_day, period_key, previous_month
 from syncd.digest.scope import manager_calendar
-from syncd.errors import ConfigError
 from tests.digest import fixtures
 
 POLICY = fixtures.policy()
@@ -90,9 +90,10 @@ def test_dst_change_keeps_local_time() -> None:
 def test_switched_off_and_invalid_schedules() -> None:
     off = OLGA.model_copy(update={"schedules": DigestSchedules(daily=None, weekly=None)})
     assert due_slots(off, at("2026-11-23T09:00:00+03:00"), calendar=CAL) == []
-    bad = OLGA.model_copy(update={"schedules": DigestSchedules(daily="every morning")})
-    with pytest.raises(ConfigError, match=r"schedules\.daily"):
-        due_slots(bad, at("2026-11-23T09:00:00+03:00"), calendar=CAL)
+    # A bad cron never reaches the scheduler: the policy model refuses it on load
+    # (tests/config/test_loader.py checks the file, line and path it reports).
+    with pytest.raises(ValidationError, match=r"daily\n.*'every morning' is not a cron"):
+        DigestSchedules(daily="every morning")
     with pytest.raises(ValueError, match="aware"):
         due_slots(OLGA, datetime(2026, 11, 23, 9), calendar=CAL)
 

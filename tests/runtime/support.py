@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from config.settings import Settings
+from syncd.models import Finding
 
 __all__ = ["Gauge", "Report", "ScriptedRunner", "make_settings", "wait_for"]
 
@@ -27,8 +28,10 @@ class Report:
     posted: int = 0
     queued: int = 0
     failed: int = 0
+    deferred: int = 0
     requests: int = 0
     duration: float = 0.0
+    findings_list: list[Finding] = field(default_factory=list)
 
 
 @dataclass
@@ -60,10 +63,12 @@ class ScriptedRunner:
         *,
         delay: float = 0.0,
         gauge: Gauge | None = None,
+        findings: list[Finding] | None = None,
     ) -> None:
         self.source, self.interval = source, interval
         self.script = script or (lambda _n: None)
         self.delay, self.gauge = delay, gauge
+        self.findings = findings or []  # what every cycle's evaluation finds
         self.calls = 0
         self.call_times: list[float] = []
         self.seen_now: list[datetime] = []
@@ -83,7 +88,14 @@ class ScriptedRunner:
             outcome = self.fail or self.script(self.calls)
             if outcome is not None:
                 raise outcome
-            return Report(self.source, synced=2, posted=1, queued=1, duration=self.delay)
+            return Report(
+                self.source,
+                synced=2,
+                posted=1,
+                queued=1,
+                duration=self.delay,
+                findings_list=list(self.findings),
+            )
         finally:
             if self.gauge:
                 self.gauge.leave()

@@ -12,6 +12,7 @@ from structlog.testing import capture_logs
 
 from syncd.clock import FrozenClock
 from syncd.daemon import BACKOFF_CAP, Daemon, Wiring, backoff_delay, digest_outcomes
+from syncd.digest.service import SentDigest
 from syncd.errors import AuthError, ConfigError, ConfigIssue, RateLimitedError, RetriableError
 from syncd.models import Finding, Severity
 from syncd.store import Store
@@ -172,15 +173,14 @@ def test_webhook_hints_are_coalesced_and_reach_the_runner(daemon_factory: Factor
     assert runner.refreshed == ["SHOP-1", "SHOP-2"]
 
 
-def test_open_findings_published_by_rule(daemon_factory: Factory, store: Store) -> None:
+def test_open_findings_published_by_rule(daemon_factory: Factory) -> None:
     now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     found = [
         Finding(rule=rule, source="jira", task_key=key, severity=Severity.WARNING, message="m",
                 fingerprint=f"{rule}:{key}", detected_at=now)
         for rule, key in [("due-date", "A-1"), ("due-date", "A-2"), ("single-assignee", "A-1")]
     ]  # fmt: skip
-    store.record_findings("jira", found, now)
-    runner = ScriptedRunner("jira", 0.05)
+    runner = ScriptedRunner("jira", 0.05, findings=found)
     daemon = daemon_factory([runner])
     wait_for(lambda: runner.calls >= 1)
     daemon.stop()
@@ -212,12 +212,14 @@ class Digests:
 
     def run_due(self, now: datetime) -> list[Any]:
         self.runs.append(now)
-        return [_Outcome("daily", "sent"), _Outcome("weekly", "failed"), _Outcome("x", "skipped")]
+        return [
+            SentDigest("olga", "daily", "daily:2026-11-02", ("slack",)),
+            SentDigest("olga", "weekly", "weekly:2026-W45", ("slack",), error="down"),
+            SentDigest("olga", "x", "x", (), empty=True, skipped=True),
+        ]
 
-
-class _Outcome:
-    def __init__(self, kind: str, status: str) -> None:
-        self.kind, self.status = kind, status
+    def next_due(self, now: datetime) -> datetime | None:
+        return None  # no schedule: only the periodic runs
 
 
 def test_digests_run_after_cycles_at_most_once_per_period(daemon_factory: Factory) -> None:
@@ -238,16 +240,17 @@ def test_digests_run_after_cycles_at_most_once_per_period(daemon_factory: Factor
 @pytest.mark.parametrize(
     ("item", "expected"),
     [
-        (type("R", (), {"kind": "daily", "error": "smtp down"})(), [("daily", "failed")]),
-        (type("R", (), {"kind": "monthly", "sent": True})(), [("monthly", "sent")]),
-        (type("R", (), {"kind": "weekly", "sent": False})(), []),
+        (SentDigest("o", "daily", "p", ("smtp",), error="smtp down"), [("daily", "failed")]),
+        (SentDigest("o", "monthly", "p", ("smtp",)), [("monthly", "sent")]),
+        (SentDigest("o", "weekly", "p", (), empty=True, skipped=True), []),
+        (SentDigest("o", "daily", "p", ("smtp",), dry_run=True), []),
         (
-            type("R", (), {"kind": "daily", "status": "sent", "unknown": ("slack:X",)})(),
+            SentDigest("o", "daily", "p", ("slack:X",), unknown=("slack:X",)),
             [("daily", "unknown"), ("daily", "sent")],
         ),
     ],
 )
-def test_digest_outcomes_read_by_attribute(item: object, expected: list[tuple[str, str]]) -> None:
+def test_digest_outcomes_by_status(item: SentDigest, expected: list[tuple[str, str]]) -> None:
     assert digest_outcomes([item]) == expected
 
 

@@ -124,6 +124,9 @@ class Digests:
         self.runs.append(now)
         return []
 
+    def next_due(self, now: datetime) -> datetime | None:
+        return None
+
 
 def test_digests_start_once_the_held_sources_were_tried(shared: Store, tmp_path: Path) -> None:
     # Another replica ("other") holds half the sources and never polls: this replica's

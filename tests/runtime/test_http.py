@@ -90,7 +90,7 @@ def test_metrics_exposition(
     daemon = daemon_factory([runner], settings={"webhook_secret": SecretStr(SECRET)})
     client = serve(daemon)
     wait_for(lambda: runner.calls >= 4)
-    daemon.metrics.response_hook("agency-jira")(httpx.Response(429))
+    daemon.metrics.api_request("agency-jira", 429)  # as the retry policy's observe does
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")

@@ -244,3 +244,15 @@ def test_search_lags_behind_writes_unless_reconciled(http: requests.Session) -> 
         assert [i["key"] for i in posted.json()["issues"]] == ["SHOP-3"]
         http.post(clock, json={"advance": 31})
         assert [i["key"] for i in http.get(url, params=query).json()["issues"]] == ["SHOP-3"]
+
+
+def test_status_list_names_every_status_with_its_category() -> None:
+    with serve(example_seed(), "cloud") as server:
+        answer = requests.get(
+            f"{server.url}/rest/api/3/status",
+            auth=("syncd@agency.example", "bot-token-1"),
+            timeout=10,
+        )
+    assert answer.status_code == 200
+    categories = {s["name"]: s["statusCategory"]["key"] for s in answer.json()}
+    assert categories == {"To Do": "new", "In Progress": "indeterminate", "Done": "done"}
