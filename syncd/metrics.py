@@ -19,8 +19,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping
 
+import prometheus_client
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+# ``*_created`` series double every counter and mean nothing on a dashboard.
+prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
 
 __all__ = ["CONTENT_TYPE_LATEST", "Metrics", "default_metrics"]
 

@@ -183,7 +183,7 @@ def _sections(
             items["check_today"].append(_item(f, "checkpoint_today", at=f.checkpoint_today))
         if f.overdue_days is not None:
             items["overdue"].append(_item(f, "overdue", days=f.overdue_days))
-        if f.at_risk is not None:
+        if f.at_risk is not None and f.overdue_days is None:  # overdue says more already
             items["at_risk"].append(_item(f, "at_risk", at=f.at_risk))
         if f.due_in is not None:
             items["due_soon"].append(_item(f, "due_soon", days=f.due_in))
@@ -214,7 +214,7 @@ def _headlines(
         c = counts[f.client]
         c["open"] += 1
         c["overdue"] += f.overdue_days is not None
-        c["at_risk"] += f.at_risk is not None
+        c["at_risk"] += f.at_risk is not None and f.overdue_days is None
         c["due_soon"] += f.due_in is not None
         c["violations"] += bool(f.violations)
     for _task, client in done:

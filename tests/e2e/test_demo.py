@@ -29,5 +29,5 @@ def test_demo_runs_a_cycle_and_writes_the_digest(tmp_path: Path) -> None:
     html = (out / "digest.html").read_text(encoding="utf-8")
     md = (out / "digest.md").read_text(encoding="utf-8")
     assert html.lstrip().lower().startswith("<!doctype html")
-    assert "Загруз команды" in md
+    assert "Загрузка команды" in md
     assert "Просрочено" in md

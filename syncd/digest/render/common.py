@@ -107,7 +107,7 @@ def headline_text(h: ClientHeadline, t: Translator) -> str:
         if metric == "violations":
             text = t.plural("violation", count)
         else:
-            text = f"{t.number(count)} {t('metrics.' + metric)}"
+            text = t("metric_count", n=t.number(count), label=t("metrics." + metric))
         parts.append(text + (f" {delta}" if delta else ""))
     return " · ".join(parts)
 
