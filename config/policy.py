@@ -111,6 +111,35 @@ class CalendarConfig(_Model):
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_zone(v)))
 
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        import holidays  # a large table: only when a country is configured
+
+        supported = holidays.list_supported_countries()
+        if value.upper() not in supported:
+            raise ValueError(
+                f"no public holidays known for {value!r}; expected an ISO code such as RU, DE, US"
+            )
+        return value.upper()
+
+    @field_validator("weekend")
+    @classmethod
+    def _weekdays(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(d not in range(7) for d in value):
+            raise ValueError("weekday numbers run from 0 (Monday) to 6 (Sunday)")
+        if len(set(value)) == 7:
+            raise ValueError("at least one day of the week must be a workday")
+        return value
+
+    @model_validator(mode="after")
+    def _hours(self) -> CalendarConfig:
+        if self.working_hours.start >= self.working_hours.end:
+            raise ValueError("working_hours: start must be before end (e.g. 09:00 to 19:00)")
+        return self
+
 
 class SourceConfig(_Model):
     name: str = Field(

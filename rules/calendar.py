@@ -51,11 +51,7 @@ class BusinessCalendar:
     business days are cached, so business-time questions cost a bisection, not a loop."""
 
     def __init__(self, config: CalendarConfig | None = None) -> None:
-        config = config or CalendarConfig()
-        if len(set(config.weekend) & set(range(7))) == 7:
-            raise ConfigError("calendar.weekend: at least one day of the week must be a workday")
-        if config.working_hours.start >= config.working_hours.end:
-            raise ConfigError("calendar.working_hours: start must be before end")
+        config = config or CalendarConfig()  # validated: a workday exists, start < end
         self.config = config
         self.tz = ZoneInfo(config.timezone)
         self.weekend = frozenset(config.weekend)

@@ -180,3 +180,27 @@ def test_auth_kind_must_fit_the_tracker() -> None:
     text = GOOD.replace("kind: basic, user: bot@agency.example", "kind: private_token")
     with pytest.raises(ConfigError, match=r"sources\[0\]: .*takes auth.kind basic or bearer"):
         load_policy_text(text)
+
+
+def test_calendar_mistakes_are_caught_when_the_file_is_validated() -> None:
+    text = GOOD.replace(
+        "    poll_interval: 5m\n",
+        "    poll_interval: 5m\n    calendar:\n      country: XX\n"
+        "      working_hours: {start: '19:00', end: '09:00'}\n",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_policy_text(text, "p.yaml")
+    messages = {i.path: i.message for i in info.value.issues}
+    assert "no public holidays known for 'XX'" in messages["sources[0].calendar.country"]
+    week = GOOD.replace(
+        "    poll_interval: 5m\n",
+        "    poll_interval: 5m\n    calendar: {weekend: [0, 1, 2, 3, 4, 5, 6]}\n",
+    )
+    with pytest.raises(ConfigError, match="at least one day of the week must be a workday"):
+        load_policy_text(week)
+    hours = GOOD.replace(
+        "    poll_interval: 5m\n",
+        "    poll_interval: 5m\n    calendar: {working_hours: {start: '19:00', end: '09:00'}}\n",
+    )
+    with pytest.raises(ConfigError, match="start must be before end"):
+        load_policy_text(hours)

@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import ValidationError
 
 from config.policy import CalendarConfig
 from rules.calendar import BusinessCalendar
-from syncd.errors import ConfigError
 
 MSK = ZoneInfo("Europe/Moscow")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -125,18 +125,13 @@ def test_working_hours_and_queueing(russia: BusinessCalendar) -> None:
     )
 
 
-def test_unknown_country_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="XX"):
-        BusinessCalendar(CalendarConfig(country="XX"))
-
-
-def test_impossible_calendars_are_config_errors() -> None:
-    with pytest.raises(ConfigError, match="weekend"):
-        BusinessCalendar(CalendarConfig(weekend=(0, 1, 2, 3, 4, 5, 6)))
-    with pytest.raises(ConfigError, match="working_hours"):
-        BusinessCalendar(
-            CalendarConfig.model_validate({"working_hours": {"start": "19:00", "end": "09:00"}})
-        )
+def test_impossible_calendars_are_refused_by_the_policy_model() -> None:
+    with pytest.raises(ValidationError, match="XX"):
+        CalendarConfig(country="XX")
+    with pytest.raises(ValidationError, match="workday"):
+        CalendarConfig(weekend=(0, 1, 2, 3, 4, 5, 6))
+    with pytest.raises(ValidationError, match="working_hours"):
+        CalendarConfig.model_validate({"working_hours": {"start": "19:00", "end": "09:00"}})
 
 
 def test_business_time_between_is_antisymmetric(russia: BusinessCalendar) -> None:
