@@ -81,9 +81,11 @@ def config_validate(file: Path) -> None:
             click.echo(str(issue), err=True)
         click.echo(f"{len(exc.issues)} problem(s) in {file}", err=True)
         sys.exit(EXIT_CONFIG)
+    rules = (
+        f"{sum(r.enabled for r in policy.rules)} rule(s)" if policy.rules else "the default rules"
+    )
     click.echo(
-        f"{file}: OK ({len(policy.sources)} source(s), {len(policy.rules)} rule(s), "
-        f"{len(policy.managers)} manager(s))"
+        f"{file}: OK ({len(policy.sources)} source(s), {rules}, {len(policy.managers)} manager(s))"
     )
 
 
