@@ -125,6 +125,10 @@ class Reconciler:
         busy = self._resume_pending(
             current, now=now, result=result, budget=budget, open_hours=open_hours, only=only
         )
+        if not self.source.enforce and self.echo is None:
+            # Report-only and nobody to show it to: the findings are recorded, that is all
+            # (planning every reminder of a large backlog each cycle would be wasted work).
+            return result
         ledger = self._ledger(open_before, current)
         plans = build_plans(self.source, ev.tasks, ev.findings, ledger, now, busy=busy)
         if not self.source.enforce:
