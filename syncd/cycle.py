@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from config.policy import Policy, SourceConfig
@@ -102,6 +102,7 @@ class SourceRunner:
         clock: Clock | None = None,
         dry_run: bool = False,
         echo: Callable[[str], None] | None = None,
+        stale_after: timedelta = timedelta(minutes=10),
     ) -> None:
         self.config = source
         self.source = source.name
@@ -118,6 +119,7 @@ class SourceRunner:
             owner=owner,
             dry_run=dry_run,
             echo=echo,
+            stale_after=stale_after,
         )
 
     def sync(self) -> tuple[int, int]:
@@ -231,6 +233,10 @@ def build_runners(
     daemon shares one with the digest service)."""
     engine = engine or Engine.from_policy(policy)
     owner = settings.replica_id or default_owner()
+    # With leases (PostgreSQL) a source changes hands only after its lease expired, so a
+    # claim older than that belongs to a replica that is gone.
+    leased = store.backend == "postgresql"
+    stale_after = timedelta(seconds=settings.lease_ttl) if leased else timedelta(minutes=10)
     if echo is None and settings.dry_run:
         echo = print  # dry-run's whole point: show exactly what would be written
     runners = []
@@ -258,6 +264,7 @@ def build_runners(
                 clock=clock,
                 dry_run=settings.dry_run,
                 echo=echo,
+                stale_after=stale_after,
             )
         )
     return runners

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from config.policy import SourceConfig
 from connectors.base import Connector
@@ -85,6 +85,7 @@ class Reconciler:
         *,
         owner: str,
         dry_run: bool = False,
+        stale_after: timedelta = timedelta(minutes=10),
         echo: Callable[[str], None] | None = None,
     ) -> None:
         self.source = source
@@ -92,6 +93,9 @@ class Reconciler:
         self.store = store
         self.calendar = calendar
         self.owner = owner
+        # Another owner's unconfirmed claim is taken over after this long: with source
+        # leases, the lease lifetime (its owner lost the source); alone, ten minutes.
+        self.stale_after = stale_after
         self.dry_run = dry_run
         self.echo = echo
 
@@ -193,7 +197,9 @@ class Reconciler:
         )
         # Lost the claim: finish it only if it is ours from before a restart or its owner
         # died (stale). Another replica's live claim, or a given-up one, is left alone.
-        if not claimed and not self.store.resume_action(plan.marker, self.owner, now):
+        if not claimed and not self.store.resume_action(
+            plan.marker, self.owner, now, stale_after=self.stale_after
+        ):
             return False
         return self._complete(plan, 0, now, result, budget)
 
@@ -293,7 +299,9 @@ class Reconciler:
             if not budget.take():
                 result.deferred += 1
                 continue
-            if not self.store.resume_action(action.marker, self.owner, now):
+            if not self.store.resume_action(
+                action.marker, self.owner, now, stale_after=self.stale_after
+            ):
                 continue  # a live claim of another replica: it will finish it
             plan = plan_from_action(action)
             if relevant:
