@@ -8,6 +8,7 @@ status categories — are read once, lazily, and kept.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -70,6 +71,7 @@ class JiraConnector:
         self._myself: dict[str, Any] | None = None
         self._ctx: JiraContext | None = None
         self._writer: Writer | None = None
+        self._properties_kept = False
 
     # -- site facts -------------------------------------------------------------------
     @property
@@ -163,6 +165,8 @@ class JiraConnector:
         ctx = self.context()
         zone = self.profile_zone()
         state = Cursor.from_dict(cursor, source=self.source)
+        if state.properties_kept:
+            self._properties_kept = True
         poll = Poll(state, started=self.clock.now(), overlap=self.overlap)
         jql = incremental_jql(self.config.scope.jql or "", poll.lower, zone)
         last = cursor or Cursor().to_dict()
@@ -177,7 +181,8 @@ class JiraConnector:
                 task = self._take(raw, poll, ctx)
                 if task is not None:
                     tasks.append(task)
-            new_cursor = poll.end_page(last=page.last).to_dict()
+            ended = poll.end_page(last=page.last)
+            new_cursor = replace(ended, properties_kept=self.properties_kept()).to_dict()
             spent = self.site.session.attempts - before
             before = self.site.session.attempts
             if tasks or new_cursor != last:
@@ -281,7 +286,15 @@ class JiraConnector:
     def writer(self) -> Writer:
         if self._writer is None:
             self._writer = Writer(self.site, self.source, self.bot())
+            if self._properties_kept:
+                self._writer.properties_kept = True
         return self._writer
+
+    def properties_kept(self) -> bool:
+        """Known (from the cursor or a post) that the server keeps comment properties."""
+        return self._properties_kept or (
+            self._writer is not None and self._writer.properties_kept is True
+        )
 
     def find_marker(self, task_key: str, marker: str) -> str | None:
         return self.writer().find_marker(task_key, marker)

@@ -67,6 +67,9 @@ class Cursor:
     seen: dict[str, datetime] = field(default_factory=dict)
     retry: RetryKeys = field(default_factory=RetryKeys)
     """Issues whose reading or mapping failed: read again first next sync."""
+    properties_kept: bool = False
+    """The server has been seen to keep comment properties: reminders need no visible text
+    marker (remembered here so a restart does not have to find it out again)."""
 
     def lower_bound(self, overlap: timedelta) -> datetime | None:
         return None if self.watermark is None else floor_minute(self.watermark) - overlap
@@ -79,6 +82,8 @@ class Cursor:
         }
         if self.retry.pending:
             data["retry"] = self.retry.to_json()
+        if self.properties_kept:
+            data["properties_kept"] = True
         return data
 
     @classmethod
@@ -98,7 +103,8 @@ class Cursor:
             retry = RetryKeys.from_json(data.get("retry"))
         except (ValueError, TypeError, AttributeError) as exc:
             raise FatalError(f"stored Jira cursor is unreadable: {exc}", source=source) from None
-        return cls(watermark=watermark, seen=seen, retry=retry)
+        kept = data.get("properties_kept") is True
+        return cls(watermark=watermark, seen=seen, retry=retry, properties_kept=kept)
 
 
 class Poll:

@@ -119,3 +119,26 @@ def test_marker_text_in_a_persons_comment_is_not_the_bots(
     task = connector.fetch_task(KEY)
     assert task is not None
     assert [c.is_bot for c in task.comments if "syncd:" in c.body] == [False]
+
+
+def test_a_restart_remembers_through_the_cursor_that_properties_are_kept(
+    flavour: str, jira_sandbox: Start, jira_connector: Connect
+) -> None:
+    server, seed = jira_sandbox(flavour)
+    first = jira_connector(server, seed, flavour)
+    cursor = None
+    for page in first.sync(cursor):
+        cursor = page.cursor
+    first.post_reminder(KEY, reminder("SHOP-2:goal"))  # learns that properties are kept
+    for page in first.sync(cursor):
+        cursor = page.cursor
+    assert cursor is not None
+    assert cursor.get("properties_kept") is True
+    restarted = jira_connector(server, seed, flavour)
+    for page in restarted.sync(cursor):
+        cursor = page.cursor
+    restarted.post_reminder(KEY, reminder("SHOP-2:due"))
+    texts = {text for _id, text, props in bot_comments(server, seed) if props}
+    assert len(texts) == 2
+    assert any("syncd:SHOP-2:goal" in text for text in texts)  # before it knew: visible
+    assert not any("syncd:SHOP-2:due" in text for text in texts)  # after a restart: not
