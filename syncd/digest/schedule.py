@@ -100,7 +100,13 @@ def due_slots(
             continue
         if kind == "monthly" and today != first_business_day(today.year, today.month, calendar):
             continue
-        if _last_fire(expr, local).date() != today:
+        fired = _last_fire(expr, local)
+        if kind == "weekly":
+            # A holiday Monday moves the weekly digest to the week's next business day.
+            fired_day = _business_day_in_week(fired.date(), calendar)
+            if fired_day != today or not calendar.is_business_day(today):
+                continue
+        elif fired.date() != today:
             continue
         period = period_key(kind, today)
         if period not in last_sent:
@@ -122,3 +128,13 @@ def next_fire(manager: ManagerConfig, now: datetime) -> datetime | None:
         if expr is not None:
             fires.append(croniter(expr, local).get_next(datetime))
     return min(fires, default=None)
+
+
+def _business_day_in_week(day: date, calendar: BusinessCalendar) -> date | None:
+    """``day`` or the first business day after it in the same ISO week (None: none left)."""
+    week = day.isocalendar()[:2]
+    while not calendar.is_business_day(day):
+        day += timedelta(days=1)
+        if day.isocalendar()[:2] != week:
+            return None
+    return day

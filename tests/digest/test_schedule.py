@@ -64,6 +64,18 @@ def test_weekly_on_monday_with_iso_week_period() -> None:
     assert slots == [("daily", "daily:2026-11-23"), ("weekly", "weekly:2026-W48")]
 
 
+def test_weekly_moves_from_a_holiday_monday_to_the_weeks_next_business_day() -> None:
+    # Monday 11 May 2026 is a Russian holiday (Victory Day, observed).
+    monday = at("2026-05-11T09:30:00+03:00")
+    tuesday = at("2026-05-12T09:30:00+03:00")
+    wednesday = at("2026-05-13T09:30:00+03:00")
+    assert CAL.is_business_day(monday.date()) is False
+    assert ("weekly", "weekly:2026-W20") not in due_slots(OLGA, monday, calendar=CAL)
+    assert ("weekly", "weekly:2026-W20") in due_slots(OLGA, tuesday, calendar=CAL)
+    # Only that day: a missed weekly digest is not replayed later in the week.
+    assert ("weekly", "weekly:2026-W20") not in due_slots(OLGA, wednesday, calendar=CAL)
+
+
 def test_monthly_on_first_business_day() -> None:
     # 1 Dec 2026 is a Tuesday: the first business day.
     assert ("monthly", "monthly:2026-12") in due_slots(
