@@ -170,6 +170,11 @@ class SourceConfig(_Model):
         default=30, ge=0, description="Storm guard: reminders posted per cycle; the rest wait."
     )
     notes_per_minute: int = Field(default=60, ge=1, description="GitLab note-creation budget.")
+    thank_when_fixed: bool = Field(
+        default=False,
+        description="When every finding syncd reminded about on a task is fixed, say a short "
+        "thank-you on the task (working hours only; no mention).",
+    )
     rule_docs_url: str | None = Field(
         default=None,
         pattern=r"^https?://",

@@ -26,6 +26,7 @@ __all__ = [
     "reminder_intro",
     "reminder_item",
     "reminder_outro",
+    "thanks_text",
 ]
 
 _DAYS: dict[str, str] = {
@@ -333,3 +334,12 @@ def reminder_outro(lang: Lang, *, heads_up: bool = False) -> str:
     if lang == "ru":
         return "Когда поправите, напоминание закроется само при следующей проверке. Спасибо!"
     return "Once fixed, this reminder closes by itself at the next check. Thank you!"
+
+
+def thanks_text(lang: Lang) -> str:
+    """The optional thank-you when everything a reminder named is fixed."""
+    return _t(
+        lang,
+        "Спасибо! Всё, о чём я напоминал, поправлено.",
+        "Thank you! Everything I reminded about is fixed.",
+    )

@@ -41,6 +41,7 @@ from syncd.reminders import (
     build_plans,
     plan_from_action,
     plan_payload,
+    thanks_plan,
 )
 from syncd.store import ActionRow, FindingRow, Store
 
@@ -156,6 +157,8 @@ class Reconciler:
                 elif self._execute(plan, now, result, budget):
                     result.posted.append(plan)
         self._unlabel(ev, {k for k, _, _ in gone}, result)
+        if self.source.thank_when_fixed and self.writes and open_hours:
+            self._thank(open_before, gone, ev, now, result, budget)
         if result.deferred:
             log.info(
                 "reminders deferred to the next cycle",
@@ -185,12 +188,19 @@ class Reconciler:
         return ledger
 
     # -- effects ----------------------------------------------------------------------
-    def _execute(self, plan: Plan, now: datetime, result: ReconcileResult, budget: _Budget) -> bool:
+    def _execute(
+        self,
+        plan: Plan,
+        now: datetime,
+        result: ReconcileResult,
+        budget: _Budget,
+        kind: str = "comment",
+    ) -> bool:
         claimed = self.store.claim_action(
             plan.marker,
             source=self.source.name,
             task_key=plan.task_key,
-            kind="comment",
+            kind=kind,
             payload=plan_payload(plan),
             owner=self.owner,
             now=now,
@@ -292,7 +302,7 @@ class Reconciler:
             if only is not None and action.task_key not in only:
                 continue
             busy.add(action.task_key)
-            relevant = self._still_relevant(action, current)
+            relevant = action.kind == "thanks" or self._still_relevant(action, current)
             if relevant and not open_hours:
                 result.queued_until[action.task_key] = self.calendar.next_working_time(now)
                 continue
@@ -331,6 +341,30 @@ class Reconciler:
     @staticmethod
     def _still_relevant(action: ActionRow, current: set[tuple[str, str, str]]) -> bool:
         return any((action.task_key, r, f) in current for r, f in action.payload["covers"])
+
+    def _thank(  # noqa: PLR0917 - the cycle's state, passed on
+        self,
+        open_before: dict[tuple[str, str, str], FindingRow],
+        gone: list[tuple[str, str, str]],
+        ev: Evaluation,
+        now: datetime,
+        result: ReconcileResult,
+        budget: _Budget,
+    ) -> None:
+        """One short thank-you on each open task whose reminded findings are all fixed."""
+        flagged = {f.task_key for f in ev.findings}
+        reminded: dict[str, list[str]] = {}
+        for key in gone:
+            marker = open_before[key].notified_marker
+            if marker is not None and key[0] not in flagged:
+                reminded.setdefault(key[0], []).append(marker)
+        for task_key, markers in sorted(reminded.items()):
+            task = self.store.get_task(self.source.name, task_key)
+            if task is None or not task.is_open or not budget.take():
+                continue  # closed or gone: nothing to thank for on the task itself
+            self._execute(
+                thanks_plan(self.source, task_key, markers), now, result, budget, kind="thanks"
+            )
 
     def _unlabel(self, ev: Evaluation, resolved_keys: set[str], result: ReconcileResult) -> None:
         """Take the attention label off tasks with no open findings. Driven by state (open

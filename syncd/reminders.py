@@ -17,7 +17,7 @@ from typing import Any
 
 from config.policy import SourceConfig
 from connectors.base import Reminder, ReminderItem
-from rules.texts import reminder_intro, reminder_item, reminder_outro
+from rules.texts import reminder_intro, reminder_item, reminder_outro, thanks_text
 from syncd.models import Finding, Person, Severity, Task
 from syncd.store import ActionRow, FindingRow
 
@@ -31,6 +31,7 @@ __all__ = [
     "marker_for",
     "plan_from_action",
     "plan_payload",
+    "thanks_plan",
 ]
 
 ATTENTION_LABEL = "syncd-attention"
@@ -168,3 +169,12 @@ def build_plans(
         add = (ATTENTION_LABEL,) if source.labels_on_finding else ()
         plans.append(Plan(key, marker, reminder, covers, add))
     return plans
+
+
+def thanks_plan(source: SourceConfig, task_key: str, markers: Sequence[str]) -> Plan:
+    """The thank-you for the reminders ``markers`` on a task whose findings are all fixed.
+    Its marker derives from theirs, so one fix is thanked once."""
+    raw = "|".join([source.name, task_key, "thanks", *sorted(markers)])
+    marker = "t-" + hashlib.sha256(raw.encode()).hexdigest()[:20]
+    reminder = Reminder(marker=marker, intro=thanks_text(source.language), items=())
+    return Plan(task_key, marker, reminder, covers=())

@@ -192,3 +192,38 @@ def test_changed_scope_resyncs_and_forgets_tasks_outside_it(tmp_path: Path) -> N
         assert sc.store.findings("agency") == []  # SHOP-1's findings resolved with it
         # ...and nothing more was said there.
         assert sc.server.log.count("POST", r"/issue/SHOP-1/comment$") == 1
+
+
+def test_optional_thank_you_once_everything_reminded_about_is_fixed(tmp_path: Path) -> None:
+    with _scenario(tmp_path) as sc:
+        data = sc.policy.model_dump(mode="json")
+        data["sources"][0]["thank_when_fixed"] = True
+        sc.policy = type(sc.policy).model_validate(data)
+        sc.restart()
+        sc.act(
+            {
+                "action": "update",
+                "task": "SHOP-2",
+                "as": "olga",
+                "fields": {"description": CRITERIA_ONLY},
+            }
+        )
+        sc.cycle(TUESDAY_11)
+        assert len(sc.bot_comments("SHOP-2")) == 1
+        sc.act(
+            {
+                "action": "update",
+                "task": "SHOP-2",
+                "as": "olga",
+                "fields": {"description": GOAL_AND_CRITERIA},
+            }
+        )
+        sc.cycle(TUESDAY_11 + timedelta(hours=1))
+        comments = sc.bot_comments("SHOP-2")
+        assert len(comments) == 2
+        assert "Всё, о чём я напоминал, поправлено" in comments[1]
+        assert "Дмитрий" not in comments[1]  # no mention: nothing to do for anyone
+        sc.cycle(TUESDAY_11 + timedelta(hours=2))
+        assert len(sc.bot_comments("SHOP-2")) == 2  # thanked once
+        thanks = "Всё, о чём я напоминал"
+        assert all(thanks not in c for c in sc.bot_comments("SHOP-1"))  # still broken
