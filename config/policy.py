@@ -166,6 +166,11 @@ class SourceConfig(_Model):
     doing_labels: tuple[str, ...] = Field(
         default=("Doing",), description="GitLab: labels meaning work has started."
     )
+    sync_overlap: Seconds = Field(
+        default=120.0,
+        description="Jira: how far before the last change each poll searches again, to cover "
+        "search-index lag and clock differences ('2m'); re-read issues are skipped.",
+    )
     max_actions_per_cycle: int = Field(
         default=30, ge=0, description="Storm guard: reminders posted per cycle; the rest wait."
     )
@@ -207,7 +212,7 @@ class SourceConfig(_Model):
     )
     client: str | None = Field(default=None, description="Default client name for its projects.")
 
-    _poll = field_validator("poll_interval", "reminder_cooldown", mode="before")(
+    _poll = field_validator("poll_interval", "reminder_cooldown", "sync_overlap", mode="before")(
         classmethod(lambda cls, v: _duration_seconds(v))
     )
 

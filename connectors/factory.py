@@ -4,6 +4,7 @@ deployment never imports the jira library and vice versa."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 
 from config.policy import SourceConfig
 from config.settings import resolve_secret
@@ -32,7 +33,9 @@ def create_connector(
     if source.type == "jira":
         from connectors.jira import JiraConnector
 
-        return JiraConnector(source, token, retry=retry)
+        return JiraConnector(
+            source, token, retry=retry, overlap=timedelta(seconds=source.sync_overlap)
+        )
     from connectors.gitlab import GitLabConnector
 
     return GitLabConnector(source, token, policy=retry)

@@ -49,6 +49,8 @@ def run_checks(conn: JiraConnector) -> list[Check]:
         detail += f"{info.get('deploymentType')!r})"
     checks = [Check(name="server", ok=not mismatch, detail=detail, extra={"cloud": site.cloud})]
     checks.append(_guard("auth", lambda: _auth(conn)))
+    if not checks[-1].ok:  # everything below would fail the same way: say it once
+        return checks
     checks.append(_guard("time zone", lambda: _zone(conn)))
     checks.append(_guard("jql", lambda: _jql(conn)))
     checks.append(_guard("permissions", lambda: _permissions(conn)))

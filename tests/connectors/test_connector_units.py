@@ -163,3 +163,26 @@ def test_an_unusable_url_is_fatal_and_names_the_problem_not_the_url(
 def test_a_refused_connection_stays_retriable() -> None:
     error = error_for_transport("GitLab", "list issues", "g", requests.ConnectionError("refused"))
     assert isinstance(error, RetriableError)
+
+
+def test_factory_passes_the_policy_overlap_to_jira() -> None:
+    from datetime import timedelta
+
+    from config.policy import SourceConfig
+    from connectors.factory import create_connector
+
+    source = SourceConfig.model_validate(
+        {
+            "name": "j",
+            "type": "jira",
+            "url": "https://jira.example",
+            "sync_overlap": "5m",
+            "auth": {"kind": "bearer", "secret": "T"},
+            "scope": {"jql": "project = SHOP"},
+        }
+    )
+    connector = create_connector(source, {"T": "token"})
+    try:
+        assert connector.overlap == timedelta(minutes=5)  # type: ignore[attr-defined]
+    finally:
+        connector.close()

@@ -92,3 +92,23 @@ def test_a_malformed_url_is_fatal_and_named_not_retried(jira_sandbox: Start) -> 
         assert sleep == []  # never retried: no wait would fix it
     finally:
         connector.close()
+
+
+@pytest.mark.parametrize("flavour", ["cloud", "dc"])
+def test_a_wrong_token_is_one_failed_line_not_five(
+    flavour: str, jira_sandbox: Start, jira_connector: Connect
+) -> None:
+    from pydantic import SecretStr
+
+    from connectors.retry import RetryPolicy
+    from tests.connectors.conftest import RecordingSleep, jira_source
+
+    server, seed = jira_sandbox(flavour)
+    config, _token = jira_source(server.url, seed, flavour)
+    connector = JiraConnector(config, SecretStr("wrong"), retry=RetryPolicy(sleep=RecordingSleep()))
+    try:
+        checks = connector.doctor()
+    finally:
+        connector.close()
+    assert [(c.name, c.ok) for c in checks] == [("server", True), ("auth", False)]
+    assert "wrong" not in checks[-1].detail
