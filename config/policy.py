@@ -166,6 +166,11 @@ class SourceConfig(_Model):
     doing_labels: tuple[str, ...] = Field(
         default=("Doing",), description="GitLab: labels meaning work has started."
     )
+    scope_sweep_every: Seconds = Field(
+        default=6 * 3600.0,
+        description="How often to list the open tasks in scope (one cheap listing) and forget "
+        "stored ones that were deleted, moved or left the scope ('6h').",
+    )
     sync_overlap: Seconds = Field(
         default=120.0,
         description="Jira: how far before the last change each poll searches again, to cover "
@@ -212,9 +217,9 @@ class SourceConfig(_Model):
     )
     client: str | None = Field(default=None, description="Default client name for its projects.")
 
-    _poll = field_validator("poll_interval", "reminder_cooldown", "sync_overlap", mode="before")(
-        classmethod(lambda cls, v: _duration_seconds(v))
-    )
+    _poll = field_validator(
+        "poll_interval", "reminder_cooldown", "sync_overlap", "scope_sweep_every", mode="before"
+    )(classmethod(lambda cls, v: _duration_seconds(v)))
 
     @model_validator(mode="after")
     def _scope_fits_type(self) -> SourceConfig:

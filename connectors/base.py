@@ -80,6 +80,12 @@ class Connector(Protocol):
         """Re-read one task (webhook hint, read-after-write). None if it is gone/out of scope."""
         ...
 
+    def open_keys(self) -> set[str]:
+        """Keys of every open task in scope, from one cheap listing (no comments, no history):
+        the daemon's periodic sweep for tasks deleted, moved or taken out of the scope, which
+        an incremental sync never sees."""
+        ...
+
     def bot(self) -> Person:
         """The account syncd acts as."""
         ...

@@ -143,6 +143,8 @@ class SourceRunner:
                 seen.update(str(item[0]) for item in page.cursor.get("retry", ()))
             # The page is stored: now, and only now, the cursor may move past it.
             wrapped = {"scope": scope, "connector": page.cursor}
+            if not full and stored.get("swept_at"):
+                wrapped["swept_at"] = stored["swept_at"]
             self.store.set_cursor(self.source, wrapped, self.clock.now())
         if full:
             gone = self.store.task_keys(self.source) - seen
@@ -150,6 +152,35 @@ class SourceRunner:
                 self.store.forget_tasks(self.source, gone)
                 log.info("tasks no longer in scope forgotten", source=self.source, count=len(gone))
         return synced, requests
+
+    def sweep(self, now: datetime) -> int:
+        """Forget stored open tasks the tracker no longer lists as open in scope (deleted,
+        moved, excluded by the scope) — an incremental sync never returns those. Each is
+        re-read first, so a listing that lags behind cannot make syncd forget a live task.
+        Runs every ``scope_sweep_every``; returns how many tasks were forgotten."""
+        stored = self.store.get_cursor(self.source) or {}
+        swept = stored.get("swept_at")
+        if swept and (now - datetime.fromisoformat(swept)).total_seconds() < (
+            self.config.scope_sweep_every
+        ):
+            return 0
+        listed = self.connector.open_keys()
+        forgotten = []
+        for key in sorted(self.store.open_task_keys(self.source) - listed):
+            task = self.connector.fetch_task(key)
+            if task is None:
+                forgotten.append(key)
+            else:
+                self.store.upsert_tasks([task])
+        self.store.forget_tasks(self.source, forgotten)
+        if forgotten:
+            log.info(
+                "tasks gone from the tracker forgotten", source=self.source, count=len(forgotten)
+            )
+        if stored:
+            stored = {**stored, "swept_at": now.isoformat()}
+            self.store.set_cursor(self.source, stored, now)
+        return len(forgotten)
 
     def _scope_id(self) -> str:
         c = self.config
@@ -162,6 +193,7 @@ class SourceRunner:
         started = time.monotonic()
         bound = log.bind(source=self.source)
         synced, requests = self.sync()
+        self.sweep(now)
         ev = self.evaluate(now)
         result = self.reconciler.reconcile(ev, now)
         findings = ev.findings

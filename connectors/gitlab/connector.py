@@ -229,6 +229,22 @@ class GitLabConnector:
                 return
             yield item
 
+    def open_keys(self) -> set[str]:
+        scope = self.config.scope
+        owner: Any = (
+            self.gl.projects.get(scope.project, lazy=True)
+            if scope.project
+            else self.gl.groups.get(str(scope.group), lazy=True)
+        )
+        keys: set[str] = set()
+        with self.errors("list open issues"):
+            for item in owner.issues.list(iterator=True, state="opened", per_page=PAGE_SIZE):
+                raw = item.attributes
+                path = project_path(raw)
+                if self._in_scope(path):
+                    keys.add(f"{path}#{raw['iid']}")
+        return keys
+
     def _map_safely(self, raw: dict[str, Any], key: str, poll: Poll) -> Task | None:
         """One issue, its notes and events. A failure (a notes endpoint answering 500,
         a 403 on one issue, an odd field shape) is logged with the key and the key kept

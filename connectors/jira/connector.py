@@ -22,7 +22,7 @@ from connectors.jira.cursor import Cursor, Poll
 from connectors.jira.errors import jira_errors
 from connectors.jira.mapping import BASE_FIELDS, map_issue
 from connectors.jira.paging import all_comments, all_histories, embedded_complete
-from connectors.jira.search import in_scope, incremental_jql, search_pages
+from connectors.jira.search import in_scope, incremental_jql, search_pages, strip_order_by
 from connectors.jira.session import DEFAULT_TIMEOUT
 from connectors.jira.values import CATEGORY_KEYS, JiraContext, parse_ts, person
 from connectors.jira.writes import Writer
@@ -281,6 +281,15 @@ class JiraConnector:
             raise FatalError(
                 f"issue {key}: cannot be mapped: {type(exc).__name__}: {exc}", source=self.source
             ) from None
+
+    def open_keys(self) -> set[str]:
+        jql = f"({strip_order_by(self.config.scope.jql or '')}) AND statusCategory != Done"
+        keys: set[str] = set()
+        for page in search_pages(
+            self.site, jql, ["key"], page_size=100, source=self.source, expand=None
+        ):
+            keys.update(str(issue["key"]) for issue in page.issues if issue.get("key"))
+        return keys
 
     # -- writing ----------------------------------------------------------------------
     def writer(self) -> Writer:

@@ -80,6 +80,15 @@ class TasksMixin(StoreBase):
                 ).rowcount
         return removed
 
+    def open_task_keys(self, source: str) -> set[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.tasks.c.key).where(
+                    t.tasks.c.source == source, t.tasks.c.is_open.is_(True)
+                )
+            )
+            return {key for (key,) in rows}
+
     def task_keys(self, source: str) -> set[str]:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(t.tasks.c.key).where(t.tasks.c.source == source))

@@ -52,6 +52,7 @@ __all__ = [
     "test_first_sync_returns_every_task_complete",
     "test_human_changes_show_up_on_the_next_sync",
     "test_labels_add_and_remove",
+    "test_open_keys_are_the_open_tasks_in_scope",
     "test_post_reminder_then_find_marker",
     "test_quiet_sync_returns_nothing_for_one_search",
 ]
@@ -270,3 +271,12 @@ def test_fetch_task_rereads_one_task_and_none_for_unknown(harness: Harness) -> N
     assert task.title == target.title
     unknown = dataclasses.replace(target, number=9999)
     assert harness.connector.fetch_task(harness.task_key(unknown)) is None
+
+
+def test_open_keys_are_the_open_tasks_in_scope(harness: Harness) -> None:
+    expected = {harness.task_key(t) for t in harness.seed.tasks if t.status != "done"}
+    assert harness.connector.open_keys() == expected
+    target = next(t for t in harness.seed.tasks if t.status != "done")
+    human = next(u for u in harness.seed.users if not u.bot)
+    harness.act({"action": "transition", "task": target.key, "as": human.id, "status": "done"})
+    assert harness.connector.open_keys() == expected - {harness.task_key(target)}

@@ -227,3 +227,20 @@ def test_optional_thank_you_once_everything_reminded_about_is_fixed(tmp_path: Pa
         assert len(sc.bot_comments("SHOP-2")) == 2  # thanked once
         thanks = "Всё, о чём я напоминал"
         assert all(thanks not in c for c in sc.bot_comments("SHOP-1"))  # still broken
+
+
+def test_a_task_taken_out_of_the_scope_is_swept_out(tmp_path: Path) -> None:
+    with _scenario(tmp_path) as sc:
+        data = sc.policy.model_dump(mode="json")
+        data["sources"][0]["scope"] = {"jql": "project = SHOP AND issuetype != Epic"}
+        sc.policy = type(sc.policy).model_validate(data)
+        sc.restart()
+        sc.cycle(TUESDAY_11)
+        assert sc.store is not None
+        assert "SHOP-1" in sc.store.open_task_keys("agency")
+        sc.act({"action": "update", "task": "SHOP-1", "as": "olga", "fields": {"type": "Epic"}})
+        sc.cycle(TUESDAY_11 + timedelta(hours=1))  # incremental sync cannot see it leave
+        assert "SHOP-1" in sc.store.open_task_keys("agency")
+        sc.cycle(TUESDAY_11 + timedelta(hours=7))  # past scope_sweep_every (6 h)
+        assert sc.store.open_task_keys("agency") == {"SHOP-2"}
+        assert [f for f in sc.store.findings("agency") if f.task_key == "SHOP-1"] == []
