@@ -15,23 +15,10 @@ from datetime import datetime
 from pathlib import Path
 
 from config.settings import Settings
+from syncd.cycle import CycleReport
 from syncd.models import Finding
 
-__all__ = ["Gauge", "Report", "ScriptedRunner", "make_settings", "wait_for"]
-
-
-@dataclass
-class Report:
-    source: str
-    synced: int = 0
-    findings: int = 0
-    posted: int = 0
-    queued: int = 0
-    failed: int = 0
-    deferred: int = 0
-    requests: int = 0
-    duration: float = 0.0
-    findings_list: list[Finding] = field(default_factory=list)
+__all__ = ["Gauge", "ScriptedRunner", "make_settings", "wait_for"]
 
 
 @dataclass
@@ -76,7 +63,7 @@ class ScriptedRunner:
         self.closed = False
         self.fail: BaseException | None = None  # set by a test to fail from now on
 
-    def run_cycle(self, now: datetime) -> Report:
+    def run_cycle(self, now: datetime) -> CycleReport:
         self.calls += 1
         self.call_times.append(time.monotonic())
         self.seen_now.append(now)
@@ -88,7 +75,7 @@ class ScriptedRunner:
             outcome = self.fail or self.script(self.calls)
             if outcome is not None:
                 raise outcome
-            return Report(
+            return CycleReport(
                 self.source,
                 synced=2,
                 posted=1,
