@@ -95,20 +95,17 @@ class FindingsMixin(StoreBase):
     def resolve_findings(
         self, source: str, keys: Iterable[tuple[str, str, str]], now: datetime
     ) -> None:
-        """Mark (task_key, rule, fingerprint) findings as resolved."""
+        """Mark (task_key, rule, fingerprint) findings as resolved (one batched update)."""
+        rows = [_key_params(source, task_key, rule, fp) for task_key, rule, fp in keys]
+        if not rows:
+            return
         with self._write() as conn:
-            for task_key, rule, fp in keys:
-                conn.execute(
-                    t.findings.update()
-                    .where(
-                        t.findings.c.source == source,
-                        t.findings.c.task_key == task_key,
-                        t.findings.c.rule == rule,
-                        t.findings.c.fingerprint == fp,
-                        t.findings.c.state == "open",
-                    )
-                    .values(state="resolved", resolved_at=now)
-                )
+            conn.execute(
+                t.findings.update()
+                .where(*_BY_KEY, t.findings.c.state == "open")
+                .values(state="resolved", resolved_at=now),
+                rows,
+            )
 
     def mark_notified(
         self,
@@ -123,6 +120,19 @@ class FindingsMixin(StoreBase):
             mark_notified_rows(conn, source, task_key=task_key, keys=keys, marker=marker, now=now)
 
 
+_BY_KEY = (
+    t.findings.c.source == sa.bindparam("k_source"),
+    t.findings.c.task_key == sa.bindparam("k_task"),
+    t.findings.c.rule == sa.bindparam("k_rule"),
+    t.findings.c.fingerprint == sa.bindparam("k_fp"),
+)
+"""A finding's unique key as bound parameters, for batched updates (executemany)."""
+
+
+def _key_params(source: str, task_key: str, rule: str, fp: str) -> dict[str, str]:
+    return {"k_source": source, "k_task": task_key, "k_rule": rule, "k_fp": fp}
+
+
 def mark_notified_rows(
     conn: sa.Connection,
     source: str,
@@ -132,18 +142,16 @@ def mark_notified_rows(
     marker: str,
     now: datetime,
 ) -> None:
-    for rule, fp in keys:
-        conn.execute(
-            t.findings.update()
-            .where(
-                t.findings.c.source == source,
-                t.findings.c.task_key == task_key,
-                t.findings.c.rule == rule,
-                t.findings.c.fingerprint == fp,
-            )
-            .values(
-                notified_marker=marker,
-                notified_at=now,
-                times_notified=t.findings.c.times_notified + 1,
-            )
-        )
+    rows = [_key_params(source, task_key, rule, fp) for rule, fp in keys]
+    if not rows:
+        return
+    conn.execute(
+        t.findings.update()
+        .where(*_BY_KEY)
+        .values(
+            notified_marker=marker,
+            notified_at=now,
+            times_notified=t.findings.c.times_notified + 1,
+        ),
+        rows,
+    )
