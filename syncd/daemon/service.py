@@ -195,15 +195,20 @@ class Daemon:
         detail = {
             s.source: {**s.describe(now), "held": self.holds(s.source)} for s in self.states()
         }
+        # With leases, holding nothing because the database is out of reach is not "all
+        # held sources are fine": it is a replica that cannot work.
+        leases_current = self.leases is None or self.leases.current()
         ready = (
             self._started
             and not self.stopping
+            and leases_current
             and all(d["ready"] for d in detail.values() if d["held"])
         )
         return ready, {
             "ready": ready,
             "started": self._started,
             "stopping": self.stopping,
+            "leases_current": leases_current,
             "sources": detail,
         }
 

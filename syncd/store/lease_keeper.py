@@ -103,6 +103,12 @@ class LeaseKeeper:
     def holds(self, source: str) -> bool:
         return source in self.held()
 
+    def current(self) -> bool:
+        """Claims are fresh: a replica that cannot reach the database stops being current
+        one lease lifetime after its last successful round (and then serves nothing)."""
+        with self._lock:
+            return self._valid_until is not None and self.clock.now() < self._valid_until
+
     def start(self) -> None:
         """Claim once right away (so the first cycles know their sources), then keep going."""
         if self._thread is not None:

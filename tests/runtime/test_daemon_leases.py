@@ -162,3 +162,25 @@ def test_reload_hands_back_the_leases_of_removed_sources(shared: Store, tmp_path
         assert replica.daemon.readiness()[1]["sources"].keys() == set(kept)
     finally:
         replica.daemon.stop(timeout=3)
+
+
+def test_not_ready_once_the_leases_can_no_longer_be_renewed(shared: Store, tmp_path: Path) -> None:
+    a = Replica("a", shared, tmp_path)
+    a.daemon.start()
+    try:
+        wait_for(lambda: a.daemon.readiness()[0], timeout=10, what="ready")
+        assert a.daemon.readiness()[1]["leases_current"] is True
+        # The database goes away under the keeper: claims fail from now on.
+        a.keeper.store = _unreachable(tmp_path)
+        wait_for(lambda: not a.daemon.readiness()[0], timeout=10, what="unready")
+        assert a.daemon.readiness()[1]["leases_current"] is False
+    finally:
+        a.daemon.stop(10)
+        a.keeper.store.close()
+
+
+def _unreachable(tmp: Path) -> Store:
+    """A store whose every claim fails (a file that is not a database)."""
+    bad = tmp / "not-a-db.sqlite"
+    bad.write_bytes(b"not a database" * 64)
+    return open_store(f"sqlite:///{bad}", migrate=False)

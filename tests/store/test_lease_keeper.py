@@ -59,8 +59,10 @@ def test_stale_claims_are_not_trusted_when_the_store_is_unreachable(store_url: s
     keeper.store = broken
     clock.advance(TTL / 2)
     assert keeper.claim_now() == frozenset(SOURCES)
+    assert keeper.current()
     clock.advance(TTL / 2)
     assert keeper.claim_now() == frozenset()
+    assert not keeper.current()  # the daemon's /readyz turns unready on this
     broken.close()
 
 
