@@ -28,7 +28,13 @@ from syncd.reminders import ATTENTION_LABEL
 from syncd.replica import default_owner
 from syncd.store import Store
 
-__all__ = ["CycleReport", "SourceRunner", "build_runners", "evaluate_source"]
+__all__ = [
+    "CycleReport",
+    "SourceRunner",
+    "UnavailableRunner",
+    "build_runners",
+    "evaluate_source",
+]
 
 log = get_logger("syncd.cycle")
 
@@ -241,6 +247,27 @@ class SourceRunner:
 
     def close(self) -> None:
         self.connector.close()
+
+
+class UnavailableRunner:
+    """Stands in for a source that cannot be set up (its token variable is missing, say):
+    every cycle fails with the reason, so the daemon reports it once per streak, /readyz
+    shows that source unready, and every other source is served as usual."""
+
+    def __init__(self, source: SourceConfig, reason: str) -> None:
+        self.config = source
+        self.source = source.name
+        self.interval = source.poll_interval
+        self.reason = reason
+
+    def run_cycle(self, now: datetime) -> CycleReport:
+        raise FatalError(f"source cannot be set up: {self.reason}", source=self.source)
+
+    def refresh(self, task_key: str) -> None:
+        del task_key  # nothing to re-read without a connector
+
+    def close(self) -> None:
+        pass
 
 
 def build_runners(

@@ -26,18 +26,30 @@ __all__ = ["build_wiring", "lease_keeper", "run_daemon"]
 
 def build_wiring(app: App, policy: Policy, clock: Clock, metrics: Metrics | None = None) -> Wiring:
     """Runners for every source and the digest service (when managers are configured).
-    Raises ConfigError (e.g. a token variable not set), which a reload reports and survives.
-    """
+    A source that cannot be set up (a token variable not set) gets a runner that reports
+    why on every cycle, so the other sources are served all the same."""
     from rules.engine import Engine
-    from syncd.cycle import build_runners
+    from syncd.cycle import UnavailableRunner, build_runners
+    from syncd.daemon.contracts import Runner
     from syncd.digest.service import DigestService
 
     # One engine (rules, calendars) for the runners and the digests: built once, and the
     # digest's "check today" sees the very rules the reminders apply.
     engine = Engine.from_policy(policy)
-    runners = build_runners(
-        policy, app.settings, app.store, clock, metrics=metrics or default_metrics(), engine=engine
+    broken: dict[str, str] = {}
+    runners: list[Runner] = list(
+        build_runners(
+            policy,
+            app.settings,
+            app.store,
+            clock,
+            metrics=metrics or default_metrics(),
+            engine=engine,
+            errors=broken,
+        )
     )
+    # A source that cannot be set up fails its cycles (reported, unready); the rest run.
+    runners += [UnavailableRunner(policy.source(name), reason) for name, reason in broken.items()]
     digests = (
         DigestService(
             policy,

@@ -163,3 +163,23 @@ def test_signed_webhook_acts_at_once_unsigned_is_refused_and_sigterm_exits_0(
         stopped = time.monotonic()
         assert proc.terminate(timeout=20, sig=signal.SIGTERM) == 0
         print(f"SIGTERM -> exit 0 in {time.monotonic() - stopped:.3f}s")
+
+
+def test_a_source_that_cannot_be_set_up_does_not_stop_the_others(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    data = policy_for(sandbox.url, **OPEN_HOURS).model_dump(mode="json")  # type: ignore[arg-type]
+    data["sources"][0]["poll_interval"] = "1s"
+    other = json.loads(json.dumps(data["sources"][0]))
+    other["name"] = "other"
+    other["auth"]["secret"] = "NOT_SET_ANYWHERE"
+    data["sources"].append(other)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with _start(tmp_path, policy) as proc:
+        _wait(lambda: _bot_comment_count(sandbox, "SHOP-1") == 1, 30, proc)  # served
+        answer = proc.wait_until("/readyz", 503, timeout=10).json()
+        assert answer["sources"]["agency"]["ready"] is True
+        assert answer["sources"]["other"]["ready"] is False
+        assert "NOT_SET_ANYWHERE" in proc.log()  # said why, naming the variable
+        assert proc.terminate(timeout=20) == 0
