@@ -22,7 +22,7 @@ from gitlab.v4.objects import ProjectIssue
 from pydantic import SecretStr
 
 from config.policy import SourceConfig
-from connectors.base import Check, Page, Reminder
+from connectors.base import Check, Page, PostedReminder, Reminder
 from connectors.gitlab import writes
 from connectors.gitlab.budget import NoteBudget
 from connectors.gitlab.cursor import Cursor, Poll
@@ -296,6 +296,9 @@ class GitLabConnector:
     # -- writes (``writes``) ------------------------------------------------------------------
     def find_marker(self, task_key: str, marker: str) -> str | None:
         return writes.find_marker(self, task_key, marker)
+
+    def posted_reminders(self, task_key: str) -> list[PostedReminder]:
+        return writes.posted_reminders(self, task_key)
 
     def post_reminder(self, task_key: str, reminder: Reminder) -> str:
         return writes.post_reminder(self, task_key, reminder)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import SecretStr
 
 from config.policy import SourceConfig
-from connectors.base import Check, Page, Reminder
+from connectors.base import Check, Page, PostedReminder, Reminder
 from connectors.jira.client import Site, auth_options, connect
 from connectors.jira.cursor import Cursor, Poll
 from connectors.jira.errors import jira_errors
@@ -307,6 +307,9 @@ class JiraConnector:
 
     def find_marker(self, task_key: str, marker: str) -> str | None:
         return self.writer().find_marker(task_key, marker)
+
+    def posted_reminders(self, task_key: str) -> list[PostedReminder]:
+        return self.writer().posted_reminders(task_key)
 
     def post_reminder(self, task_key: str, reminder: Reminder) -> str:
         return self.writer().post(task_key, reminder)
