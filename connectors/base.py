@@ -9,16 +9,21 @@ tasks are stored, and it never moves past the moment the poll started.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
+from connectors.markers import MARKER_PREFIX, PostedReminder
 from syncd.models import Person, Task
 
-__all__ = ["MARKER_PREFIX", "Check", "Connector", "Page", "Reminder", "ReminderItem"]
-
-MARKER_PREFIX = "syncd:"
-"""Every comment syncd writes carries ``syncd:<marker>``: in a Jira comment property, in a
-hidden HTML comment on GitLab. Finding it again is how a retried post is never doubled."""
+__all__ = [
+    "MARKER_PREFIX",
+    "Check",
+    "Connector",
+    "Page",
+    "PostedReminder",
+    "Reminder",
+    "ReminderItem",
+]
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,18 @@ class Reminder:
     items: tuple[ReminderItem, ...]
     mention: Person | None = None
     outro: str = ""
+    covers: tuple[tuple[str, str], ...] = ()
+    """(rule, fingerprint) of the finding each item is about, in the order of ``items``:
+    written into the comment's tag (``connectors.markers``) as its identity."""
+    generation: int = 0
+    """How many times these findings had been reminded about before this reminder."""
+
+    def only(self, keep: set[tuple[str, str]]) -> Reminder:
+        """The reminder naming only the findings in ``keep`` (items follow ``covers``)."""
+        if len(self.items) != len(self.covers):
+            return self
+        pairs = [(i, c) for i, c in zip(self.items, self.covers, strict=True) if c in keep]
+        return replace(self, items=tuple(i for i, _ in pairs), covers=tuple(c for _, c in pairs))
 
     def plain_text(self) -> str:
         lines = [f"@{self.mention.name} " + self.intro if self.mention else self.intro]
@@ -94,8 +111,15 @@ class Connector(Protocol):
         """Id of the comment carrying ``marker`` on the task, if one exists."""
         ...
 
+    def posted_reminders(self, task_key: str) -> list[PostedReminder]:
+        """Every syncd reminder on the task, oldest first, with the findings it names
+        (``connectors.markers``): how a reminder posted under another source name, by
+        another installation or before a restored backup is recognised."""
+        ...
+
     def post_reminder(self, task_key: str, reminder: Reminder) -> str:
-        """Post one comment carrying the reminder's marker; returns the comment id.
+        """Post one comment carrying the reminder's tag (marker and the findings it names,
+        ``connectors.markers``); returns the comment id.
         Never retried blindly: callers look for the marker before posting again."""
         ...
 

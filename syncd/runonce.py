@@ -19,11 +19,16 @@ log = get_logger("syncd.once")
 
 
 def run_once(
-    app: App, clock: Clock, *, echo: Callable[[str], None] | None = None
+    app: App,
+    clock: Clock,
+    *,
+    echo: Callable[[str], None] | None = None,
+    broken: dict[str, str] | None = None,
 ) -> tuple[list[CycleReport], int]:
     """Every source once, then the digests due; returns the reports and how many digest
-    deliveries failed (they are retried by the next run)."""
-    broken: dict[str, str] = {}
+    deliveries failed (they are retried by the next run). ``broken`` is filled with the
+    sources that could not even be set up (a secret not set...), for the exit code."""
+    broken = {} if broken is None else broken
     engine = Engine.from_policy(app.policy)  # one for the cycles and the digests
     runners = build_runners(
         app.policy, app.settings, app.store, clock, echo=echo, errors=broken, engine=engine

@@ -22,7 +22,7 @@ from gitlab.v4.objects import ProjectIssue
 from pydantic import SecretStr
 
 from config.policy import SourceConfig
-from connectors.base import Check, Page, Reminder
+from connectors.base import Check, Page, PostedReminder, Reminder
 from connectors.gitlab import writes
 from connectors.gitlab.budget import NoteBudget
 from connectors.gitlab.cursor import Cursor, Poll
@@ -31,6 +31,7 @@ from connectors.gitlab.mapping import GitLabContext, map_issue, project_path
 from connectors.gitlab.session import DEFAULT_TIMEOUT, RetryingSession, SyncdGitlab
 from connectors.retry import RetryPolicy
 from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, log_skipped
+from connectors.tracker_clock import TrackerClock
 from rules.sections import merge_aliases
 from syncd.errors import ConfigError, ConnectorError, FatalError
 from syncd.logs import get_logger
@@ -61,6 +62,8 @@ class GitLabConnector:
         self.source = config.name
         self.config = config
         self.session = RetryingSession(policy or RetryPolicy(), timeout)
+        self.tracker_clock = TrackerClock()  # GitLab's time, from its answers' Date
+        self.tracker_clock.attach(self.session)
         secret = token.get_secret_value()
         private = secret if config.auth.kind == "private_token" else None
         self.gl = SyncdGitlab(
@@ -153,7 +156,10 @@ class GitLabConnector:
         poll = Poll(start)
         spent = self.session.attempts
         batch: list[Task] = self._retry_failed(poll)
+        self.tracker_clock.latest = None
         for item in self._changed_issues(start):
+            if poll.limit is None:  # GitLab's time at its first listing answer
+                poll.limit = self.tracker_clock.after_latest()
             raw = item.attributes
             try:
                 fresh = poll.is_new(str(raw["id"]), str(raw["updated_at"]))
@@ -296,6 +302,9 @@ class GitLabConnector:
     # -- writes (``writes``) ------------------------------------------------------------------
     def find_marker(self, task_key: str, marker: str) -> str | None:
         return writes.find_marker(self, task_key, marker)
+
+    def posted_reminders(self, task_key: str) -> list[PostedReminder]:
+        return writes.posted_reminders(self, task_key)
 
     def post_reminder(self, task_key: str, reminder: Reminder) -> str:
         return writes.post_reminder(self, task_key, reminder)

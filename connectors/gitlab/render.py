@@ -17,24 +17,25 @@ from __future__ import annotations
 import re
 
 from connectors.base import MARKER_PREFIX, Reminder
+from connectors.markers import tag_text
 
 __all__ = ["escape_line", "has_marker", "marker_line", "render_markdown", "starts_quick_action"]
 
-_MARKER = re.compile(r"[A-Za-z0-9._:=-]+")
 _SLASH = re.compile(r"^(\s*)/")
 
 
-def marker_line(marker: str) -> str:
-    if not _MARKER.fullmatch(marker):
-        raise ValueError(f"marker {marker!r}: only letters, digits and . _ : = - are allowed")
-    return f"<!-- {MARKER_PREFIX}{marker} -->"
+def marker_line(marker: str, covers: tuple[tuple[str, str], ...] = (), generation: int = 0) -> str:
+    """The hidden line carrying the reminder's tag (``connectors.markers``)."""
+    return f"<!-- {tag_text(marker, covers, generation)} -->"
 
 
 def has_marker(body: str, marker: str | None = None) -> bool:
-    """True if ``body`` carries ``marker`` (any syncd marker when None)."""
+    """True if ``body`` carries ``marker`` (any syncd marker when None), in the tag of
+    either format."""
     if marker is None:
         return f"<!-- {MARKER_PREFIX}" in body
-    return marker_line(marker) in body
+    line = marker_line(marker)
+    return line in body or line.removesuffix(" -->") + " reminds=" in body
 
 
 def escape_line(text: str) -> str:
@@ -63,7 +64,7 @@ def render_markdown(reminder: Reminder) -> str:
         out.extend(_lines("\n".join(item.details), "  "))
     if reminder.outro:
         out += ["", *_lines(reminder.outro)]
-    out += ["", marker_line(reminder.marker)]
+    out += ["", marker_line(reminder.marker, reminder.covers, reminder.generation)]
     body = "\n".join(out)
     if starts_quick_action(body):  # defence in depth: never reachable through the escapes
         raise ValueError("a rendered reminder would start a line with '/' (a quick action)")

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import SecretStr
 
 from config.policy import SourceConfig
-from connectors.base import Check, Page, Reminder
+from connectors.base import Check, Page, PostedReminder, Reminder
 from connectors.jira.client import Site, auth_options, connect
 from connectors.jira.cursor import Cursor, Poll
 from connectors.jira.errors import jira_errors
@@ -28,8 +28,8 @@ from connectors.jira.values import CATEGORY_KEYS, JiraContext, parse_ts, person
 from connectors.jira.writes import Writer
 from connectors.retry import RetryPolicy
 from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, log_skipped
+from connectors.tracker_clock import TrackerClock
 from rules.sections import merge_aliases
-from syncd.clock import Clock, SystemClock
 from syncd.errors import ConnectorError, FatalError
 from syncd.logs import get_logger
 from syncd.models import Person, StatusCategory, Task
@@ -49,7 +49,6 @@ class JiraConnector:
         overlap: timedelta = timedelta(minutes=2),
         retry: RetryPolicy | None = None,
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
-        clock: Clock | None = None,
         api_version: str | None = None,
     ) -> None:
         if config.type != "jira" or not config.scope.jql:
@@ -58,7 +57,8 @@ class JiraConnector:
         self.config = config
         self.page_size = page_size
         self.overlap = overlap
-        self.clock: Clock = clock or SystemClock()
+        # The tracker's time, from its answers: watermarks never use the host's clock.
+        self.tracker_clock = TrackerClock()
         # Section headings: the built-in Russian/English ones plus the source's own.
         self.aliases = merge_aliases(config.section_aliases)
         self.log = get_logger("syncd.jira", source=config.name)
@@ -86,6 +86,7 @@ class JiraConnector:
                 timeout=self._timeout,
                 api_version=self._api_version,
             )
+            self.tracker_clock.attach(self._site.session)
         return self._site
 
     def myself(self) -> dict[str, Any]:
@@ -167,14 +168,17 @@ class JiraConnector:
         state = Cursor.from_dict(cursor, source=self.source)
         if state.properties_kept:
             self._properties_kept = True
-        poll = Poll(state, started=self.clock.now(), overlap=self.overlap)
+        poll = Poll(state, started=None, overlap=self.overlap)
         jql = incremental_jql(self.config.scope.jql or "", poll.lower, zone)
         last = cursor or Cursor().to_dict()
         before = self.site.session.attempts
         carried = self._retry_failed(poll, ctx)
+        self.tracker_clock.latest = None
         for page in search_pages(
             self.site, jql, self.fields(), page_size=self.page_size, source=self.source
         ):
+            if poll.started is None:
+                poll.started = self.tracker_clock.after_latest()
             poll.note_total(page.total)
             tasks, carried = carried, []
             for raw in page.issues:
@@ -307,6 +311,9 @@ class JiraConnector:
 
     def find_marker(self, task_key: str, marker: str) -> str | None:
         return self.writer().find_marker(task_key, marker)
+
+    def posted_reminders(self, task_key: str) -> list[PostedReminder]:
+        return self.writer().posted_reminders(task_key)
 
     def post_reminder(self, task_key: str, reminder: Reminder) -> str:
         return self.writer().post(task_key, reminder)

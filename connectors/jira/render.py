@@ -7,9 +7,10 @@
   Text from people (task titles in details, section templates) is escaped so it cannot turn
   into markup, macros or links.
 
-The idempotency marker normally travels as a comment property, not in the text. Only when a
-server is known to drop comment properties (``marker_in_text=True``) do we add a last line
-``syncd:<marker>`` in small grey text; ``marker_in_body`` finds it again.
+The reminder's tag (``connectors.markers``: the marker and the findings it names) normally
+travels as a comment property, not in the text. Only while a server is not known to keep
+comment properties (``marker_in_text=True``) do we add it as a last line in small grey text;
+``connectors.markers.parse_tags`` reads it back.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import re
 from typing import Any
 
 from connectors.base import MARKER_PREFIX, Reminder
+from connectors.markers import tag_text
 
 __all__ = [
     "PROPERTY_KEY",
@@ -40,6 +42,10 @@ def marker_id(marker: str) -> str:
     """The marker without the ``syncd:`` prefix: the one normalisation, used for the
     property value, the text line (which adds the prefix once) and ``find_marker``."""
     return marker[len(MARKER_PREFIX) :] if marker.startswith(MARKER_PREFIX) else marker
+
+
+def _tag(reminder: Reminder) -> str:
+    return tag_text(marker_id(reminder.marker), reminder.covers, reminder.generation)
 
 
 def _text(value: str, *marks: dict[str, Any]) -> dict[str, Any]:
@@ -89,7 +95,7 @@ def render_adf(reminder: Reminder, *, marker_in_text: bool = False) -> dict[str,
         content.append(
             _paragraph(
                 _text(
-                    f"{MARKER_PREFIX}{marker_id(reminder.marker)}",
+                    _tag(reminder),
                     {"type": "textColor", "attrs": {"color": _GREY}},
                     {"type": "subsup", "attrs": {"type": "sub"}},
                 )
@@ -121,9 +127,7 @@ def render_wiki(reminder: Reminder, *, cloud: bool, marker_in_text: bool = False
     if reminder.outro:
         lines.extend(["", escape_wiki(reminder.outro)])
     if marker_in_text:
-        lines.extend(
-            ["", f"{{color:{_GREY}}}~{MARKER_PREFIX}{marker_id(reminder.marker)}~{{color}}"]
-        )
+        lines.extend(["", f"{{color:{_GREY}}}~{_tag(reminder)}~{{color}}"])
     return "\n".join(lines)
 
 

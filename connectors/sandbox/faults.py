@@ -227,6 +227,14 @@ async def _drop(scope: Scope) -> None:
         await asyncio.sleep(0)
 
 
+def _dated(headers: Any, clock: SandboxClock | None) -> list[tuple[bytes, bytes]]:
+    """The answer's headers with a ``Date`` from the sandbox's clock, as a real tracker
+    stamps its answers with its own time (clients take the tracker's time from it)."""
+    now = clock.now() if clock is not None else datetime.now(UTC)
+    kept = [(k, v) for k, v in headers if bytes(k).lower() != b"date"]
+    return [*kept, (b"date", format_datetime(now.astimezone(UTC), usegmt=True).encode())]
+
+
 def instrument(
     app: ASGIApp,
     faults: FaultPlan,
@@ -262,6 +270,7 @@ def instrument(
             if message["type"] == "http.response.start":
                 produced["status"] = int(message["status"])
                 record(produced["status"])
+                message = {**message, "headers": _dated(message.get("headers", []), clock)}
             await send(message)
 
         def record(status: int | None) -> None:

@@ -90,6 +90,7 @@ class SandboxServer:
             access_log=False,
             timeout_graceful_shutdown=1,
             loop="asyncio",
+            date_header=False,  # the app stamps Date from the sandbox clock (``faults``)
         )
         server = uvicorn.Server(config)
         self._server = server
