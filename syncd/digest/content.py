@@ -81,7 +81,6 @@ def build_digest(  # noqa: PLR0917 - the order callers were promised
     local_now = now.astimezone(zone)
     today = local_now.date()
     since = since or (now - _DEFAULT_WINDOW[kind])
-    horizon = manager.schedules.due_soon_days
     engine = engine or Engine.from_policy(policy)
     clients = Clients(policy)
     contexts: dict[str, Context] = {}  # one per source: the rules' view of "now"
@@ -104,7 +103,7 @@ def build_digest(  # noqa: PLR0917 - the order callers were promised
                 facts.overdue_days = max(calendar.business_days_between(task.due, today), 0)
             else:
                 left = calendar.business_days_between(today, task.due)
-                if left <= horizon:
+                if left <= engine.due_soon_days(task):  # the rule's horizon, not another
                     facts.due_in = max(left, 0)
             moment = engine.checkpoint_moment(task)
             if moment is not None and moment.astimezone(zone).date() == today:

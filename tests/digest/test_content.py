@@ -237,3 +237,37 @@ def test_check_today_honours_the_checkpoint_rule_scope() -> None:
     # "Чекпоинт" is not a keyword of SHOP's rule; "Статус" is.
     assert check_today(_with_comment("SHOP-3", "Чекпоинт: макет готов", early)) == ["SHOP-3"]
     assert check_today(_with_comment("SHOP-3", "Статус: макет готов", early)) == []
+
+
+@pytest.mark.parametrize("params", ["", "\n    params: {days: 1}", "\n    params: {days: 5}"])
+def test_due_soon_lists_exactly_what_the_due_soon_rule_flags(params: str) -> None:
+    """One horizon: the digest's "due soon" is the rule's ``days`` (default or configured),
+    so the digest never lists a task the rule does not flag, nor misses one it does."""
+    from config.loader import load_policy_text
+    from rules.engine import Engine
+    from syncd.digest.content import build_digest
+
+    policy = load_policy_text(
+        fixtures.POLICY_YAML.replace(
+            "  - rule: due-soon\n    params: {days: 3}\n", f"  - rule: due-soon{params}\n"
+        )
+    )
+    olga = policy.managers[0]
+    mine = list(manager_tasks(olga, fixtures.tasks()))
+    findings = Engine.from_policy(policy).evaluate(mine, fixtures.NOW)
+    flagged = {f.task_key for f in findings if f.rule == "due-soon"}
+    d = build_digest(policy, olga, mine, [], fixtures.NOW, "daily", None, None)
+    assert set(keys(d, "due_soon")) == flagged
+    assert flagged  # the fixture has tasks due within a few business days
+
+
+def test_the_digest_has_no_horizon_of_its_own() -> None:
+    from config.loader import load_policy_text
+    from syncd.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="due_soon_days was removed"):
+        load_policy_text(
+            fixtures.POLICY_YAML.replace(
+                "    language: en\n", "    language: en\n    schedules: {due_soon_days: 3}\n"
+            )
+        )
