@@ -106,12 +106,15 @@ def build_digest(  # noqa: PLR0917 - the order callers were promised
                 if left <= engine.due_soon_days(task):  # the rule's horizon, not another
                     facts.due_in = max(left, 0)
             moment = engine.checkpoint_moment(task)
-            if moment is not None and moment.astimezone(zone).date() == today:
+            # Shown (and listed on the day) from the next working hour: a checkpoint that
+            # falls at 00:30 is one to check at 09:00, not in the night.
+            check_at = None if moment is None else calendar.next_working_time(moment)
+            if check_at is not None and check_at.astimezone(zone).date() == today:
                 if task.source not in contexts:
                     contexts[task.source] = engine.context(task.source, now)
                 # A checkpoint comment already written: nothing left to check today.
                 if not engine.checkpoint_rule(task).satisfied(task, contexts[task.source]):
-                    facts.checkpoint_today = moment.astimezone(zone)
+                    facts.checkpoint_today = check_at.astimezone(zone)
         task_findings = by_task.get((task.source, task.key), [])
         for finding in task_findings:
             # A checkpoint still in its grace period today is "check today", not yet lost.

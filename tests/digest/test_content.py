@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -271,3 +272,32 @@ def test_the_digest_has_no_horizon_of_its_own() -> None:
                 "    language: en\n", "    language: en\n    schedules: {due_soon_days: 3}\n"
             )
         )
+
+
+def test_a_checkpoint_falling_at_night_is_checked_from_the_next_working_hour() -> None:
+    """Start Mon 01:00, due Tue: half-way is Tue 00:30 Moscow. Tuesday's digest lists it
+    to check at 09:00, when a manager can act; the rule's own moment stays 00:30."""
+    from config.loader import load_policy_text
+    from rules.engine import Engine
+    from syncd.digest.content import build_digest
+
+    half = load_policy_text(
+        fixtures.POLICY_YAML.replace(
+            "params: {fraction: 0.35}", "params: {fraction: 0.5, business_time: false}"
+        )
+    )
+    msk = ZoneInfo("Europe/Moscow")
+    night = fixtures.task(
+        "SHOP-9",
+        "Ночной чекпоинт",
+        assignees=(fixtures.IVAN,),
+        start=datetime(2026, 11, 16, 1, 0, tzinfo=msk),
+        due=date(2026, 11, 17),
+    )
+    moment = Engine.from_policy(half).checkpoint_moment(night)
+    assert moment == datetime(2026, 11, 17, 0, 30, tzinfo=msk)
+    olga = half.managers[0]
+    tuesday = datetime(2026, 11, 17, 5, 0, tzinfo=UTC)  # 08:00 Moscow
+    d = build_digest(half, olga, [night], [], tuesday, "daily", None, None)
+    (item,) = d.section("check_today").items  # type: ignore[union-attr]
+    assert item.at == datetime(2026, 11, 17, 9, 0, tzinfo=msk)
