@@ -219,28 +219,24 @@ def put_note(call: Call) -> Reply:
     return Reply(render.note_json(call.state, issue, note))
 
 
-def label_events(call: Call) -> Reply:
+def _events(call: Call, kind: str, shape: Callable[..., dict[str, Any]]) -> Reply:
+    """One page of an issue's resource events of ``kind`` (oldest first, by id)."""
     issue = issue_of(call)
-    chunk, headers = offset_page(call.request, sorted(issue.label_events, key=lambda e: e.id))
-    return Reply(
-        [render.label_event_json(call.state, issue, e, call.base) for e in chunk], headers=headers
-    )
+    events = sorted(getattr(issue, kind), key=lambda e: e.id)
+    chunk, headers = offset_page(call.request, events)
+    return Reply([shape(call.state, issue, e, call.base) for e in chunk], headers=headers)
+
+
+def label_events(call: Call) -> Reply:
+    return _events(call, "label_events", render.label_event_json)
 
 
 def state_events(call: Call) -> Reply:
-    issue = issue_of(call)
-    chunk, headers = offset_page(call.request, sorted(issue.state_events, key=lambda e: e.id))
-    return Reply(
-        [render.state_event_json(call.state, issue, e, call.base) for e in chunk], headers=headers
-    )
+    return _events(call, "state_events", render.state_event_json)
 
 
 def weight_events(call: Call) -> Reply:
-    issue = issue_of(call)
-    chunk, headers = offset_page(call.request, sorted(issue.weight_events, key=lambda e: e.id))
-    return Reply(
-        [render.weight_event_json(call.state, issue, e, call.base) for e in chunk], headers=headers
-    )
+    return _events(call, "weight_events", render.weight_event_json)
 
 
 def no_events(call: Call) -> Reply:
