@@ -330,7 +330,18 @@ class DigestSchedules(_Model):
         description="Checked against the first business day of the month.",
     )
     send_empty: bool = Field(default=True, description="Send a one-line digest when all is well.")
-    due_soon_days: int = Field(default=3, ge=0, description="Business days counted as 'due soon'.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_own_horizon(cls, data: Any) -> Any:
+        # The digest once had its own "due soon" horizon (another default than the rule's):
+        # it listed tasks the rule did not flag. Refused with the way out, never ignored.
+        if isinstance(data, dict) and "due_soon_days" in data:
+            raise ValueError(
+                "due_soon_days was removed: the digest's 'due soon' is the due-soon rule's "
+                "horizon; set it once under rules (- rule: due-soon, params: {days: N})"
+            )
+        return data
 
     @field_validator("daily", "weekly", "monthly")
     @classmethod

@@ -20,6 +20,7 @@ from config.policy import CalendarConfig, Policy, RuleScope
 from rules.base import Context, Rule
 from rules.builtin._util import casefolded
 from rules.builtin.checkpoint import Checkpoint
+from rules.builtin.due_soon import DueSoon
 from rules.calendar import BusinessCalendar
 from rules.checkpoints import checkpoint_moment
 from rules.registry import get_rule, rule_names
@@ -160,6 +161,14 @@ class Engine:
             if isinstance(scoped.rule, Checkpoint) and scoped.applies(task):
                 return scoped.rule
         return Checkpoint()
+
+    def due_soon_days(self, task: Task) -> int:
+        """The ``due-soon`` horizon that applies to the task as configured, or the rule's
+        default: digests list as "due soon" exactly what the rule flags."""
+        for scoped in self.rules_for(task.source):
+            if isinstance(scoped.rule, DueSoon) and scoped.applies(task):
+                return scoped.rule.params.days
+        return DueSoon().params.days
 
     def checkpoint_moment(self, task: Task) -> datetime | None:
         """The task's checkpoint as this policy computes it, in the source's calendar.

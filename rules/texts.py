@@ -158,7 +158,10 @@ def _single_owner(d: dict[str, str], lang: Lang) -> Wording:
 
 
 def _checkpoint(d: dict[str, str], lang: Lang) -> Wording:
-    at, due = _moment(d.get("checkpoint_at"), lang), _day(d.get("due"), lang)
+    # ``check_at``: the moment moved into working hours (a finding from before it existed
+    # has only ``checkpoint_at``).
+    at = _moment(d.get("check_at") or d.get("checkpoint_at"), lang)
+    due = _day(d.get("due"), lang)
     if d.get("state") == "at_risk":
         title = _t(
             lang,

@@ -79,8 +79,8 @@ class Comment(_Frozen):
 
 
 class Activity(_Frozen):
-    """A change of a field made by a person (status, assignee, due date, description,
-    labels), from the Jira changelog or GitLab resource events/system notes."""
+    """A change of a field (any but ordering noise such as a board rank), from the Jira
+    changelog or GitLab resource events and system notes; ``is_bot`` marks syncd's own."""
 
     author: Person | None
     at: datetime
@@ -113,8 +113,9 @@ class Task(_Frozen):
     created: datetime
     updated: datetime
     start: datetime | None = None
-    """Start of the current spell of work: start-date field, else the last entry into
-    in-progress after the task last left done, else None (rules fall back to created)."""
+    """Start of the current spell of work: the first entry into in-progress after the task
+    last left done; a start-date field wins unless the task was reopened after it; else
+    None (rules fall back to created)."""
     due: date | None = None
     resolved: datetime | None = None
     comments: tuple[Comment, ...] = ()

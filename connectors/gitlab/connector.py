@@ -5,7 +5,8 @@ a project where GitLab has them, offsets otherwise), always with
 ``iterator=True`` and never ``page=`` (python-gitlab 8.6.0 re-requests a given page forever
 with ``iterator=True``; a bare ``list()`` silently stops at one page), ``per_page=100``;
 then, for those issues only, their notes (oldest first: GitLab's default is newest first)
-and label/state events. One issue that cannot be read or mapped is logged with its key and
+and label/state/milestone/iteration/weight events (what a person changed: ``mapping``).
+One issue that cannot be read or mapped is logged with its key and
 kept in the cursor's retry list (``connectors.retry_keys``); it never stops the others.
 Writes: a note carrying a hidden marker within the note budget (the caller looks for the
 marker first, per the contract); labels through ``add_labels``/``remove_labels``.
@@ -33,13 +34,21 @@ from connectors.retry import RetryPolicy
 from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, log_skipped
 from connectors.tracker_clock import TrackerClock
 from rules.sections import merge_aliases
-from syncd.errors import ConfigError, ConnectorError, FatalError
+from syncd.errors import AuthError, ConfigError, ConnectorError, FatalError
 from syncd.logs import get_logger
 from syncd.models import Person, Task
 
-__all__ = ["PAGE_SIZE", "GitLabConnector"]
+__all__ = ["FIELD_EVENTS", "PAGE_SIZE", "GitLabConnector"]
 
 PAGE_SIZE = 100
+FIELD_EVENTS = (
+    ("milestone", "resourcemilestoneevents"),
+    ("iteration", "resource_iteration_events"),
+    ("weight", "resource_weight_events"),
+)
+"""``Activity.field`` → python-gitlab's manager of that field's resource events (labels
+and state have their own roles: status and the start of work)."""
+PREMIUM_EVENTS = frozenset({"resource_iteration_events", "resource_weight_events"})
 _log = get_logger("syncd.connectors.gitlab")
 
 
@@ -79,6 +88,7 @@ class GitLabConnector:
         self._bot: Person | None = None
         self._keyset = True
         self._group_path: str | None = None
+        self._no_events: set[str] = set()
         self.aliases = merge_aliases(config.section_aliases)
 
     def __repr__(self) -> str:  # never the token
@@ -148,7 +158,28 @@ class GitLabConnector:
             lambda: lazy.resourcestateevents.list(iterator=True, per_page=PAGE_SIZE),
             f"list state events of {key}",
         )
-        return map_issue(issue, notes, labels, states, self._context())
+        others = {
+            field: self._events(lazy, manager, key)
+            for field, manager in FIELD_EVENTS
+            if manager not in self._no_events
+        }
+        return map_issue(issue, notes, labels, states, self._context(), field_events=others)
+
+    def _events(self, lazy: ProjectIssue, manager: str, key: str) -> list[dict[str, Any]]:
+        """One kind of resource event. Iteration and weight events are GitLab Premium: an
+        instance without them answers 404 (or 403); that is remembered, so a Free instance
+        pays for the question once, not once per issue."""
+        try:
+            return self._all(
+                lambda: getattr(lazy, manager).list(iterator=True, per_page=PAGE_SIZE),
+                f"list {manager.removeprefix('resource').replace('_', ' ').strip()} of {key}",
+            )
+        except (FatalError, AuthError) as exc:
+            if manager not in PREMIUM_EVENTS or exc.status not in (403, 404):
+                raise
+            _log.info("gitlab events not offered", source=self.source, events=manager)
+            self._no_events.add(manager)
+            return []
 
     # -- reads -------------------------------------------------------------------------------
     def sync(self, cursor: dict[str, Any] | None) -> Iterator[Page]:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Any
 
-from connectors.jira.history import activity_of, start_of
+from connectors.jira.history import activity_of, spell_start
 from connectors.jira.render import PROPERTY_KEY
 from connectors.jira.values import (
     JiraContext,
@@ -93,13 +93,11 @@ def map_issue(
     else:
         desc_fmt = fmt if description is not None else "text"
     assignee = person(fields.get("assignee"), ctx.cloud)
-    start = None
+    planned = None
     if ctx.start_field:
         start_day = parse_date(fields.get(ctx.start_field), f"{where}.fields.{ctx.start_field}")
         if start_day is not None:
-            start = datetime.combine(start_day, time(0, 0), tzinfo=ctx.zone)
-    if start is None:
-        start = start_of(histories, ctx)
+            planned = datetime.combine(start_day, time(0, 0), tzinfo=ctx.zone)
     mapped_comments = tuple(
         map_comment(c, ctx, f"{where}.comment[{n}]") for n, c in enumerate(comments)
     )
@@ -123,7 +121,7 @@ def map_issue(
         issue_type=str((fields.get("issuetype") or {}).get("name") or "Task"),
         created=parse_ts(fields.get("created"), f"{where}.fields.created"),
         updated=parse_ts(fields.get("updated"), f"{where}.fields.updated"),
-        start=start,
+        start=spell_start(histories, ctx, planned),
         due=parse_date(fields.get("duedate"), f"{where}.fields.duedate"),
         resolved=(
             parse_ts(fields["resolutiondate"], f"{where}.fields.resolutiondate")

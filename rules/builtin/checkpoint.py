@@ -95,6 +95,9 @@ class Checkpoint(Rule):
             (task.work_start.isoformat(),),
             {
                 "checkpoint_at": iso(moment, ctx),
+                # What people are shown: continuous business time can put the moment at
+                # night ("00:30"); a manager can act from the next working hour.
+                "check_at": iso(ctx.calendar.next_working_time(moment), ctx),
                 "start": iso(task.work_start, ctx),
                 "due": task.due.isoformat(),
                 "state": state,

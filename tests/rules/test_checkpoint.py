@@ -59,6 +59,7 @@ def test_missed_at_risk_and_not_yet() -> None:
     assert missed.severity is Severity.ERROR
     assert missed.data == {
         "checkpoint_at": "2026-11-19T12:00:00+03:00",
+        "check_at": "2026-11-19T12:00:00+03:00",  # within working hours: unchanged
         "start": "2026-11-16T00:00:00+03:00",
         "due": "2026-11-27",
         "state": "missed",
