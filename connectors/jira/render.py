@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from connectors.base import MARKER_PREFIX, Reminder
+from syncd.usertext import balance_bidi, isolate
 
 __all__ = [
     "PROPERTY_KEY",
@@ -43,7 +44,8 @@ def marker_id(marker: str) -> str:
 
 
 def _text(value: str, *marks: dict[str, Any]) -> dict[str, Any]:
-    node: dict[str, Any] = {"type": "text", "text": value}
+    # Balanced: a bidi control left open in text from people cannot reorder what follows.
+    node: dict[str, Any] = {"type": "text", "text": balance_bidi(value)}
     if marks:
         node["marks"] = list(marks)
     return node
@@ -60,7 +62,7 @@ def render_adf(reminder: Reminder, *, marker_in_text: bool = False) -> dict[str,
         first.append(
             {
                 "type": "mention",
-                "attrs": {"id": reminder.mention.id, "text": f"@{reminder.mention.name}"},
+                "attrs": {"id": reminder.mention.id, "text": f"@{isolate(reminder.mention.name)}"},
             }
         )
         first.append(_text(" "))
@@ -101,8 +103,9 @@ def render_adf(reminder: Reminder, *, marker_in_text: bool = False) -> dict[str,
 
 
 def escape_wiki(value: str) -> str:
-    """Backslash-escape wiki markup characters so user text stays text."""
-    return _WIKI_SPECIAL.sub(r"\\\1", value).replace("\n", " ")
+    """Backslash-escape wiki markup characters so user text stays text, with unpaired
+    bidi controls dropped so it cannot reorder the rest of the line."""
+    return _WIKI_SPECIAL.sub(r"\\\1", balance_bidi(value)).replace("\n", " ")
 
 
 def render_wiki(reminder: Reminder, *, cloud: bool, marker_in_text: bool = False) -> str:
