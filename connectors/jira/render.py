@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from connectors.base import MARKER_PREFIX, Reminder
-from syncd.usertext import balance_bidi, isolate
+from syncd.usertext import balance_bidi
 
 __all__ = [
     "PROPERTY_KEY",
@@ -59,10 +59,15 @@ def render_adf(reminder: Reminder, *, marker_in_text: bool = False) -> dict[str,
     """The reminder as an ADF ``doc`` (REST v3)."""
     first: list[dict[str, Any]] = []
     if reminder.mention is not None:
+        # The mention is an atom Jira draws from the account (the text is its fallback),
+        # so it is only balanced: an override in a display name cannot leak past it.
         first.append(
             {
                 "type": "mention",
-                "attrs": {"id": reminder.mention.id, "text": f"@{isolate(reminder.mention.name)}"},
+                "attrs": {
+                    "id": reminder.mention.id,
+                    "text": f"@{balance_bidi(reminder.mention.name)}",
+                },
             }
         )
         first.append(_text(" "))
