@@ -1,7 +1,9 @@
 """The e-mail on a phone: client and person names wrap only between words, and a long
 section shows its first items and links to the rest in the tracker instead of scrolling
-for a minute. Screenshots at 600 and 390 px are taken by hand (see the README of
-``tests/artifacts``); these tests pin the structure that makes them look right."""
+for a minute. These tests pin the structure; how it looks is checked by eye in headless
+Chromium at 600 and 390 px (``chromium --headless --window-size=390,2000 --screenshot=…``
+on ``render_html`` of a hostile 82-item digest, kept under the git-ignored
+``tests/artifacts/``), never in an automated browser test."""
 
 from __future__ import annotations
 
