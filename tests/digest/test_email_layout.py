@@ -11,6 +11,7 @@ import re
 from dataclasses import replace
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from syncd.channels.payloads import text_body
 from syncd.digest.model import Digest, DigestItem, DigestSection
 from syncd.digest.render import render_html, render_text
 from syncd.digest.render.more import SECTION_PREVIEW
@@ -64,7 +65,8 @@ def test_a_long_section_shows_its_first_items_and_links_to_the_rest() -> None:
 
 
 def test_the_text_part_collapses_the_same_way() -> None:
-    out = render_text(_long_digest())
+    out = text_body(_long_digest())
+    assert render_text(_long_digest()).count("\n    https://") == 35  # previews: everything
     assert out.count("    https://agency.atlassian.net/browse/SHOP-") == SECTION_PREVIEW
     assert "…and 25 more items" in out
     jql = next(line for line in out.splitlines() if "jql=" in line)

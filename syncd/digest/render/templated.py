@@ -86,8 +86,9 @@ def _context(d: Digest, preview: int | None = None) -> dict[str, object]:
     }
 
 
-def render_text(d: Digest, preview: int | None = SECTION_PREVIEW) -> str:
-    """Plain text (the e-mail's text part): long sections collapsed like the HTML."""
+def render_text(d: Digest, preview: int | None = None) -> str:
+    """Plain text; the e-mail's text part passes ``preview`` to collapse long sections
+    like the HTML (previews and the webhook's ``text`` show everything)."""
     return render_template("daily.text.j2", **_context(d, preview))
 
 
