@@ -18,8 +18,9 @@ from babel import Locale
 from babel.dates import format_date
 
 from connectors.base import ReminderItem
-from rules.briefs import Lang, section_template, section_title
+from rules.briefs import SECTION_TITLES, Lang, section_template, section_title
 from syncd.models import Finding, Task
+from syncd.usertext import isolate
 
 __all__ = [
     "business_days",
@@ -67,7 +68,15 @@ def _moment(value: str | None, lang: Lang) -> str:
 
 def _sections(f: Finding, lang: Lang) -> ReminderItem:
     names = [n for n in f.data.get("missing", "").split(",") if n]
-    titles = ", ".join(section_title(n, f.data, lang) for n in names)
+    # A section syncd has no wording for is named as the policy's author wrote it:
+    # isolated, so its direction cannot reorder the sentence around it. The template
+    # lines keep it bare (a pasted template must parse); the renderers balance them.
+    titles = ", ".join(
+        section_title(n, f.data, lang)
+        if n in SECTION_TITLES
+        else isolate(section_title(n, f.data, lang))
+        for n in names
+    )
     if lang == "ru":
         head = (
             "В описании не заполнены разделы: "
