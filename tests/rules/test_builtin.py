@@ -26,6 +26,7 @@ from tests.rules.factory import (
     change,
     comment,
     context,
+    described,
     make_task,
 )
 
@@ -78,11 +79,9 @@ def test_required_sections_reparses_with_configured_aliases() -> None:
         templates={"brief": {"ru": "ссылка"}},
     )
     description = "h2. Цель\nПривести 300 лидов на вебинар\nh2. Бриф\nhttps://disk.example/brief"
-    t = make_task(sections=(), description_text=description, description_format="wiki")
+    t = described(description, "wiki")
     assert RequiredSections(params).check(t, context(NOW)) is None
-    empty = make_task(
-        sections=(), description_text="h2. Цель\nПривести 300 лидов", description_format="wiki"
-    )
+    empty = described("h2. Цель\nПривести 300 лидов", "wiki")
     finding = RequiredSections(params).check(empty, context(NOW))
     assert finding is not None
     assert finding.data["missing"] == "brief"
