@@ -94,6 +94,11 @@ def test_each_default_keyword_counts(keyword: str) -> None:
         ":white_check_mark: Статус: сверстано",
         "(y) Checkpoint: approved by the client",
         "(/) Статус — готово",
+        # Wiki quotes and wrappers, as stored by older versions (raw markup in the body).
+        "bq. Чекпоинт: макет готов на 40 %",
+        "{quote}Checkpoint: on track{quote}",
+        "{color:#00875A}*Статус:* всё по плану{color}",
+        "{quote}{color:red}Status: blocked{color}{quote}",
     ],
 )
 def test_markup_emoji_mentions_and_hashtags(body: str) -> None:
@@ -111,6 +116,9 @@ def test_markup_emoji_mentions_and_hashtags(body: str) -> None:
         "Status-meeting moved",
         "Обсудили в чате #checkpoints",
         "См. issue#checkpoint",
+        "bq. Статусная встреча в пятницу",
+        "{quote}Клиент спросил про статус{quote}",
+        "bqStatus: fine",
         "",
     ],
 )
