@@ -367,6 +367,17 @@ def test_gitlab_alert_title_and_quote_lines() -> None:
     assert to_plain_text("{quote}\nCheckpoint: ok\n{quote}", "wiki") == "Checkpoint: ok"
 
 
+def test_markdown_details_is_a_container_titled_by_its_summary() -> None:
+    raw = (
+        "## Критерии приёмки\n\n<details>\n<summary>Подробнее о макете</summary>\n\n"
+        "- Макет согласован\n\n</details>\n\n"
+        "<details><summary><b>Цель</b></summary>\n\nРост продаж на 15 %\n</details>\n"
+    )
+    found = by_name(parse_description(raw, "markdown"))
+    assert found["acceptance"].text == "Макет согласован"  # the summary is a title
+    assert found["goal"].text == "Рост продаж на 15 %"
+
+
 def test_adf_panel_heading_and_bold_first_line_are_callout_titles() -> None:
     doc = adf(
         heading("Критерии приёмки"),
