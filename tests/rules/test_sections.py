@@ -324,24 +324,26 @@ def test_to_plain_text_flattens_adf_wiki_and_markdown() -> None:
 
 
 # -- containers: panels, callouts, quotes, expands -------------------------------------
-def test_callout_title_is_not_content_and_the_outer_section_resumes() -> None:
-    raw = (
-        "h2. Критерии приёмки\n"
-        "{note:title=Важно и срочно}\n* Макет согласован\n{note}\n"
-        "* Проверено в Outlook\n"
-        "h2. Ссылки\nhttps://figma.example"
-    )
-    found = by_name(parse_description(raw, "wiki"))
-    assert found["acceptance"].text.splitlines() == ["Макет согласован", "Проверено в Outlook"]
-
-
-def test_unknown_heading_inside_a_callout_ends_the_section_only_inside_it() -> None:
-    raw = (
-        "## Критерии приёмки\n\n"
-        "> **Важно**\n>\n> - Макет согласован\n>\n> ### Заметки\n>\n> клиент в отпуске\n\n"
-        "- Проверено в Outlook\n"
-    )
-    found = by_name(parse_description(raw, "markdown"))
+@pytest.mark.parametrize(
+    ("raw", "fmt"),
+    [
+        (  # the callout's title is not content; after it, the outer section resumes
+            "h2. Критерии приёмки\n"
+            "{note:title=Важно и срочно}\n* Макет согласован\n{note}\n"
+            "* Проверено в Outlook\n"
+            "h2. Ссылки\nhttps://figma.example",
+            "wiki",
+        ),
+        (  # an unknown heading inside a callout ends the section only inside it
+            "## Критерии приёмки\n\n"
+            "> **Важно**\n>\n> - Макет согласован\n>\n> ### Заметки\n>\n> клиент в отпуске\n\n"
+            "- Проверено в Outlook\n",
+            "markdown",
+        ),
+    ],
+)
+def test_callouts_inside_a_section(raw: str, fmt: str) -> None:
+    found = by_name(parse_description(raw, fmt))
     assert found["acceptance"].text.splitlines() == ["Макет согласован", "Проверено в Outlook"]
 
 

@@ -213,24 +213,26 @@ def well_formed(draw: st.DrawFn, name: str) -> tuple[str, str, str, str]:
     return alias, layout, content, title
 
 
-def _markdown(alias: str, layout: str, content: str, title: str) -> str:
-    return {
-        "heading": f"## {alias}\n\n{content}\n",
-        "bold": f"**{alias}:** {content}\n",
-        "label_list": f"{alias}:\n\n1. {content}\n",
-        "callout": f"## {alias}\n\n> **{title}**\n> - {content}\n",
-        "checklist": f"## {alias}\n\n- [ ] {content}\n",
-    }[layout]
+TEXT_LAYOUTS = {
+    "markdown": {
+        "heading": "## {alias}\n\n{content}\n",
+        "bold": "**{alias}:** {content}\n",
+        "label_list": "{alias}:\n\n1. {content}\n",
+        "callout": "## {alias}\n\n> **{title}**\n> - {content}\n",
+        "checklist": "## {alias}\n\n- [ ] {content}\n",
+    },
+    "wiki": {
+        "heading": "h2. {alias}\n{content}\n",
+        "bold": "*{alias}:* {content}\n",
+        "label_list": "{alias}:\n# {content}\n",
+        "callout": "h2. {alias}\n{{note:title={title}}}\n* {content}\n{{note}}\n",
+        "checklist": "h2. {alias}\n* [ ] {content}\n",
+    },
+}
 
 
-def _wiki(alias: str, layout: str, content: str, title: str) -> str:
-    return {
-        "heading": f"h2. {alias}\n{content}\n",
-        "bold": f"*{alias}:* {content}\n",
-        "label_list": f"{alias}:\n# {content}\n",
-        "callout": f"h2. {alias}\n{{note:title={title}}}\n* {content}\n{{note}}\n",
-        "checklist": f"h2. {alias}\n* [ ] {content}\n",
-    }[layout]
+def _text(fmt: str, alias: str, layout: str, content: str, title: str) -> str:
+    return TEXT_LAYOUTS[fmt][layout].format(alias=alias, content=content, title=title)
 
 
 def _adf(alias: str, layout: str, content: str, title: str) -> list[dict[str, Any]]:
@@ -277,10 +279,10 @@ def test_well_formed_sections_are_found_and_filled_in_every_form(
 ) -> None:
     parts = [goal, acceptance] if goal_first else [acceptance, goal]
     documents: dict[str, str | dict[str, Any]] = {
-        "markdown": "\n".join([PREAMBLE + "\n", *(_markdown(*p) for p in parts)])
+        "markdown": "\n".join([PREAMBLE + "\n", *(_text("markdown", *p) for p in parts)])
         + "\n"
         + AFTER["markdown"],
-        "wiki": "\n".join([PREAMBLE, *(_wiki(*p) for p in parts), AFTER["wiki"]]),
+        "wiki": "\n".join([PREAMBLE, *(_text("wiki", *p) for p in parts), AFTER["wiki"]]),
         "adf": {
             "type": "doc",
             "version": 1,
