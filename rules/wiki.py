@@ -22,7 +22,7 @@ _CODE_OPEN = re.compile(r"^\{(code|noformat)(?::[^}]*)?\}(.*)$", re.IGNORECASE)
 _CONTAINER = re.compile(
     r"\{(panel|info|note|tip|warning|expand|quote)(?::([^{}\n]*))?\}", re.IGNORECASE
 )
-_QUOTE_LINE = re.compile(r"^bq\.\s+(.*)$", re.IGNORECASE)
+_QUOTE_LINE = re.compile(r"^(?:bq\.\s+)+(.*)$", re.IGNORECASE)  # "bq. bq. x" is one quote
 _TITLE = re.compile(r"(?:^|\|)\s*title\s*=\s*([^|]*)", re.IGNORECASE)
 _LIST = re.compile(r"^([*#-]+)\s+(.*)$")
 _BOLD_START = re.compile(r"^\*(?=\S)([^*\n]+?)(?<=\S)\*(?!\w)(.*)$")
