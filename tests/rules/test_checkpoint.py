@@ -99,6 +99,7 @@ def test_each_default_keyword_counts(keyword: str) -> None:
         "{quote}Checkpoint: on track{quote}",
         "{color:#00875A}*Статус:* всё по плану{color}",
         "{quote}{color:red}Status: blocked{color}{quote}",
+        "[x] Статус: готово",  # a ticked "✅ Статус: готово" line as plain text
     ],
 )
 def test_markup_emoji_mentions_and_hashtags(body: str) -> None:
@@ -119,6 +120,7 @@ def test_markup_emoji_mentions_and_hashtags(body: str) -> None:
         "bq. Статусная встреча в пятницу",
         "{quote}Клиент спросил про статус{quote}",
         "bqStatus: fine",
+        "[xx] Status: fine",
         "",
     ],
 )
