@@ -155,8 +155,10 @@ class _Sectionizer:
     often outside the callout that holds its content. A container titled with an alias
     starts that section; any other title — or, for untitled containers, a first line that
     reads as one (``> **Важно**``, an ADF panel's bold first line) — is the callout's name,
-    not the start of an unknown section. When the container closes, the section open before
-    it continues, unless the container only named a section whose content follows it.
+    not the start of an unknown section. A section left empty with a placeholder ("TBD")
+    does not take a following container as its content. When the container closes, the
+    section open before it continues, unless the container only named a section whose
+    content follows it.
     """
 
     __slots__ = ("current", "found", "fresh", "index", "outer")
@@ -176,6 +178,11 @@ class _Sectionizer:
 
     def open(self, title: str) -> None:
         self.outer.append(self.current)
+        current = self.current
+        if current is not None and any(not strip_placeholders(ln) for ln in current.lines):
+            # "Цель: TBD" and then a callout: the section was left empty on purpose and
+            # the callout is about something else.
+            self.current = None
         name = self.index.get(normalize_label(title)) if title else None
         if name:
             self.start(name, title, "")
