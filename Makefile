@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit venv clean bench
+.PHONY: demo test lint typecheck unit venv clean bench rules-report
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
+
+# Precision and recall of the rules over the golden corpus (tests/rules/golden).
+rules-report: $(STAMP)
+	$(BIN)/python -m tests.rules.golden_report
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache data

@@ -54,7 +54,13 @@ class CycleReport:
     reconcile: ReconcileResult | None = None
 
 
-_SLIM: dict[str, object] = {"comments": (), "activity": (), "description_text": "", "sections": ()}
+_SLIM: dict[str, object] = {
+    "comments": (),
+    "activity": (),
+    "description_text": "",
+    "description_source": "",
+    "sections": (),
+}
 
 
 def evaluate_source(

@@ -101,6 +101,10 @@ class Task(_Frozen):
     description_text: str = ""
     description_format: str = "text"
     """``adf``, ``wiki``, ``markdown`` or ``text``: what the description was written in."""
+    description_source: str = ""
+    """The description as written, in ``description_format`` (ADF as JSON): what rules
+    re-parse with other section aliases, since ``description_text`` has lost the markup.
+    Empty in snapshots stored before it was kept."""
     sections: tuple[Section, ...] = ()
     status: str = ""
     status_category: StatusCategory = StatusCategory.NEW

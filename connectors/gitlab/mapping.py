@@ -27,7 +27,7 @@ from datetime import date, datetime
 from typing import Any
 
 from connectors.timeparse import parse_timestamp
-from rules.sections import parse_description, to_plain_text
+from rules.sections import document_source, parse_description, to_plain_text
 from syncd.models import Activity, Comment, Person, StatusCategory, Task
 
 __all__ = ["GitLabContext", "map_issue", "project_path", "work_start"]
@@ -189,6 +189,7 @@ def map_issue(
         title=str(issue.get("title") or ""),
         description_text=to_plain_text(description, "markdown"),
         description_format="markdown",
+        description_source=document_source(description),
         sections=parse_description(description, "markdown", ctx.aliases),
         status=status,
         status_category=category,

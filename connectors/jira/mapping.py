@@ -24,7 +24,7 @@ from connectors.jira.values import (
     parse_ts,
     person,
 )
-from rules.sections import parse_description, to_plain_text
+from rules.sections import document_source, parse_description, to_plain_text
 from syncd.models import Comment, Person, Task
 
 __all__ = ["BASE_FIELDS", "body_text", "map_comment", "map_issue"]
@@ -110,6 +110,7 @@ def map_issue(
         title=str(fields.get("summary") or ""),
         description_text=body_text(description, desc_fmt),
         description_format=desc_fmt,
+        description_source=document_source(description),
         sections=parse_description(description, desc_fmt, ctx.aliases),
         status=str((fields.get("status") or {}).get("name") or ""),
         status_category=category_of(fields.get("status")),

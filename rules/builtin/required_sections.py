@@ -110,11 +110,7 @@ class RequiredSections(Rule):
                 required = extra if variant.replace else (*required, *extra)
         return tuple(dict.fromkeys(required))
 
-    def _sections(self, task: Task, ctx: Context) -> tuple[Section, ...]:
-        # Connectors parsed with the defaults plus the source's section_aliases: re-parse
-        # only when this rule knows other names, keeping the source's as well.
-        if not self.params.aliases:
-            return task.sections
+    def _aliases(self, ctx: Context) -> dict[str, tuple[str, ...]]:
         key = id(ctx.section_aliases)  # the engine keeps one mapping per source for life
         aliases = self._by_source.get(key)
         if aliases is None:
@@ -123,7 +119,27 @@ class RequiredSections(Rule):
                 base = () if self.params.replace_aliases else aliases.get(name, ())
                 aliases[name] = (*base, *(v for v in values if v not in base))
             self._by_source[key] = aliases
-        return parse_description(task.description_text, task.description_format, aliases)
+        return aliases
+
+    def _sections(self, task: Task, ctx: Context) -> tuple[Section, ...]:
+        # Connectors parsed with the defaults plus the source's section_aliases: re-parse
+        # only when this rule knows other names, keeping the source's as well — from the
+        # document as written, never from the plain text (its headings, bold labels and
+        # containers are gone, so parsing it as markup changes unrelated verdicts).
+        if not self.params.aliases:
+            return task.sections
+        aliases = self._aliases(ctx)
+        fmt = task.description_format
+        if task.description_source or fmt == "text":
+            raw = task.description_source or task.description_text
+            return parse_description(raw, fmt, aliases)
+        # A snapshot stored before the source was kept: what the connector found stands;
+        # the plain text (read as plain text) can only add the rule's own sections.
+        found = {s.name: s for s in task.sections}
+        for section in parse_description(task.description_text, "text", aliases):
+            if not section_filled(found.get(section.name), self.params.min_chars):
+                found[section.name] = section
+        return tuple(found.values())
 
     def check(self, task: Task, ctx: Context) -> Finding | None:
         sections = {s.name: s for s in self._sections(task, ctx)}

@@ -14,7 +14,7 @@ from rules.engine import DEFAULT_RULES, Engine, ScopedRule
 from rules.registry import get_rule, rule_example, rule_names, validate_params
 from syncd.errors import ConfigError, RuleError
 from syncd.models import Finding, Section, StatusCategory, Task
-from tests.rules.factory import ANNA, BORIS, BOT, at, comment, make_task
+from tests.rules.factory import ANNA, BORIS, BOT, at, comment, described, make_task
 
 SOURCES = """\
 sources:
@@ -222,7 +222,7 @@ def test_rule_aliases_keep_the_source_section_aliases() -> None:
         "## Бизнес-цель\nУвеличить выручку от рассылки на 15 % к декабрю.\n\n"
         "## Чек-лист приёмки\n- макет согласован с клиентом\n"
     )
-    t = make_task(sections=(), description_text=description, description_format="markdown")
+    t = described(description, "markdown")
     source_aliases = SOURCES.replace(
         "    calendar: {country: RU, timezone: Europe/Moscow}\n",
         "    calendar: {country: RU, timezone: Europe/Moscow}\n"
