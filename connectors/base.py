@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from connectors.retry_keys import Skip
 from syncd.models import Person, Task
 
 __all__ = ["MARKER_PREFIX", "Check", "Connector", "Page", "Reminder", "ReminderItem"]
@@ -27,6 +28,9 @@ class Page:
     cursor: dict[str, Any]
     requests: int = 0
     """API requests this page cost (search + comment/changelog pages), for benchmarks."""
+    skipped: tuple[Skip, ...] = ()
+    """Tasks that could not be read or mapped since the previous page (kept in the cursor's
+    retry list by the connector): the daemon shows, counts and logs them."""
 
 
 @dataclass(frozen=True)
