@@ -14,10 +14,18 @@ from typing import Any
 
 import requests
 
+from connectors.jira import JiraConnector
 from connectors.sandbox.faults import Fault
 from connectors.sandbox.server import SandboxServer
 
-__all__ = ["PLACEHOLDER", "deep_adf", "real_answer", "serve_text", "with_raw"]
+__all__ = [
+    "PLACEHOLDER",
+    "deep_adf",
+    "poisoned_cloud_page",
+    "real_answer",
+    "serve_text",
+    "with_raw",
+]
 
 PLACEHOLDER = "__syncd_test_raw__"
 
@@ -59,3 +67,23 @@ def serve_text(server: SandboxServer, path: str, body: str, *, times: int | None
             headers={"Content-Type": "application/json;charset=UTF-8"},
         )
     )
+
+
+def poisoned_cloud_page(connector: JiraConnector) -> str:
+    """The sandbox's whole search answer with SHOP-1's description nested 300 lists deep
+    and a lone surrogate, NUL and ESC in SHOP-2's first comment — what real Jira sends."""
+    page: dict[str, Any] = connector.site.client.enhanced_search_issues(
+        "project = SHOP ORDER BY updated ASC",
+        fields=connector.fields(),
+        expand="changelog",
+        maxResults=50,
+        json_result=True,
+    )
+    assert not page.get("nextPageToken")
+    issues = {i["key"]: i for i in page["issues"]}
+    issues["SHOP-1"]["fields"]["description"] = PLACEHOLDER + "deep"
+    comment = issues["SHOP-2"]["fields"]["comment"]["comments"][0]["body"]
+    comment["content"][0]["content"][0]["text"] = PLACEHOLDER + "text"
+    text = json.dumps(page)
+    text = text.replace(json.dumps(PLACEHOLDER + "deep"), deep_adf(300))
+    return text.replace(json.dumps(PLACEHOLDER + "text"), '"bad \\ud800 nul\\u0000 esc\\u001b"')

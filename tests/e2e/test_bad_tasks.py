@@ -24,7 +24,7 @@ from syncd.cycle import SourceRunner, build_runners
 from syncd.metrics import Metrics
 from syncd.models import Task
 from syncd.store.status import render_status
-from tests.connectors.poison import PLACEHOLDER, deep_adf, serve_text
+from tests.connectors.poison import poisoned_cloud_page, serve_text
 from tests.e2e.scenario import DEFAULT_NOW, Scenario, agency_seed, policy_for, scenario
 
 SEARCH = r"/rest/api/3/search/jql$"
@@ -145,26 +145,6 @@ def test_a_task_the_store_refuses_is_skipped_and_read_again_by_the_next_cycle(
 # -- the command line: a poisoned page on one source, a healthy second source ------------
 
 
-def poisoned_page(connector: JiraConnector) -> str:
-    """The sandbox's whole search answer with SHOP-1's description nested 300 lists deep
-    and a lone surrogate, NUL and ESC in SHOP-2's first comment — what real Jira sends."""
-    page: dict[str, Any] = connector.site.client.enhanced_search_issues(
-        "project = SHOP ORDER BY updated ASC",
-        fields=connector.fields(),
-        expand="changelog",
-        maxResults=50,
-        json_result=True,
-    )
-    assert not page.get("nextPageToken")
-    issues = {i["key"]: i for i in page["issues"]}
-    issues["SHOP-1"]["fields"]["description"] = PLACEHOLDER + "deep"
-    comment = issues["SHOP-2"]["fields"]["comment"]["comments"][0]["body"]
-    comment["content"][0]["content"][0]["text"] = PLACEHOLDER + "text"
-    text = json.dumps(page)
-    text = text.replace(json.dumps(PLACEHOLDER + "deep"), deep_adf(300))
-    return text.replace(json.dumps(PLACEHOLDER + "text"), '"bad \\ud800 nul\\u0000 esc\\u001b"')
-
-
 def _syncd(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SYNCD_", "E2E_"))}
     env.update(SYNCD_DATA_DIR=str(tmp / "data"), SYNCD_LOG_FORMAT="json", E2E_TOKEN="bot-token")
@@ -182,7 +162,7 @@ def test_once_and_check_report_both_sources_when_one_serves_poisoned_content(
     )
     healthy.start()
     try:
-        serve_text(sc.server, SEARCH, poisoned_page(sc.runner.connector), times=None)
+        serve_text(sc.server, SEARCH, poisoned_cloud_page(sc.runner.connector), times=None)
         data = policy_for(sc.server.url).model_dump(mode="json")
         other = json.loads(json.dumps(data["sources"][0]))
         other.update(name="other", url=healthy.url)
