@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
 from connectors.markers import MARKER_PREFIX, PostedReminder
+from connectors.retry_keys import Skip
 from syncd.models import Person, Task
 
 __all__ = [
@@ -32,6 +33,9 @@ class Page:
     cursor: dict[str, Any]
     requests: int = 0
     """API requests this page cost (search + comment/changelog pages), for benchmarks."""
+    skipped: tuple[Skip, ...] = ()
+    """Tasks that could not be read or mapped since the previous page (kept in the cursor's
+    retry list by the connector): the daemon shows, counts and logs them."""
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,7 @@ def check(
     from rules.engine import Engine
     from syncd.check import collect, has_errors, render_json, render_table
     from syncd.clock import process_clock
-    from syncd.cycle import build_runners
+    from syncd.cycle import build_runners, failure_text
 
     app = _app(ctx)
     at = _parse_at(at_text, app)
@@ -157,8 +157,8 @@ def check(
         for runner in runners:
             try:
                 runner.sync()
-            except SyncdError as exc:
-                failed[runner.source] = str(exc)
+            except Exception as exc:  # one source's failure never hides the others' findings
+                failed[runner.source] = failure_text(exc)
             finally:
                 runner.close()
     rows = collect(app.policy, app.store, Engine.from_policy(app.policy), at, selected)

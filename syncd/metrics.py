@@ -6,6 +6,7 @@ carry a token. The registry is an instance, not the library's global one, so tes
 ``syncd demo``) can build a fresh ``Metrics`` and read exact values back.
 
 Who records what:
+- the cycle (``syncd.cycle``): tasks skipped, by reason;
 - the daemon: cycles, cycle duration, last success, failure streaks, actions posted and
   failed, reminders queued/deferred (gauges set each cycle), digests, open findings by rule
   (counted from each cycle's findings);
@@ -52,6 +53,13 @@ class Metrics:
         )
         self.tasks_synced = Counter(
             "syncd_tasks_synced", "Tasks read from the tracker.", ["source"], registry=r
+        )
+        self.tasks_skipped = Counter(
+            "syncd_tasks_skipped",
+            "Tasks a cycle could not take, by reason (read_failed, malformed, too_deep, "
+            "bad_text, store_failed); each is retried by later cycles.",
+            ["source", "reason"],
+            registry=r,
         )
         self.api_requests = Counter(
             "syncd_api_requests",

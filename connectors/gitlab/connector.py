@@ -31,7 +31,7 @@ from connectors.gitlab.errors import gitlab_errors
 from connectors.gitlab.mapping import GitLabContext, map_issue, project_path
 from connectors.gitlab.session import DEFAULT_TIMEOUT, RetryingSession, SyncdGitlab
 from connectors.retry import RetryPolicy
-from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, log_skipped
+from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, Skip, log_skipped, skip_of
 from connectors.tracker_clock import TrackerClock
 from rules.sections import merge_aliases
 from syncd.errors import AuthError, ConfigError, ConnectorError, FatalError
@@ -90,6 +90,7 @@ class GitLabConnector:
         self._group_path: str | None = None
         self._no_events: set[str] = set()
         self.aliases = merge_aliases(config.section_aliases)
+        self._skips: list[Skip] = []  # since the last page yielded (``Page.skipped``)
 
     def __repr__(self) -> str:  # never the token
         return f"GitLabConnector(source={self.source!r}, url={self.config.url!r})"
@@ -183,6 +184,7 @@ class GitLabConnector:
 
     # -- reads -------------------------------------------------------------------------------
     def sync(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
+        self._skips = []  # what an aborted earlier sync had noted was never yielded
         start = Cursor.from_dict(cursor, source=self.source)
         poll = Poll(start)
         spent = self.session.attempts
@@ -198,6 +200,7 @@ class GitLabConnector:
                 _log.warning(
                     "issue skipped", source=self.source, issue=raw.get("id"), error=repr(exc)
                 )
+                self._skips.append(skip_of(self._key_of(raw), exc))
                 continue
             if not fresh:
                 continue
@@ -207,9 +210,13 @@ class GitLabConnector:
                 poll.retry.succeeded(key)
                 batch.append(task)
             if len(batch) >= PAGE_SIZE:
-                yield Page(batch, start.to_dict(), self.session.attempts - spent)
+                yield Page(batch, start.to_dict(), self.session.attempts - spent, self._drain())
                 batch, spent = [], self.session.attempts
-        yield Page(batch, poll.final().to_dict(), self.session.attempts - spent)
+        yield Page(batch, poll.final().to_dict(), self.session.attempts - spent, self._drain())
+
+    def _drain(self) -> tuple[Skip, ...]:
+        skipped, self._skips = tuple(self._skips), []
+        return skipped
 
     def _retry_failed(self, poll: Poll) -> list[Task]:
         """Read again the issues an earlier sync could not; they join the first page."""
@@ -234,6 +241,7 @@ class GitLabConnector:
 
     def _skipped(self, key: str, exc: BaseException, given_up: str | None) -> None:
         log_skipped(_log.bind(source=self.source), key, exc, given_up)
+        self._skips.append(skip_of(key, exc))
 
     def _changed_issues(self, start: Cursor) -> Iterator[Any]:
         """Issues updated since ``start``, newest first (see ``cursor``). A project's issues

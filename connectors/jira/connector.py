@@ -27,7 +27,7 @@ from connectors.jira.session import DEFAULT_TIMEOUT
 from connectors.jira.values import CATEGORY_KEYS, JiraContext, parse_ts, person
 from connectors.jira.writes import Writer
 from connectors.retry import RetryPolicy
-from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, log_skipped
+from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, Skip, log_skipped, skip_of
 from connectors.tracker_clock import TrackerClock
 from rules.sections import merge_aliases
 from syncd.errors import ConnectorError, FatalError
@@ -72,6 +72,7 @@ class JiraConnector:
         self._ctx: JiraContext | None = None
         self._writer: Writer | None = None
         self._properties_kept = False
+        self._skips: list[Skip] = []  # since the last page yielded (``Page.skipped``)
 
     # -- site facts -------------------------------------------------------------------
     @property
@@ -163,6 +164,7 @@ class JiraConnector:
         its key and kept in the cursor's retry list (``connectors.retry_keys``); it never
         stops the others. Only a failure about the whole site (a rate limit, no connection:
         ``SOURCE_ERRORS``) ends the sync; the pages already yielded stay stored."""
+        self._skips = []  # what an aborted earlier sync had noted was never yielded
         ctx = self.context()
         zone = self.profile_zone()
         state = Cursor.from_dict(cursor, source=self.source)
@@ -189,8 +191,9 @@ class JiraConnector:
             new_cursor = replace(ended, properties_kept=self.properties_kept()).to_dict()
             spent = self.site.session.attempts - before
             before = self.site.session.attempts
-            if tasks or new_cursor != last:
-                yield Page(tasks=tasks, cursor=new_cursor, requests=spent)
+            skipped, self._skips = tuple(self._skips), []
+            if tasks or skipped or new_cursor != last:
+                yield Page(tasks=tasks, cursor=new_cursor, requests=spent, skipped=skipped)
                 last = new_cursor
         if poll.shift_suspected:
             self.log.info("jira.results_moved_while_paging", watermark=last.get("watermark"))
@@ -211,7 +214,7 @@ class JiraConnector:
             task = self._complete(raw, ctx)
         except SOURCE_ERRORS:
             raise
-        except (ConnectorError, AttributeError, TypeError, KeyError, ValueError) as exc:
+        except (ConnectorError, *ISSUE_ERRORS) as exc:
             if isinstance(exc, ConnectorError) and exc.status == 404:
                 poll.record(issue_id, updated, key)  # deleted while we read it
                 return None
@@ -228,7 +231,7 @@ class JiraConnector:
                 task = self._read(key, ctx)
             except SOURCE_ERRORS:
                 raise
-            except (ConnectorError, AttributeError, TypeError, KeyError, ValueError) as exc:
+            except (ConnectorError, *ISSUE_ERRORS) as exc:
                 self._skipped(key, exc, poll.failed(key))
                 continue
             if task is None:  # gone or out of scope now
@@ -240,6 +243,7 @@ class JiraConnector:
 
     def _skipped(self, key: str, exc: BaseException, given_up: str | None) -> None:
         log_skipped(self.log, key, exc, given_up)
+        self._skips.append(skip_of(key, exc))
 
     def _complete(self, raw: dict[str, Any], ctx: JiraContext) -> Task:
         """Map one issue, paging its comments/changelog only if the embed is partial.
