@@ -78,3 +78,8 @@ base-image:
 image: wheelhouse
 	DOCKER_BUILDKIT=1 $(DOCKER) build --network=none --build-arg BASE_IMAGE=$(BASE_IMAGE) \
 	  -t $(IMAGE) .
+
+# Build the image on the Debian base and test the image itself (CI runs this after `make
+# test`); installs docker.io/mmdebstrap and starts dockerd when needed. deploy/image-test.sh.
+image-test: $(STAMP)
+	bash deploy/image-test.sh
