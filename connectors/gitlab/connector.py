@@ -23,7 +23,7 @@ from gitlab.v4.objects import ProjectIssue
 from pydantic import SecretStr
 
 from config.policy import SourceConfig
-from connectors.base import Check, Page, PostedReminder, Reminder
+from connectors.base import DoctorCheck, Page, PostedReminder
 from connectors.gitlab import writes
 from connectors.gitlab.budget import NoteBudget
 from connectors.gitlab.cursor import Cursor, Poll
@@ -36,7 +36,7 @@ from connectors.tracker_clock import TrackerClock
 from rules.sections import merge_aliases
 from syncd.errors import AuthError, ConfigError, ConnectorError, FatalError
 from syncd.logs import get_logger
-from syncd.models import Person, Task
+from syncd.models import Person, Reminder, Task
 
 __all__ = ["FIELD_EVENTS", "PAGE_SIZE", "GitLabConnector"]
 
@@ -351,7 +351,7 @@ class GitLabConnector:
     def set_labels(self, task_key: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
         writes.set_labels(self, task_key, add, remove)
 
-    def doctor(self) -> list[Check]:
+    def doctor(self) -> list[DoctorCheck]:
         from connectors.gitlab.doctor import run_doctor
 
         return run_doctor(self)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import SecretStr
 
 from config.policy import SourceConfig
-from connectors.base import Check, Page, PostedReminder, Reminder
+from connectors.base import DoctorCheck, Page, PostedReminder
 from connectors.jira.client import Site, auth_options, connect
 from connectors.jira.cursor import Cursor, Poll
 from connectors.jira.errors import jira_errors
@@ -32,7 +32,7 @@ from connectors.tracker_clock import TrackerClock
 from rules.sections import merge_aliases
 from syncd.errors import ConnectorError, FatalError
 from syncd.logs import get_logger
-from syncd.models import Person, StatusCategory, Task
+from syncd.models import Person, Reminder, StatusCategory, Task
 
 __all__ = ["JiraConnector"]
 
@@ -325,7 +325,7 @@ class JiraConnector:
     def set_labels(self, task_key: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
         self.writer().set_labels(task_key, add, remove)
 
-    def doctor(self) -> list[Check]:
+    def doctor(self) -> list[DoctorCheck]:
         from connectors.jira.doctor import run_checks
 
         return run_checks(self)

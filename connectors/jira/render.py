@@ -18,8 +18,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from connectors.base import MARKER_PREFIX, Reminder
+from connectors.base import MARKER_PREFIX
 from connectors.markers import tag_text
+from syncd.models import Reminder
 from syncd.usertext import balance_bidi
 
 __all__ = [
