@@ -35,6 +35,7 @@ from rules.sections import merge_aliases
 from syncd.errors import ConfigError, ConnectorError, FatalError
 from syncd.logs import get_logger
 from syncd.models import Person, Task
+from syncd.secrets_mask import register_secret
 
 __all__ = ["PAGE_SIZE", "GitLabConnector"]
 
@@ -62,6 +63,7 @@ class GitLabConnector:
         self.config = config
         self.session = RetryingSession(policy or RetryPolicy(), timeout)
         secret = token.get_secret_value()
+        register_secret(secret)  # error pages quoting PRIVATE-TOKEN are masked
         private = secret if config.auth.kind == "private_token" else None
         self.gl = SyncdGitlab(
             config.url.rstrip("/"),
