@@ -7,13 +7,25 @@ variables holding them (see ``config.settings.resolve_secret``).
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "AuthConfig",
@@ -32,23 +44,119 @@ __all__ = [
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+_DAY = 86400.0
+_EXPECTED_DURATION = "expected a duration such as 300, '90s', '5m' or '1h'"
 
 
-def _duration_seconds(value: Any) -> Any:
-    """Accept ``300``, ``"300"``, ``"5m"``, ``"1h"``: what people write in YAML."""
-    if isinstance(value, str):
-        match = _DURATION.match(value)
-        if not match:
-            raise ValueError("expected a duration such as 300, '90s', '5m' or '1h'")
-        return float(match.group(1)) * _UNITS[match.group(2)]
+def _say_seconds(seconds: float) -> str:
+    for unit, size in (("d", _DAY), ("h", 3600.0), ("m", 60.0)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
+
+
+def _duration(most: float) -> Any:
+    """A validator reading ``300``, ``"300"``, ``"5m"``, ``"1h"`` (what people write in
+    YAML) as seconds in (0, ``most``]. ``true`` is not one second, ``.inf`` and
+    ``99999999d`` are not durations: each is refused in plain words, not used."""
+
+    def seconds(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ValueError(_EXPECTED_DURATION)
+        number = float(value) if not isinstance(value, str) else None
+        if isinstance(value, str):
+            match = _DURATION.match(value)
+            if not match:
+                raise ValueError(_EXPECTED_DURATION)
+            number = float(match.group(1)) * _UNITS[match.group(2)]
+        assert number is not None
+        if not math.isfinite(number):
+            raise ValueError(f"{_EXPECTED_DURATION}; got {value!r}, which is not a finite number")
+        if not 0 < number <= most:
+            raise ValueError(f"must be more than 0 and at most {_say_seconds(most)}, got {value!r}")
+        return number
+
+    return BeforeValidator(seconds)
+
+
+def _duration_schema(most: float) -> WithJsonSchema:
+    """What an editor should accept: a number of seconds or a string such as '5m'."""
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": most},
+                {"type": "string", "pattern": _DURATION.pattern},
+            ]
+        }
+    )
+
+
+_MAX_INTERVAL = 30 * _DAY
+_MAX_COOLDOWN = 365 * _DAY
+_MAX_OVERLAP = 7 * _DAY
+_MAX_TIMEOUT = 600.0
+# Seconds, written as a number or '5m'-style, each kind with its own upper bound.
+PollSeconds = Annotated[float, _duration(_MAX_INTERVAL), _duration_schema(_MAX_INTERVAL)]
+CooldownSeconds = Annotated[float, _duration(_MAX_COOLDOWN), _duration_schema(_MAX_COOLDOWN)]
+OverlapSeconds = Annotated[float, _duration(_MAX_OVERLAP), _duration_schema(_MAX_OVERLAP)]
+TimeoutSeconds = Annotated[float, _duration(_MAX_TIMEOUT), _duration_schema(_MAX_TIMEOUT)]
+
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+def _env_name(value: str) -> str:
+    # The value is never repeated: a token pasted here must not reach a terminal or a log.
+    if not _ENV_NAME.match(value):
+        raise ValueError(
+            "is not an environment variable name (upper-case letters, digits and _, e.g. "
+            "JIRA_TOKEN): write the name of the variable here and put the secret itself in "
+            "that variable or in the file named by NAME_FILE"
+        )
     return value
 
 
-Seconds = Annotated[float, Field(gt=0)]
+EnvName = Annotated[
+    str, AfterValidator(_env_name), Field(json_schema_extra={"pattern": _ENV_NAME.pattern})
+]
+"""The name of an environment variable holding a secret (never the secret)."""
+
+
+def _no_credentials(url: str, hint: str) -> str:
+    """Refuse ``https://user:token@host``: the URL is shown by ``doctor``, stored in every
+    task link and printed in digests. The user info is never repeated."""
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:
+        raise ValueError("is not a valid URL") from None
+    if "@" in netloc:
+        raise ValueError(f"must not carry a user name or password (user:token@host): {hint}")
+    return url
+
+
+def _is_number(annotation: Any) -> bool:
+    """Whether a field holds numbers (``int``/``float``, optional or in a tuple), which
+    pydantic would otherwise also fill from ``true``/``false``."""
+    if annotation in (int, float):
+        return True
+    return any(_is_number(arg) for arg in get_args(annotation) if arg is not bool)
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """``smtp_port: true`` is a mistake, not port 1."""
+        if info.field_name is None:
+            return value
+        field = cls.model_fields[info.field_name]
+        if not _is_number(field.annotation):
+            return value
+        items = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(item, bool) for item in items):
+            raise ValueError("expected a number, not true/false")
+        return value
 
 
 def _check_zone(value: str) -> str:
@@ -69,7 +177,7 @@ class AuthConfig(_Model):
         "OAuth token; private_token = GitLab personal/project/group access token."
     )
     user: str | None = Field(default=None, description="E-mail for Jira Cloud basic auth.")
-    secret: str = Field(
+    secret: EnvName = Field(
         description="Name of the environment variable with the token (or NAME_FILE)."
     )
 
@@ -146,13 +254,24 @@ class SourceConfig(_Model):
         pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Short id used in logs and state."
     )
     type: Literal["jira", "gitlab"]
-    url: str = Field(pattern=r"^https?://", description="Base URL of the tracker.")
+    url: Annotated[
+        str,
+        AfterValidator(
+            lambda v: _no_credentials(
+                v,
+                "give the token in the environment variable named by auth.secret (and "
+                "a Jira Cloud account's e-mail in auth.user)",
+            )
+        ),
+    ] = Field(pattern=r"^https?://", description="Base URL of the tracker.")
     flavour: Literal["auto", "cloud", "datacenter"] = Field(
         default="auto", description="Jira only: detected from serverInfo when auto."
     )
     auth: AuthConfig
     scope: SourceScope
-    poll_interval: Seconds = Field(default=300.0, description="Seconds between polls ('5m' ok).")
+    poll_interval: PollSeconds = Field(
+        default=300.0, description="Seconds between polls ('5m' ok)."
+    )
     enforce: bool = Field(
         default=False,
         description="Post reminders. False = report-only (findings and digests, no comments): "
@@ -166,12 +285,12 @@ class SourceConfig(_Model):
     doing_labels: tuple[str, ...] = Field(
         default=("Doing",), description="GitLab: labels meaning work has started."
     )
-    scope_sweep_every: Seconds = Field(
+    scope_sweep_every: PollSeconds = Field(
         default=6 * 3600.0,
         description="How often to list the open tasks in scope (one cheap listing) and forget "
         "stored ones that were deleted, moved or left the scope ('6h').",
     )
-    sync_overlap: Seconds = Field(
+    sync_overlap: OverlapSeconds = Field(
         default=120.0,
         description="Jira: how far before the last change each poll searches again, to cover "
         "search-index lag and clock differences ('2m'); re-read issues are skipped.",
@@ -185,7 +304,10 @@ class SourceConfig(_Model):
         description="When every finding syncd reminded about on a task is fixed, say a short "
         "thank-you on the task (working hours only; no mention).",
     )
-    rule_docs_url: str | None = Field(
+    rule_docs_url: (
+        Annotated[str, AfterValidator(lambda v: _no_credentials(v, "it is shown to everyone"))]
+        | None
+    ) = Field(
         default=None,
         pattern=r"^https?://",
         description="Link added to each reminder item: the team's page about the rule; "
@@ -207,7 +329,7 @@ class SourceConfig(_Model):
         description="More headings naming a section, added to the built-in Russian and "
         "English ones, e.g. {goal: [Бизнес-цель], acceptance: [Чек-лист]}.",
     )
-    reminder_cooldown: Seconds = Field(
+    reminder_cooldown: CooldownSeconds = Field(
         default=3 * 86400.0,
         description="A fixed finding that comes back is reminded about again only after this "
         "long since the last reminder ('3d', '12h').",
@@ -216,10 +338,6 @@ class SourceConfig(_Model):
         default=False, description="Add a syncd label to tasks with open findings."
     )
     client: str | None = Field(default=None, description="Default client name for its projects.")
-
-    _poll = field_validator(
-        "poll_interval", "reminder_cooldown", "sync_overlap", "scope_sweep_every", mode="before"
-    )(classmethod(lambda cls, v: _duration_seconds(v)))
 
     @model_validator(mode="after")
     def _scope_fits_type(self) -> SourceConfig:
@@ -273,11 +391,11 @@ class ChannelConfig(_Model):
     """Where a manager's digest goes. URLs and tokens are secrets, referenced by name."""
 
     type: ChannelType
-    url_secret: str | None = Field(
+    url_secret: EnvName | None = Field(
         default=None,
         description="Env var holding the webhook URL (slack/teams/mattermost/webhook).",
     )
-    bot_token_secret: str | None = Field(
+    bot_token_secret: EnvName | None = Field(
         default=None, description="Telegram: env var with the bot token."
     )
     chat_id: str | None = Field(default=None, description="Telegram chat id.")
@@ -286,19 +404,29 @@ class ChannelConfig(_Model):
     smtp_port: int = 587
     smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
     smtp_user: str | None = None
-    smtp_password_secret: str | None = None
+    smtp_password_secret: EnvName | None = None
+    smtp_allow_plaintext_password: bool = Field(
+        default=False,
+        description="With smtp_security none: allow sending the password unencrypted (only "
+        "to a relay on the same host or a trusted private network).",
+    )
     sender: str | None = Field(default=None, description="E-mail From address.")
     smtp_ca_file: str | None = Field(
         default=None,
         description="PEM file of the CA that signed the SMTP server's certificate (a private "
         "CA); default: the system's trust store.",
     )
-    api_base: str = Field(
+    api_base: Annotated[
+        str,
+        AfterValidator(
+            lambda v: _no_credentials(v, "the bot token goes in the bot_token_secret variable")
+        ),
+    ] = Field(
         default="https://api.telegram.org",
         pattern=r"^https?://",
         description="Telegram: Bot API base URL (a local Bot API server or a test double).",
     )
-    timeout: float = Field(default=10.0, gt=0, description="Seconds per HTTP/SMTP request.")
+    timeout: TimeoutSeconds = Field(default=10.0, description="Seconds per HTTP/SMTP request.")
 
     @model_validator(mode="after")
     def _needs(self) -> ChannelConfig:
@@ -313,6 +441,17 @@ class ChannelConfig(_Model):
         missing = [k for k in needs[self.type] if not getattr(self, k)]
         if missing:
             raise ValueError(f"a {self.type} channel needs {', '.join(missing)}")
+        if (
+            self.type == "email"
+            and self.smtp_security == "none"
+            and self.smtp_password_secret
+            and not self.smtp_allow_plaintext_password
+        ):
+            raise ValueError(
+                "smtp_security none would send the SMTP password unencrypted: use starttls "
+                "or ssl, or set smtp_allow_plaintext_password: true for a relay on the same "
+                "host or a trusted private network"
+            )
         return self
 
 
