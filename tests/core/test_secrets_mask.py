@@ -10,11 +10,14 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
 import respx
 import structlog
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from config.policy import ChannelConfig, SourceConfig
 from connectors.factory import create_connector
@@ -28,6 +31,7 @@ from syncd.errors import ChannelError, ConnectorError
 from syncd.logs import configure_logging, get_logger
 from syncd.secrets_mask import MASK, SecretMasker, register_secret, secret_forms
 from tests.digest.conftest import make_digest
+from tests.runtime.process import free_port
 
 __all__ = ["make_digest"]  # the fixture, used by the channel tests below
 
@@ -224,3 +228,54 @@ def test_the_webhook_secret_of_the_settings_is_masked_in_logs(
     Settings(_env_file=None, webhook_secret="hook-secret-settings-7")  # type: ignore[call-arg, arg-type]
     get_logger("syncd.test").info("caller said", detail="sig hook-secret-settings-7")
     assert "hook-secret-settings-7" not in capsys.readouterr().err
+
+
+# -- an SMTP server quoting the AUTH line ----------------------------------------------
+
+SMTP_PASSWORD = "smtp-Pa55-quoted"
+
+
+class _QuotingServer:
+    """Refuses every login, quoting the AUTH PLAIN line it got (a chatty relay)."""
+
+    def authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        plain = base64.b64encode(b"\0" + data.login + b"\0" + data.password).decode()
+        return AuthResult(
+            success=False, handled=False, message=f"535 5.7.8 refused AUTH PLAIN {plain}"
+        )
+
+
+def test_smtp_error_quoting_the_auth_plain_line_is_masked(make_digest: object) -> None:
+    digest: Digest = make_digest(1)  # type: ignore[operator]
+    quoting = _QuotingServer()
+    controller = Controller(
+        quoting,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=quoting.authenticate,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        config = ChannelConfig(
+            type="email",
+            to=("olga@agency.example",),
+            smtp_host="127.0.0.1",
+            smtp_port=controller.port,
+            smtp_security="none",
+            smtp_allow_plaintext_password=True,
+            smtp_user="syncd",
+            smtp_password_secret="SMTP_PASSWORD",
+            sender="syncd@agency.example",
+            timeout=5,
+        )
+        with pytest.raises(ChannelError) as info:
+            build_sender(config, env={"SMTP_PASSWORD": SMTP_PASSWORD}).send(digest)
+    finally:
+        controller.stop()
+    plain = _b64(f"\0syncd\0{SMTP_PASSWORD}")
+    assert "refused AUTH PLAIN" in str(info.value)
+    assert plain not in str(info.value)
+    assert SMTP_PASSWORD not in str(info.value)
