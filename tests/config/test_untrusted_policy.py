@@ -6,7 +6,6 @@ Seed files for ``syncd sandbox`` get the same reading."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from config import load_policy, load_policy_text
 from config.bounded_yaml import MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES
 from syncd.errors import ConfigError
+from tests.runtime.process import run_syncd
 
 SOURCE = """\
 sources:
@@ -26,13 +26,7 @@ sources:
 
 
 def _validate(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "syncd", "config", "validate", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_syncd("config", "validate", str(path), env={})
 
 
 def _problems(text: str) -> dict[str, tuple[str, int | None]]:
@@ -274,23 +268,7 @@ def test_a_plaintext_smtp_password_is_refused_unless_allowed() -> None:
 
 
 def _sandbox(seed: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "syncd",
-            "sandbox",
-            "jira-cloud",
-            "--seed",
-            str(seed),
-            "--port",
-            "0",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_syncd("sandbox", "jira-cloud", "--seed", str(seed), "--port", "0", env={})
 
 
 @pytest.mark.parametrize(

@@ -105,14 +105,9 @@ def test_truncating_a_long_error_never_leaves_half_a_secret() -> None:
 
 
 def _source(url: str, flavour: str) -> SourceConfig:
-    if flavour == "gitlab":
-        auth = {"kind": "private_token", "secret": "TRACKER_TOKEN"}
-        return SourceConfig.model_validate(
-            {"name": "lab", "type": "gitlab", "url": url, "auth": auth,
-             "scope": {"group": "agency"}}
-        )  # fmt: skip
-    if flavour == "gitlab-bearer":
-        auth = {"kind": "bearer", "secret": "TRACKER_TOKEN"}
+    if flavour.startswith("gitlab"):
+        kind = "bearer" if flavour == "gitlab-bearer" else "private_token"
+        auth = {"kind": kind, "secret": "TRACKER_TOKEN"}
         return SourceConfig.model_validate(
             {"name": "lab", "type": "gitlab", "url": url, "auth": auth,
              "scope": {"group": "agency"}}

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +22,7 @@ import pytest
 from connectors.sandbox.seed import load_seed
 from connectors.sandbox.server import DEMO_SEED, SandboxServer, create_app
 from syncd.secrets_mask import MASK
-from tests.runtime.process import start_syncd
+from tests.runtime.process import run_syncd, start_syncd
 
 USER = "syncd@agency.example"
 TOKEN = "bot-token-1"  # the demo seed's bot
@@ -61,21 +59,13 @@ def _assert_no_secret(text: str, where: str) -> None:
 
 
 def _syncd(tmp: Path, policy: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
-    env.update(
-        SYNCD_DATA_DIR=str(tmp / "data"),
-        SYNCD_LOG_FORMAT="json",
-        SYNCD_CONFIG=str(policy),
-        JIRA_TOKEN=TOKEN,
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "syncd", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    env = {
+        "SYNCD_DATA_DIR": str(tmp / "data"),
+        "SYNCD_LOG_FORMAT": "json",
+        "SYNCD_CONFIG": str(policy),
+        "JIRA_TOKEN": TOKEN,
+    }
+    return run_syncd(*args, env=env)
 
 
 def _readyz_error(body: dict[str, Any]) -> str | None:

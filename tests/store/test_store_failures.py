@@ -7,9 +7,7 @@ answer "database or disk is full" exactly as a full disk does, a path under a fi
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from sqlalchemy import event
 from syncd.errors import StoreError
 from syncd.logs import configure_logging
 from syncd.store import Store, open_store
+from tests.runtime.process import run_syncd
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 POLICY = """\
@@ -35,16 +34,7 @@ sources:
 def _syncd(tmp: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     policy = tmp / "policy.yaml"
     policy.write_text(POLICY, encoding="utf-8")
-    full = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
-    full.update(SYNCD_CONFIG=str(policy), SYNCD_LOG_FORMAT="json", **env)
-    return subprocess.run(
-        [sys.executable, "-m", "syncd", *args],
-        env=full,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_syncd(*args, env={"SYNCD_CONFIG": str(policy), "SYNCD_LOG_FORMAT": "json", **env})
 
 
 @pytest.fixture
