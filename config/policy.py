@@ -7,24 +7,28 @@ variables holding them (see ``config.settings.resolve_secret``).
 
 from __future__ import annotations
 
-import math
-import re
 from datetime import time
-from typing import Annotated, Any, Literal, get_args
-from urllib.parse import urlsplit
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
-    WithJsonSchema,
     field_validator,
     model_validator,
+)
+
+from config.policy_values import (
+    CooldownSeconds,
+    EnvName,
+    OverlapSeconds,
+    PollSeconds,
+    TimeoutSeconds,
+    boolean_for_number,
+    without_credentials,
 )
 
 __all__ = [
@@ -42,104 +46,6 @@ __all__ = [
     "WorkingHours",
 ]
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
-_DAY = 86400.0
-_EXPECTED_DURATION = "expected a duration such as 300, '90s', '5m' or '1h'"
-
-
-def _say_seconds(seconds: float) -> str:
-    for unit, size in (("d", _DAY), ("h", 3600.0), ("m", 60.0)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds / size:g}{unit}"
-    return f"{seconds:g}s"
-
-
-def _duration(most: float) -> Any:
-    """A validator reading ``300``, ``"300"``, ``"5m"``, ``"1h"`` (what people write in
-    YAML) as seconds in (0, ``most``]. ``true`` is not one second, ``.inf`` and
-    ``99999999d`` are not durations: each is refused in plain words, not used."""
-
-    def seconds(value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValueError(_EXPECTED_DURATION)
-        number = float(value) if not isinstance(value, str) else None
-        if isinstance(value, str):
-            match = _DURATION.match(value)
-            if not match:
-                raise ValueError(_EXPECTED_DURATION)
-            number = float(match.group(1)) * _UNITS[match.group(2)]
-        assert number is not None
-        if not math.isfinite(number):
-            raise ValueError(f"{_EXPECTED_DURATION}; got {value!r}, which is not a finite number")
-        if not 0 < number <= most:
-            raise ValueError(f"must be more than 0 and at most {_say_seconds(most)}, got {value!r}")
-        return number
-
-    return BeforeValidator(seconds)
-
-
-def _duration_schema(most: float) -> WithJsonSchema:
-    """What an editor should accept: a number of seconds or a string such as '5m'."""
-    return WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "number", "exclusiveMinimum": 0, "maximum": most},
-                {"type": "string", "pattern": _DURATION.pattern},
-            ]
-        }
-    )
-
-
-_MAX_INTERVAL = 30 * _DAY
-_MAX_COOLDOWN = 365 * _DAY
-_MAX_OVERLAP = 7 * _DAY
-_MAX_TIMEOUT = 600.0
-# Seconds, written as a number or '5m'-style, each kind with its own upper bound.
-PollSeconds = Annotated[float, _duration(_MAX_INTERVAL), _duration_schema(_MAX_INTERVAL)]
-CooldownSeconds = Annotated[float, _duration(_MAX_COOLDOWN), _duration_schema(_MAX_COOLDOWN)]
-OverlapSeconds = Annotated[float, _duration(_MAX_OVERLAP), _duration_schema(_MAX_OVERLAP)]
-TimeoutSeconds = Annotated[float, _duration(_MAX_TIMEOUT), _duration_schema(_MAX_TIMEOUT)]
-
-_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-
-
-def _env_name(value: str) -> str:
-    # The value is never repeated: a token pasted here must not reach a terminal or a log.
-    if not _ENV_NAME.match(value):
-        raise ValueError(
-            "is not an environment variable name (upper-case letters, digits and _, e.g. "
-            "JIRA_TOKEN): write the name of the variable here and put the secret itself in "
-            "that variable or in the file named by NAME_FILE"
-        )
-    return value
-
-
-EnvName = Annotated[
-    str, AfterValidator(_env_name), Field(json_schema_extra={"pattern": _ENV_NAME.pattern})
-]
-"""The name of an environment variable holding a secret (never the secret)."""
-
-
-def _no_credentials(url: str, hint: str) -> str:
-    """Refuse ``https://user:token@host``: the URL is shown by ``doctor``, stored in every
-    task link and printed in digests. The user info is never repeated."""
-    try:
-        netloc = urlsplit(url).netloc
-    except ValueError:
-        raise ValueError("is not a valid URL") from None
-    if "@" in netloc:
-        raise ValueError(f"must not carry a user name or password (user:token@host): {hint}")
-    return url
-
-
-def _is_number(annotation: Any) -> bool:
-    """Whether a field holds numbers (``int``/``float``, optional or in a tuple), which
-    pydantic would otherwise also fill from ``true``/``false``."""
-    if annotation in (int, float):
-        return True
-    return any(_is_number(arg) for arg in get_args(annotation) if arg is not bool)
-
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -148,13 +54,9 @@ class _Model(BaseModel):
     @classmethod
     def _no_booleans_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
         """``smtp_port: true`` is a mistake, not port 1."""
-        if info.field_name is None:
-            return value
-        field = cls.model_fields[info.field_name]
-        if not _is_number(field.annotation):
-            return value
-        items = value if isinstance(value, list | tuple) else [value]
-        if any(isinstance(item, bool) for item in items):
+        if info.field_name is not None and boolean_for_number(
+            cls.model_fields[info.field_name].annotation, value
+        ):
             raise ValueError("expected a number, not true/false")
         return value
 
@@ -256,12 +158,9 @@ class SourceConfig(_Model):
     type: Literal["jira", "gitlab"]
     url: Annotated[
         str,
-        AfterValidator(
-            lambda v: _no_credentials(
-                v,
-                "give the token in the environment variable named by auth.secret (and "
-                "a Jira Cloud account's e-mail in auth.user)",
-            )
+        without_credentials(
+            "give the token in the environment variable named by auth.secret (and a Jira "
+            "Cloud account's e-mail in auth.user)"
         ),
     ] = Field(pattern=r"^https?://", description="Base URL of the tracker.")
     flavour: Literal["auto", "cloud", "datacenter"] = Field(
@@ -304,14 +203,13 @@ class SourceConfig(_Model):
         description="When every finding syncd reminded about on a task is fixed, say a short "
         "thank-you on the task (working hours only; no mention).",
     )
-    rule_docs_url: (
-        Annotated[str, AfterValidator(lambda v: _no_credentials(v, "it is shown to everyone"))]
-        | None
-    ) = Field(
-        default=None,
-        pattern=r"^https?://",
-        description="Link added to each reminder item: the team's page about the rule; "
-        "'{rule}' is replaced by the rule name (e.g. https://wiki.agency.example/syncd#{rule}).",
+    rule_docs_url: Annotated[str, without_credentials("the link is shown to everyone")] | None = (
+        Field(
+            default=None,
+            pattern=r"^https?://",
+            description="Link added to each reminder item: the team's page about the rule; "
+            "'{rule}' is replaced by the rule name (e.g. https://wiki.agency.example/syncd#{rule}).",
+        )
     )
     remind_min_severity: Literal["info", "warning", "error"] = Field(
         default="info",
@@ -417,10 +315,7 @@ class ChannelConfig(_Model):
         "CA); default: the system's trust store.",
     )
     api_base: Annotated[
-        str,
-        AfterValidator(
-            lambda v: _no_credentials(v, "the bot token goes in the bot_token_secret variable")
-        ),
+        str, without_credentials("the bot token goes in the variable bot_token_secret names")
     ] = Field(
         default="https://api.telegram.org",
         pattern=r"^https?://",
