@@ -269,9 +269,14 @@ def demo(out_dir: Path, flavour: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 def sandbox(flavour: str, seed: Path | None, shift: bool, port: int, host: str) -> None:
     """Serve a sandbox tracker in the foreground (try syncd without a tracker)."""
+    from connectors.sandbox.seed import SeedError
     from connectors.sandbox.server import run_sandbox
 
-    run_sandbox(flavour, seed, shift, host, port)
+    try:
+        run_sandbox(flavour, seed, shift, host, port)
+    except SeedError as exc:  # a bad seed file is bad input: one line, like a bad policy
+        click.echo(f"seed error: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
 
 
 @cli.command()

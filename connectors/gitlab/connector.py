@@ -37,6 +37,7 @@ from rules.sections import merge_aliases
 from syncd.errors import AuthError, ConfigError, ConnectorError, FatalError
 from syncd.logs import get_logger
 from syncd.models import Person, Reminder, Task
+from syncd.secrets_mask import register_secret
 
 __all__ = ["FIELD_EVENTS", "PAGE_SIZE", "GitLabConnector"]
 
@@ -74,6 +75,7 @@ class GitLabConnector:
         self.tracker_clock = TrackerClock()  # GitLab's time, from its answers' Date
         self.tracker_clock.attach(self.session)
         secret = token.get_secret_value()
+        register_secret(secret)  # error pages quoting PRIVATE-TOKEN are masked
         private = secret if config.auth.kind == "private_token" else None
         self.gl = SyncdGitlab(
             config.url.rstrip("/"),

@@ -21,7 +21,7 @@ from syncd.clock import Clock
 from syncd.daemon.contracts import CycleReportLike, Runner
 from syncd.daemon.state import MAX_PENDING, SourceState, backoff_delay, error_text
 from syncd.daemon.state import log as _log
-from syncd.errors import ConnectorError, RateLimitedError
+from syncd.errors import ConnectorError, RateLimitedError, StoreError
 from syncd.metrics import Metrics
 
 __all__ = ["Coordinator", "Host"]
@@ -164,7 +164,10 @@ class Coordinator(threading.Thread):
             report = self.runner.run_cycle(started)
         except Exception as exc:
             if not self._abandoned:
-                self._failed(started, exc, expected=isinstance(exc, ConnectorError))
+                # A store that cannot be written (full or read-only disk) is an expected
+                # failure too: its reason goes to /readyz, without a driver traceback.
+                expected = isinstance(exc, ConnectorError | StoreError)
+                self._failed(started, exc, expected=expected)
         else:
             if not self._abandoned:
                 self._succeeded(started, report, time.monotonic() - t0)
