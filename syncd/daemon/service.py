@@ -24,7 +24,7 @@ from syncd.clock import Clock
 from syncd.daemon.contracts import DigestRunner, Leases, Runner, Wiring
 from syncd.daemon.coordinator import Coordinator
 from syncd.daemon.digests import DigestLoop, DigestView
-from syncd.daemon.state import SourceState, error_text
+from syncd.daemon.state import REREAD_WINDOW, SourceState, error_text
 from syncd.daemon.state import log as _log
 from syncd.errors import ConfigError
 from syncd.metrics import Metrics, default_metrics
@@ -50,12 +50,14 @@ class Daemon:
         metrics: Metrics | None = None,
         digest_every: float = 60.0,
         leases: Leases | None = None,
+        reread_window: float = REREAD_WINDOW,
     ) -> None:
         self.store, self.clock, self.settings = store, clock, settings
         self.metrics = metrics or default_metrics()
         self._reload_policy = reload_policy
         self.leases = leases
         self._digest_every = digest_every
+        self._reread_window = reread_window
         self._slots = threading.BoundedSemaphore(max(1, settings.max_parallel_sources))
         self._lock = threading.Lock()
         self._wiring = Wiring(list(runners), digest_service, tuple(sources))
@@ -228,6 +230,10 @@ class Daemon:
     @property
     def lease_recheck(self) -> float:
         return self.leases.interval if self.leases is not None else 1.0
+
+    @property
+    def reread_window(self) -> float:
+        return self._reread_window
 
     def holds(self, source: str) -> bool:
         return self.leases is None or self.leases.holds(source)

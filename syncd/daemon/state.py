@@ -16,6 +16,7 @@ from syncd.logs import get_logger
 __all__ = [
     "BACKOFF_CAP",
     "MAX_PENDING",
+    "REREAD_WINDOW",
     "SourceState",
     "backoff_delay",
     "digest_outcomes",
@@ -27,6 +28,8 @@ BACKOFF_CAP = 4.0
 """A failing source is retried at most every ``BACKOFF_CAP`` × its interval."""
 MAX_PENDING = 10_000
 """Queued re-reads per source; past that, hints are dropped (the next poll covers them)."""
+REREAD_WINDOW = 5.0
+"""Seconds between two webhook re-reads of one task: repeats within it are coalesced."""
 
 
 @dataclass
