@@ -118,6 +118,12 @@ class Coordinator(threading.Thread):
         if before.is_alive():
             return False
         self.next_due, self.predecessor = before.next_due, None
+        if before.last_polled is not None and self.state.failures == 0:
+            # A reload that shortened the interval: the next poll comes no later than the
+            # new interval after the last one (readiness already judges by the new one).
+            # A failing source keeps its backoff.
+            self.next_due = min(self.next_due, before.last_polled + self.runner.interval)
+        self.last_polled = before.last_polled
         return not self._stopped
 
     def _close(self) -> None:

@@ -301,3 +301,30 @@ def test_reload_waits_for_the_running_cycle_before_polling_with_the_new_runner(
     assert old.closed
     assert gauge.peak == 1  # never the same source twice at once
     assert new.call_times[0] >= old.call_times[0] + 0.5
+
+
+def test_reload_that_shortens_the_interval_polls_by_the_new_one(daemon_factory: Factory) -> None:
+    """10 minutes → 0.3 s: the next poll comes no later than the new interval after the
+    last one, not at the old schedule (by then /readyz, judging by the new interval, would
+    have called the source stale for minutes)."""
+    old = ScriptedRunner("jira", 600)
+    new = ScriptedRunner("jira", 0.3)
+    daemon = daemon_factory([old], reload_policy=lambda: Wiring([new]))
+    wait_for(lambda: daemon.readiness()[0], what="the first poll")
+    assert daemon.reload() is True
+    # A hang guard, not a timing: under the old schedule this waits ten minutes.
+    wait_for(lambda: new.calls >= 3, timeout=30, what="polls at the new interval")
+    assert old.calls == 1
+    assert daemon.readiness()[0]
+    assert daemon.readiness()[1]["sources"]["jira"]["interval"] == 0.3
+
+
+def test_reload_that_lengthens_the_interval_keeps_the_schedule(daemon_factory: Factory) -> None:
+    old = ScriptedRunner("jira", 0.2)
+    new = ScriptedRunner("jira", 600)
+    daemon = daemon_factory([old], reload_policy=lambda: Wiring([new]))
+    wait_for(lambda: old.calls >= 2, what="polls at the old interval")
+    assert daemon.reload() is True
+    wait_for(lambda: new.calls >= 1, what="the first poll of the new runner (the old schedule)")
+    time.sleep(0.5)  # would be two more polls at the old interval
+    assert new.calls == 1
