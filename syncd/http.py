@@ -156,7 +156,8 @@ class HttpServer:
 
 def serve(daemon: Any, settings: Settings, metrics: Metrics) -> int:
     """Run ``daemon`` (a ``syncd.daemon.Daemon``) with the HTTP server unless
-    ``http_port`` is 0; block until SIGTERM/SIGINT; return the process exit code."""
+    ``http_port`` is 0; block until SIGTERM/SIGINT; return the process exit code. The
+    server gets what is left of the shutdown timeout once the daemon has stopped."""
     server: HttpServer | None = None
     if settings.http_port:
         app = build_app(daemon, metrics, settings)
@@ -166,5 +167,5 @@ def serve(daemon: Any, settings: Settings, metrics: Metrics) -> int:
         code: int = daemon.run()
     finally:
         if server is not None:
-            server.stop()
+            server.stop(timeout=max(0.05, daemon.time_left()))
     return code
