@@ -11,7 +11,14 @@ import pytest
 from structlog.testing import capture_logs
 
 from syncd.clock import FrozenClock
-from syncd.daemon import BACKOFF_CAP, Daemon, Wiring, backoff_delay, digest_outcomes
+from syncd.daemon import (
+    BACKOFF_CAP,
+    MAX_PENDING,
+    Daemon,
+    Wiring,
+    backoff_delay,
+    digest_outcomes,
+)
 from syncd.digest.service import SentDigest
 from syncd.errors import AuthError, ConfigError, ConfigIssue, RateLimitedError, RetriableError
 from syncd.models import Finding, Severity
@@ -328,3 +335,19 @@ def test_reload_that_lengthens_the_interval_keeps_the_schedule(daemon_factory: F
     wait_for(lambda: new.calls >= 1, what="the first poll of the new runner (the old schedule)")
     time.sleep(0.5)  # would be two more polls at the old interval
     assert new.calls == 1
+
+
+def test_refresh_queue_is_bounded_and_drops_are_counted(daemon_factory: Factory) -> None:
+    runner = ScriptedRunner("jira", 600, delay=1.0)  # busy in its first cycle meanwhile
+    daemon = daemon_factory([runner])
+    wait_for(lambda: runner.calls == 1, what="the first cycle to start")
+    assert all(daemon.refresh("jira", f"SHOP-{i}") for i in range(MAX_PENDING))
+    assert daemon.refresh("jira", "SHOP-1") is True  # already waiting: coalesced, kept
+    assert daemon.refresh("jira", "LATE-1") is False  # the queue is full: dropped
+    g = daemon.metrics.registry.get_sample_value
+    labels = {"source": "jira"}
+    assert g("syncd_webhook_hints_total", {**labels, "outcome": "queued"}) == MAX_PENDING
+    assert g("syncd_webhook_hints_total", {**labels, "outcome": "coalesced"}) == 1
+    assert g("syncd_webhook_hints_total", {**labels, "outcome": "dropped"}) == 1
+    wait_for(lambda: len(runner.refreshed) == MAX_PENDING, timeout=30, what="the queue drained")
+    assert "LATE-1" not in runner.refreshed
