@@ -77,7 +77,14 @@ class Settings(BaseSettings):
         ),
     )
     webhook_secret: SecretStr | None = Field(
-        default=None, description="Shared secret for Jira/GitLab webhooks (or _FILE)."
+        default=None,
+        description="Shared secret for Jira/GitLab webhooks (or _FILE); without it the "
+        "webhook endpoints answer 404.",
+    )
+    webhook_insecure: bool = Field(
+        default=False,
+        description="Accept webhooks without SYNCD_WEBHOOK_SECRET: anyone who reaches the "
+        "port can then trigger tracker reads (a warning is logged at every start).",
     )
     clock_start: AwareDatetime | None = Field(
         default=None,

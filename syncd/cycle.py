@@ -258,14 +258,15 @@ class SourceRunner:
         )
         return report
 
-    def refresh(self, task_key: str) -> None:
+    def refresh(self, task_key: str) -> ReconcileResult | None:
         """A webhook's hint: re-read one task now and act on it without waiting for the
-        next poll (evaluation is over the stored state, so this costs one issue read)."""
+        next poll (evaluation is over the stored state, so this costs one issue read).
+        Returns what was done, for the daemon's action counters."""
         try:
             task = self.connector.fetch_task(task_key)
         except FatalError as exc:  # unreadable now (malformed fields): polling will tell
             log.warning("webhook re-read failed", source=self.source, task=task_key, error=str(exc))
-            return
+            return None
         if task is None:  # deleted, moved or out of scope: stop flagging it
             self.store.forget_tasks(self.source, [task_key])
         else:
@@ -273,7 +274,7 @@ class SourceRunner:
         now = self.clock.now()
         # Only this task: its findings are settled, nobody else's are touched.
         open_now = [task] if task is not None and task.is_open else []
-        self.reconciler.reconcile(self.evaluate(now, open_now), now, only={task_key})
+        return self.reconciler.reconcile(self.evaluate(now, open_now), now, only={task_key})
 
     def close(self) -> None:
         self.connector.close()

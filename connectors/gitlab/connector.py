@@ -30,6 +30,7 @@ from connectors.gitlab.cursor import Cursor, Poll
 from connectors.gitlab.errors import gitlab_errors
 from connectors.gitlab.mapping import GitLabContext, map_issue, project_path
 from connectors.gitlab.session import DEFAULT_TIMEOUT, RetryingSession, SyncdGitlab
+from connectors.keys import shown_key, split_gitlab_key
 from connectors.retry import RetryPolicy
 from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, Skip, log_skipped, skip_of
 from connectors.tracker_clock import TrackerClock
@@ -106,12 +107,14 @@ class GitLabConnector:
         return GitLabContext(self.source, self.bot().id, self.config.doing_labels, self.aliases)
 
     def _issue_ref(self, key: str) -> tuple[str, int]:
-        path, _, iid = key.rpartition("#")
-        if not path or not iid.isdigit():
+        # Checked before any request: the key may come from a webhook body.
+        ref = split_gitlab_key(key)
+        if ref is None:
             raise FatalError(
-                f"not a GitLab task key: {key!r} (expected group/project#iid)", source=self.source
+                f"not a GitLab task key: {shown_key(key)} (expected group/project#iid)",
+                source=self.source,
             )
-        return path, int(iid)
+        return ref
 
     def _in_scope(self, path: str) -> bool:
         """Whether ``group/project`` lies in the configured scope (a numeric project id is

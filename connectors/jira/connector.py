@@ -26,6 +26,7 @@ from connectors.jira.search import in_scope, incremental_jql, search_pages, stri
 from connectors.jira.session import DEFAULT_TIMEOUT
 from connectors.jira.values import CATEGORY_KEYS, JiraContext, parse_ts, person
 from connectors.jira.writes import Writer
+from connectors.keys import is_jira_issue, shown_key
 from connectors.retry import RetryPolicy
 from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, Skip, log_skipped, skip_of
 from connectors.tracker_clock import TrackerClock
@@ -282,7 +283,11 @@ class JiraConnector:
 
     def fetch_task(self, key: str) -> Task | None:
         """Re-read one issue (a webhook hint): None if it is gone or out of scope (another
-        project, or excluded by the JQL). Two requests: the issue, then the scope check."""
+        project, or excluded by the JQL). Two requests: the issue, then the scope check.
+        A key that is not a Jira key or id never reaches the request path (it may come from
+        a webhook body)."""
+        if not is_jira_issue(key):
+            raise FatalError(f"not a Jira issue key: {shown_key(key)}", source=self.source)
         try:
             return self._read(key, self.context())
         except ISSUE_ERRORS as exc:

@@ -17,6 +17,7 @@ from syncd.secrets_mask import mask_secrets
 __all__ = [
     "BACKOFF_CAP",
     "MAX_PENDING",
+    "REREAD_WINDOW",
     "SourceState",
     "backoff_delay",
     "digest_outcomes",
@@ -28,6 +29,8 @@ BACKOFF_CAP = 4.0
 """A failing source is retried at most every ``BACKOFF_CAP`` × its interval."""
 MAX_PENDING = 10_000
 """Queued re-reads per source; past that, hints are dropped (the next poll covers them)."""
+REREAD_WINDOW = 5.0
+"""Seconds between two webhook re-reads of one task: repeats within it are coalesced."""
 
 
 @dataclass
