@@ -17,6 +17,7 @@ stays exactly as written (the channels isolate direction when they render it).
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -55,7 +56,25 @@ def _clean(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
+def _clean_adf_source(source: str) -> tuple[str, bool]:
+    """An ADF document kept as JSON text (``Task.description_source``): JSON escapes control
+    characters (``\\u0000``), so they survive :func:`clean_text`; clean the document."""
+    try:
+        document = json.loads(source)
+    except (ValueError, RecursionError):
+        return "", True  # not a document syncd can read back: rules use the sections
+    cleaned, changed = _clean(document)
+    if not changed:
+        return source, False
+    return json.dumps(cleaned, ensure_ascii=False, separators=(",", ":")), True
+
+
 def clean_task(task: Task) -> Task:
     """``task`` with every text field cleaned; the very same object when nothing needed it."""
     data, changed = _clean(task.model_dump())
+    if data.get("description_format") == "adf" and data.get("description_source"):
+        data["description_source"], source_changed = _clean_adf_source(
+            data["description_source"]
+        )
+        changed = changed or source_changed
     return Task.model_validate(data) if changed else task

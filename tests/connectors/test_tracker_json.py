@@ -75,3 +75,21 @@ def test_clean_text(raw: str, clean: str) -> None:
 def test_clean_text_returns_the_same_object_when_nothing_changes() -> None:
     text = "ничего лишнего"
     assert clean_text(text) is text
+
+
+def test_clean_task_cleans_the_adf_source_kept_as_json() -> None:
+    """JSON escapes a NUL as ``\\u0000``, so the ADF kept as text needs its own cleaning."""
+    from connectors.text_sanitize import clean_task
+    from rules.sections import document_source
+    from tests.rules.factory import make_task
+
+    doc = {
+        "type": "doc",
+        "version": 1,
+        "content": [{"type": "paragraph", "content": [{"type": "text", "text": "Цель\x00: x"}]}],
+    }
+    task = make_task(description_format="adf", description_source=document_source(doc))
+    assert "\\u0000" in task.description_source
+    cleaned = clean_task(task)
+    assert "\\u0000" not in cleaned.description_source
+    assert json.loads(cleaned.description_source)["content"][0]["content"][0]["text"] == "Цель: x"
