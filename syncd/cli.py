@@ -258,9 +258,13 @@ def demo(out_dir: Path, flavour: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 def sandbox(flavour: str, seed: Path | None, shift: bool, port: int, host: str) -> None:
     """Serve a sandbox tracker in the foreground (try syncd without a tracker)."""
-    from connectors.sandbox.server import run_sandbox
+    from connectors.sandbox.server import BindError, run_sandbox
 
-    run_sandbox(flavour, seed, shift, host, port)
+    try:
+        run_sandbox(flavour, seed, shift, host, port)
+    except BindError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_CONFIG)
 
 
 @cli.command()
