@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from config.messages import plain_message
 from config.policy import Policy
 from syncd.errors import ConfigError, ConfigIssue, RuleError
 
@@ -89,7 +90,7 @@ def load_policy_text(text: str, file: str = "<policy>") -> Policy:
         ]
         for err in errors:
             loc = _clean_loc(err["loc"])
-            message = err["msg"]
+            message = plain_message(err)
             if err["type"] == "literal_error" and "expected" in err.get("ctx", {}):
                 message = f"expected {err['ctx']['expected']}, got {err['input']!r}"
             elif err["type"] == "extra_forbidden":
@@ -123,7 +124,7 @@ def _rule_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int]) -> 
         except ValidationError as exc:
             for err in exc.errors():
                 loc = (*base, "params", *_clean_loc(err["loc"]))
-                msg = err["msg"]
+                msg = plain_message(err)
                 if err["type"] == "extra_forbidden":
                     msg = "unknown parameter for this rule"
                 issues.append(ConfigIssue(file, format_loc(loc), msg, _nearest_line(lines, loc)))

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import AwareDatetime, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from config.messages import plain_message
 from syncd.errors import ConfigError, ConfigIssue
 
 __all__ = ["Settings", "resolve_secret"]
@@ -100,7 +101,7 @@ class Settings(BaseSettings):
                 ConfigIssue(
                     "environment",
                     "SYNCD_" + "_".join(str(p) for p in err["loc"]).upper(),
-                    f"{err['msg']} (got {err.get('input')!r})",
+                    f"{plain_message(err)} (got {err.get('input')!r})",
                 )
                 for err in exc.errors()
             ]

@@ -1,0 +1,89 @@
+"""What a person reads when the policy file or the environment is wrong: plain words
+naming the field, with the file, line and path kept — never pydantic's own phrasing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config import Settings, load_policy_text
+from syncd.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[2]
+
+MISTAKES = """\
+sources:
+  - name: agency-jira
+    type: jira
+    auth: {kind: basic, user: bot@agency.example, secret: JIRA_TOKEN}
+    scope: {jql: "project = SHOP"}
+rules:
+  - rule: checkpoint
+    params: {fraction: most}
+managers:
+  - name: Ольга
+    timezone: Europe/Moscow
+    owns: []
+    channels:
+      - {type: email, to: [olga@agency.example], smtp_host: mail, sender: s@agency.example,
+         smtp_port: twenty-five, timeout: -1}
+      - {type: slack}
+"""
+
+PYDANTIC_WORDING = (
+    "Input should",
+    "Field required",
+    "should have at least",
+    "after validation",
+    "Value error",
+    "unable to parse",
+)
+
+
+def test_policy_problems_are_plain_words_naming_the_field() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_policy_text(MISTAKES, "policy.yaml")
+    found = [(i.line, i.path, i.message) for i in info.value.issues]
+    assert found == [
+        (2, "sources[0].url", "url is required"),
+        (8, "rules[0].params.fraction", "fraction must be a number"),
+        (12, "managers[0].owns", "owns needs at least 1 item"),
+        (15, "managers[0].channels[0].smtp_port", "smtp_port must be a whole number"),
+        (15, "managers[0].channels[0].timeout", "timeout must be greater than 0"),
+        (16, "managers[0].channels[1]", "a slack channel needs url_secret"),
+    ]
+
+
+def test_settings_problems_name_the_variable_in_plain_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SYNCD_MAX_PARALLEL_SOURCES", "four")
+    monkeypatch.setenv("SYNCD_CLOCK_START", "2026-11-24")
+    with pytest.raises(ConfigError) as info:
+        Settings.load()
+    assert sorted(str(i) for i in info.value.issues) == [
+        "environment: SYNCD_CLOCK_START: clock_start must be a date and time with its UTC"
+        " offset, such as 2026-11-24T09:00:00+03:00 (got '2026-11-24')",
+        "environment: SYNCD_MAX_PARALLEL_SOURCES: max_parallel_sources must be a whole"
+        " number (got 'four')",
+    ]
+
+
+def test_config_validate_prints_no_pydantic_wording(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(MISTAKES, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "syncd", "config", "validate", str(policy)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    output = done.stdout + done.stderr
+    assert f"{policy}:12: managers[0].owns: owns needs at least 1 item" in output
+    assert [w for w in PYDANTIC_WORDING if w in output] == []
+    assert "Traceback" not in output
