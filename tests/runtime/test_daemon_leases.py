@@ -98,7 +98,7 @@ def test_each_source_is_polled_by_its_lease_holder_and_taken_over_on_stop(
         # when a's heartbeat and leases were still valid, a is no longer a live replica,
         # and none of its leases is left. Then b takes them all over.
         while_a_was_alive = datetime.now(UTC)
-        assert a.daemon.stop(timeout=3)
+        assert a.daemon.stop(timeout=30)
         assert "a" not in shared.live_replicas(while_a_was_alive)
         assert "a" not in {o for o, _exp in shared.lease_owners().values()}
         frozen = a.calls()
