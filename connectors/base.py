@@ -12,13 +12,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from syncd.models import Person, Task
+from connectors.markers import MARKER_PREFIX, PostedReminder
+from connectors.retry_keys import Skip
+from syncd.models import Person, Reminder, Task
 
-__all__ = ["MARKER_PREFIX", "Check", "Connector", "Page", "Reminder", "ReminderItem"]
-
-MARKER_PREFIX = "syncd:"
-"""Every comment syncd writes carries ``syncd:<marker>``: in a Jira comment property, in a
-hidden HTML comment on GitLab. Finding it again is how a retried post is never doubled."""
+__all__ = [
+    "MARKER_PREFIX",
+    "Connector",
+    "DoctorCheck",
+    "Page",
+    "PostedReminder",
+]
 
 
 @dataclass(frozen=True)
@@ -27,39 +31,13 @@ class Page:
     cursor: dict[str, Any]
     requests: int = 0
     """API requests this page cost (search + comment/changelog pages), for benchmarks."""
+    skipped: tuple[Skip, ...] = ()
+    """Tasks that could not be read or mapped since the previous page (kept in the cursor's
+    retry list by the connector): the daemon shows, counts and logs them."""
 
 
 @dataclass(frozen=True)
-class ReminderItem:
-    title: str
-    """One line saying what is wrong, e.g. "No checkpoint comment since 19 Nov"."""
-    details: tuple[str, ...] = ()
-    """What to do; may include a ready-to-fill template of missing sections."""
-
-
-@dataclass(frozen=True)
-class Reminder:
-    """A tracker-neutral reminder comment; each connector renders it in its own markup
-    (ADF, wiki, Markdown), escaping user text so it cannot trigger quick actions."""
-
-    marker: str
-    intro: str
-    items: tuple[ReminderItem, ...]
-    mention: Person | None = None
-    outro: str = ""
-
-    def plain_text(self) -> str:
-        lines = [f"@{self.mention.name} " + self.intro if self.mention else self.intro]
-        for item in self.items:
-            lines.append(f"- {item.title}")
-            lines.extend(f"  {d}" for d in item.details)
-        if self.outro:
-            lines.append(self.outro)
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class Check:
+class DoctorCheck:
     """One line of ``syncd doctor``."""
 
     name: str
@@ -94,13 +72,20 @@ class Connector(Protocol):
         """Id of the comment carrying ``marker`` on the task, if one exists."""
         ...
 
+    def posted_reminders(self, task_key: str) -> list[PostedReminder]:
+        """Every syncd reminder on the task, oldest first, with the findings it names
+        (``connectors.markers``): how a reminder posted under another source name, by
+        another installation or before a restored backup is recognised."""
+        ...
+
     def post_reminder(self, task_key: str, reminder: Reminder) -> str:
-        """Post one comment carrying the reminder's marker; returns the comment id.
+        """Post one comment carrying the reminder's tag (marker and the findings it names,
+        ``connectors.markers``); returns the comment id.
         Never retried blindly: callers look for the marker before posting again."""
         ...
 
     def set_labels(self, task_key: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None: ...
 
-    def doctor(self) -> list[Check]: ...
+    def doctor(self) -> list[DoctorCheck]: ...
 
     def close(self) -> None: ...

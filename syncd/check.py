@@ -71,10 +71,19 @@ def render_table(
     console: Console | None = None,
     *,
     report_only: frozenset[str] = frozenset(),
+    not_read: frozenset[str] = frozenset(),
 ) -> None:
-    """``report_only``: sources whose reminders are not posted (``enforce: false``)."""
+    """``report_only``: sources whose reminders are not posted (``enforce: false``);
+    ``not_read``: sources whose tracker could not be read (their rows, if any, come from
+    the stored state), so "in order" cannot be claimed for them."""
     # A pipe or CI log has no width; 160 columns keep messages on one line there.
     console = console or Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
+    if not rows and not_read:
+        console.print(
+            f"Not read: {', '.join(sorted(not_read))}. No findings in what is stored, "
+            "which may be out of date (the reason is below)."
+        )
+        return
     if not rows:
         console.print("No findings: every task in scope is in order.")
         return

@@ -4,7 +4,7 @@ settings and the policy, opens the store, and calls one function of ``syncd.*``.
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
 
@@ -95,9 +95,13 @@ def _app(ctx: click.Context) -> App:
     return load_app(ctx.obj["config"], dry_run=ctx.obj["dry_run"])
 
 
-def _parse_at(value: str | None) -> datetime:
+def _parse_at(value: str | None, app: App) -> datetime:
+    """``--at``, else the process clock: real time, or ``SYNCD_CLOCK_START`` for a
+    rehearsal — one clock for every command."""
+    from syncd.clock import process_clock
+
     if value is None:
-        return datetime.now(UTC)
+        return process_clock(app.settings.clock_start).now()
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
@@ -124,11 +128,11 @@ def check(
     tracker could not be read."""
     from rules.engine import Engine
     from syncd.check import collect, has_errors, render_json, render_table
-    from syncd.clock import SystemClock
-    from syncd.cycle import build_runners
+    from syncd.clock import process_clock
+    from syncd.cycle import build_runners, failure_text
 
-    at = _parse_at(at_text)
     app = _app(ctx)
+    at = _parse_at(at_text, app)
     names = [s.name for s in app.policy.sources]
     unknown = sorted(set(sources) - set(names))
     if unknown:
@@ -145,7 +149,7 @@ def check(
             app.policy,
             settings,
             app.store,
-            SystemClock(),
+            process_clock(app.settings.clock_start),
             only=set(selected),
             errors=broken,
             interactive=True,
@@ -153,8 +157,8 @@ def check(
         for runner in runners:
             try:
                 runner.sync()
-            except SyncdError as exc:
-                failed[runner.source] = str(exc)
+            except Exception as exc:  # one source's failure never hides the others' findings
+                failed[runner.source] = failure_text(exc)
             finally:
                 runner.close()
     rows = collect(app.policy, app.store, Engine.from_policy(app.policy), at, selected)
@@ -164,7 +168,7 @@ def check(
             click.echo(text)
     else:
         quiet = frozenset(s.name for s in app.policy.sources if not s.enforce)
-        render_table(rows, report_only=quiet)
+        render_table(rows, report_only=quiet, not_read=frozenset({*broken, *failed}))
     for name, error in {**broken, **failed}.items():
         click.echo(f"{name}: not read, findings are from the stored state: {error}", err=True)
     if broken:
@@ -182,10 +186,13 @@ def once(ctx: click.Context) -> None:
     from syncd.runonce import run_once
 
     app = _app(ctx)
+    broken: dict[str, str] = {}
     reports, failed_digests = run_once(
-        app, process_clock(app.settings.clock_start), echo=click.echo
+        app, process_clock(app.settings.clock_start), echo=click.echo, broken=broken
     )
     failed = [r for r in reports if r.failed]
+    if broken:  # a configuration mistake (a secret not set...): the same 2 as every command
+        sys.exit(EXIT_CONFIG)
     sys.exit(1 if failed or failed_digests else 0)
 
 
@@ -208,6 +215,7 @@ def doctor(ctx: click.Context) -> None:
 
     app = _app(ctx)
     ok = True
+    misconfigured = False
     for source in app.policy.sources:
         click.echo(f"{source.name} ({source.type}, {source.url})")
         try:
@@ -215,6 +223,7 @@ def doctor(ctx: click.Context) -> None:
         except SyncdError as exc:
             click.echo(f"  FAIL  setup: {exc}")
             ok = False
+            misconfigured = misconfigured or isinstance(exc, ConfigError)
             continue
         try:
             for item in connector.doctor():
@@ -225,6 +234,8 @@ def doctor(ctx: click.Context) -> None:
             click.echo(f"  FAIL  {source.name}: {exc}")
         finally:
             connector.close()
+    if misconfigured:  # a secret not set...: the same 2 as every command
+        sys.exit(EXIT_CONFIG)
     sys.exit(0 if ok else 1)
 
 
@@ -258,11 +269,15 @@ def demo(out_dir: Path, flavour: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 def sandbox(flavour: str, seed: Path | None, shift: bool, port: int, host: str) -> None:
     """Serve a sandbox tracker in the foreground (try syncd without a tracker)."""
+    from connectors.sandbox.seed import SeedError
     from connectors.sandbox.server import BindError, run_sandbox
 
     try:
         run_sandbox(flavour, seed, shift, host, port)
-    except BindError as exc:
+    except SeedError as exc:  # a bad seed file is bad input: one line, like a bad policy
+        click.echo(f"seed error: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
+    except BindError as exc:  # a busy port: one line, no traceback
         click.echo(str(exc), err=True)
         sys.exit(EXIT_CONFIG)
 
@@ -315,7 +330,7 @@ def digest_preview(  # noqa: PLR0917 - click passes every option by name
 
     app = _app(ctx)
     text = DigestService(app.policy, app.store, dry_run=True).preview(
-        manager, fmt, _parse_at(at_text), cast('Literal["daily", "weekly", "monthly"]', kind)
+        manager, fmt, _parse_at(at_text, app), cast('Literal["daily", "weekly", "monthly"]', kind)
     )
     _emit(text, out)
 

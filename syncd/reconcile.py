@@ -5,7 +5,10 @@ The protocol for every effect on a tracker is claim → find marker → post →
 1. *claim*: insert an ``actions`` row keyed by the marker (unique), carrying the whole
    reminder and the findings it covers. Losing the insert race means someone else owns it.
 2. *find marker*: the tracker may already carry the comment (we crashed after posting,
-   or a lost response hid a successful POST): then only confirm.
+   or a lost response hid a successful POST): then only confirm. A comment naming the same
+   findings under another marker (a renamed source, a second installation, a restored
+   backup: ``syncd.reminder_identity``) counts too; only the findings no comment names
+   yet are posted.
 3. *post* with the marker attached (comment property on Jira, hidden HTML comment on GitLab).
 4. *confirm*: mark the action done and the findings notified, in one transaction.
 
@@ -27,12 +30,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from config.policy import SourceConfig
-from connectors.base import Connector
+from connectors.base import Connector, PostedReminder
+from connectors.markers import comment_carrying
 from rules.calendar import BusinessCalendar
 from syncd.errors import ConnectorError, FatalError, RateLimitedError
 from syncd.logs import get_logger
+from syncd.reminder_identity import covered
 from syncd.reminders import (
     ATTENTION_LABEL,
     Evaluation,
@@ -217,13 +223,16 @@ class Reconciler:
         self, plan: Plan, attempts: int, now: datetime, result: ReconcileResult, budget: _Budget
     ) -> bool:
         bound = log.bind(source=self.source.name, task=plan.task_key, marker=plan.marker)
+        """Find, post, confirm. True when this plan's comment is on the tracker now (posted
+        here or before a crash); False when it failed or other comments name it all."""
         try:
-            comment_id = self.connector.find_marker(plan.task_key, plan.marker)
-            if comment_id is None:
-                comment_id = self.connector.post_reminder(plan.task_key, plan.reminder)
-                bound.info("reminder posted", comment=comment_id, findings=len(plan.covers))
-            else:
+            posted = self.connector.posted_reminders(plan.task_key)
+            comment_id = comment_carrying(posted, plan.marker)
+            ours = comment_id is not None
+            if comment_id is not None:
                 bound.info("reminder already on the tracker; confirming", comment=comment_id)
+            else:
+                comment_id, ours = self._post_missing(plan, posted, bound)
             if plan.add_labels:
                 self.connector.set_labels(plan.task_key, plan.add_labels, ())
                 result.label_changes.append((plan.task_key, plan.add_labels, ()))
@@ -232,7 +241,33 @@ class Reconciler:
             return False
         self._confirm(plan, comment_id, now)
         budget.outcome(ok=True)
-        return True
+        return ours
+
+    def _post_missing(
+        self, plan: Plan, posted: list[PostedReminder], bound: Any
+    ) -> tuple[str, bool]:
+        """Post the reminder, naming only the findings no syncd comment on the task names
+        yet (one posted under another source name, by another installation, or before a
+        restored backup): none left means nothing is posted. Returns the comment id and
+        whether it was posted now."""
+        found = covered(plan, posted, source=self.source.name, ledger=self.store.get_action)
+        missing = {c for c in plan.covers if c not in found}
+        if plan.covers and not missing:
+            comment_id = found[plan.covers[0]]
+            bound.info(
+                "reminder already on the tracker under another marker; confirming",
+                comment=comment_id,
+            )
+            return comment_id, False
+        reminder = plan.reminder.only(missing) if found else plan.reminder
+        comment_id = self.connector.post_reminder(plan.task_key, reminder)
+        bound.info(
+            "reminder posted",
+            comment=comment_id,
+            findings=len(reminder.covers) or len(plan.covers),
+            already_on_tracker=len(found),
+        )
+        return comment_id, True
 
     def _confirm(self, plan: Plan, comment_id: str | None, now: datetime) -> None:
         self.store.confirm_reminder(

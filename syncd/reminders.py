@@ -4,6 +4,8 @@ One comment per task per cycle names every finding of that task that has not bee
 about yet (or came back after the cool-down). Its marker is derived from the source, the
 task, the findings it covers and how often they were reminded before, so planning the same
 situation twice gives the same marker — which is what lets the ledger refuse a second post.
+The marker is the ledger's claim key; on the tracker a reminder is recognised by the
+findings it names, whatever source posted it (``syncd.reminder_identity``).
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from config.policy import SourceConfig
-from connectors.base import Reminder, ReminderItem
 from rules.texts import reminder_intro, reminder_item, reminder_outro, thanks_text
-from syncd.models import Finding, Person, Severity, Task
+from syncd.models import Finding, Person, Reminder, ReminderItem, Severity, Task
 from syncd.store import ActionRow, FindingRow
 
 __all__ = [
@@ -95,6 +96,7 @@ def plan_payload(plan: Plan) -> dict[str, Any]:
             "items": [asdict(item) for item in reminder.items],
             "mention": reminder.mention.model_dump() if reminder.mention else None,
             "outro": reminder.outro,
+            "generation": reminder.generation,
         },
         "covers": [list(c) for c in plan.covers],
         "add_labels": list(plan.add_labels),
@@ -103,6 +105,7 @@ def plan_payload(plan: Plan) -> dict[str, Any]:
 
 def plan_from_action(action: ActionRow) -> Plan:
     data = action.payload["reminder"]
+    covers = tuple((r, f) for r, f in action.payload["covers"])
     reminder = Reminder(
         marker=data["marker"],
         intro=data["intro"],
@@ -112,8 +115,9 @@ def plan_from_action(action: ActionRow) -> Plan:
         ),
         mention=Person(**data["mention"]) if data.get("mention") else None,
         outro=data.get("outro", ""),
+        covers=covers,
+        generation=int(data.get("generation", 0)),
     )
-    covers = tuple((r, f) for r, f in action.payload["covers"])
     return Plan(
         action.task_key,
         action.marker,
@@ -165,6 +169,8 @@ def build_plans(
             items=tuple(reminder_item(f, task, lang, source.rule_docs_url) for f in items),
             mention=task.assignees[0] if task.assignees else task.reporter,
             outro=reminder_outro(lang, heads_up=heads_up),
+            covers=covers,
+            generation=generation,
         )
         add = (ATTENTION_LABEL,) if source.labels_on_finding else ()
         plans.append(Plan(key, marker, reminder, covers, add))

@@ -9,8 +9,7 @@ from collections.abc import Callable
 from rules.engine import Engine
 from syncd.app import App
 from syncd.clock import Clock
-from syncd.cycle import CycleReport, build_runners
-from syncd.errors import SyncdError
+from syncd.cycle import CycleReport, build_runners, failure_text
 from syncd.logs import get_logger
 
 __all__ = ["run_once"]
@@ -19,11 +18,16 @@ log = get_logger("syncd.once")
 
 
 def run_once(
-    app: App, clock: Clock, *, echo: Callable[[str], None] | None = None
+    app: App,
+    clock: Clock,
+    *,
+    echo: Callable[[str], None] | None = None,
+    broken: dict[str, str] | None = None,
 ) -> tuple[list[CycleReport], int]:
     """Every source once, then the digests due; returns the reports and how many digest
-    deliveries failed (they are retried by the next run)."""
-    broken: dict[str, str] = {}
+    deliveries failed (they are retried by the next run). ``broken`` is filled with the
+    sources that could not even be set up (a secret not set...), for the exit code."""
+    broken = {} if broken is None else broken
     engine = Engine.from_policy(app.policy)  # one for the cycles and the digests
     runners = build_runners(
         app.policy, app.settings, app.store, clock, echo=echo, errors=broken, engine=engine
@@ -39,10 +43,13 @@ def run_once(
             now = clock.now()
             try:
                 report = runner.run_cycle(now)
-            except SyncdError as exc:
-                app.store.record_poll(runner.source, now, error=str(exc))
-                log.error("source failed", source=runner.source, error=str(exc))
+            except Exception as exc:  # one source's failure, whatever it is, never the others'
+                error = failure_text(exc)
+                app.store.record_poll(runner.source, now, error=error)
+                log.error("source failed", source=runner.source, error=error)
                 reports.append(CycleReport(source=runner.source, failed=1))
+                if echo is not None:
+                    echo(f"{runner.source}: failed: {error}")
                 continue
             app.store.record_poll(runner.source, now)
             reports.append(report)
@@ -56,11 +63,14 @@ def run_once(
 
 
 def _summary(report: CycleReport) -> str:
-    return (
+    text = (
         f"{report.source}: {report.synced} task(s) synced, {report.findings} finding(s), "
         f"{report.posted} reminder(s) posted, {report.queued} queued for working hours, "
         f"{report.deferred} deferred by the action budget, {report.requests} API request(s)"
     )
+    if report.skipped:
+        text += f"; {report.skipped} task(s) skipped, retried next run (see syncd status)"
+    return text
 
 
 def _send_digests(

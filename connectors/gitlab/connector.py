@@ -5,7 +5,8 @@ a project where GitLab has them, offsets otherwise), always with
 ``iterator=True`` and never ``page=`` (python-gitlab 8.6.0 re-requests a given page forever
 with ``iterator=True``; a bare ``list()`` silently stops at one page), ``per_page=100``;
 then, for those issues only, their notes (oldest first: GitLab's default is newest first)
-and label/state events. One issue that cannot be read or mapped is logged with its key and
+and label/state/milestone/iteration/weight events (what a person changed: ``mapping``).
+One issue that cannot be read or mapped is logged with its key and
 kept in the cursor's retry list (``connectors.retry_keys``); it never stops the others.
 Writes: a note carrying a hidden marker within the note budget (the caller looks for the
 marker first, per the contract); labels through ``add_labels``/``remove_labels``.
@@ -22,23 +23,34 @@ from gitlab.v4.objects import ProjectIssue
 from pydantic import SecretStr
 
 from config.policy import SourceConfig
-from connectors.base import Check, Page, Reminder
+from connectors.base import DoctorCheck, Page, PostedReminder
 from connectors.gitlab import writes
 from connectors.gitlab.budget import NoteBudget
 from connectors.gitlab.cursor import Cursor, Poll
 from connectors.gitlab.errors import gitlab_errors
 from connectors.gitlab.mapping import GitLabContext, map_issue, project_path
 from connectors.gitlab.session import DEFAULT_TIMEOUT, RetryingSession, SyncdGitlab
+from connectors.keys import shown_key, split_gitlab_key
 from connectors.retry import RetryPolicy
-from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, log_skipped
+from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, Skip, log_skipped, skip_of
+from connectors.tracker_clock import TrackerClock
 from rules.sections import merge_aliases
-from syncd.errors import ConfigError, ConnectorError, FatalError
+from syncd.errors import AuthError, ConfigError, ConnectorError, FatalError
 from syncd.logs import get_logger
-from syncd.models import Person, Task
+from syncd.models import Person, Reminder, Task
+from syncd.secrets_mask import register_secret
 
-__all__ = ["PAGE_SIZE", "GitLabConnector"]
+__all__ = ["FIELD_EVENTS", "PAGE_SIZE", "GitLabConnector"]
 
 PAGE_SIZE = 100
+FIELD_EVENTS = (
+    ("milestone", "resourcemilestoneevents"),
+    ("iteration", "resource_iteration_events"),
+    ("weight", "resource_weight_events"),
+)
+"""``Activity.field`` → python-gitlab's manager of that field's resource events (labels
+and state have their own roles: status and the start of work)."""
+PREMIUM_EVENTS = frozenset({"resource_iteration_events", "resource_weight_events"})
 _log = get_logger("syncd.connectors.gitlab")
 
 
@@ -61,7 +73,10 @@ class GitLabConnector:
         self.source = config.name
         self.config = config
         self.session = RetryingSession(policy or RetryPolicy(), timeout)
+        self.tracker_clock = TrackerClock()  # GitLab's time, from its answers' Date
+        self.tracker_clock.attach(self.session)
         secret = token.get_secret_value()
+        register_secret(secret)  # error pages quoting PRIVATE-TOKEN are masked
         private = secret if config.auth.kind == "private_token" else None
         self.gl = SyncdGitlab(
             config.url.rstrip("/"),
@@ -76,7 +91,9 @@ class GitLabConnector:
         self._bot: Person | None = None
         self._keyset = True
         self._group_path: str | None = None
+        self._no_events: set[str] = set()
         self.aliases = merge_aliases(config.section_aliases)
+        self._skips: list[Skip] = []  # since the last page yielded (``Page.skipped``)
 
     def __repr__(self) -> str:  # never the token
         return f"GitLabConnector(source={self.source!r}, url={self.config.url!r})"
@@ -90,12 +107,14 @@ class GitLabConnector:
         return GitLabContext(self.source, self.bot().id, self.config.doing_labels, self.aliases)
 
     def _issue_ref(self, key: str) -> tuple[str, int]:
-        path, _, iid = key.rpartition("#")
-        if not path or not iid.isdigit():
+        # Checked before any request: the key may come from a webhook body.
+        ref = split_gitlab_key(key)
+        if ref is None:
             raise FatalError(
-                f"not a GitLab task key: {key!r} (expected group/project#iid)", source=self.source
+                f"not a GitLab task key: {shown_key(key)} (expected group/project#iid)",
+                source=self.source,
             )
-        return path, int(iid)
+        return ref
 
     def _in_scope(self, path: str) -> bool:
         """Whether ``group/project`` lies in the configured scope (a numeric project id is
@@ -145,15 +164,40 @@ class GitLabConnector:
             lambda: lazy.resourcestateevents.list(iterator=True, per_page=PAGE_SIZE),
             f"list state events of {key}",
         )
-        return map_issue(issue, notes, labels, states, self._context())
+        others = {
+            field: self._events(lazy, manager, key)
+            for field, manager in FIELD_EVENTS
+            if manager not in self._no_events
+        }
+        return map_issue(issue, notes, labels, states, self._context(), field_events=others)
+
+    def _events(self, lazy: ProjectIssue, manager: str, key: str) -> list[dict[str, Any]]:
+        """One kind of resource event. Iteration and weight events are GitLab Premium: an
+        instance without them answers 404 (or 403); that is remembered, so a Free instance
+        pays for the question once, not once per issue."""
+        try:
+            return self._all(
+                lambda: getattr(lazy, manager).list(iterator=True, per_page=PAGE_SIZE),
+                f"list {manager.removeprefix('resource').replace('_', ' ').strip()} of {key}",
+            )
+        except (FatalError, AuthError) as exc:
+            if manager not in PREMIUM_EVENTS or exc.status not in (403, 404):
+                raise
+            _log.info("gitlab events not offered", source=self.source, events=manager)
+            self._no_events.add(manager)
+            return []
 
     # -- reads -------------------------------------------------------------------------------
     def sync(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
+        self._skips = []  # what an aborted earlier sync had noted was never yielded
         start = Cursor.from_dict(cursor, source=self.source)
         poll = Poll(start)
         spent = self.session.attempts
         batch: list[Task] = self._retry_failed(poll)
+        self.tracker_clock.latest = None
         for item in self._changed_issues(start):
+            if poll.limit is None:  # GitLab's time at its first listing answer
+                poll.limit = self.tracker_clock.after_latest()
             raw = item.attributes
             try:
                 fresh = poll.is_new(str(raw["id"]), str(raw["updated_at"]))
@@ -161,6 +205,7 @@ class GitLabConnector:
                 _log.warning(
                     "issue skipped", source=self.source, issue=raw.get("id"), error=repr(exc)
                 )
+                self._skips.append(skip_of(self._key_of(raw), exc))
                 continue
             if not fresh:
                 continue
@@ -170,9 +215,13 @@ class GitLabConnector:
                 poll.retry.succeeded(key)
                 batch.append(task)
             if len(batch) >= PAGE_SIZE:
-                yield Page(batch, start.to_dict(), self.session.attempts - spent)
+                yield Page(batch, start.to_dict(), self.session.attempts - spent, self._drain())
                 batch, spent = [], self.session.attempts
-        yield Page(batch, poll.final().to_dict(), self.session.attempts - spent)
+        yield Page(batch, poll.final().to_dict(), self.session.attempts - spent, self._drain())
+
+    def _drain(self) -> tuple[Skip, ...]:
+        skipped, self._skips = tuple(self._skips), []
+        return skipped
 
     def _retry_failed(self, poll: Poll) -> list[Task]:
         """Read again the issues an earlier sync could not; they join the first page."""
@@ -197,6 +246,7 @@ class GitLabConnector:
 
     def _skipped(self, key: str, exc: BaseException, given_up: str | None) -> None:
         log_skipped(_log.bind(source=self.source), key, exc, given_up)
+        self._skips.append(skip_of(key, exc))
 
     def _changed_issues(self, start: Cursor) -> Iterator[Any]:
         """Issues updated since ``start``, newest first (see ``cursor``). A project's issues
@@ -297,13 +347,16 @@ class GitLabConnector:
     def find_marker(self, task_key: str, marker: str) -> str | None:
         return writes.find_marker(self, task_key, marker)
 
+    def posted_reminders(self, task_key: str) -> list[PostedReminder]:
+        return writes.posted_reminders(self, task_key)
+
     def post_reminder(self, task_key: str, reminder: Reminder) -> str:
         return writes.post_reminder(self, task_key, reminder)
 
     def set_labels(self, task_key: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
         writes.set_labels(self, task_key, add, remove)
 
-    def doctor(self) -> list[Check]:
+    def doctor(self) -> list[DoctorCheck]:
         from connectors.gitlab.doctor import run_doctor
 
         return run_doctor(self)

@@ -16,6 +16,8 @@ Why this shape (``reference/gitlab/NOTES.md``):
   50,000-offset limit on large projects.
 - Reading newest first, the watermark is known from the first page but only safe to store
   once the last page is done: ``Poll.cursor_for_page`` returns the old cursor until then.
+- Every moment here is GitLab's own (``updated_at``), never the host's; an ``updated_at``
+  later than GitLab's own present (its ``Date`` header) does not move the watermark.
 """
 
 from __future__ import annotations
@@ -39,11 +41,17 @@ class Cursor:
     """Ids of the issues whose ``updated_at`` is exactly ``updated_after``."""
     retry: RetryKeys = field(default_factory=RetryKeys)
     """Issues (``group/project#iid``) whose reading or mapping failed: read first next sync."""
+    ahead: frozenset[tuple[str, str]] = frozenset()
+    """(id, ``updated_at``) of issues read while stamped later than GitLab's present: the
+    watermark stays behind them, so the listing returns them until it passes; this version
+    of them is not read again."""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"updated_after": self.updated_after, "seen": sorted(self.seen)}
         if self.retry.pending:
             data["retry"] = self.retry.to_json()
+        if self.ahead:
+            data["ahead"] = sorted([i, u] for i, u in self.ahead)
         return data
 
     @classmethod
@@ -55,8 +63,12 @@ class Cursor:
             if after is not None:
                 parse_timestamp(str(after), "updated_after")
             retry = RetryKeys.from_json(data.get("retry"))
+            ahead = frozenset((str(i), str(u)) for i, u in data.get("ahead", []))
             return cls(
-                None if after is None else str(after), frozenset(str(s) for s in seen), retry
+                None if after is None else str(after),
+                frozenset(str(s) for s in seen),
+                retry,
+                ahead,
             )
         except (TypeError, ValueError) as exc:
             raise FatalError(f"stored GitLab cursor is unusable: {exc}", source=source) from None
@@ -67,9 +79,14 @@ class Poll:
     """One pass over the changed issues."""
 
     start: Cursor
+    limit: datetime | None = None
+    """The tracker's time at its first answer (``connectors.tracker_clock``): an issue
+    stamped later than that (an import that set ``updated_at``, a skewed node) must not
+    carry the watermark into the future, where it would hide every later change."""
     _best: tuple[datetime, str] | None = None
     _best_ids: set[str] = field(default_factory=set)
     _yielded: set[str] = field(default_factory=set)
+    _ahead: dict[str, str] = field(default_factory=dict)
     retry: RetryKeys = field(init=False)
 
     def __post_init__(self) -> None:
@@ -82,12 +99,18 @@ class Poll:
             return False
         if updated_at == self.start.updated_after and issue_id in self.start.seen:
             return False
+        if (issue_id, updated_at) in self.start.ahead:
+            self._ahead[issue_id] = updated_at
+            return False
         moment = parse_timestamp(updated_at, f"issue {issue_id}.updated_at")
+        self._yielded.add(issue_id)
+        if self.limit is not None and moment > self.limit:
+            self._ahead[issue_id] = updated_at
+            return True  # read, but the watermark stays at the tracker's present
         if self._best is None or moment > self._best[0]:
             self._best, self._best_ids = (moment, updated_at), {issue_id}
         elif moment == self._best[0]:
             self._best_ids.add(issue_id)
-        self._yielded.add(issue_id)
         return True
 
     def already_read(self, issue_id: str) -> None:
@@ -97,10 +120,11 @@ class Poll:
     def final(self) -> Cursor:
         """The cursor to store once every page of this poll is stored."""
         retry = self.retry.copy()
+        ahead = frozenset(self._ahead.items())
         if self._best is None:
-            return Cursor(self.start.updated_after, self.start.seen, retry)
+            return Cursor(self.start.updated_after, self.start.seen, retry, ahead)
         moment, text = self._best
         after = self.start.updated_after
         if after and parse_timestamp(after, "updated_after") == moment:
-            return Cursor(after, self.start.seen | self._best_ids, retry)
-        return Cursor(text, frozenset(self._best_ids), retry)
+            return Cursor(after, self.start.seen | self._best_ids, retry, ahead)
+        return Cursor(text, frozenset(self._best_ids), retry, ahead)

@@ -7,8 +7,11 @@
   (status = that label); otherwise ``opened`` → new.
 - Comments are the non-system notes, oldest first. A note is the bot's if its author is the
   account syncd uses — never for carrying marker text, which anyone can type or quote.
-- Activity (what a person changed): system notes (assignee, due date, title, description…),
-  label events and state events — each authored by the person who made the change.
+- Activity (what a person changed): system notes (assignee, due date, title, description,
+  links, time spent…), label, state, milestone, iteration and weight events — each
+  authored by the person who made the change; syncd's own account's are marked ``is_bot``.
+  GitLab records no event for re-ordering issues on a board, so there is no ordering noise
+  to drop here (Jira's "Rank").
 - Start of the current spell of work (the same rule as Jira's ``history.start_of``): the
   first entry into a doing label after the last reopen — the reopen itself if the issue
   still carried a doing label then; with no reopen, the first doing label ever; else None
@@ -23,8 +26,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from connectors.text_sanitize import clean_task
 from connectors.timeparse import parse_timestamp
-from rules.sections import parse_description, to_plain_text
+from rules.sections import document_source, parse_description, to_plain_text
 from syncd.models import Activity, Comment, Person, StatusCategory, Task
 
 __all__ = ["GitLabContext", "map_issue", "project_path", "work_start"]
@@ -97,6 +101,7 @@ def _activity(
     label_events: Sequence[dict[str, Any]],
     state_events: Sequence[dict[str, Any]],
     ctx: GitLabContext,
+    field_events: Mapping[str, Sequence[dict[str, Any]]],
 ) -> tuple[Activity, ...]:
     out: list[Activity] = []
 
@@ -120,6 +125,9 @@ def _activity(
         add(_person(event.get("user")), event["created_at"], "labels")
     for event in state_events:
         add(_person(event.get("user")), event["created_at"], "status")
+    for name, events in field_events.items():
+        for event in events:
+            add(_person(event.get("user")), event["created_at"], name)
     return tuple(sorted(out, key=lambda a: a.at))
 
 
@@ -141,8 +149,12 @@ def map_issue(
     label_events: Sequence[dict[str, Any]],
     state_events: Sequence[dict[str, Any]],
     ctx: GitLabContext,
+    *,
+    field_events: Mapping[str, Sequence[dict[str, Any]]] | None = None,
 ) -> Task:
-    """Raises ``KeyError``/``ValueError`` on a malformed issue; the caller names the key."""
+    """``field_events``: other resource events by ``Activity.field`` (milestone, iteration,
+    weight). Raises ``KeyError``/``ValueError`` on a malformed issue; the caller names the
+    key."""
     labels = [str(n) for n in issue.get("labels") or []]
     plain: list[str] = []
     priority: str | None = None
@@ -169,7 +181,7 @@ def map_issue(
     path = project_path(issue)
     where = f"issue {path}#{issue.get('iid')}"
     due = issue.get("due_date")
-    return Task(
+    task = Task(
         source=ctx.source,
         key=f"{path}#{issue['iid']}",
         id=str(issue["id"]),
@@ -178,6 +190,7 @@ def map_issue(
         title=str(issue.get("title") or ""),
         description_text=to_plain_text(description, "markdown"),
         description_format="markdown",
+        description_source=document_source(description),
         sections=parse_description(description, "markdown", ctx.aliases),
         status=status,
         status_category=category,
@@ -197,5 +210,6 @@ def map_issue(
             else None
         ),
         comments=tuple(_comment(n, ctx) for n in notes if not n.get("system")),
-        activity=_activity(notes, label_events, state_events, ctx),
+        activity=_activity(notes, label_events, state_events, ctx, field_events or {}),
     )
+    return clean_task(task)  # the one place tracker text is made safe (lone surrogates, NUL)

@@ -16,30 +16,34 @@ from __future__ import annotations
 
 import re
 
-from connectors.base import MARKER_PREFIX, Reminder
+from connectors.base import MARKER_PREFIX
+from connectors.markers import tag_text
+from syncd.models import Reminder
+from syncd.usertext import balance_bidi, isolate
 
 __all__ = ["escape_line", "has_marker", "marker_line", "render_markdown", "starts_quick_action"]
 
-_MARKER = re.compile(r"[A-Za-z0-9._:=-]+")
 _SLASH = re.compile(r"^(\s*)/")
 
 
-def marker_line(marker: str) -> str:
-    if not _MARKER.fullmatch(marker):
-        raise ValueError(f"marker {marker!r}: only letters, digits and . _ : = - are allowed")
-    return f"<!-- {MARKER_PREFIX}{marker} -->"
+def marker_line(marker: str, covers: tuple[tuple[str, str], ...] = (), generation: int = 0) -> str:
+    """The hidden line carrying the reminder's tag (``connectors.markers``)."""
+    return f"<!-- {tag_text(marker, covers, generation)} -->"
 
 
 def has_marker(body: str, marker: str | None = None) -> bool:
-    """True if ``body`` carries ``marker`` (any syncd marker when None)."""
+    """True if ``body`` carries ``marker`` (any syncd marker when None), in the tag of
+    either format."""
     if marker is None:
         return f"<!-- {MARKER_PREFIX}" in body
-    return marker_line(marker) in body
+    line = marker_line(marker)
+    return line in body or line.removesuffix(" -->") + " reminds=" in body
 
 
 def escape_line(text: str) -> str:
-    """One line of people's text, safe inside a bot note."""
-    text = text.replace("<!--", "&lt;!--").replace("-->", "--&gt;")
+    """One line of people's text, safe inside a bot note (and with unpaired bidi controls
+    dropped, so it cannot reorder the rest of the line)."""
+    text = balance_bidi(text).replace("<!--", "&lt;!--").replace("-->", "--&gt;")
     return _SLASH.sub(lambda m: m.group(1) + "\\/", text)
 
 
@@ -55,7 +59,9 @@ def render_markdown(reminder: Reminder) -> str:
     intro = " ".join(_lines(reminder.intro)) or "syncd reminder"
     if reminder.mention is not None:
         who = reminder.mention
-        intro = (f"@{who.username}" if who.username else escape_line(who.name)) + " " + intro
+        intro = (
+            (f"@{who.username}" if who.username else escape_line(isolate(who.name))) + " " + intro
+        )
     out = [intro, ""]
     for item in reminder.items:
         title = " ".join(_lines(item.title))
@@ -63,7 +69,7 @@ def render_markdown(reminder: Reminder) -> str:
         out.extend(_lines("\n".join(item.details), "  "))
     if reminder.outro:
         out += ["", *_lines(reminder.outro)]
-    out += ["", marker_line(reminder.marker)]
+    out += ["", marker_line(reminder.marker, reminder.covers, reminder.generation)]
     body = "\n".join(out)
     if starts_quick_action(body):  # defence in depth: never reachable through the escapes
         raise ValueError("a rendered reminder would start a line with '/' (a quick action)")

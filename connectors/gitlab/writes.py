@@ -1,8 +1,9 @@
 """The GitLab write path: notes carrying syncd's hidden marker, finding them, labels.
 
-- ``find_marker`` lists the issue's notes oldest first and counts only the bot's own
-  non-system notes: anyone can type or quote ``<!-- syncd:… -->`` (NOTES: it marks, it does
-  not authenticate).
+- ``posted_reminders`` lists the issue's notes oldest first and reads the tag
+  (``connectors.markers``) of the bot's own non-system notes only: anyone can type or quote
+  ``<!-- syncd:… -->`` (NOTES: it marks, it does not authenticate). ``find_marker`` is one
+  exact marker among them.
 - ``post_reminder`` never looks for the marker itself — the caller already did (the
   contract: claim → find → post → confirm) — and never retries; the note budget is checked
   before any request goes out, so a spent budget costs no traffic.
@@ -13,29 +14,30 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from connectors.base import Reminder
-from connectors.gitlab.render import has_marker, render_markdown
+from connectors.gitlab.render import render_markdown
+from connectors.markers import PostedReminder, comment_carrying, parse_tags
 from syncd.errors import FatalError
+from syncd.models import Reminder
 
 if TYPE_CHECKING:
     from connectors.gitlab.connector import GitLabConnector
 
-__all__ = ["find_marker", "post_reminder", "set_labels"]
+__all__ = ["find_marker", "post_reminder", "posted_reminders", "set_labels"]
+
+
+def posted_reminders(conn: GitLabConnector, task_key: str) -> list[PostedReminder]:
+    path, iid = conn._issue_ref(task_key)
+    bot_id = conn.bot().id
+    found: list[PostedReminder] = []
+    for note in conn._notes(path, iid, task_key):
+        author = str((note.get("author") or {}).get("id"))
+        if not note.get("system") and author == bot_id:
+            found.extend(parse_tags(str(note.get("body")), str(note["id"])))
+    return found
 
 
 def find_marker(conn: GitLabConnector, task_key: str, marker: str) -> str | None:
-    path, iid = conn._issue_ref(task_key)
-    bot_id = conn.bot().id
-    notes = conn._notes(path, iid, task_key)
-    for note in notes:
-        author = str((note.get("author") or {}).get("id"))
-        if (
-            not note.get("system")
-            and author == bot_id
-            and has_marker(str(note.get("body")), marker)
-        ):
-            return str(note["id"])
-    return None
+    return comment_carrying(posted_reminders(conn, task_key), marker)
 
 
 def post_reminder(conn: GitLabConnector, task_key: str, reminder: Reminder) -> str:

@@ -5,10 +5,14 @@ profile time zone, while ``fields.updated`` has milliseconds and an offset. So:
 
 - the **watermark** is the highest full-precision ``updated`` processed, never later than
   the moment the poll started (an issue changed while we page shows up again next poll);
-  once a poll has read its last page and nothing moved, it *is* the poll's start;
+  once a poll has read its last page and nothing moved, it *is* the poll's start. That
+  moment is the **tracker's** time (the ``Date`` of its first search answer,
+  ``connectors.tracker_clock``), never the host's: a host clock ahead would skip the
+  changes made in the gap, one behind would re-read the same changes every poll. Without
+  a usable ``Date`` the watermark is the newest ``updated`` seen;
 - the next query asks ``updated >= floor_minute(watermark) - overlap`` written in the
-  profile zone — the overlap absorbs Jira Cloud's eventually-consistent search index and a
-  tracker clock behind ours (together up to ``overlap``, default 2 minutes);
+  profile zone — the overlap absorbs Jira Cloud's eventually-consistent search index and
+  the instant between the search and the ``Date`` of its answer (default 2 minutes);
 - everything that window returns again is recognised by ``seen`` (issue id → the newest
   ``updated`` processed) and skipped, so a quiet poll yields nothing and a page full of
   issues sharing one minute never stalls (we follow the page token/offset, not the minute).
@@ -111,8 +115,9 @@ class Poll:
     """One pass over the search results: decides which issues are new and what cursor each
     page may persist."""
 
-    def __init__(self, cursor: Cursor, started: datetime, overlap: timedelta) -> None:
+    def __init__(self, cursor: Cursor, started: datetime | None, overlap: timedelta) -> None:
         self.started = started
+        """The tracker's time when the poll's search ran; None while (or if never) known."""
         self.overlap = overlap
         self.lower = cursor.lower_bound(overlap)
         self._seen = dict(cursor.seen)
@@ -194,13 +199,13 @@ class Poll:
         changes would sit at the watermark and be re-read by every later poll until
         something newer changes."""
         self._page_marks.append(self._max)
-        if last and not self.shift_suspected:
+        if last and not self.shift_suspected and self.started is not None:
             self._max = self.started
         return self.cursor()
 
     def cursor(self) -> Cursor:
         mark = self._max
-        if mark is not None and mark > self.started:
+        if mark is not None and self.started is not None and mark > self.started:
             mark = self.started
         if self._restart:
             mark = None

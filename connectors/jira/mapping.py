@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Any
 
-from connectors.jira.history import activity_of, start_of
+from connectors.jira.history import activity_of, spell_start
 from connectors.jira.render import PROPERTY_KEY
 from connectors.jira.values import (
     JiraContext,
@@ -24,7 +24,8 @@ from connectors.jira.values import (
     parse_ts,
     person,
 )
-from rules.sections import parse_description, to_plain_text
+from connectors.text_sanitize import clean_task
+from rules.sections import document_source, parse_description, to_plain_text
 from syncd.models import Comment, Person, Task
 
 __all__ = ["BASE_FIELDS", "body_text", "map_comment", "map_issue"]
@@ -93,17 +94,15 @@ def map_issue(
     else:
         desc_fmt = fmt if description is not None else "text"
     assignee = person(fields.get("assignee"), ctx.cloud)
-    start = None
+    planned = None
     if ctx.start_field:
         start_day = parse_date(fields.get(ctx.start_field), f"{where}.fields.{ctx.start_field}")
         if start_day is not None:
-            start = datetime.combine(start_day, time(0, 0), tzinfo=ctx.zone)
-    if start is None:
-        start = start_of(histories, ctx)
+            planned = datetime.combine(start_day, time(0, 0), tzinfo=ctx.zone)
     mapped_comments = tuple(
         map_comment(c, ctx, f"{where}.comment[{n}]") for n, c in enumerate(comments)
     )
-    return Task(
+    task = Task(
         source=ctx.source,
         key=key,
         id=str(raw.get("id")),
@@ -112,6 +111,7 @@ def map_issue(
         title=str(fields.get("summary") or ""),
         description_text=body_text(description, desc_fmt),
         description_format=desc_fmt,
+        description_source=document_source(description),
         sections=parse_description(description, desc_fmt, ctx.aliases),
         status=str((fields.get("status") or {}).get("name") or ""),
         status_category=category_of(fields.get("status")),
@@ -123,7 +123,7 @@ def map_issue(
         issue_type=str((fields.get("issuetype") or {}).get("name") or "Task"),
         created=parse_ts(fields.get("created"), f"{where}.fields.created"),
         updated=parse_ts(fields.get("updated"), f"{where}.fields.updated"),
-        start=start,
+        start=spell_start(histories, ctx, planned),
         due=parse_date(fields.get("duedate"), f"{where}.fields.duedate"),
         resolved=(
             parse_ts(fields["resolutiondate"], f"{where}.fields.resolutiondate")
@@ -133,3 +133,4 @@ def map_issue(
         comments=mapped_comments,
         activity=activity_of(histories, ctx, where),
     )
+    return clean_task(task)  # the one place tracker text is made safe (lone surrogates, NUL)

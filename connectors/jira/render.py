@@ -7,9 +7,10 @@
   Text from people (task titles in details, section templates) is escaped so it cannot turn
   into markup, macros or links.
 
-The idempotency marker normally travels as a comment property, not in the text. Only when a
-server is known to drop comment properties (``marker_in_text=True``) do we add a last line
-``syncd:<marker>`` in small grey text; ``marker_in_body`` finds it again.
+The reminder's tag (``connectors.markers``: the marker and the findings it names) normally
+travels as a comment property, not in the text. Only while a server is not known to keep
+comment properties (``marker_in_text=True``) do we add it as a last line in small grey text;
+``connectors.markers.parse_tags`` reads it back.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from connectors.base import MARKER_PREFIX, Reminder
+from connectors.base import MARKER_PREFIX
+from connectors.markers import tag_text
+from syncd.models import Reminder
+from syncd.usertext import balance_bidi
 
 __all__ = [
     "PROPERTY_KEY",
@@ -42,8 +46,13 @@ def marker_id(marker: str) -> str:
     return marker[len(MARKER_PREFIX) :] if marker.startswith(MARKER_PREFIX) else marker
 
 
+def _tag(reminder: Reminder) -> str:
+    return tag_text(marker_id(reminder.marker), reminder.covers, reminder.generation)
+
+
 def _text(value: str, *marks: dict[str, Any]) -> dict[str, Any]:
-    node: dict[str, Any] = {"type": "text", "text": value}
+    # Balanced: a bidi control left open in text from people cannot reorder what follows.
+    node: dict[str, Any] = {"type": "text", "text": balance_bidi(value)}
     if marks:
         node["marks"] = list(marks)
     return node
@@ -57,10 +66,15 @@ def render_adf(reminder: Reminder, *, marker_in_text: bool = False) -> dict[str,
     """The reminder as an ADF ``doc`` (REST v3)."""
     first: list[dict[str, Any]] = []
     if reminder.mention is not None:
+        # The mention is an atom Jira draws from the account (the text is its fallback),
+        # so it is only balanced: an override in a display name cannot leak past it.
         first.append(
             {
                 "type": "mention",
-                "attrs": {"id": reminder.mention.id, "text": f"@{reminder.mention.name}"},
+                "attrs": {
+                    "id": reminder.mention.id,
+                    "text": f"@{balance_bidi(reminder.mention.name)}",
+                },
             }
         )
         first.append(_text(" "))
@@ -89,7 +103,7 @@ def render_adf(reminder: Reminder, *, marker_in_text: bool = False) -> dict[str,
         content.append(
             _paragraph(
                 _text(
-                    f"{MARKER_PREFIX}{marker_id(reminder.marker)}",
+                    _tag(reminder),
                     {"type": "textColor", "attrs": {"color": _GREY}},
                     {"type": "subsup", "attrs": {"type": "sub"}},
                 )
@@ -101,8 +115,9 @@ def render_adf(reminder: Reminder, *, marker_in_text: bool = False) -> dict[str,
 
 
 def escape_wiki(value: str) -> str:
-    """Backslash-escape wiki markup characters so user text stays text."""
-    return _WIKI_SPECIAL.sub(r"\\\1", value).replace("\n", " ")
+    """Backslash-escape wiki markup characters so user text stays text, with unpaired
+    bidi controls dropped so it cannot reorder the rest of the line."""
+    return _WIKI_SPECIAL.sub(r"\\\1", balance_bidi(value)).replace("\n", " ")
 
 
 def render_wiki(reminder: Reminder, *, cloud: bool, marker_in_text: bool = False) -> str:
@@ -121,9 +136,7 @@ def render_wiki(reminder: Reminder, *, cloud: bool, marker_in_text: bool = False
     if reminder.outro:
         lines.extend(["", escape_wiki(reminder.outro)])
     if marker_in_text:
-        lines.extend(
-            ["", f"{{color:{_GREY}}}~{MARKER_PREFIX}{marker_id(reminder.marker)}~{{color}}"]
-        )
+        lines.extend(["", f"{{color:{_GREY}}}~{_tag(reminder)}~{{color}}"])
     return "\n".join(lines)
 
 

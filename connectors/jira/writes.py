@@ -14,32 +14,35 @@ first post then checks its property (``GET /comment/{id}/properties/syncd``, onc
 writer); ``find_marker`` also learns it for free when it sees one of the bot's comments
 carrying the property. Once known kept, posts carry the property only.
 
-``find_marker`` pages through every comment with ``expand=properties``. A property match
-counts from any author (only the API sets properties); the text line counts only on the
-bot's own comments, since anyone can type or quote it. If a server ignores
-``expand=properties`` the bot's comments get their property read one by one.
+``posted_reminders`` pages through every comment with ``expand=properties`` and reads the
+tag of each syncd comment (``connectors.markers``: marker and the findings it names). A
+property counts from any author (only the API sets properties); the text line counts only
+on the bot's own comments, since anyone can type or quote it. If a server ignores
+``expand=properties`` the bot's comments without a text line get their property read one
+by one. ``find_marker`` is one exact marker among them.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
-from connectors.base import Reminder
 from connectors.jira.client import Site
 from connectors.jira.errors import jira_errors
 from connectors.jira.mapping import body_text
 from connectors.jira.paging import all_comments
-from connectors.jira.render import (
-    PROPERTY_KEY,
-    marker_id,
-    marker_in_body,
-    render_adf,
-    render_wiki,
-)
+from connectors.jira.render import PROPERTY_KEY, marker_id, render_adf, render_wiki
 from connectors.jira.values import person
+from connectors.markers import (
+    PostedReminder,
+    comment_carrying,
+    from_property,
+    parse_tags,
+    property_value,
+)
 from syncd.errors import FatalError
-from syncd.models import Person
+from syncd.models import Person, Reminder
 
 __all__ = ["PROPERTY_KEY", "Writer"]
 
@@ -62,7 +65,12 @@ class Writer:
         marker = marker_id(reminder.marker)
         payload = {
             "body": self._body(reminder, self.properties_kept is not True),
-            "properties": [{"key": PROPERTY_KEY, "value": {"marker": marker}}],
+            "properties": [
+                {
+                    "key": PROPERTY_KEY,
+                    "value": property_value(marker, reminder.covers, reminder.generation),
+                }
+            ],
         }
         with jira_errors(f"add comment to {key}", self.source):
             response = self.site.session.post(
@@ -86,37 +94,35 @@ class Writer:
             raise
         return True
 
-    def _property_marker(self, comment: dict[str, Any]) -> str | None:
+    def _property(self, comment: dict[str, Any]) -> PostedReminder | None:
         for prop in comment.get("properties") or ():
             if isinstance(prop, dict) and prop.get("key") == PROPERTY_KEY:
                 value = prop.get("value")
-                if isinstance(value, dict) and value.get("marker") is not None:
-                    return str(value["marker"])
+                if isinstance(value, dict):
+                    return from_property(value, str(comment.get("id")))
         return None
 
-    def find_marker(self, key: str, marker: str) -> str | None:
-        wanted = marker_id(marker)
+    def posted_reminders(self, key: str) -> list[PostedReminder]:
         comments = all_comments(self.site, key, self.source, expand="properties")
-        unexpanded: list[dict[str, Any]] = []
-        found: str | None = None
+        found: list[PostedReminder] = []
+        unexpanded: list[str] = []
         for comment in comments:
             author = person(comment.get("author"), self.site.cloud)
             mine = author is not None and author.id == self.bot.id
-            carried = self._property_marker(comment)
-            if mine and carried is not None:
-                self.properties_kept = True  # the server kept one of our properties
-            if found is None and carried == wanted:
-                found = str(comment.get("id"))
-            if found is None and mine:
-                text = body_text(comment.get("body"), self.site.body_format)
-                if marker_in_body(text) == wanted:
-                    found = str(comment.get("id"))
-            if mine and "properties" not in comment:
-                unexpanded.append(comment)
-        if found is not None:
-            return found
-        for comment in unexpanded:
-            comment_id = str(comment.get("id"))
+            carried = self._property(comment)
+            if carried is not None:
+                if mine:
+                    self.properties_kept = True  # the server kept one of our properties
+                found.append(carried)
+                continue
+            if not mine:
+                continue
+            tags = parse_tags(body_text(comment.get("body"), self.site.body_format), "")
+            if tags:
+                found.extend(replace(t, comment_id=str(comment.get("id"))) for t in tags)
+            elif "properties" not in comment:
+                unexpanded.append(str(comment.get("id")))
+        for comment_id in unexpanded:  # a server that ignores expand=properties
             try:
                 with jira_errors(f"property of comment {comment_id}", self.source):
                     prop = self.site.get(f"comment/{comment_id}/properties/{PROPERTY_KEY}")
@@ -124,9 +130,13 @@ class Writer:
                 if exc.status == 404:
                     continue
                 raise
-            if self._property_marker({"properties": [prop]}) == wanted:
-                return comment_id
-        return None
+            carried = self._property({"id": comment_id, "properties": [prop]})
+            if carried is not None:
+                found.append(carried)
+        return found
+
+    def find_marker(self, key: str, marker: str) -> str | None:
+        return comment_carrying(self.posted_reminders(key), marker_id(marker))
 
     def set_labels(self, key: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
         verbs = [{"add": label} for label in add] + [{"remove": label} for label in remove]

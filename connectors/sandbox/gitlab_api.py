@@ -125,6 +125,18 @@ def _due(value: Any) -> Any:
         raise ApiError(400, {"error": "due_date is invalid"}) from None
 
 
+def _weight(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        weight = int(value)
+    except (TypeError, ValueError):
+        raise ApiError(400, {"error": "weight is invalid"}) from None
+    if weight < 0:
+        raise ApiError(400, {"error": "weight does not have a valid value"})
+    return weight
+
+
 def put_issue(call: Call) -> Reply:
     issue, p = issue_of(call), call.params
     changes = Changes()
@@ -145,6 +157,8 @@ def put_issue(call: Call) -> Reply:
         changes.assignee_ids = (
             [int(p["assignee_id"])] if str(p["assignee_id"]) not in ("0", "") else []
         )
+    if "weight" in p:
+        changes.weight = _weight(p["weight"])
     unknown = [i for i in changes.assignee_ids or [] if i not in call.state.users]
     if unknown:
         raise ApiError(400, {"error": f"assignee_ids: unknown users {unknown}"})
@@ -205,20 +219,33 @@ def put_note(call: Call) -> Reply:
     return Reply(render.note_json(call.state, issue, note))
 
 
-def label_events(call: Call) -> Reply:
+def _events(call: Call, kind: str, shape: Callable[..., dict[str, Any]]) -> Reply:
+    """One page of an issue's resource events of ``kind`` (oldest first, by id)."""
     issue = issue_of(call)
-    chunk, headers = offset_page(call.request, sorted(issue.label_events, key=lambda e: e.id))
-    return Reply(
-        [render.label_event_json(call.state, issue, e, call.base) for e in chunk], headers=headers
-    )
+    events = sorted(getattr(issue, kind), key=lambda e: e.id)
+    chunk, headers = offset_page(call.request, events)
+    return Reply([shape(call.state, issue, e, call.base) for e in chunk], headers=headers)
+
+
+def label_events(call: Call) -> Reply:
+    return _events(call, "label_events", render.label_event_json)
 
 
 def state_events(call: Call) -> Reply:
-    issue = issue_of(call)
-    chunk, headers = offset_page(call.request, sorted(issue.state_events, key=lambda e: e.id))
-    return Reply(
-        [render.state_event_json(call.state, issue, e, call.base) for e in chunk], headers=headers
-    )
+    return _events(call, "state_events", render.state_event_json)
+
+
+def weight_events(call: Call) -> Reply:
+    return _events(call, "weight_events", render.weight_event_json)
+
+
+def no_events(call: Call) -> Reply:
+    """Milestone and iteration events: the sandbox has neither milestones nor iterations,
+    so every issue has an empty, one-page list (as GitLab answers for an issue without)."""
+    issue_of(call)
+    nothing: list[Any] = []
+    chunk, headers = offset_page(call.request, nothing)
+    return Reply(chunk, headers=headers)
 
 
 def get_project(call: Call) -> Reply:
@@ -286,4 +313,7 @@ handlers: list[tuple[str, tuple[str, ...], Callable[[Call], Reply]]] = [
     ("PUT", ("projects", P, "issues", IID, "notes", N), put_note),
     ("GET", ("projects", P, "issues", IID, "resource_label_events"), label_events),
     ("GET", ("projects", P, "issues", IID, "resource_state_events"), state_events),
+    ("GET", ("projects", P, "issues", IID, "resource_weight_events"), weight_events),
+    ("GET", ("projects", P, "issues", IID, "resource_milestone_events"), no_events),
+    ("GET", ("projects", P, "issues", IID, "resource_iteration_events"), no_events),
 ]

@@ -238,3 +238,14 @@ def state_event_json(state: GitLabState, issue: Issue, event: Any, base: str) ->
         "resource_id": issue.id,
         "state": event.state,
     }
+
+
+def weight_event_json(state: GitLabState, issue: Issue, event: Any, base: str) -> dict[str, Any]:
+    """GitLab's resource weight event (Premium): the issue id, not a resource pair."""
+    return {
+        "id": event.id,
+        "user": _basic_user(state.users[event.user_id], base),
+        "created_at": ts(event.created_at),
+        "issue_id": issue.id,
+        "weight": event.weight,
+    }

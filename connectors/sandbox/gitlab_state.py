@@ -37,6 +37,7 @@ __all__ = [
     "Project",
     "StateEvent",
     "User",
+    "WeightEvent",
     "seed_labels",
 ]
 
@@ -112,6 +113,16 @@ class StateEvent:
 
 
 @dataclass
+class WeightEvent:
+    """A change of the issue's weight (GitLab Premium): ``weight`` None = removed."""
+
+    id: int
+    user_id: int
+    created_at: datetime
+    weight: int | None
+
+
+@dataclass
 class Issue:
     id: int
     iid: int
@@ -130,6 +141,8 @@ class Issue:
     notes: list[Note] = field(default_factory=list)
     label_events: list[LabelEvent] = field(default_factory=list)
     state_events: list[StateEvent] = field(default_factory=list)
+    weight: int | None = None
+    weight_events: list[WeightEvent] = field(default_factory=list)
 
 
 def seed_labels(task: SeedTask) -> list[str]:

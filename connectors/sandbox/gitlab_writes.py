@@ -17,7 +17,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from connectors.sandbox.gitlab_state import GitLabState, Issue, LabelEvent, Note, StateEvent, User
+from connectors.sandbox.gitlab_state import (
+    GitLabState,
+    Issue,
+    LabelEvent,
+    Note,
+    StateEvent,
+    User,
+    WeightEvent,
+)
 
 __all__ = ["UNSET", "Changes", "NoteOutcome", "apply_changes", "create_note", "edit_note"]
 
@@ -55,6 +63,8 @@ class Changes:
     due_date: Any = UNSET
     """A ``date``, None to remove, UNSET to keep."""
     assignee_ids: list[int] | None = None
+    weight: Any = UNSET
+    """An ``int``, None to remove, UNSET to keep."""
 
 
 @dataclass
@@ -112,6 +122,10 @@ def apply_changes(state: GitLabState, issue: Issue, user: User, changes: Changes
         )
         _system_note(state, issue, user, " and ".join(parts), at)
         issue.assignee_ids, changed = list(changes.assignee_ids), True
+    if changes.weight is not UNSET and changes.weight != issue.weight:
+        # A resource weight event, not a system note (GitLab 13.0+).
+        issue.weight_events.append(WeightEvent(state.new_id("event"), user.id, at, changes.weight))
+        issue.weight, changed = changes.weight, True
     if changes.state_event == "close" and issue.state != "closed":
         issue.state_events.append(StateEvent(state.new_id("event"), user.id, at, "closed"))
         issue.state, issue.closed_at, issue.closed_by_id, changed = "closed", at, user.id, True

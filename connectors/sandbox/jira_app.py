@@ -68,6 +68,7 @@ def create_jira_app(
         Route(
             f"{api}/issue/{{key}}/changelog", w(jira.changelog, cloud_only=True), methods=["GET"]
         ),
+        Route("/rest/agile/1.0/issue/rank", w(jira.rank), methods=["PUT"]),
         Route(f"{api}/issue/{{key}}/comment", w(jira.list_comments), methods=["GET"]),
         Route(f"{api}/issue/{{key}}/comment", w(jira.add_comment), methods=["POST"]),
         Route(f"{api}/issue/{{key}}/comment/{{cid}}", w(jira.get_comment), methods=["GET"]),

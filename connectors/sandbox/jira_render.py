@@ -19,6 +19,7 @@ from connectors.sandbox.seed import Document, SeedUser
 
 __all__ = [
     "FIELDS",
+    "RANK_FIELD",
     "START_DATE_FIELD",
     "TARGET_START_FIELD",
     "Renderer",
@@ -29,6 +30,9 @@ __all__ = [
 START_DATE_FIELD = {"cloud": "customfield_10461", "dc": "customfield_11302"}
 """Where "Start date" lives: deliberately not the id one would guess."""
 TARGET_START_FIELD = {"cloud": "customfield_10015", "dc": "customfield_10100"}
+RANK_FIELD = {"cloud": "customfield_10019", "dc": "customfield_10005"}
+"""Jira Software's "Rank" (a LexoRank): the ``jira`` library's ``rank()`` finds it by name
+and schema in ``GET /field``; board re-ordering writes a "Rank" changelog item."""
 """A decoy date field ("Target start") at the id many Cloud sites use for Start date."""
 
 _ISSUE_EXPAND = "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations"
@@ -311,10 +315,10 @@ class Renderer:
     def history(self, h: History) -> dict[str, Any]:
         items = []
         for field, old, old_s, new, new_s in h.items:
-            item: dict[str, Any] = {
-                "field": field,
-                "fieldtype": "jira" if not field.startswith("Start") else "custom",
-            }
+            custom = field.startswith("Start") or field == "Rank"
+            item: dict[str, Any] = {"field": field, "fieldtype": "custom" if custom else "jira"}
+            if self.flavour == "cloud" and field == "Rank":
+                item["fieldId"] = RANK_FIELD["cloud"]
             if self.flavour == "cloud" and field in (
                 "status",
                 "resolution",
@@ -352,17 +356,20 @@ class Renderer:
             }
             for fid, name, kind, clauses in FIELDS
         ]
-        for fid, name, plugin in (
+        for fid, name, kind, plugin in (
             (
                 TARGET_START_FIELD[self.flavour],
                 "Target start",
+                "date",
                 "com.atlassian.jpo:jpo-custom-field-baseline-start",
             ),
             (
                 START_DATE_FIELD[self.flavour],
                 "Start date",
+                "date",
                 "com.atlassian.jira.plugin.system.customfieldtypes:datepicker",
             ),
+            (RANK_FIELD[self.flavour], "Rank", "any", "com.pyxis.greenhopper.jira:gh-lexo-rank"),
         ):
             number = int(fid.rsplit("_", 1)[1])
             out.append(
@@ -375,7 +382,7 @@ class Renderer:
                     "navigable": True,
                     "searchable": True,
                     "clauseNames": [f"cf[{number}]", name],
-                    "schema": {"type": "date", "custom": plugin, "customId": number},
+                    "schema": {"type": kind, "custom": plugin, "customId": number},
                 }
             )
         return out

@@ -108,6 +108,28 @@ class WriteEndpoints(JiraBase):
             return {"components": [c.get("name") for c in value or []]}
         raise _Invalid(name, _NOT_SETTABLE.format(name=name))
 
+    async def rank(self, request: Request, user: SeedUser, r: Renderer) -> Response:
+        """Jira Software's ``PUT /rest/agile/1.0/issue/rank``: move issues before or after
+        another on boards and backlogs. The sandbox keeps no order; it answers 204 and
+        writes the "Rank" changelog item Jira writes ("Ranked higher"/"Ranked lower") and
+        bumps ``updated``, so an incremental sync reads the issue again."""
+        data = await self.body(request)
+        if not isinstance(data, dict) or not isinstance(data.get("issues"), list):
+            return error(400, "issues: a list of issue keys or ids is required")
+        before, after = data.get("rankBeforeIssue"), data.get("rankAfterIssue")
+        if (before is None) == (after is None):
+            return error(400, "Exactly one of rankBeforeIssue and rankAfterIssue is required.")
+        if not 1 <= len(data["issues"]) <= 50:
+            return error(400, "Between 1 and 50 issues can be ranked at once.")
+        anchor = self.store.issue(str(before or after))
+        moved = [self.store.issue(str(key)) for key in data["issues"]]
+        # Without an order to compare, "before another" reads as higher, "after" as lower.
+        word = "Ranked higher" if before is not None else "Ranked lower"
+        for issue in moved:
+            if issue.id != anchor.id:
+                self.store.record(issue, user.id, [("Rank", "", "", "", word)])
+        return Response(status_code=204)
+
     async def add_comment(self, request: Request, user: SeedUser, r: Renderer) -> Response:
         issue = self.store.issue(request.path_params["key"])
         data = await self.body(request)

@@ -120,6 +120,7 @@ class SandboxServer:
             access_log=False,
             timeout_graceful_shutdown=1,
             loop="asyncio",
+            date_header=False,  # the app stamps Date from the sandbox clock (``faults``)
         )
         sock = _listen(self.host, self.port)
         server = uvicorn.Server(config)

@@ -131,7 +131,8 @@ class EmailSender:
                 _login(smtp, self.config.smtp_user, password)
             refused = smtp.send_message(message)
         except (smtplib.SMTPException, OSError) as exc:
-            problem = scrub(f"{type(exc).__name__}: {exc}", [password])
+            # An SMTP server may quote the AUTH line back: base64 of "\0user\0password".
+            problem = scrub(f"{type(exc).__name__}: {exc}", [password], user=self.config.smtp_user)
             answered = isinstance(exc, smtplib.SMTPResponseException)
             if smtp is not None:
                 smtp.close()

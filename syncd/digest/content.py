@@ -81,7 +81,6 @@ def build_digest(  # noqa: PLR0917 - the order callers were promised
     local_now = now.astimezone(zone)
     today = local_now.date()
     since = since or (now - _DEFAULT_WINDOW[kind])
-    horizon = manager.schedules.due_soon_days
     engine = engine or Engine.from_policy(policy)
     clients = Clients(policy)
     contexts: dict[str, Context] = {}  # one per source: the rules' view of "now"
@@ -104,15 +103,18 @@ def build_digest(  # noqa: PLR0917 - the order callers were promised
                 facts.overdue_days = max(calendar.business_days_between(task.due, today), 0)
             else:
                 left = calendar.business_days_between(today, task.due)
-                if left <= horizon:
+                if left <= engine.due_soon_days(task):  # the rule's horizon, not another
                     facts.due_in = max(left, 0)
             moment = engine.checkpoint_moment(task)
-            if moment is not None and moment.astimezone(zone).date() == today:
+            # Shown (and listed on the day) from the next working hour: a checkpoint that
+            # falls at 00:30 is one to check at 09:00, not in the night.
+            check_at = None if moment is None else calendar.next_working_time(moment)
+            if check_at is not None and check_at.astimezone(zone).date() == today:
                 if task.source not in contexts:
                     contexts[task.source] = engine.context(task.source, now)
                 # A checkpoint comment already written: nothing left to check today.
                 if not engine.checkpoint_rule(task).satisfied(task, contexts[task.source]):
-                    facts.checkpoint_today = moment.astimezone(zone)
+                    facts.checkpoint_today = check_at.astimezone(zone)
         task_findings = by_task.get((task.source, task.key), [])
         for finding in task_findings:
             # A checkpoint still in its grace period today is "check today", not yet lost.

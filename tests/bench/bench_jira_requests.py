@@ -4,9 +4,10 @@ Run: ``python -m tests.bench.bench_jira_requests [N_TASKS] [PAGE_SIZE]``. Prints
 
 - the first full sync (every task);
 - a quiet cycle (nothing changed): must be exactly ONE search request and nothing else;
-- cycles with k changed issues, the changes made one poll interval (5 min, on both the
-  sandbox's and the connector's clock) before the poll: searches should be ⌈k/page⌉, plus
-  comment pages only for changed issues whose embedded comments were incomplete (> 20).
+- cycles with k changed issues, the changes made one poll interval (5 min, on the
+  sandbox's clock, which the watermark follows) before the poll: searches should be
+  ⌈k/page⌉, plus comment pages only for changed issues whose embedded comments were
+  incomplete (> 20).
   Changes made within the overlap (2 min) before a poll are read by it and recognised again
   by the next one, so they cost search slots twice (printed as the last line).
 
@@ -44,20 +45,7 @@ def _call(server: SandboxServer, method: str, path: str, payload: Any = None) ->
     return json.loads(body) if body else None
 
 
-class PollClock:
-    """Real time plus the poll intervals the benchmark pretends have passed; the sandbox's
-    clock is advanced by the same amount, so both agree on "now"."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-
-def _connector(
-    server: SandboxServer, seed: Seed, flavour: str, page: int, clock: PollClock
-) -> JiraConnector:
+def _connector(server: SandboxServer, seed: Seed, flavour: str, page: int) -> JiraConnector:
     bot = seed.bot()
     assert bot is not None
     assert bot.token is not None
@@ -78,7 +66,6 @@ def _connector(
         SecretStr(bot.token),
         page_size=page,
         retry=RetryPolicy(sleep=lambda s: None),
-        clock=clock,
     )
 
 
@@ -117,12 +104,10 @@ def run(flavour: str, n_tasks: int, page: int) -> None:
     seed = load_seed(data, flavour="jira-cloud" if flavour == "cloud" else "jira-dc")
     server = SandboxServer(create_app("jira-cloud" if flavour == "cloud" else "jira-dc", seed))
     server.start()
-    clock = PollClock()
-    connector = _connector(server, seed, flavour, page, clock)
+    connector = _connector(server, seed, flavour, page)
 
     def next_poll() -> None:
-        """Five minutes pass (the default poll interval), on both clocks."""
-        clock.offset += timedelta(minutes=5)
+        """Five minutes pass (the default poll interval) on the tracker's clock."""
         _call(server, "POST", "/_sandbox/clock", {"advance": 300})
 
     try:

@@ -46,7 +46,7 @@ def test_policy_problems_are_plain_words_naming_the_field() -> None:
         (8, "rules[0].params.fraction", "fraction must be a number"),
         (12, "managers[0].owns", "owns needs at least 1 item"),
         (15, "managers[0].channels[0].smtp_port", "smtp_port must be a whole number"),
-        (15, "managers[0].channels[0].timeout", "timeout must be greater than 0"),
+        (15, "managers[0].channels[0].timeout", "must be more than 0 and at most 10m, got -1"),
         (16, "managers[0].channels[1]", "a slack channel needs url_secret"),
     ]
     printed = str(info.value)  # what `syncd config validate` prints

@@ -151,12 +151,11 @@ def test_jql_literal_is_written_in_the_bots_profile_zone(
     be the watermark minute in Moscow time, minus the overlap."""
     from datetime import UTC, datetime
 
-    from syncd.clock import FrozenClock
-
     server, seed = jira_sandbox(flavour, bulk_seed(5))
-    # Our clock: 07:30 UTC = 10:30 in Moscow, a quarter of an hour after the seed's changes.
-    clock = FrozenClock(datetime(2026, 11, 20, 7, 30, tzinfo=UTC))
-    connector = jira_connector(server, seed, flavour, clock=clock)
+    # The tracker's clock: 07:30 UTC = 10:30 in Moscow, a quarter of an hour after the
+    # seed's changes (the watermark is the tracker's time, whatever ours says).
+    sandbox_clock(server, datetime(2026, 11, 20, 7, 30, tzinfo=UTC))
+    connector = jira_connector(server, seed, flavour)
     _, cursor = full_sync(connector, None)
     clear_log(server)
     full_sync(connector, cursor)

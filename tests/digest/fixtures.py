@@ -41,6 +41,7 @@ rules:
     params: {fraction: 0.35}
   - rule: overdue
   - rule: due-soon
+    params: {days: 3}
   - rule: required-sections
   - rule: single-owner
   - rule: due-date

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -237,3 +238,66 @@ def test_check_today_honours_the_checkpoint_rule_scope() -> None:
     # "Чекпоинт" is not a keyword of SHOP's rule; "Статус" is.
     assert check_today(_with_comment("SHOP-3", "Чекпоинт: макет готов", early)) == ["SHOP-3"]
     assert check_today(_with_comment("SHOP-3", "Статус: макет готов", early)) == []
+
+
+@pytest.mark.parametrize("params", ["", "\n    params: {days: 1}", "\n    params: {days: 5}"])
+def test_due_soon_lists_exactly_what_the_due_soon_rule_flags(params: str) -> None:
+    """One horizon: the digest's "due soon" is the rule's ``days`` (default or configured),
+    so the digest never lists a task the rule does not flag, nor misses one it does."""
+    from config.loader import load_policy_text
+    from rules.engine import Engine
+    from syncd.digest.content import build_digest
+
+    policy = load_policy_text(
+        fixtures.POLICY_YAML.replace(
+            "  - rule: due-soon\n    params: {days: 3}\n", f"  - rule: due-soon{params}\n"
+        )
+    )
+    olga = policy.managers[0]
+    mine = list(manager_tasks(olga, fixtures.tasks()))
+    findings = Engine.from_policy(policy).evaluate(mine, fixtures.NOW)
+    flagged = {f.task_key for f in findings if f.rule == "due-soon"}
+    d = build_digest(policy, olga, mine, [], fixtures.NOW, "daily", None, None)
+    assert set(keys(d, "due_soon")) == flagged
+    assert flagged  # the fixture has tasks due within a few business days
+
+
+def test_the_digest_has_no_horizon_of_its_own() -> None:
+    from config.loader import load_policy_text
+    from syncd.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="due_soon_days was removed"):
+        load_policy_text(
+            fixtures.POLICY_YAML.replace(
+                "    language: en\n", "    language: en\n    schedules: {due_soon_days: 3}\n"
+            )
+        )
+
+
+def test_a_checkpoint_falling_at_night_is_checked_from_the_next_working_hour() -> None:
+    """Start Mon 01:00, due Tue: half-way is Tue 00:30 Moscow. Tuesday's digest lists it
+    to check at 09:00, when a manager can act; the rule's own moment stays 00:30."""
+    from config.loader import load_policy_text
+    from rules.engine import Engine
+    from syncd.digest.content import build_digest
+
+    half = load_policy_text(
+        fixtures.POLICY_YAML.replace(
+            "params: {fraction: 0.35}", "params: {fraction: 0.5, business_time: false}"
+        )
+    )
+    msk = ZoneInfo("Europe/Moscow")
+    night = fixtures.task(
+        "SHOP-9",
+        "Ночной чекпоинт",
+        assignees=(fixtures.IVAN,),
+        start=datetime(2026, 11, 16, 1, 0, tzinfo=msk),
+        due=date(2026, 11, 17),
+    )
+    moment = Engine.from_policy(half).checkpoint_moment(night)
+    assert moment == datetime(2026, 11, 17, 0, 30, tzinfo=msk)
+    olga = half.managers[0]
+    tuesday = datetime(2026, 11, 17, 5, 0, tzinfo=UTC)  # 08:00 Moscow
+    d = build_digest(half, olga, [night], [], tuesday, "daily", None, None)
+    (item,) = d.section("check_today").items  # type: ignore[union-attr]
+    assert item.at == datetime(2026, 11, 17, 9, 0, tzinfo=msk)

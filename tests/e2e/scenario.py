@@ -119,18 +119,35 @@ def policy_for(
     working_hours: tuple[str, str] = ("09:00", "19:00"),
     weekend: tuple[int, ...] = (5, 6),
     budget: int = 30,
+    name: str = "agency",
+    flavour: str = "jira-cloud",
 ) -> Policy:
+    tracker: dict[str, Any] = (
+        {
+            "type": "gitlab",
+            "auth": {"kind": "private_token", "secret": "E2E_TOKEN"},
+            "scope": {"project": "agency/shop"},
+        }
+        if flavour == "gitlab"
+        else {
+            "type": "jira",
+            "auth": (
+                {"kind": "bearer", "secret": "E2E_TOKEN"}
+                if flavour == "jira-dc"
+                else {"kind": "basic", "user": "bot@agency.example", "secret": "E2E_TOKEN"}
+            ),
+            "scope": {"jql": "project = SHOP"},
+        }
+    )
     return Policy.model_validate(
         {
             "sources": [
                 {
-                    "name": "agency",
-                    "type": "jira",
+                    "name": name,
                     "url": url,
                     "enforce": True,
                     "language": "ru",
-                    "auth": {"kind": "basic", "user": "bot@agency.example", "secret": "E2E_TOKEN"},
-                    "scope": {"jql": "project = SHOP"},
+                    **tracker,
                     "calendar": {
                         "country": "RU",
                         "timezone": "Europe/Moscow",
@@ -155,12 +172,14 @@ class Scenario:
     tmp: Path
     seed_data: dict[str, Any] = field(default_factory=agency_seed)
     policy_kwargs: dict[str, Any] = field(default_factory=dict)
+    flavour: str = "jira-cloud"
+    """The sandbox tracker: ``jira-cloud`` (default), ``jira-dc`` or ``gitlab``."""
 
     def __post_init__(self) -> None:
-        self.seed: Seed = load_seed(self.seed_data, flavour="jira-cloud")
-        self.server = SandboxServer(create_app("jira-cloud", self.seed))
+        self.seed: Seed = load_seed(self.seed_data, flavour=self.flavour)  # type: ignore[arg-type]
+        self.server = SandboxServer(create_app(self.flavour, self.seed))
         self.server.start()
-        self.policy = policy_for(self.server.url, **self.policy_kwargs)
+        self.policy = policy_for(self.server.url, flavour=self.flavour, **self.policy_kwargs)
         self.settings = Settings(data_dir=self.tmp, state_url=f"sqlite:///{self.tmp}/syncd.db")
         self.store: Store | None = None
         self.runners: list[SourceRunner] = []
@@ -180,6 +199,16 @@ class Scenario:
             SystemClock(),
             env={"E2E_TOKEN": "bot-token"},
         )
+
+    def key(self, number: int) -> str:
+        """The tracker's key of task ``number`` of the SHOP project."""
+        return f"agency/shop#{number}" if self.flavour == "gitlab" else f"SHOP-{number}"
+
+    def rename_source(self, name: str) -> None:
+        """The operator renames the source in the policy and restarts syncd."""
+        self.policy_kwargs["name"] = name
+        self.policy = policy_for(self.server.url, flavour=self.flavour, **self.policy_kwargs)
+        self.restart()
 
     def cycle(self, at: datetime) -> CycleReport:
         return self.runner.run_cycle(at)
@@ -217,8 +246,10 @@ class Scenario:
         self.server.stop()
 
 
-def scenario(tmp: Path, **policy_kwargs: Any) -> Generator[Scenario, None, None]:
-    sc = Scenario(tmp, policy_kwargs=policy_kwargs)
+def scenario(
+    tmp: Path, flavour: str = "jira-cloud", **policy_kwargs: Any
+) -> Generator[Scenario, None, None]:
+    sc = Scenario(tmp, policy_kwargs=policy_kwargs, flavour=flavour)
     try:
         yield sc
     finally:

@@ -59,6 +59,7 @@ def test_missed_at_risk_and_not_yet() -> None:
     assert missed.severity is Severity.ERROR
     assert missed.data == {
         "checkpoint_at": "2026-11-19T12:00:00+03:00",
+        "check_at": "2026-11-19T12:00:00+03:00",  # within working hours: unchanged
         "start": "2026-11-16T00:00:00+03:00",
         "due": "2026-11-27",
         "state": "missed",
@@ -94,6 +95,12 @@ def test_each_default_keyword_counts(keyword: str) -> None:
         ":white_check_mark: Статус: сверстано",
         "(y) Checkpoint: approved by the client",
         "(/) Статус — готово",
+        # Wiki quotes and wrappers, as stored by older versions (raw markup in the body).
+        "bq. Чекпоинт: макет готов на 40 %",
+        "{quote}Checkpoint: on track{quote}",
+        "{color:#00875A}*Статус:* всё по плану{color}",
+        "{quote}{color:red}Status: blocked{color}{quote}",
+        "[x] Статус: готово",  # a ticked "✅ Статус: готово" line as plain text
     ],
 )
 def test_markup_emoji_mentions_and_hashtags(body: str) -> None:
@@ -111,6 +118,10 @@ def test_markup_emoji_mentions_and_hashtags(body: str) -> None:
         "Status-meeting moved",
         "Обсудили в чате #checkpoints",
         "См. issue#checkpoint",
+        "bq. Статусная встреча в пятницу",
+        "{quote}Клиент спросил про статус{quote}",
+        "bqStatus: fine",
+        "[xx] Status: fine",
         "",
     ],
 )

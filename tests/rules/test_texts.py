@@ -7,14 +7,13 @@ from datetime import date
 import pytest
 
 from config.policy import CalendarConfig
-from connectors.base import Reminder
 from rules.builtin.required_sections import RequiredSections, RequiredSectionsParams, Variant
 from rules.calendar import BusinessCalendar
 from rules.engine import Engine, ScopedRule
 from rules.registry import get_rule, rule_names
 from rules.sections import parse_description, section_filled
 from rules.texts import business_days, reminder_intro, reminder_item, reminder_outro
-from syncd.models import Finding, Severity, StatusCategory
+from syncd.models import Finding, Reminder, Severity, StatusCategory
 from tests.rules.factory import ANNA, BORIS, at, context, make_task
 
 RU = BusinessCalendar(CalendarConfig(country="RU", timezone="Europe/Moscow"))
@@ -70,9 +69,12 @@ def test_every_rule_has_wording_in_both_languages() -> None:
 def test_russian_checkpoint_overdue_and_stale_wording() -> None:
     by_rule = {f.rule: f for f in _all_findings() if f.task_key == "A-2"}
     # Created Mon 2 Nov 10:00 Moscow, due 20 Nov: 13 7/12 business days (4 Nov is a
-    # holiday); 35 % of them from the start lands on Tue 10 Nov at 04:06 Moscow.
+    # holiday); 35 % of them from the start lands on Tue 10 Nov at 04:06 Moscow. Nobody
+    # can act at 04:06: people are shown the start of that working day; the finding keeps
+    # the computed moment.
+    assert by_rule["checkpoint"].data["checkpoint_at"] == "2026-11-10T04:06:00+03:00"
     checkpoint = reminder_item(by_rule["checkpoint"], make_task(), "ru")
-    assert checkpoint.title == "Нет комментария-чекпоинта: контрольная точка была 10 ноября в 04:06"
+    assert checkpoint.title == "Нет комментария-чекпоинта: контрольная точка была 10 ноября в 09:00"
     assert "«Статус»" in checkpoint.details[0]
     assert "к сроку 20 ноября" in checkpoint.details[0]
     overdue = reminder_item(by_rule["overdue"], make_task(), "ru")
