@@ -18,6 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from config.bounded_yaml import MAX_FILE_BYTES, DocumentError, load_yaml, read_text
+from config.messages import plain_message
 from config.policy import Policy
 from syncd.errors import ConfigError, ConfigIssue, RuleError
 
@@ -70,11 +71,6 @@ def _clean_loc(loc: tuple[Any, ...]) -> PathKey:
     return tuple(p for p in loc if isinstance(p, int) or not str(p).startswith("function-"))
 
 
-def _plain(message: str) -> str:
-    """Our validators' own words, without pydantic's "Value error, " in front."""
-    return message.removeprefix("Value error, ")
-
-
 def load_policy_text(text: str, file: str = "<policy>") -> Policy:
     try:
         if len(text) > MAX_FILE_BYTES:
@@ -103,7 +99,7 @@ def load_policy_text(text: str, file: str = "<policy>") -> Policy:
         ]
         for err in errors:
             loc = _clean_loc(err["loc"])
-            message = _plain(err["msg"])
+            message = plain_message(err)
             if err["type"] == "literal_error" and "expected" in err.get("ctx", {}):
                 message = f"expected {err['ctx']['expected']}, got {err['input']!r}"
             elif err["type"] == "extra_forbidden":
@@ -137,7 +133,7 @@ def _rule_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int]) -> 
         except ValidationError as exc:
             for err in exc.errors():
                 loc = (*base, "params", *_clean_loc(err["loc"]))
-                msg = _plain(err["msg"])
+                msg = plain_message(err)
                 if err["type"] == "extra_forbidden":
                     msg = "unknown parameter for this rule"
                 issues.append(ConfigIssue(file, format_loc(loc), msg, _nearest_line(lines, loc)))

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from config.messages import plain_message
 from syncd.errors import ConfigError, ConfigIssue
 from syncd.secrets_mask import register_secret
 
@@ -112,7 +113,7 @@ class Settings(BaseSettings):
                 ConfigIssue(
                     "environment",
                     "SYNCD_" + "_".join(str(p) for p in err["loc"]).upper(),
-                    f"{err['msg']} (got {err.get('input')!r})",
+                    f"{plain_message(err)} (got {err.get('input')!r})",
                 )
                 for err in exc.errors()
             ]

@@ -8,6 +8,12 @@ What it promises, and why:
   gets posted twice. Callers of a POST look for the marker before posting again.
 - Retried outcomes: HTTP 429, 502, 503, 504 and transport errors (connection refused or
   dropped, timeouts). Everything else is final and mapped to ``syncd.errors`` by the caller.
+- A *send* that must happen at most once but whose answered failures are worth repeating
+  (a digest: ``RetryPolicy.retrying_send``) is retried only after errors that prove the
+  request never left (``NOT_SENT_EXCEPTIONS``: connect refused or timed out, no pooled
+  connection). A read or write timeout, a reset or a dropped connection *after* the
+  request started (``ARRIVAL_UNKNOWN_EXCEPTIONS``) may mean it arrived: it is re-raised at
+  once and the caller records "delivery unknown". Tracker reads keep retrying timeouts.
 - ``Retry-After`` is honoured in both forms (delta-seconds and HTTP date) and the wait is
   **never shorter than asked**: the backoff only ever adds to it. If the server asks for
   more than ``max_wait`` or more than the rest of the ``deadline``, we stop instead of
@@ -37,10 +43,13 @@ import tenacity
 _R = TypeVar("_R")
 
 __all__ = [
+    "ARRIVAL_UNKNOWN_EXCEPTIONS",
     "IDEMPOTENT_METHODS",
+    "NOT_SENT_EXCEPTIONS",
     "RETRY_STATUSES",
     "TRANSIENT_EXCEPTIONS",
     "RetryPolicy",
+    "arrival_unknown",
     "is_idempotent",
     "retry_after_seconds",
     "wait_seconds",
@@ -55,6 +64,28 @@ TRANSIENT_EXCEPTIONS: tuple[type[BaseException], ...] = (
     ConnectionError,
     TimeoutError,
 )
+
+NOT_SENT_EXCEPTIONS: tuple[type[BaseException], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
+"""Failures before a single byte of the request went out: safe to send again."""
+ARRIVAL_UNKNOWN_EXCEPTIONS: tuple[type[BaseException], ...] = (
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+)
+"""Failures after the request started: the server may have acted on it and its answer
+was lost (a ``WriteTimeout`` too: the body may have been complete but for the last
+flush). Never a reason to send a non-idempotent request again."""
+
+
+def arrival_unknown(exc: BaseException) -> bool:
+    """True when ``exc`` leaves open whether the request reached the server."""
+    return isinstance(exc, ARRIVAL_UNKNOWN_EXCEPTIONS)
 
 
 def is_idempotent(method: str) -> bool:
@@ -134,6 +165,13 @@ class RetryPolicy:
         """Exponential backoff before retry number ``attempt`` (1-based), with added jitter."""
         base = min(self.backoff_max, self.backoff_base * 2 ** max(attempt - 1, 0))
         return float(base * (1.0 + random.uniform(0.0, self.jitter)))
+
+    def retrying_send(self, *, statuses: Container[int] = RETRY_STATUSES) -> tenacity.Retrying:
+        """A ``tenacity.Retrying`` for a send that must arrive at most once but may be
+        repeated when the server *answered* that it failed (``statuses``) or when the
+        request provably never left (``NOT_SENT_EXCEPTIONS``). Any other exception —
+        above all a timeout after the request went out — is re-raised at once."""
+        return self.retrying(idempotent=True, transient=NOT_SENT_EXCEPTIONS, statuses=statuses)
 
     def retrying(
         self,

@@ -270,12 +270,15 @@ def demo(out_dir: Path, flavour: str) -> None:
 def sandbox(flavour: str, seed: Path | None, shift: bool, port: int, host: str) -> None:
     """Serve a sandbox tracker in the foreground (try syncd without a tracker)."""
     from connectors.sandbox.seed import SeedError
-    from connectors.sandbox.server import run_sandbox
+    from connectors.sandbox.server import BindError, run_sandbox
 
     try:
         run_sandbox(flavour, seed, shift, host, port)
     except SeedError as exc:  # a bad seed file is bad input: one line, like a bad policy
         click.echo(f"seed error: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
+    except BindError as exc:  # a busy port: one line, no traceback
+        click.echo(str(exc), err=True)
         sys.exit(EXIT_CONFIG)
 
 

@@ -10,7 +10,8 @@
     │   └── AuthError          401/403: credentials or permissions
     ├── RuleError              a rule or its parameters are wrong
     └── ChannelError           a digest could not be delivered
-        └── (retriable flag)   delivery may succeed next cycle
+        ├── (retriable flag)   delivery may succeed next cycle
+        └── DeliveryUnknownError   sent, but no answer came: maybe delivered, never resent
 
 Errors are mapped at the boundary (connectors, channels) so the daemon can tell expected
 failures (logged once per streak) from bugs (logged with a traceback). Messages never
@@ -25,6 +26,7 @@ __all__ = [
     "ConfigError",
     "ConfigIssue",
     "ConnectorError",
+    "DeliveryUnknownError",
     "FatalError",
     "RateLimitedError",
     "RetriableError",
@@ -106,3 +108,12 @@ class ChannelError(SyncdError):
         self.channel = channel
         self.retriable = retriable
         super().__init__(f"[{channel}] {message}" if channel else message)
+
+
+class DeliveryUnknownError(ChannelError):
+    """The message went out and no answer came back (a read timeout, a connection dropped
+    after sending): it may have been delivered. Recorded as "delivery unknown" in the
+    digest ledger and never sent again, because a digest is sent at most once."""
+
+    def __init__(self, message: str, *, channel: str = "") -> None:
+        super().__init__(message, channel=channel, retriable=False)

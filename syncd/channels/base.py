@@ -38,6 +38,9 @@ class PartLedger(Protocol):
 
     def sent(self, part: int) -> None: ...
     def failed(self, part: int) -> None: ...
+    def unknown(self, part: int, problem: str) -> None:
+        """Part ``part`` went out and no answer came: never send it again."""
+        ...
 
 
 class PartedSender(Sender, Protocol):

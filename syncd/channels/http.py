@@ -1,12 +1,15 @@
 """POSTing a digest over httpx with the shared retry policy, and errors without secrets.
 
-Retried by ``connectors.retry.RetryPolicy`` (the one retry layer): 429 (waiting at least
-its ``Retry-After``, or Telegram's ``retry_after`` field, copied into that header), any
-5xx and transport errors, within the policy's attempts, longest wait and deadline. A
-digest POST is retried even though POST is not idempotent: the server *answered* that it
+Retried by ``connectors.retry.RetryPolicy.retrying_send`` (the one retry layer): 429
+(waiting at least its ``Retry-After``, or Telegram's ``retry_after`` field, copied into
+that header), any 5xx, and connection errors that prove nothing was sent (refused,
+connect timeout), within the policy's attempts, longest wait and deadline. A digest POST
+is retried after a 5xx even though POST is not idempotent: the server *answered* that it
 failed, and a lost digest is worse than the rare duplicate after a 5xx that was in fact
-delivered. What the ledger never retries is a send whose outcome nobody saw (the process
-died mid-send): see ``syncd.digest.delivery``. Everything else is final.
+delivered. A send whose outcome nobody saw is never retried: a timeout or a dropped
+connection after the request went out raises ``DeliveryUnknownError`` (the digest ledger
+records it as unknown, as it does for a process that died mid-send: see
+``syncd.digest.delivery``). Everything else is final.
 
 Error messages carry status codes and the server's short answer, never the URL or token
 (both are secrets): the answer is masked (``syncd.secrets_mask``) for the channel's own
@@ -23,8 +26,8 @@ import httpx
 import tenacity
 from pydantic import SecretStr
 
-from connectors.retry import RetryPolicy, retry_after_seconds
-from syncd.errors import ChannelError
+from connectors.retry import RetryPolicy, arrival_unknown, retry_after_seconds
+from syncd.errors import ChannelError, DeliveryUnknownError
 from syncd.logs import get_logger
 from syncd.secrets_mask import SecretMasker, mask_secrets
 
@@ -111,15 +114,20 @@ class HttpPoster:
             wait = state.upcoming_sleep
             _log.info("channel_retry", channel=self.channel, problem=problem, wait=wait)
 
-        # Idempotent as far as retrying goes: see the module docstring for why a digest
-        # POST is retried after an answered failure.
-        retrying = self.retry.retrying(
-            idempotent=True, transient=(httpx.HTTPError,), statuses=_RETRY_STATUSES
-        ).copy(before_sleep=before_sleep)
+        # See the module docstring for why a digest POST is retried after an answered
+        # failure, and never after one that may have arrived.
+        retrying = self.retry.retrying_send(statuses=_RETRY_STATUSES).copy(
+            before_sleep=before_sleep
+        )
         try:
             response: httpx.Response = retrying(self.retry.counted(send))
-        except httpx.HTTPError as exc:  # a transport error on the last attempt
+        except httpx.HTTPError as exc:  # not sent on the last attempt, or sent but unanswered
             problem = scrub(f"{type(exc).__name__}: {exc}", hidden)
+            if arrival_unknown(exc):
+                raise DeliveryUnknownError(
+                    f"{problem} (sent, no answer: it may have been delivered)",
+                    channel=self.channel,
+                ) from None
             raise ChannelError(problem, channel=self.channel, retriable=True) from None
         if accept(response):
             return response

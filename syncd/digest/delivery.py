@@ -21,6 +21,11 @@ copy of it (or of part 1 of 3) is noise everybody sees, while a lost one is a si
 line an operator can act on. Sends that fail cleanly (any exception) release their claim
 and are retried next cycle, as before: only the unknowable case is given up.
 
+A send that went out and got no answer — a read timeout, a connection dropped after the
+request (``DeliveryUnknownError`` from the channel) — is the same unknowable case seen
+live: its row is settled as unknown at once (``{"delivery": "unknown", "problem": …}``),
+logged as ``digest_delivery_unknown``, and not sent again, in this cycle or a later one.
+
 A fresh claim held by someone else is *busy*: left alone, and the slot is retried next
 cycle, by when it is confirmed (skipped then) or stale (settled as unknown).
 """
@@ -34,7 +39,7 @@ from typing import Literal, cast
 
 from config.policy import ChannelConfig
 from syncd.channels import Document, PartedSender, Sender
-from syncd.errors import ChannelError
+from syncd.errors import ChannelError, DeliveryUnknownError
 from syncd.logs import get_logger
 from syncd.store.ledger import DigestRow
 from syncd.store.store import Store
@@ -91,25 +96,32 @@ class DeliveryLedger:
         return "unknown"
 
     def settle_unknown(self, row: DigestRow) -> None:
+        """Settle a stale claim: its sender stopped before confirming."""
+        self._unknown(
+            row.kind,
+            {"claimed_by": row.owner, "claimed_at": row.claimed_at.isoformat()},
+            "not resent: it may have been delivered before its sender stopped",
+        )
+
+    def unknown(self, kind: str, problem: str) -> None:
+        """Settle our own claim on ``kind``: the send went out and no answer came."""
+        self._unknown(
+            kind,
+            {"claimed_by": self.owner, "claimed_at": self.now.isoformat(), "problem": problem},
+            "not resent: sent without an answer, it may have been delivered",
+        )
+
+    def _unknown(self, kind: str, details: dict[str, str], action: str) -> None:
         _log.warning(
             "digest_delivery_unknown",
             manager=self.manager,
-            kind=row.kind,
+            kind=kind,
             period=self.period,
-            claimed_by=row.owner,
-            claimed_at=row.claimed_at.isoformat(),
-            action="not resent: it may have been delivered before its sender stopped",
+            action=action,
+            **details,
         )
         self.store.confirm_digest(
-            self.manager,
-            row.kind,
-            self.period,
-            {
-                "delivery": "unknown",
-                "claimed_by": row.owner,
-                "claimed_at": row.claimed_at.isoformat(),
-            },
-            self.now,
+            self.manager, kind, self.period, {"delivery": "unknown", **details}, self.now
         )
 
     def confirm(self, kind: str) -> None:
@@ -148,6 +160,9 @@ class Parts:
     def failed(self, part: int) -> None:
         self.ledger.release(self.kind(part))
 
+    def unknown(self, part: int, problem: str) -> None:
+        self.ledger.unknown(self.kind(part), problem)
+
 
 def deliver(
     ledger: DeliveryLedger,
@@ -157,7 +172,8 @@ def deliver(
     doc: Document,
 ) -> tuple[str, ...]:
     """Send ``doc`` (slot ``kind``) to every channel not served yet; return the names of
-    channels skipped because an earlier attempt's outcome is unknown. After trying them
+    channels whose delivery is unknown (an earlier attempt died mid-send, or this one got
+    no answer): they are not sent again. After trying them
     all (one broken channel does not starve the others) raise ChannelError naming those
     that failed; their claims are released whatever the exception was."""
     failures: list[str] = []
@@ -180,6 +196,10 @@ def deliver(
                 cast(PartedSender, sender).send(doc, parts=ledger.parts(sub))
             else:
                 sender.send(doc)
+        except DeliveryUnknownError as exc:  # it went out unanswered: never again
+            ledger.unknown(sub, str(exc))
+            unknown.append(sender.name)
+            continue
         except Exception as exc:  # whatever it was, the claim must not stay held
             ledger.release(sub)
             context = {"manager": ledger.manager, "channel": sender.name, "period": ledger.period}

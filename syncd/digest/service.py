@@ -6,8 +6,9 @@ Each channel, and each message of a multi-message channel (Telegram), also gets 
 ledger row (``syncd.digest.delivery``), so a retry never repeats what already went out.
 A send that fails (any exception) releases its claims and is retried next cycle; it is
 never recorded as sent. A send interrupted between claim and confirm (a crash) is settled
-as "unknown" after the stale window and **not** resent — at most once per channel; the
-``delivery`` module docstring says why. Dry-run renders and prints without claiming or
+as "unknown" after the stale window, and a send that went out without an answer (a read
+timeout) at once; neither is resent — at most once per channel; the ``delivery`` module
+docstring says why. Dry-run renders and prints without claiming or
 sending, once per slot per process.
 """
 
@@ -56,7 +57,8 @@ class SentDigest:
     dry_run: bool = False
     error: str | None = None
     unknown: tuple[str, ...] = ()
-    """Channels an earlier, crashed attempt may have reached: not resent."""
+    """Channels that may or may not have got it (an earlier attempt crashed mid-send, or
+    this one got no answer): recorded as delivery unknown, not resent."""
 
     @property
     def status(self) -> str:
@@ -246,7 +248,7 @@ class DigestService:
             raise
         stats = doc.stats() if isinstance(doc, Digest) else {"version": 1}
         self.store.confirm_digest(manager.name, kind, period, stats, now)
-        _log.info("digest_sent", manager=manager.name, period=period, skipped=skip)
+        _log.info("digest_sent", manager=manager.name, period=period, skipped=skip, unknown=unknown)
         return SentDigest(
             manager.name, kind, period, () if skip else names, empty, skip, unknown=unknown
         )

@@ -57,10 +57,11 @@ def test_sigterm_abandons_a_stuck_cycle_within_the_timeout(tmp_path: Path) -> No
         proc.wait_until("/healthz", 200)
         assert proc.wait_until("/readyz", 503).json()["sources"]["alpha"]["last_success"] is None
         started = time.monotonic()
+        # Exited (0) while the 60 s cycle was still stuck: the 15 s bound is a hang guard.
+        # How soon after the timeout it exits is measured by ``make bench`` (bench_stop).
         assert proc.terminate(timeout=15) == 0
         took = time.monotonic() - started
         print(f"exit after SIGTERM with a stuck cycle: {took:.2f}s (shutdown_timeout 1s)")
-        assert took < 1 + 5  # a hang guard only: never the 60 s cycle (times: make bench)
         # The stuck step is abandoned, the shutdown says it timed out, and the process
         # leaves at once instead of closing the store under the stuck thread and waiting for
         # the interpreter's teardown (which took it up to 1.4 s past the timeout).

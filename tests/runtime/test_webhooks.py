@@ -8,7 +8,6 @@ import hmac
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,9 +22,11 @@ from syncd.models import Task
 from syncd.store import Store
 from syncd.webhooks import MAX_BODY, InvalidKey, parse_gitlab, parse_jira, route_hint
 from tests.runtime.support import ScriptedRunner, wait_for
+from tests.support.reference import REFERENCE as SHARED
+from tests.support.reference import required
 
 SECRET = "s3cr3t-hook"
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "gitlab"
+REFERENCE = SHARED / "gitlab"
 POLICY = """
 sources:
   - {name: agency-jira, type: jira, url: https://agency.atlassian.net,
@@ -45,10 +46,7 @@ SOURCES = load_policy_text(POLICY).sources
 
 
 def reference(name: str) -> dict[str, Any]:
-    path = REFERENCE / name
-    if not path.exists():
-        pytest.skip(f"reference payload {path} is not available next to the repository")
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(required(REFERENCE / name).read_text(encoding="utf-8"))
     return data
 
 
