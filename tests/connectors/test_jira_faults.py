@@ -138,7 +138,10 @@ def test_slow_answer_hits_the_read_timeout_and_is_retried(
     server.faults.add(Fault(kind="delay", path=SEARCH, seconds=1.0))
     tasks, _ = full_sync(connector, None)
     assert len(tasks) == len(seed.tasks)
-    assert len(sleep) == 1
+    assert server.faults.pending() == []  # the held search answer timed out…
+    # …and was retried: at least that once (a loaded machine may time out another answer
+    # at 0.3 s too, so the count is not exact).
+    assert len(sleep) >= 1
 
 
 def test_wrong_token_is_an_auth_error_without_the_token(flavour: str, jira_sandbox: Start) -> None:
