@@ -10,7 +10,7 @@ depth): it is reloaded by a running daemon and must never be able to exhaust it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,15 @@ from pydantic import ValidationError
 from config.bounded_yaml import MAX_FILE_BYTES, DocumentError, load_yaml, read_text
 from config.messages import plain_message
 from config.policy import Policy
-from syncd.errors import ConfigError, ConfigIssue, RuleError
+from syncd.core.errors import ConfigError, ConfigIssue, RuleError
 
-__all__ = ["format_loc", "load_policy", "load_policy_text", "policy_json_schema"]
+__all__ = [
+    "RuleParamsCheck",
+    "format_loc",
+    "load_policy",
+    "load_policy_text",
+    "policy_json_schema",
+]
 
 PathKey = tuple[str | int, ...]
 
@@ -71,7 +77,19 @@ def _clean_loc(loc: tuple[Any, ...]) -> PathKey:
     return tuple(p for p in loc if isinstance(p, int) or not str(p).startswith("function-"))
 
 
-def load_policy_text(text: str, file: str = "<policy>") -> Policy:
+RuleParamsCheck = Callable[[str, dict[str, Any]], None]
+"""Validates one rule's parameters: raises ``RuleError`` for an unknown rule, pydantic's
+``ValidationError`` for bad parameters. The rules layer has it
+(``rules.registry.validate_params``); config sits below rules and never imports them, so
+the application hands it in (``syncd.policy_file``)."""
+
+
+def load_policy_text(
+    text: str, file: str = "<policy>", *, check_rule_params: RuleParamsCheck | None = None
+) -> Policy:
+    """The policy in ``text``; every problem at once as a ``ConfigError`` with file, line and
+    path. Rule parameters are checked only with ``check_rule_params`` (the engine checks
+    them again when it is built)."""
     try:
         if len(text) > MAX_FILE_BYTES:
             raise DocumentError(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
@@ -105,17 +123,18 @@ def load_policy_text(text: str, file: str = "<policy>") -> Policy:
             elif err["type"] == "extra_forbidden":
                 message = "unknown key (check the spelling; `syncd config schema` lists the keys)"
             issues.append(ConfigIssue(file, format_loc(loc), message, _nearest_line(lines, loc)))
-    issues.extend(_rule_issues(data, file, lines))
+    if check_rule_params is not None:
+        issues.extend(_rule_issues(data, file, lines, check_rule_params))
     if issues:
         raise ConfigError(sorted(issues, key=lambda i: (i.line or 0, i.path)))
     assert policy is not None
     return policy
 
 
-def _rule_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int]) -> list[ConfigIssue]:
+def _rule_issues(
+    data: dict[str, Any], file: str, lines: dict[PathKey, int], validate_params: RuleParamsCheck
+) -> list[ConfigIssue]:
     """Rule parameters are validated by each rule's own parameter model."""
-    from rules.registry import validate_params
-
     issues: list[ConfigIssue] = []
     raw_rules = data.get("rules") or []
     if not isinstance(raw_rules, list):
@@ -140,13 +159,13 @@ def _rule_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int]) -> 
     return issues
 
 
-def load_policy(path: str | Path) -> Policy:
+def load_policy(path: str | Path, *, check_rule_params: RuleParamsCheck | None = None) -> Policy:
     path = Path(path)
     try:
         text = read_text(path, what="policy file")
     except DocumentError as exc:
         raise ConfigError([ConfigIssue(str(path), "", exc.message, exc.line)]) from None
-    return load_policy_text(text, str(path))
+    return load_policy_text(text, str(path), check_rule_params=check_rule_params)
 
 
 def policy_json_schema() -> str:

@@ -15,8 +15,8 @@ from pydantic import AwareDatetime, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from config.messages import plain_message
-from syncd.errors import ConfigError, ConfigIssue
-from syncd.secrets_mask import register_secret
+from syncd.core.errors import ConfigError, ConfigIssue
+from syncd.core.secrets_mask import register_secret
 
 __all__ = ["Settings", "resolve_secret"]
 
@@ -145,7 +145,7 @@ def resolve_secret(name: str, env: dict[str, str] | None = None) -> SecretStr:
     """Resolve a secret the policy refers to by name: ``$NAME`` or the file in ``$NAME_FILE``.
 
     The policy file never holds secrets, only their names, so it can live in git. Every
-    value resolved is registered with ``syncd.secrets_mask``, so error text quoting it back
+    value resolved is registered with ``syncd.core.secrets_mask``, so error text quoting it back
     is masked wherever it goes.
     """
     environ = os.environ if env is None else env

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from connectors.http.reread_keys import Skip
 from connectors.markers import MARKER_PREFIX, PostedReminder
-from connectors.retry_keys import Skip
-from syncd.models import Person, Reminder, Task
+from syncd.core.models import Person, Reminder, Task
 
 __all__ = [
     "MARKER_PREFIX",

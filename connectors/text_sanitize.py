@@ -21,7 +21,7 @@ import json
 import re
 from typing import Any
 
-from syncd.models import Task
+from syncd.core.models import Task
 
 __all__ = ["clean_task", "clean_text"]
 
@@ -73,8 +73,6 @@ def clean_task(task: Task) -> Task:
     """``task`` with every text field cleaned; the very same object when nothing needed it."""
     data, changed = _clean(task.model_dump())
     if data.get("description_format") == "adf" and data.get("description_source"):
-        data["description_source"], source_changed = _clean_adf_source(
-            data["description_source"]
-        )
+        data["description_source"], source_changed = _clean_adf_source(data["description_source"])
         changed = changed or source_changed
     return Task.model_validate(data) if changed else task

@@ -1,7 +1,7 @@
 """What every rule is: a parameter model, a default severity, and a pure check.
 
-A rule sees one normalized :class:`~syncd.models.Task` and a :class:`Context` (now, the
-team's calendar, who is a bot) and returns at most one :class:`~syncd.models.Finding`.
+A rule sees one normalized :class:`~syncd.core.models.Task` and a :class:`Context` (now, the
+team's calendar, who is a bot) and returns at most one :class:`~syncd.core.models.Finding`.
 Rules never read the clock, the store or a tracker, so evaluation is a pure function and
 the same tasks at the same ``now`` always give the same findings.
 """
@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from rules.briefs import Lang
 from rules.calendar import BusinessCalendar
-from syncd.models import (
+from syncd.core.models import (
     Activity,
     Comment,
     Finding,

@@ -24,8 +24,8 @@ from rules.builtin.due_soon import DueSoon
 from rules.calendar import BusinessCalendar
 from rules.checkpoints import checkpoint_moment
 from rules.registry import default_rule_names, get_rule
-from syncd.logs import get_logger
-from syncd.models import Finding, Task
+from syncd.core.logs import get_logger
+from syncd.core.models import Finding, Task
 
 __all__ = ["Engine", "ScopedRule"]
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from rules.base import Rule
-from syncd.errors import RuleError
+from syncd.core.errors import RuleError
 
 __all__ = [
     "all_rules",

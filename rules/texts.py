@@ -17,8 +17,8 @@ from babel.dates import format_date
 
 from rules.briefs import Lang
 from rules.registry import get_rule
-from syncd.errors import RuleError
-from syncd.models import Finding, ReminderItem, Task
+from syncd.core.errors import RuleError
+from syncd.core.models import Finding, ReminderItem, Task
 
 __all__ = [
     "business_days",

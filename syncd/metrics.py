@@ -6,14 +6,14 @@ carry a token. The registry is an instance, not the library's global one, so tes
 ``syncd demo``) can build a fresh ``Metrics`` and read exact values back.
 
 Who records what:
-- the cycle (``syncd.cycle``): tasks skipped, by reason;
+- the cycle (``syncd.source_cycle``): tasks skipped, by reason;
 - the daemon: cycles, cycle duration, last success, failure streaks, actions posted and
   failed, reminders queued/deferred (gauges set each cycle), digests, open findings by rule
   (counted from each cycle's findings), webhook re-read requests queued, coalesced or
   dropped; actions count the reminders of webhook re-reads too;
 - the connectors' HTTP sessions: API requests by source and status (``error`` when no
   response came back), through the retry policy's ``observe`` callback, which
-  ``syncd.cycle`` binds to :meth:`Metrics.api_request` — every attempt, retries included.
+  ``syncd.source_cycle`` binds to :meth:`Metrics.api_request` — every attempt, retries included.
 """
 
 from __future__ import annotations

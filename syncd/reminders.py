@@ -19,7 +19,7 @@ from typing import Any
 
 from config.policy import SourceConfig
 from rules.texts import reminder_intro, reminder_item, reminder_outro, thanks_text
-from syncd.models import Finding, Person, Reminder, ReminderItem, Severity, Task
+from syncd.core.models import Finding, Person, Reminder, ReminderItem, Severity, Task
 from syncd.store import ActionRow, FindingRow
 
 __all__ = [

@@ -18,12 +18,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from connectors.base import Connector
-from connectors.retry_keys import ISSUE_ERRORS, Skip, skip_of
-from syncd.clock import Clock
-from syncd.errors import RateLimitedError, RetriableError, SyncdError
-from syncd.logs import get_logger
+from connectors.http.reread_keys import ISSUE_ERRORS, Skip, skip_of
+from syncd.core.clock import Clock
+from syncd.core.errors import RateLimitedError, RetriableError, SyncdError
+from syncd.core.logs import get_logger
+from syncd.core.models import Task
 from syncd.metrics import Metrics
-from syncd.models import Task
 from syncd.store import Store
 
 __all__ = ["MAX_STORE_RETRIES", "TaskSkips"]
@@ -31,7 +31,7 @@ __all__ = ["MAX_STORE_RETRIES", "TaskSkips"]
 MAX_STORE_RETRIES = 5
 _MAX_ERROR = 300
 
-log = get_logger("syncd.cycle")
+log = get_logger("syncd.source_cycle")
 
 
 def _error_text(exc: BaseException) -> str:

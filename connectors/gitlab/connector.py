@@ -7,7 +7,7 @@ with ``iterator=True``; a bare ``list()`` silently stops at one page), ``per_pag
 then, for those issues only, their notes (oldest first: GitLab's default is newest first)
 and label/state/milestone/iteration/weight events (what a person changed: ``mapping``).
 One issue that cannot be read or mapped is logged with its key and
-kept in the cursor's retry list (``connectors.retry_keys``); it never stops the others.
+kept in the cursor's retry list (``connectors.http.reread_keys``); it never stops the others.
 Writes: a note carrying a hidden marker within the note budget (the caller looks for the
 marker first, per the contract); labels through ``add_labels``/``remove_labels``.
 """
@@ -30,15 +30,15 @@ from connectors.gitlab.cursor import Cursor, Poll
 from connectors.gitlab.errors import gitlab_errors
 from connectors.gitlab.mapping import GitLabContext, map_issue, project_path
 from connectors.gitlab.session import DEFAULT_TIMEOUT, RetryingSession, SyncdGitlab
+from connectors.http.reread_keys import ISSUE_ERRORS, SOURCE_ERRORS, Skip, log_skipped, skip_of
+from connectors.http.retry import RetryPolicy
+from connectors.http.tracker_clock import TrackerClock
 from connectors.keys import shown_key, split_gitlab_key
-from connectors.retry import RetryPolicy
-from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, Skip, log_skipped, skip_of
-from connectors.tracker_clock import TrackerClock
-from rules.sections import merge_aliases
-from syncd.errors import AuthError, ConfigError, ConnectorError, FatalError
-from syncd.logs import get_logger
-from syncd.models import Person, Reminder, Task
-from syncd.secrets_mask import register_secret
+from rules.documents.sections import merge_aliases
+from syncd.core.errors import AuthError, ConfigError, ConnectorError, FatalError
+from syncd.core.logs import get_logger
+from syncd.core.models import Person, Reminder, Task
+from syncd.core.secrets_mask import register_secret
 
 __all__ = ["FIELD_EVENTS", "PAGE_SIZE", "GitLabConnector"]
 
@@ -100,7 +100,7 @@ class GitLabConnector:
 
     # -- plumbing ----------------------------------------------------------------------------
     def errors(self, operation: str) -> AbstractContextManager[None]:
-        """Context manager: python-gitlab/requests failures → ``syncd.errors``."""
+        """Context manager: python-gitlab/requests failures → ``syncd.core.errors``."""
         return gitlab_errors(operation, self.source, lambda: self.session.last_headers)
 
     def _context(self) -> GitLabContext:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from connectors.base import DoctorCheck
-from syncd.errors import ConnectorError
+from syncd.core.errors import ConnectorError
 
 if TYPE_CHECKING:
     from connectors.gitlab.connector import GitLabConnector

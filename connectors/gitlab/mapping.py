@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from connectors.http.timestamps import parse_timestamp
 from connectors.text_sanitize import clean_task
-from connectors.timeparse import parse_timestamp
-from rules.sections import document_source, parse_description, to_plain_text
-from syncd.models import Activity, Comment, Person, StatusCategory, Task
+from rules.documents.sections import document_source, parse_description, to_plain_text
+from syncd.core.models import Activity, Comment, Person, StatusCategory, Task
 
 __all__ = ["GitLabContext", "map_issue", "project_path", "work_start"]
 

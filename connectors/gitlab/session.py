@@ -7,7 +7,7 @@ response was lost, which duplicates the note. So:
 
 - ``SyncdGitlab`` forces both off on every request, whatever a call site passes;
 - ``RetryingSession`` (a ``requests.Session`` handed to python-gitlab) sends each request
-  through ``connectors.retry``: idempotent methods only, ``Retry-After`` honoured in both
+  through ``connectors.http.retry``: idempotent methods only, ``Retry-After`` honoured in both
   forms and never shortened, explicit timeouts. After the last attempt the final answer goes
   back to python-gitlab, which raises; ``last_headers`` keeps that answer's headers so the
   error mapping can tell the daemon how long to wait. A throttle answer carrying only
@@ -25,8 +25,8 @@ from typing import Any
 import gitlab
 import requests
 
-from connectors.retry import RetryPolicy, is_idempotent
-from connectors.tracker_json import adopt
+from connectors.http.retry import RetryPolicy, is_idempotent
+from connectors.http.tracker_json import adopt
 
 __all__ = ["DEFAULT_TIMEOUT", "RetryingSession", "SyncdGitlab", "retry_after_from_reset"]
 

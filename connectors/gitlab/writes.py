@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from connectors.gitlab.render import render_markdown
 from connectors.markers import PostedReminder, comment_carrying, parse_tags
-from syncd.errors import FatalError
-from syncd.models import Reminder
+from syncd.core.errors import FatalError
+from syncd.core.models import Reminder
 
 if TYPE_CHECKING:
     from connectors.gitlab.connector import GitLabConnector

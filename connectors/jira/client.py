@@ -18,11 +18,11 @@ from jira import JIRA
 from pydantic import SecretStr
 
 from config.policy import SourceConfig
+from connectors.http.retry import RetryPolicy
 from connectors.jira.errors import jira_errors
 from connectors.jira.session import DEFAULT_TIMEOUT, RetryingSession
-from connectors.retry import RetryPolicy
-from syncd.errors import ConfigError
-from syncd.secrets_mask import register_secret
+from syncd.core.errors import ConfigError
+from syncd.core.secrets_mask import register_secret
 
 __all__ = ["Site", "auth_options", "connect"]
 

@@ -17,6 +17,9 @@ from pydantic import SecretStr
 
 from config.policy import SourceConfig
 from connectors.base import DoctorCheck, Page, PostedReminder
+from connectors.http.reread_keys import ISSUE_ERRORS, SOURCE_ERRORS, Skip, log_skipped, skip_of
+from connectors.http.retry import RetryPolicy
+from connectors.http.tracker_clock import TrackerClock
 from connectors.jira.client import Site, auth_options, connect
 from connectors.jira.cursor import Cursor, Poll
 from connectors.jira.errors import jira_errors
@@ -27,13 +30,10 @@ from connectors.jira.session import DEFAULT_TIMEOUT
 from connectors.jira.values import CATEGORY_KEYS, JiraContext, parse_ts, person
 from connectors.jira.writes import Writer
 from connectors.keys import is_jira_issue, shown_key
-from connectors.retry import RetryPolicy
-from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, Skip, log_skipped, skip_of
-from connectors.tracker_clock import TrackerClock
-from rules.sections import merge_aliases
-from syncd.errors import ConnectorError, FatalError
-from syncd.logs import get_logger
-from syncd.models import Person, Reminder, StatusCategory, Task
+from rules.documents.sections import merge_aliases
+from syncd.core.errors import ConnectorError, FatalError
+from syncd.core.logs import get_logger
+from syncd.core.models import Person, Reminder, StatusCategory, Task
 
 __all__ = ["JiraConnector"]
 
@@ -162,7 +162,7 @@ class JiraConnector:
     # -- reading ----------------------------------------------------------------------
     def sync(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
         """Pages of changed tasks. One issue that cannot be read or mapped is logged with
-        its key and kept in the cursor's retry list (``connectors.retry_keys``); it never
+        its key and kept in the cursor's retry list (``connectors.http.reread_keys``); it never
         stops the others. Only a failure about the whole site (a rate limit, no connection:
         ``SOURCE_ERRORS``) ends the sync; the pages already yielded stay stored."""
         self._skips = []  # what an aborted earlier sync had noted was never yielded

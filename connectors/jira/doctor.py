@@ -1,7 +1,7 @@
 """``syncd doctor`` for a Jira source: one clear line per thing that must work.
 
 Each check catches its own failure, so one broken thing (say, permissions) does not hide the
-others. Messages come from ``syncd.errors`` and never carry the token.
+others. Messages come from ``syncd.core.errors`` and never carry the token.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from connectors.base import DoctorCheck
 from connectors.jira.errors import jira_errors
-from syncd.errors import SyncdError
+from syncd.core.errors import SyncdError
 
 if TYPE_CHECKING:
     from connectors.jira.connector import JiraConnector

@@ -25,8 +25,8 @@ from connectors.jira.values import (
     person,
 )
 from connectors.text_sanitize import clean_task
-from rules.sections import document_source, parse_description, to_plain_text
-from syncd.models import Comment, Person, Task
+from rules.documents.sections import document_source, parse_description, to_plain_text
+from syncd.core.models import Comment, Person, Task
 
 __all__ = ["BASE_FIELDS", "body_text", "map_comment", "map_issue"]
 

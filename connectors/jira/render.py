@@ -20,8 +20,8 @@ from typing import Any
 
 from connectors.base import MARKER_PREFIX
 from connectors.markers import tag_text
-from syncd.models import Reminder
-from syncd.usertext import balance_bidi
+from syncd.core.models import Reminder
+from syncd.core.usertext import balance_bidi
 
 __all__ = [
     "PROPERTY_KEY",

@@ -5,7 +5,7 @@
 crashes on an HTTP-date Retry-After, retries POSTs (a lost response becomes a duplicate
 comment) and has no default timeout. ``RetryingSession`` keeps the library's interface
 (it still raises ``JIRAError`` for a non-2xx answer, which the library expects) but sends
-every request through ``connectors.retry``: explicit timeouts, idempotent methods only,
+every request through ``connectors.http.retry``: explicit timeouts, idempotent methods only,
 ``Retry-After`` honoured in both forms and never shortened. Answers are
 ``tracker_json.TrackerResponse``s: no nesting depth makes decoding them fail.
 """
@@ -17,8 +17,8 @@ from typing import Any
 import requests
 from jira.resilientsession import ResilientSession, raise_on_error
 
-from connectors.retry import RetryPolicy, is_idempotent
-from connectors.tracker_json import adopt
+from connectors.http.retry import RetryPolicy, is_idempotent
+from connectors.http.tracker_json import adopt
 
 __all__ = ["DEFAULT_TIMEOUT", "RetryingSession"]
 

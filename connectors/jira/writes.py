@@ -41,8 +41,8 @@ from connectors.markers import (
     parse_tags,
     property_value,
 )
-from syncd.errors import FatalError
-from syncd.models import Person, Reminder
+from syncd.core.errors import FatalError
+from syncd.core.models import Person, Reminder
 
 __all__ = ["PROPERTY_KEY", "Writer"]
 

@@ -22,7 +22,7 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from connectors.sandbox.faults import (
+from connectors.sandbox.common.faults import (
     TRANSPORT_KEY,
     ASGIApp,
     FaultPlan,
@@ -32,7 +32,7 @@ from connectors.sandbox.faults import (
     Send,
     instrument,
 )
-from connectors.sandbox.seed import Seed, SeedUser, load_seed
+from connectors.sandbox.common.seed import Seed, SeedUser, load_seed
 
 __all__ = ["DEMO_SEED", "BindError", "SandboxServer", "create_app", "run_sandbox"]
 
@@ -172,11 +172,11 @@ def create_app(flavour: str, seed: Seed) -> ASGIApp:
     """The tracker app for ``flavour`` (imports lazily: each tracker is its own module)."""
     # Imported by name: each tracker is its own module, loaded only when served.
     if flavour in ("jira-cloud", "jira-dc"):
-        module = importlib.import_module("connectors.sandbox.jira_app")
+        module = importlib.import_module("connectors.sandbox.jira.app")
         app: ASGIApp = module.create_jira_app(seed, "cloud" if flavour == "jira-cloud" else "dc")
         return app
     if flavour == "gitlab":
-        module = importlib.import_module("connectors.sandbox.gitlab_app")
+        module = importlib.import_module("connectors.sandbox.gitlab.app")
         gitlab: ASGIApp = module.create_gitlab_app(seed)
         return gitlab
     raise ValueError(f"unknown sandbox flavour {flavour!r}; expected one of {', '.join(FLAVOURS)}")

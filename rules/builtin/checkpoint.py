@@ -19,7 +19,7 @@ from rules.checkpoints import (
 )
 from rules.registry import register
 from rules.texts import day, moment, say
-from syncd.models import Finding, Severity, Task
+from syncd.core.models import Finding, Severity, Task
 
 __all__ = ["Checkpoint", "CheckpointParams"]
 

@@ -11,7 +11,7 @@ from rules.base import Context, Rule, RuleParams, Wording
 from rules.briefs import Lang
 from rules.registry import register
 from rules.texts import business_days, day, say
-from syncd.models import Finding, Severity, Task
+from syncd.core.models import Finding, Severity, Task
 
 __all__ = ["DueDate", "DueDateParams"]
 

@@ -10,10 +10,10 @@ from pydantic import Field
 
 from rules.base import Context, Rule, RuleParams, Wording
 from rules.briefs import Lang
+from rules.documents.sections import section_filled
 from rules.registry import register
-from rules.sections import section_filled
 from rules.texts import say
-from syncd.models import Finding, Severity, Task
+from syncd.core.models import Finding, Severity, Task
 
 __all__ = ["MEASURABLE", "MeasurableGoal", "MeasurableGoalParams", "is_measurable"]
 

@@ -12,7 +12,7 @@ from rules.briefs import Lang
 from rules.builtin._util import casefolded
 from rules.registry import register
 from rules.texts import say
-from syncd.models import Finding, Severity, Task
+from syncd.core.models import Finding, Severity, Task
 
 __all__ = ["PrioritySet", "PrioritySetParams"]
 

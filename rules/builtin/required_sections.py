@@ -10,10 +10,15 @@ from pydantic import Field, model_validator
 from rules.base import Context, Rule, RuleParams
 from rules.briefs import SECTION_TITLES, Lang, section_template, section_title
 from rules.builtin._util import casefolded
+from rules.documents.sections import (
+    DEFAULT_ALIASES,
+    merge_aliases,
+    parse_description,
+    section_filled,
+)
 from rules.registry import register
-from rules.sections import DEFAULT_ALIASES, merge_aliases, parse_description, section_filled
-from syncd.models import Finding, ReminderItem, Section, Severity, Task
-from syncd.usertext import isolate
+from syncd.core.models import Finding, ReminderItem, Section, Severity, Task
+from syncd.core.usertext import isolate
 
 __all__ = ["RequiredSections", "RequiredSectionsParams", "Variant"]
 

@@ -13,7 +13,7 @@ from rules.briefs import Lang
 from rules.builtin._util import iso
 from rules.registry import register
 from rules.texts import business_days, day, say
-from syncd.models import Finding, Severity, StatusCategory, Task
+from syncd.core.models import Finding, Severity, StatusCategory, Task
 
 __all__ = ["Stale", "StaleParams", "last_human_activity"]
 

@@ -22,10 +22,10 @@ from email.utils import format_datetime, make_msgid
 
 from config.policy import ChannelConfig
 from config.settings import resolve_secret
-from syncd.channels.http import scrub
+from syncd.channels.http_client import scrub
 from syncd.channels.payloads import Document, html_body, subject, text_body
+from syncd.core.errors import ChannelError, DeliveryUnknownError
 from syncd.digest.render.common import clean
-from syncd.errors import ChannelError, DeliveryUnknownError
 
 __all__ = ["EmailSender", "build_message"]
 

@@ -10,9 +10,9 @@ from pydantic import SecretStr
 
 from config.policy import ChannelConfig
 from config.settings import resolve_secret
-from syncd.channels.http import HttpPoster
+from syncd.channels.http_client import HttpPoster
 from syncd.channels.payloads import Document, telegram_messages
-from syncd.errors import DeliveryUnknownError
+from syncd.core.errors import DeliveryUnknownError
 
 if TYPE_CHECKING:
     from syncd.channels.base import PartLedger

@@ -16,12 +16,11 @@ wiring from the policy file through a callback; a bad file keeps the old wiring 
 every problem.
 
 The runner and digest objects are Protocols here so the daemon can be tested with small
-real implementations; ``syncd.cycle.SourceRunner`` is the production runner.
+real implementations; ``syncd.source_cycle.SourceRunner`` is the production runner.
 """
 
 from syncd.daemon.contracts import CycleReportLike, DigestResult, DigestRunner, Runner, Wiring
-from syncd.daemon.service import Daemon
-from syncd.daemon.state import (
+from syncd.daemon.source_state import (
     BACKOFF_CAP,
     MAX_PENDING,
     SourceState,
@@ -29,6 +28,7 @@ from syncd.daemon.state import (
     digest_outcomes,
     error_text,
 )
+from syncd.daemon.supervisor import Daemon
 
 __all__ = [
     "BACKOFF_CAP",

@@ -1,4 +1,4 @@
-"""What the daemon runs, as Protocols: ``syncd.cycle.SourceRunner`` and the digest
+"""What the daemon runs, as Protocols: ``syncd.source_cycle.SourceRunner`` and the digest
 service are the production implementations; tests use small real ones."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from config.policy import SourceConfig
-from syncd.models import Finding
+from syncd.core.models import Finding
 
 __all__ = [
     "ActionsLike",
@@ -23,7 +23,7 @@ __all__ = [
 
 
 class CycleReportLike(Protocol):
-    """What the daemon reads from ``syncd.cycle.CycleReport``."""
+    """What the daemon reads from ``syncd.source_cycle.CycleReport``."""
 
     @property
     def synced(self) -> int: ...
@@ -88,7 +88,7 @@ class Leases(Protocol):
 
 
 class DigestResult(Protocol):
-    """``syncd.digest.service.SentDigest``: one digest the service tried."""
+    """``syncd.digest.dispatch.SentDigest``: one digest the service tried."""
 
     @property
     def kind(self) -> str: ...
@@ -104,7 +104,7 @@ class DigestResult(Protocol):
 
 
 class DigestRunner(Protocol):
-    """``syncd.digest.service.DigestService``."""
+    """``syncd.digest.dispatch.DigestService``."""
 
     def run_due(self, now: datetime) -> Sequence[DigestResult]: ...
     def next_due(self, now: datetime) -> datetime | None:

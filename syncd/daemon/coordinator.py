@@ -17,12 +17,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from syncd.clock import Clock
+from syncd.core.clock import Clock
+from syncd.core.errors import ConnectorError, RateLimitedError, StoreError
 from syncd.daemon.contracts import CycleReportLike, Runner
 from syncd.daemon.hints import HintQueue
-from syncd.daemon.state import MAX_PENDING, SourceState, backoff_delay, error_text
-from syncd.daemon.state import log as _log
-from syncd.errors import ConnectorError, RateLimitedError, StoreError
+from syncd.daemon.source_state import MAX_PENDING, SourceState, backoff_delay, error_text
+from syncd.daemon.source_state import log as _log
 from syncd.metrics import Metrics
 
 __all__ = ["Coordinator", "Host"]

@@ -19,7 +19,7 @@ from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal, format_percent
 
 from rules.registry import get_rule
-from syncd.errors import RuleError
+from syncd.core.errors import RuleError
 
 __all__ = ["Language", "Translator", "translator"]
 

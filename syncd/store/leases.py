@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from syncd.store import schema as t
-from syncd.store.engine import dialect_insert
+from syncd.store.database import dialect_insert
 
 __all__ = ["FREE", "claim", "heartbeat", "live_replicas", "owners", "release", "renew"]
 

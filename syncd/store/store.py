@@ -10,8 +10,8 @@ all of them.
 from __future__ import annotations
 
 from syncd.store.actions import ActionsMixin
-from syncd.store.digests import DigestsMixin
-from syncd.store.engine import create_store_engine
+from syncd.store.database import create_store_engine
+from syncd.store.digest_ledger import DigestsMixin
 from syncd.store.findings import FindingsMixin
 from syncd.store.skipped import SkippedMixin
 from syncd.store.sources import SourcesMixin

@@ -28,10 +28,10 @@ from typing import Any
 from pydantic import SecretStr
 
 from config.policy import AuthConfig, SourceConfig, SourceScope
+from connectors.http.retry import RetryPolicy
 from connectors.jira import JiraConnector
-from connectors.retry import RetryPolicy
-from connectors.sandbox.generator import generate_seed
-from connectors.sandbox.seed import Seed, load_seed
+from connectors.sandbox.common.generator import generate_seed
+from connectors.sandbox.common.seed import Seed, load_seed
 from connectors.sandbox.server import SandboxServer, create_app
 
 

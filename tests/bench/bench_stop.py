@@ -29,9 +29,9 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from syncd.clock import SystemClock
+from syncd.core.clock import SystemClock
+from syncd.core.logs import configure_logging
 from syncd.daemon import Daemon
-from syncd.logs import configure_logging
 from syncd.metrics import Metrics
 from syncd.store import open_store
 from tests.runtime.support import ScriptedRunner, make_settings, wait_for
@@ -110,10 +110,10 @@ def lease_takeover_after_a_clean_stop() -> float:
 
 def digest_to_a_channel_that_never_answers() -> float:
     from config.policy import ChannelConfig
-    from connectors.retry import RetryPolicy
+    from connectors.http.retry import RetryPolicy
     from syncd.channels import build_sender
+    from syncd.core.errors import DeliveryUnknownError
     from syncd.digest.content import build_digest
-    from syncd.errors import DeliveryUnknownError
     from tests.channels.slow_server import slow_server
     from tests.digest import fixtures
 

@@ -13,12 +13,12 @@ import pytest
 import respx
 
 from config.policy import ChannelConfig
-from connectors.retry import RetryPolicy
+from connectors.http.retry import RetryPolicy
 from syncd.channels import build_sender
+from syncd.core.errors import ChannelError, ConfigError, DeliveryUnknownError
 from syncd.digest.model import Digest
 from syncd.digest.render.templated import telegram_length
 from syncd.digest.render.webhook import webhook_schema
-from syncd.errors import ChannelError, ConfigError, DeliveryUnknownError
 from tests.digest import fixtures
 
 SLACK_URL = "https://hooks.slack.test/services/T000/B000/S3CR3TxSLACK"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from config import Settings, load_policy_text
-from syncd.errors import ConfigError
+from config import Settings
+from syncd.core.errors import ConfigError
+from syncd.policy_file import read_policy_text
 
 MISTAKES = """\
 sources:
@@ -39,7 +40,7 @@ PYDANTIC_WORDING = (
 
 def test_policy_problems_are_plain_words_naming_the_field() -> None:
     with pytest.raises(ConfigError) as info:
-        load_policy_text(MISTAKES, "policy.yaml")
+        read_policy_text(MISTAKES, "policy.yaml")
     found = [(i.line, i.path, i.message) for i in info.value.issues]
     assert found == [
         (2, "sources[0].url", "url is required"),

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from config import load_policy, load_policy_text
 from config.bounded_yaml import MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES
-from syncd.errors import ConfigError
+from syncd.core.errors import ConfigError
+from syncd.policy_file import read_policy, read_policy_text
 from tests.runtime.process import run_syncd
 
 SOURCE = """\
@@ -31,7 +31,7 @@ def _validate(path: Path) -> subprocess.CompletedProcess[str]:
 
 def _problems(text: str) -> dict[str, tuple[str, int | None]]:
     with pytest.raises(ConfigError) as info:
-        load_policy_text(text, "policy.yaml")
+        read_policy_text(text, "policy.yaml")
     return {i.path: (i.message, i.line) for i in info.value.issues}
 
 
@@ -52,7 +52,7 @@ def test_an_alias_bomb_is_refused_with_its_line(tmp_path: Path) -> None:
     policy = tmp_path / "policy.yaml"
     policy.write_text(BILLION_LAUGHS, encoding="utf-8")
     with pytest.raises(ConfigError) as info:
-        load_policy(policy)
+        read_policy(policy)
     (issue,) = info.value.issues
     assert "alias" in issue.message
     assert issue.line is not None
@@ -78,7 +78,7 @@ def test_a_few_aliases_are_fine() -> None:
         "  - {name: two, type: jira, url: 'https://b.example', auth: *auth, scope: {jql: b}}\n"
     )
     with pytest.raises(ConfigError) as info:  # the extra top-level key, not the aliases
-        load_policy_text(text)
+        read_policy_text(text)
     assert [i.path for i in info.value.issues] == ["x-auth"]
 
 
@@ -117,7 +117,7 @@ def test_a_non_utf8_file_names_the_byte_offset_and_line(tmp_path: Path) -> None:
 def test_a_utf8_bom_is_accepted(tmp_path: Path) -> None:
     policy = tmp_path / "policy.yaml"
     policy.write_bytes(b"\xef\xbb\xbf" + SOURCE.encode())
-    assert load_policy(policy).sources[0].name == "agency"
+    assert read_policy(policy).sources[0].name == "agency"
 
 
 # -- values ---------------------------------------------------------------------------
@@ -154,7 +154,7 @@ def test_bad_numbers_and_durations_are_refused(field: str, value: str, expected:
     ("value", "seconds"), [("30d", 30 * 86400.0), ("1s", 1.0), ("0.05", 0.05), ("'90s'", 90.0)]
 )
 def test_durations_within_bounds_are_read(value: str, seconds: float) -> None:
-    policy = load_policy_text(SOURCE + f"    poll_interval: {value}\n")
+    policy = read_policy_text(SOURCE + f"    poll_interval: {value}\n")
     assert policy.sources[0].poll_interval == seconds
 
 
@@ -258,9 +258,9 @@ def test_a_plaintext_smtp_password_is_refused_unless_allowed() -> None:
     assert "smtp_allow_plaintext_password: true" in message
     assert line == 11
 
-    allowed = load_policy_text(with_password + "        smtp_allow_plaintext_password: true\n")
+    allowed = read_policy_text(with_password + "        smtp_allow_plaintext_password: true\n")
     assert allowed.managers[0].channels[0].smtp_allow_plaintext_password is True
-    no_password = load_policy_text(EMAIL)  # an open relay on localhost needs no password
+    no_password = read_policy_text(EMAIL)  # an open relay on localhost needs no password
     assert no_password.managers[0].channels[0].smtp_security == "none"
 
 

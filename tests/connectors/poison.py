@@ -15,7 +15,7 @@ from typing import Any
 import requests
 
 from connectors.jira import JiraConnector
-from connectors.sandbox.faults import Fault
+from connectors.sandbox.common.faults import Fault
 from connectors.sandbox.server import SandboxServer
 
 __all__ = [

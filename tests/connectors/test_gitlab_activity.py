@@ -16,20 +16,20 @@ import requests
 from pydantic import SecretStr
 
 from connectors.gitlab import GitLabConnector
-from connectors.retry import RetryPolicy
-from connectors.sandbox.gitlab_fixtures import (
+from connectors.http.retry import RetryPolicy
+from connectors.sandbox.common.seed import load_seed
+from connectors.sandbox.gitlab.fixtures import (
     BOT_TOKEN,
     HUMAN_TOKEN,
     gitlab_source,
     serve_gitlab,
     settled_log,
 )
-from connectors.sandbox.seed import load_seed
 from connectors.sandbox.server import SandboxServer
 from rules.base import Context
 from rules.builtin.stale import Stale
 from rules.calendar import BusinessCalendar
-from syncd.models import Finding, Task
+from syncd.core.models import Finding, Task
 from tests.connectors.contract import full_sync
 
 

@@ -15,12 +15,12 @@ from pydantic import SecretStr
 from structlog.testing import capture_logs
 
 from connectors.gitlab import GitLabConnector
+from connectors.http.retry import RetryPolicy
 from connectors.jira import JiraConnector
-from connectors.retry import RetryPolicy
-from connectors.sandbox.gitlab_fixtures import BOT_TOKEN, gitlab_source
-from connectors.sandbox.seed import Seed
+from connectors.sandbox.common.seed import Seed
+from connectors.sandbox.gitlab.fixtures import BOT_TOKEN, gitlab_source
 from connectors.sandbox.server import SandboxServer
-from syncd.models import Task
+from syncd.core.models import Task
 from syncd.store import open_store
 from tests.connectors.conftest import clear_log, logged
 from tests.connectors.contract import full_sync

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from connectors.jira import JiraConnector
-from connectors.sandbox.seed import Seed, load_seed
+from connectors.sandbox.common.seed import Seed, load_seed
 from connectors.sandbox.server import SandboxServer
 from rules.base import Context
 from rules.builtin.checkpoint import Checkpoint
 from rules.builtin.stale import Stale
 from rules.calendar import BusinessCalendar
-from syncd.models import Finding, Task
+from syncd.core.models import Finding, Task
 from tests.connectors.conftest import FLAVOURS, sandbox_act
 from tests.connectors.contract import full_sync
 from tests.sandbox.jira_helpers import client, serve
@@ -180,7 +180,7 @@ def test_a_start_date_set_after_the_reopen_still_wins() -> None:
     """A task reopened in May and planned to start on 1 June starts on 1 June."""
     from connectors.jira.history import spell_start
     from connectors.jira.values import JiraContext
-    from syncd.models import Person
+    from syncd.core.models import Person
 
     ctx = JiraContext("s", "https://jira", True, "adf", Person(id="bot", name="syncd"))
     reopen = {

@@ -10,8 +10,8 @@ import jsonschema
 import pytest
 
 from connectors.jira.render import escape_wiki, marker_in_body, render_adf, render_wiki
-from rules.sections import to_plain_text
-from syncd.models import Person, Reminder, ReminderItem
+from rules.documents.sections import to_plain_text
+from syncd.core.models import Person, Reminder, ReminderItem
 
 SCHEMA = json.loads(
     (Path(__file__).parents[2] / "connectors/sandbox/schemas/adf-schema-v1-full.json").read_text()

@@ -10,13 +10,13 @@ import pytest
 from pydantic import SecretStr
 
 from connectors.gitlab import GitLabConnector
+from connectors.http.retry import RetryPolicy
 from connectors.jira import JiraConnector
 from connectors.keys import is_gitlab_project, is_jira_issue, shown_key, split_gitlab_key
-from connectors.retry import RetryPolicy
-from connectors.sandbox.gitlab_fixtures import BOT_TOKEN, gitlab_source, settled_log
-from connectors.sandbox.seed import Seed
+from connectors.sandbox.common.seed import Seed
+from connectors.sandbox.gitlab.fixtures import BOT_TOKEN, gitlab_source, settled_log
 from connectors.sandbox.server import SandboxServer
-from syncd.errors import FatalError
+from syncd.core.errors import FatalError
 from tests.connectors.conftest import clear_log, logged
 
 HOSTILE_JIRA = [

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from connectors.http.tracker_json import loads_deep
 from connectors.text_sanitize import clean_text
-from connectors.tracker_json import loads_deep
 
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -80,7 +80,7 @@ def test_clean_text_returns_the_same_object_when_nothing_changes() -> None:
 def test_clean_task_cleans_the_adf_source_kept_as_json() -> None:
     """JSON escapes a NUL as ``\\u0000``, so the ADF kept as text needs its own cleaning."""
     from connectors.text_sanitize import clean_task
-    from rules.sections import document_source
+    from rules.documents.sections import document_source
     from tests.rules.factory import make_task
 
     doc = {

@@ -21,15 +21,15 @@ from aiosmtpd.smtp import AuthResult
 
 from config.policy import ChannelConfig, SourceConfig
 from connectors.factory import create_connector
-from connectors.http_errors import MAX_TEXT, error_for_status
-from connectors.retry import RetryPolicy
-from connectors.sandbox.seed import load_seed
+from connectors.http.retry import RetryPolicy
+from connectors.http.status_errors import MAX_TEXT, error_for_status
+from connectors.sandbox.common.seed import load_seed
 from connectors.sandbox.server import DEMO_SEED, SandboxServer, create_app
 from syncd.channels import build_sender
+from syncd.core.errors import ChannelError, ConnectorError
+from syncd.core.logs import configure_logging, get_logger
+from syncd.core.secrets_mask import MASK, SecretMasker, register_secret, secret_forms
 from syncd.digest.model import Digest
-from syncd.errors import ChannelError, ConnectorError
-from syncd.logs import configure_logging, get_logger
-from syncd.secrets_mask import MASK, SecretMasker, register_secret, secret_forms
 from tests.digest.conftest import make_digest
 from tests.runtime.process import free_port
 

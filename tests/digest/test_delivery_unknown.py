@@ -17,12 +17,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 from structlog.testing import capture_logs
 
-from config.loader import load_policy_text
 from config.policy import ChannelConfig, Policy
-from connectors.retry import RetryPolicy
+from connectors.http.retry import RetryPolicy
 from syncd.channels import Sender, build_sender
 from syncd.channels.payloads import telegram_messages
-from syncd.digest.service import DigestService
+from syncd.digest.dispatch import DigestService
+from syncd.policy_file import read_policy_text
 from syncd.store.store import Store, open_store
 from tests.channels.slow_server import slow_server
 from tests.channels.test_email import free_port
@@ -40,7 +40,7 @@ def policy_with(channel: str) -> Policy:
         "    owns: [{source: agency-jira}, {source: agency-gitlab}]\n"
         f"    channels: [{channel}]\n",
     )
-    return load_policy_text(text, "slow.yaml")
+    return read_policy_text(text, "slow.yaml")
 
 
 def senders(env: dict[str, str]) -> Any:

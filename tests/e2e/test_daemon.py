@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.sandbox.seed import load_seed
+from connectors.sandbox.common.seed import load_seed
 from connectors.sandbox.server import SandboxServer, create_app
 from tests.e2e.scenario import agency_seed, policy_for
 from tests.runtime.process import SyncdProcess, start_syncd

@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from config.settings import Settings
-from connectors.sandbox.seed import load_seed
+from connectors.sandbox.common.seed import load_seed
 from connectors.sandbox.server import SandboxServer, create_app
-from syncd.clock import SystemClock
-from syncd.cycle import SourceRunner, build_runners
+from syncd.core.clock import SystemClock
+from syncd.source_cycle import SourceRunner, build_runners
 from syncd.store import open_store
 from tests.connectors.poison import PLACEHOLDER, deep_adf, serve_text
 from tests.e2e.scenario import DEFAULT_NOW, agency_seed, policy_for

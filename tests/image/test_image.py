@@ -32,7 +32,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from connectors.jira.render import PROPERTY_KEY
-from connectors.sandbox.seed import load_seed
+from connectors.sandbox.common.seed import load_seed
 from connectors.sandbox.server import SandboxServer, create_app
 from syncd.store import open_store
 from tests.e2e.fleet import lease_split, midday_zone

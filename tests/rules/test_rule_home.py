@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 import rules.builtin
-from config.loader import load_policy_text
 from rules import registry
 from rules.engine import Engine
 from rules.texts import reminder_item
 from syncd.digest.i18n import translator
+from syncd.policy_file import read_policy_text
 from syncd.rules_doc import END, START, main, rules_table_markdown
 from syncd.settings_doc import table_in
 from tests.rules.factory import at, make_task
@@ -40,7 +40,7 @@ from rules.base import Context, Rule, Wording
 from rules.briefs import Lang
 from rules.registry import register
 from rules.texts import say
-from syncd.models import Finding, Severity, Task
+from syncd.core.models import Finding, Severity, Task
 
 
 @register("toy-title-shout")
@@ -89,7 +89,7 @@ def test_a_new_rule_is_one_module(toy_rule_module: Path) -> None:
     assert "toy-title-shout" in registry.rule_names()
     assert registry.default_rule_names()[0] == "toy-title-shout"  # order 5 comes first
 
-    engine = Engine.from_policy(load_policy_text(SOURCES))
+    engine = Engine.from_policy(read_policy_text(SOURCES))
     findings = engine.evaluate([make_task(key="SHOP-9", title="СРОЧНО БАННЕР")], at("2026-11-24"))
     toy = [f for f in findings if f.rule == "toy-title-shout"]
     assert len(toy) == 1

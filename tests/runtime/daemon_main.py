@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 import sys
 
-from config.loader import load_policy
 from config.settings import Settings
-from syncd.clock import SystemClock
+from syncd.commands.run import leave
+from syncd.core.clock import SystemClock
+from syncd.core.logs import configure_logging
 from syncd.daemon import Daemon, Wiring
-from syncd.daemon.runtime import leave
-from syncd.http import serve
-from syncd.logs import configure_logging
+from syncd.http_server import serve
 from syncd.metrics import default_metrics
+from syncd.policy_file import read_policy
 from syncd.store import open_store
 from tests.runtime.support import ScriptedRunner
 
@@ -30,7 +30,7 @@ def main() -> int:
     path = settings.config
 
     def wiring() -> Wiring:
-        policy = load_policy(path)
+        policy = read_policy(path)
         runners = [ScriptedRunner(s.name, interval, delay=delay) for s in policy.sources]
         return Wiring(runners, None, policy.sources)
 

@@ -15,8 +15,8 @@ from datetime import datetime
 from pathlib import Path
 
 from config.settings import Settings
-from syncd.cycle import CycleReport
-from syncd.models import Finding
+from syncd.core.models import Finding
+from syncd.source_cycle import CycleReport
 
 __all__ = ["Gauge", "ScriptedRunner", "make_settings", "wait_for"]
 

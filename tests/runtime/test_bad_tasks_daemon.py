@@ -9,12 +9,12 @@ from pathlib import Path
 
 from structlog.testing import capture_logs
 
-from connectors.sandbox.seed import load_seed
+from connectors.sandbox.common.seed import load_seed
 from connectors.sandbox.server import SandboxServer, create_app
-from syncd.clock import SystemClock
-from syncd.cycle import build_runners
+from syncd.core.clock import SystemClock
 from syncd.daemon import Daemon
 from syncd.metrics import Metrics
+from syncd.source_cycle import build_runners
 from syncd.store import Store
 from tests.connectors.poison import poisoned_cloud_page, serve_text
 from tests.e2e.scenario import agency_seed, policy_for

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from config.settings import Settings
-from syncd.http import HttpServer, build_app
+from syncd.http_server import HttpServer, build_app
 from syncd.metrics import Metrics
 from syncd.settings_doc import END, START, main, settings_table_markdown, table_in
 from tests.runtime.dockerfile import Stage, read_stages

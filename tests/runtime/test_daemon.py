@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from syncd.clock import FrozenClock
+from syncd.core.clock import FrozenClock
+from syncd.core.errors import AuthError, ConfigError, ConfigIssue, RateLimitedError, RetriableError
+from syncd.core.models import Finding, Severity
 from syncd.daemon import (
     BACKOFF_CAP,
     MAX_PENDING,
@@ -20,9 +22,7 @@ from syncd.daemon import (
     backoff_delay,
     digest_outcomes,
 )
-from syncd.digest.service import SentDigest
-from syncd.errors import AuthError, ConfigError, ConfigIssue, RateLimitedError, RetriableError
-from syncd.models import Finding, Severity
+from syncd.digest.dispatch import SentDigest
 from syncd.store import Store
 from tests.runtime.support import Gauge, ScriptedRunner, wait_for
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from syncd.clock import SystemClock
+from syncd.core.clock import SystemClock
 from syncd.daemon import Daemon, Wiring
 from syncd.metrics import Metrics
 from syncd.store import Store, open_store

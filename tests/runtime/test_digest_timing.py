@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 import respx
 
 from config.policy import ChannelConfig
-from connectors.retry import RetryPolicy
+from connectors.http.retry import RetryPolicy
 from syncd.channels import Sender, build_sender
-from syncd.clock import FrozenClock
+from syncd.core.clock import FrozenClock
 from syncd.daemon import Daemon
-from syncd.digest.service import DigestService
+from syncd.digest.dispatch import DigestService
 from syncd.store import Store
 from tests.digest import fixtures
 from tests.digest.test_service import ENV, OLGA_HOOK, OLGA_SLACK, make_policy

@@ -11,10 +11,10 @@ import pytest
 from pydantic import SecretStr
 from structlog.testing import capture_logs
 
-from syncd.clock import FrozenClock
+from syncd.core.clock import FrozenClock
+from syncd.core.errors import RetriableError
 from syncd.daemon import Daemon
-from syncd.errors import RetriableError
-from syncd.http import HttpServer, build_app
+from syncd.http_server import HttpServer, build_app
 from syncd.metrics import Metrics
 from tests.runtime.support import ScriptedRunner, make_settings, wait_for
 

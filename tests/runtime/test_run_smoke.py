@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from connectors.sandbox.seed import load_seed
+from connectors.sandbox.common.seed import load_seed
 from connectors.sandbox.server import DEMO_SEED, SandboxServer, create_app
 from tests.runtime.process import start_syncd
 
@@ -25,7 +25,7 @@ SECRET = "smoke-hook-secret"
 RUN = [
     sys.executable,
     "-c",
-    "import sys; from syncd.app import load_app; from syncd.daemon.runtime import run_daemon;"
+    "import sys; from syncd.wiring import load_app; from syncd.commands.run import run_daemon;"
     " sys.exit(run_daemon(load_app(None)))",
 ]
 

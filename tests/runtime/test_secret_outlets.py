@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from connectors.sandbox.seed import load_seed
+from connectors.sandbox.common.seed import load_seed
 from connectors.sandbox.server import DEMO_SEED, SandboxServer, create_app
-from syncd.secrets_mask import MASK
+from syncd.core.secrets_mask import MASK
 from tests.runtime.process import run_syncd, start_syncd
 
 USER = "syncd@agency.example"

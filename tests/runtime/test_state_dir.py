@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from syncd.app import check_state_dir
-from syncd.errors import StoreError
+from syncd.core.errors import StoreError
+from syncd.wiring import check_state_dir
 from tests.runtime.process import REPO_ROOT
 
 

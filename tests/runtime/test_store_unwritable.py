@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
+from syncd.core.errors import StoreError
 from syncd.daemon import Daemon
-from syncd.errors import StoreError
 from syncd.store import Store, open_store
 from tests.runtime.support import ScriptedRunner, wait_for
 

@@ -18,7 +18,7 @@ import pytest
 from pydantic import SecretStr
 
 from syncd.daemon import Daemon
-from syncd.http import HttpServer, build_app
+from syncd.http_server import HttpServer, build_app
 from syncd.metrics import Metrics
 from tests.connectors.conftest import clear_log, logged
 from tests.e2e.scenario import Scenario, agency_seed

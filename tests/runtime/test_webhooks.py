@@ -15,12 +15,12 @@ import pytest
 from pydantic import SecretStr
 from structlog.testing import capture_logs
 
-from config.loader import load_policy_text
+from syncd.core.models import Task
 from syncd.daemon import Daemon
-from syncd.http import HttpServer, build_app
-from syncd.models import Task
+from syncd.http_server import HttpServer, build_app
+from syncd.incoming_webhooks import MAX_BODY, InvalidKey, parse_gitlab, parse_jira, route_hint
+from syncd.policy_file import read_policy_text
 from syncd.store import Store
-from syncd.webhooks import MAX_BODY, InvalidKey, parse_gitlab, parse_jira, route_hint
 from tests.runtime.support import ScriptedRunner, wait_for
 from tests.support.reference import REFERENCE as SHARED
 from tests.support.reference import required
@@ -42,7 +42,7 @@ sources:
 managers:
   - {name: Olga, owns: [{source: agency-jira}]}
 """
-SOURCES = load_policy_text(POLICY).sources
+SOURCES = read_policy_text(POLICY).sources
 
 
 def reference(name: str) -> dict[str, Any]:

@@ -10,8 +10,8 @@ from typing import Any
 
 from jira import JIRA
 
-from connectors.sandbox.jira_app import create_jira_app
-from connectors.sandbox.seed import Seed, load_seed
+from connectors.sandbox.common.seed import Seed, load_seed
+from connectors.sandbox.jira.app import create_jira_app
 from connectors.sandbox.server import SandboxServer
 from tests.support.reference import REFERENCE, missing
 

@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from connectors.sandbox.control import Act, SandboxClock
-from connectors.sandbox.faults import DroppedConnection, Fault
+from connectors.sandbox.common.control import Act, SandboxClock
+from connectors.sandbox.common.faults import DroppedConnection, Fault
 from connectors.sandbox.server import SandboxServer
 
 

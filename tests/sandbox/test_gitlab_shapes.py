@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from connectors.sandbox.gitlab_fixtures import BOT_TOKEN, scenario_seed, serve_gitlab
+from connectors.sandbox.gitlab.fixtures import BOT_TOKEN, scenario_seed, serve_gitlab
 from connectors.sandbox.server import SandboxServer
 from tests.support.reference import REFERENCE as SHARED
 from tests.support.reference import required

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from connectors.sandbox.generator import generate_seed
-from connectors.sandbox.seed import SeedError, load_seed, shift_seed
+from connectors.sandbox.common.generator import generate_seed
+from connectors.sandbox.common.seed import SeedError, load_seed, shift_seed
 from connectors.sandbox.server import DEMO_SEED
 from tests.support.reference import REFERENCE, required
 

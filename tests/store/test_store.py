@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from syncd.errors import StoreError
-from syncd.models import Finding, Severity, StatusCategory, Task
+from syncd.core.errors import StoreError
+from syncd.core.models import Finding, Severity, StatusCategory, Task
 from syncd.store import open_store
 from syncd.store.migrate import alembic_config
 

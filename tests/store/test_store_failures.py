@@ -15,8 +15,8 @@ import pytest
 import structlog
 from sqlalchemy import event
 
-from syncd.errors import StoreError
-from syncd.logs import configure_logging
+from syncd.core.errors import StoreError
+from syncd.core.logs import configure_logging
 from syncd.store import Store, open_store
 from tests.runtime.process import run_syncd
 

@@ -1,0 +1,111 @@
+"""``syncd check``: what syncd would flag at a given moment, as a table or JSON Lines.
+
+JSON shape (``schema: "syncd.commands.check/1"``, one object per line, documented in the README):
+``source, key, rule, severity, message, fingerprint, detected_at, data`` and, when the
+reminder would be held back outside working hours, ``queued_until``. ``data`` carries the
+rule's facts, e.g. ``checkpoint_at`` for the checkpoint rule.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+
+from rich.console import Console
+from rich.table import Table
+
+from config.policy import Policy
+from rules.engine import Engine
+from syncd.core.models import Finding, Severity
+from syncd.source_cycle import evaluate_source
+from syncd.store import Store
+
+__all__ = ["CHECK_SCHEMA", "CheckRow", "collect", "has_errors", "render_json", "render_table"]
+
+CHECK_SCHEMA = "syncd.commands.check/1"
+
+CheckRow = tuple[Finding, datetime | None]
+"""A finding and, when a reminder would wait for working hours, until when."""
+
+
+def collect(
+    policy: Policy, store: Store, engine: Engine, at: datetime, sources: Sequence[str]
+) -> list[CheckRow]:
+    """Evaluate ``sources`` at ``at`` over the stored state (pure: same state, same rows)."""
+    by_name = {s.name: s for s in policy.sources}
+    rows: list[CheckRow] = []
+    for name in sources:
+        calendar = engine.calendar(name)
+        queued = None if calendar.is_working_time(at) else calendar.next_working_time(at)
+        if by_name[name].enforce is False:
+            queued = None  # report-only: nothing will be posted, now or later
+        rows.extend((f, queued) for f in evaluate_source(store, engine, name, at).findings)
+    rows.sort(key=lambda r: (r[0].source, r[0].rule, r[0].task_key))
+    return rows
+
+
+def render_json(rows: Sequence[CheckRow]) -> str:
+    lines = []
+    for finding, queued in rows:
+        obj = {
+            "schema": CHECK_SCHEMA,
+            "source": finding.source,
+            "key": finding.task_key,
+            "rule": finding.rule,
+            "severity": finding.severity.value,
+            "message": finding.message,
+            "fingerprint": finding.fingerprint,
+            "detected_at": finding.detected_at.isoformat(),
+            "data": finding.data,
+        }
+        if queued is not None:
+            obj["queued_until"] = queued.isoformat()
+        lines.append(json.dumps(obj, ensure_ascii=False, sort_keys=True))
+    return "\n".join(lines)
+
+
+def render_table(
+    rows: Sequence[CheckRow],
+    console: Console | None = None,
+    *,
+    report_only: frozenset[str] = frozenset(),
+    not_read: frozenset[str] = frozenset(),
+) -> None:
+    """``report_only``: sources whose reminders are not posted (``enforce: false``);
+    ``not_read``: sources whose tracker could not be read (their rows, if any, come from
+    the stored state), so "in order" cannot be claimed for them."""
+    # A pipe or CI log has no width; 160 columns keep messages on one line there.
+    console = console or Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
+    if not rows and not_read:
+        console.print(
+            f"Not read: {', '.join(sorted(not_read))}. No findings in what is stored, "
+            "which may be out of date (the reason is below)."
+        )
+        return
+    if not rows:
+        console.print("No findings: every task in scope is in order.")
+        return
+    table = Table(title=f"{len(rows)} finding(s)", show_lines=False)
+    for column in ("source", "rule", "task", "severity", "message", "reminder"):
+        table.add_column(column)
+    for finding, queued in rows:
+        style = {"error": "red", "warning": "yellow"}.get(finding.severity.value, "")
+        if finding.source in report_only:
+            when = "report-only"
+        else:
+            when = f"queued until {queued:%a %H:%M}" if queued else "now"
+        table.add_row(
+            finding.source,
+            finding.rule,
+            finding.task_key,
+            f"[{style}]{finding.severity.value}[/]" if style else finding.severity.value,
+            finding.message,
+            when,
+        )
+    console.print(table)
+
+
+def has_errors(rows: Sequence[CheckRow]) -> bool:
+    return any(f.severity is Severity.ERROR for f, _ in rows)
