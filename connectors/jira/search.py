@@ -22,7 +22,27 @@ from connectors.jira.client import Site
 from connectors.jira.cursor import jql_literal
 from connectors.jira.errors import jira_errors
 
-__all__ = ["SearchPage", "in_scope", "incremental_jql", "search_pages", "strip_order_by"]
+__all__ = [
+    "KEY_PAGE_CLOUD",
+    "KEY_PAGE_DC",
+    "SEARCH_PAGE",
+    "SearchPage",
+    "in_scope",
+    "incremental_jql",
+    "search_pages",
+    "strip_order_by",
+]
+
+SEARCH_PAGE = 100
+"""Issues asked for per search page. Jira Cloud's ``/search/jql`` serves up to 100 when
+fields beyond ``id``/``key`` are asked (fewer when many fields or ``expand=changelog``
+make a page heavy: a short page is followed by its ``nextPageToken`` like any other);
+Data Center's default cap (``jira.search.views.default.max``) is 1,000."""
+KEY_PAGE_CLOUD = 5000
+"""Cloud's documented maximum page of a search asking only for ``id``/``key``."""
+KEY_PAGE_DC = 1000
+"""Data Center's default maximum page (``jira.search.views.default.max``); a site set
+lower answers fewer, and ``startAt``/``total`` page on."""
 
 _ORDER_BY = re.compile(r"order\s+by\b", re.IGNORECASE)
 
