@@ -181,7 +181,12 @@ class JiraConnector:
         if state.properties_kept:
             self._properties_kept = True
         poll = Poll(state, started=None, overlap=self.overlap)
-        jql = incremental_jql(self.config.scope.jql or "", poll.lower, zone)
+        jql = incremental_jql(
+            self.config.scope.jql or "",
+            poll.lower,
+            zone,
+            done_within_days=self.config.backfill_done_days,
+        )
         last = cursor or Cursor().to_dict()
         before = self.site.session.attempts
         carried = self._retry_failed(poll, ctx)

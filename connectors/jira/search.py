@@ -71,15 +71,23 @@ def strip_order_by(jql: str) -> str:
     return jql.strip()
 
 
-def incremental_jql(scope: str, lower: datetime | None, zone: tzinfo) -> str:
+def incremental_jql(
+    scope: str, lower: datetime | None, zone: tzinfo, *, done_within_days: int | None = None
+) -> str:
     """The scope JQL narrowed to ``updated >= lower`` (written in the bot's profile zone)
-    and ordered so that paging is stable: ``ORDER BY updated ASC, key ASC``."""
+    and ordered so that paging is stable: ``ORDER BY updated ASC, key ASC``.
+
+    A full sync (no ``lower``) with ``done_within_days`` leaves out done issues not updated
+    for that long: a done issue's resolution is its last update or earlier, so every issue
+    resolved within the window is kept (also on workflows that set no resolution date)."""
     base = strip_order_by(scope)
     if not base:
         raise ValueError("empty JQL scope")
     clause = f"({base})"
     if lower is not None:
         clause += f' AND updated >= "{jql_literal(lower, zone)}"'
+    elif done_within_days is not None:
+        clause += f" AND (statusCategory != Done OR updated >= -{int(done_within_days)}d)"
     return f"{clause} ORDER BY updated ASC, key ASC"
 
 
