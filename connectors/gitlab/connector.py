@@ -58,6 +58,14 @@ FIELD_EVENTS = (
 """``Activity.field`` → python-gitlab's manager of that field's resource events (labels
 and state have their own roles: status and the start of work)."""
 PREMIUM_EVENTS = frozenset({"resource_iteration_events", "resource_weight_events"})
+_EVENT_NAMES = {
+    "resourcelabelevents": "label events",
+    "resourcestateevents": "state events",
+    "resourcemilestoneevents": "milestone events",
+    "resource_iteration_events": "iteration events",
+    "resource_weight_events": "weight events",
+}
+"""python-gitlab's manager → what an error message calls those events."""
 _log = get_logger("syncd.connectors.gitlab")
 
 
@@ -174,22 +182,8 @@ class GitLabConnector:
             if plan.notes
             else list(plan.own_notes)
         )
-        labels = (
-            self._all(
-                lambda: lazy.resourcelabelevents.list(iterator=True, per_page=PAGE_SIZE),
-                f"list label events of {key}",
-            )
-            if plan.labels
-            else []
-        )
-        states = (
-            self._all(
-                lambda: lazy.resourcestateevents.list(iterator=True, per_page=PAGE_SIZE),
-                f"list state events of {key}",
-            )
-            if plan.states
-            else []
-        )
+        labels = self._events(lazy, "resourcelabelevents", key) if plan.labels else []
+        states = self._events(lazy, "resourcestateevents", key) if plan.states else []
         others = {
             name: self._events(lazy, manager, key)
             for name, manager in FIELD_EVENTS
@@ -224,7 +218,7 @@ class GitLabConnector:
         try:
             return self._all(
                 lambda: getattr(lazy, manager).list(iterator=True, per_page=PAGE_SIZE),
-                f"list {manager.removeprefix('resource').replace('_', ' ').strip()} of {key}",
+                f"list {_EVENT_NAMES.get(manager, manager)} of {key}",
             )
         except (FatalError, AuthError) as exc:
             if manager not in PREMIUM_EVENTS or exc.status not in (403, 404):
