@@ -8,7 +8,7 @@ tasks are stored, and it never moves past the moment the poll started.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -22,7 +22,14 @@ __all__ = [
     "DoctorCheck",
     "Page",
     "PostedReminder",
+    "Previous",
 ]
+
+
+Previous = Callable[[Collection[str]], Mapping[str, Task]]
+"""The snapshots the store holds for some task keys of the source (keys never stored are
+absent): what ``sync`` compares an issue with to read only what changed. One call per
+listing page, so a 100-issue page costs one store query."""
 
 
 @dataclass(frozen=True)
@@ -50,8 +57,13 @@ class DoctorCheck:
 class Connector(Protocol):
     source: str
 
-    def sync(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        """Tasks changed since ``cursor`` (all in scope when None), complete with comments."""
+    def sync(
+        self, cursor: dict[str, Any] | None, previous: Previous | None = None
+    ) -> Iterator[Page]:
+        """Tasks changed since ``cursor`` (all in scope when None), complete with comments.
+        ``previous``: the stored snapshots, for a connector that reads an issue's comments
+        and history only when the issue's listing says they can have changed (without it,
+        every changed issue is read in full)."""
         ...
 
     def fetch_task(self, key: str) -> Task | None:

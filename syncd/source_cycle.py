@@ -150,13 +150,15 @@ class SourceRunner:
             stale_after=stale_after,
         )
 
-    def sync(self) -> tuple[int, int]:
+    def sync(self, now: datetime | None = None) -> tuple[int, int]:
         """Pull changed tasks; returns (tasks stored, API requests).
 
         The stored cursor remembers the scope it was made for: a changed JQL, project or
         group starts a full sync, and a completed full sync forgets stored tasks it did not
-        see (moved, deleted, or out of the new scope) so they stop being flagged. A task
-        that cannot be read or stored is set aside (``syncd.task_skips``), never the page."""
+        see (moved, deleted, or out of the new scope) so they stop being flagged — what a
+        scope sweep does, so it is recorded as one at ``now`` (the cycle's moment): no
+        sweep follows right after a full sync. A task that cannot be read or stored is set aside
+        (``syncd.task_skips``), never the page."""
         stored = self.store.get_cursor(self.source) or {}
         scope = self._scope_id()
         cursor = stored.get("connector") if stored.get("scope") == scope else None
@@ -164,7 +166,9 @@ class SourceRunner:
         seen: set[str] = set()
         synced = requests = 0
         self.skips.begin()
-        for page in self.connector.sync(cursor):
+        wrapped: dict[str, object] | None = None
+        previous = partial(self.store.tasks_by_key, self.source)
+        for page in self.connector.sync(cursor, previous):
             taken, refused = self.skips.store_tasks(page.tasks)
             self.skips.note(taken, page.skipped, refused)
             synced += len(taken)
@@ -184,6 +188,9 @@ class SourceRunner:
             if gone:
                 self.store.forget_tasks(self.source, gone)
                 log.info("tasks no longer in scope forgotten", source=self.source, count=len(gone))
+            if wrapped is not None:
+                at = now or self.clock.now()
+                self.store.set_cursor(self.source, {**wrapped, "swept_at": at.isoformat()}, at)
         return synced, requests
 
     def sweep(self, now: datetime) -> int:
@@ -226,7 +233,7 @@ class SourceRunner:
     def run_cycle(self, now: datetime) -> CycleReport:
         started = time.monotonic()
         bound = log.bind(source=self.source)
-        synced, requests = self.sync()
+        synced, requests = self.sync(now)
         self.sweep(now)
         ev = self.evaluate(now)
         result = self.reconciler.reconcile(ev, now)

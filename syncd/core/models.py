@@ -128,6 +128,11 @@ class Task(_Frozen):
     resolved: datetime | None = None
     comments: tuple[Comment, ...] = ()
     activity: tuple[Activity, ...] = ()
+    tracker_fields: tuple[tuple[str, str], ...] = ()
+    """The tracker's own values of what its connector compares on the next sync to tell
+    what changed without reading the issue's notes and events again (GitLab: notes count,
+    state, labels, due date, assignees, milestone, iteration, weight; title and
+    description as hashes). Connector bookkeeping: rules and digests never read it."""
 
     @property
     def is_open(self) -> bool:

@@ -187,6 +187,9 @@ def issue_json(state: GitLabState, issue: Issue, base: str) -> dict[str, Any]:
             "closed_as_duplicate_of": None,
         },
         "task_completion_status": {"count": len(boxes), "completed_count": done},
+        # GitLab Premium answers ``weight`` (null when unset); Free leaves it out. The
+        # sandbox keeps Free's shape until a weight is set (its weight events are Premium).
+        **({"weight": issue.weight} if issue.weight is not None else {}),
     }
 
 
