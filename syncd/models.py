@@ -97,6 +97,7 @@ class Task(_Frozen):
     """The tracker's immutable id (Jira issue id, GitLab global issue id)."""
     url: str
     project: str
+    """The project's key or path: ``SHOP`` on Jira, ``agency/shop`` on GitLab."""
     title: str
     description_text: str = ""
     description_format: str = "text"
@@ -120,6 +121,11 @@ class Task(_Frozen):
     resolved: datetime | None = None
     comments: tuple[Comment, ...] = ()
     activity: tuple[Activity, ...] = ()
+    project_name: str | None = None
+    """The project's display name on the tracker (``Смартфон-маркет: рассылки``)."""
+    project_category: str | None = None
+    """The tracker's own grouping of projects, usually the client: the Jira project
+    category, the GitLab subgroup holding the project. None when there is none."""
 
     @property
     def is_open(self) -> bool:

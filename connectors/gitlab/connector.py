@@ -89,6 +89,7 @@ class GitLabConnector:
         self._keyset = True
         self._group_path: str | None = None
         self._no_events: set[str] = set()
+        self._projects: dict[int, tuple[str | None, str | None]] = {}
         self.aliases = merge_aliases(config.section_aliases)
 
     def __repr__(self) -> str:  # never the token
@@ -163,7 +164,41 @@ class GitLabConnector:
             for field, manager in FIELD_EVENTS
             if manager not in self._no_events
         }
-        return map_issue(issue, notes, labels, states, self._context(), field_events=others)
+        task = map_issue(issue, notes, labels, states, self._context(), field_events=others)
+        name, subgroup = self._project_facts(int(issue["project_id"]))
+        return task.model_copy(update={"project_name": name, "project_category": subgroup})
+
+    def _project_facts(self, project_id: int) -> tuple[str | None, str | None]:
+        """The project's name and the subgroup holding it (the client, in agencies that
+        keep a subgroup per client): read once per project and kept, never per issue. A
+        project directly in a top-level group or user namespace, or directly in the scope
+        group, has no subgroup that tells clients apart."""
+        if project_id not in self._projects:
+            try:
+                with self.errors(f"get project {project_id}"):
+                    attrs = self.gl.projects.get(project_id).attributes
+            except SOURCE_ERRORS:
+                raise
+            except ConnectorError as exc:  # only the digest's grouping is lost: go on
+                _log.warning("gitlab project unreadable", source=self.source, error=str(exc))
+                if not isinstance(exc, FatalError | AuthError):
+                    return None, None  # a passing outage: asked again for the next issue
+                attrs = {}
+            self._projects[project_id] = (
+                _text(attrs.get("name")),
+                self._subgroup_name(attrs.get("namespace")),
+            )
+        return self._projects[project_id]
+
+    def _subgroup_name(self, namespace: Any) -> str | None:
+        if not isinstance(namespace, dict) or namespace.get("kind") != "group":
+            return None
+        if namespace.get("parent_id") is None:  # a top-level group: the agency itself
+            return None
+        path = str(namespace.get("full_path") or "").strip("/").lower()
+        if self.config.scope.group and path == self.group_path().lower():
+            return None
+        return _text(namespace.get("name"))
 
     def _events(self, lazy: ProjectIssue, manager: str, key: str) -> list[dict[str, Any]]:
         """One kind of resource event. Iteration and weight events are GitLab Premium: an
@@ -350,3 +385,7 @@ class GitLabConnector:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _text(value: Any) -> str | None:
+    return (value.strip() or None) if isinstance(value, str) else None
