@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
 from connectors.markers import MARKER_PREFIX, PostedReminder
+from connectors.request_counts import RequestCounts
 from syncd.models import Person, Task
 
 __all__ = [
@@ -88,6 +89,8 @@ class Check:
 @runtime_checkable
 class Connector(Protocol):
     source: str
+    request_counts: RequestCounts
+    """Every HTTP request sent so far, by kind: what a cycle cost the tracker."""
 
     def sync(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
         """Tasks changed since ``cursor`` (all in scope when None), complete with comments."""

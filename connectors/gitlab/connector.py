@@ -30,6 +30,7 @@ from connectors.gitlab.cursor import Cursor, Poll
 from connectors.gitlab.errors import gitlab_errors
 from connectors.gitlab.mapping import GitLabContext, map_issue, project_path
 from connectors.gitlab.session import DEFAULT_TIMEOUT, RetryingSession, SyncdGitlab
+from connectors.request_counts import RequestCounts
 from connectors.retry import RetryPolicy
 from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, log_skipped
 from connectors.tracker_clock import TrackerClock
@@ -70,7 +71,8 @@ class GitLabConnector:
             )
         self.source = config.name
         self.config = config
-        self.session = RetryingSession(policy or RetryPolicy(), timeout)
+        self.request_counts = RequestCounts()  # every request sent, by kind
+        self.session = RetryingSession(policy or RetryPolicy(), timeout, self.request_counts)
         self.tracker_clock = TrackerClock()  # GitLab's time, from its answers' Date
         self.tracker_clock.attach(self.session)
         secret = token.get_secret_value()

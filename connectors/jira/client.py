@@ -20,6 +20,7 @@ from pydantic import SecretStr
 from config.policy import SourceConfig
 from connectors.jira.errors import jira_errors
 from connectors.jira.session import DEFAULT_TIMEOUT, RetryingSession
+from connectors.request_counts import RequestCounts
 from connectors.retry import RetryPolicy
 from syncd.errors import ConfigError
 
@@ -71,7 +72,9 @@ def connect(
     policy: RetryPolicy,
     timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
     api_version: str | None = None,
+    counts: RequestCounts | None = None,
 ) -> Site:
+    """``counts``: where the session records every request it sends (the connector's)."""
     auth = auth_options(config, token)
     client = JIRA(
         config.url,
@@ -82,7 +85,7 @@ def connect(
         **auth,
     )
     old = client._session
-    session = RetryingSession.replacing(old, policy, timeout)
+    session = RetryingSession.replacing(old, policy, timeout, counts)
     old.close()
     client._session = session
     try:

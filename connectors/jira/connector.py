@@ -26,6 +26,7 @@ from connectors.jira.search import in_scope, incremental_jql, search_pages, stri
 from connectors.jira.session import DEFAULT_TIMEOUT
 from connectors.jira.values import CATEGORY_KEYS, JiraContext, parse_ts, person
 from connectors.jira.writes import Writer
+from connectors.request_counts import RequestCounts
 from connectors.retry import RetryPolicy
 from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, log_skipped
 from connectors.tracker_clock import TrackerClock
@@ -59,6 +60,8 @@ class JiraConnector:
         self.overlap = overlap
         # The tracker's time, from its answers: watermarks never use the host's clock.
         self.tracker_clock = TrackerClock()
+        # Every request this connector sends, by kind, across reconnects.
+        self.request_counts = RequestCounts()
         # Section headings: the built-in Russian/English ones plus the source's own.
         self.aliases = merge_aliases(config.section_aliases)
         self.log = get_logger("syncd.jira", source=config.name)
@@ -85,6 +88,7 @@ class JiraConnector:
                 policy=self._retry,
                 timeout=self._timeout,
                 api_version=self._api_version,
+                counts=self.request_counts,
             )
             self.tracker_clock.attach(self._site.session)
         return self._site
