@@ -10,6 +10,7 @@ tasks the comments are 140,000 lines; ``--verbose`` or ``--output FILE`` gives t
 from __future__ import annotations
 
 import heapq
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 
@@ -20,6 +21,7 @@ from syncd.reconcile import FAILURES_IN_A_ROW
 __all__ = ["EXAMPLES_PER_RULE", "KIND_LABELS", "cycle_line", "rule_summary"]
 
 EXAMPLES_PER_RULE = 3
+_DIGITS = re.compile(r"(\d+)")
 KIND_LABELS = {"search": "search/list"}
 """How a request kind is named in the summary (the others by their own name)."""
 
@@ -75,10 +77,15 @@ def rule_summary(
         head += "; every would-be comment: --verbose or --output FILE"
     yield head
     for rule, found in sorted(_by_rule(findings).items()):
-        shown = heapq.nsmallest(examples, found, key=lambda f: f.task_key)
+        shown = heapq.nsmallest(examples, found, key=lambda f: _natural(f.task_key))
         more = len(found) - len(shown)
         sample = "; ".join(f"{f.task_key}: {f.message}" for f in shown)
         yield f"    {rule}: {len(found)} — {sample}" + (f"; and {more} more" if more else "")
+
+
+def _natural(key: str) -> tuple[tuple[int, int | str], ...]:
+    """``SHOP-2`` before ``SHOP-10``: numbers compare as numbers."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in _DIGITS.split(key) if p)
 
 
 def _by_rule(findings: list[Finding]) -> dict[str, list[Finding]]:

@@ -137,8 +137,8 @@ class BarProgress(_Tally):
             console=Console(stderr=True),
             transient=True,
         )
-        self._bar.start()
         self._task = self._bar.add_task(self._text(), total=None)
+        self._bar.start()  # drawn at once: a short cycle shows its line too
 
     def changed(self) -> None:
         if self._bar is not None:
