@@ -46,17 +46,16 @@ def policy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     server.stop()
 
 
-def _syncd(policy: Path, data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _env(data: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SYNCD_", "E2E_"))}
-    env.update(
-        SYNCD_DATA_DIR=str(data),
-        SYNCD_LOG_FORMAT="json",
-        SYNCD_CLOCK_START=CLOCK,
-        E2E_TOKEN="bot-token",
-    )
+    env.update(SYNCD_DATA_DIR=str(data), SYNCD_CLOCK_START=CLOCK, E2E_TOKEN="bot-token", **extra)
+    return env
+
+
+def _syncd(policy: Path, data: Path, *args: str) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [sys.executable, "-m", "syncd", "--config", str(policy), *args],
-        env=env,
+        env=_env(data, SYNCD_LOG_FORMAT="json"),
         cwd=data.parent,
         capture_output=True,
         text=True,
@@ -161,18 +160,10 @@ def test_on_a_terminal_a_live_progress_line_is_drawn(policy: Path, tmp_path: Pat
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SYNCD_", "E2E_"))}
-    env.update(
-        SYNCD_DATA_DIR=str(tmp_path / "data"),
-        SYNCD_CLOCK_START=CLOCK,
-        E2E_TOKEN="bot-token",
-        TERM="xterm",
-        COLUMNS="160",
-    )
     try:
         once = subprocess.run(
             [sys.executable, "-m", "syncd", "--config", str(policy), "once"],
-            env=env,
+            env=_env(tmp_path / "data", TERM="xterm", COLUMNS="160"),
             stdout=subprocess.PIPE,
             stderr=slave,
             text=True,
