@@ -3,6 +3,8 @@
 Every problem is reported with the file, the path inside it (``sources[1].scope``), the line
 when known, and what was expected; all problems are reported at once, not the first only.
 Line numbers come from PyYAML's node marks, mapped to the same paths pydantic reports.
+The file is read within the bounds of ``config.bounded_yaml`` (size, UTF-8, aliases,
+depth): it is reloaded by a running daemon and must never be able to exhaust it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from config.bounded_yaml import MAX_FILE_BYTES, DocumentError, load_yaml, read_text
 from config.policy import Policy
 from syncd.errors import ConfigError, ConfigIssue, RuleError
 
@@ -33,17 +36,25 @@ def format_loc(loc: Iterable[str | int]) -> str:
     return out
 
 
-def _line_map(node: yaml.Node, path: PathKey = ()) -> dict[PathKey, int]:
+def _line_map(
+    node: yaml.Node, path: PathKey = (), seen: set[int] | None = None
+) -> dict[PathKey, int]:
+    """Line of every path. A node reached again through an alias is not walked again:
+    paths inside it fall back to the alias's own line (``_nearest_line``)."""
+    seen = set() if seen is None else seen
     lines: dict[PathKey, int] = {path: node.start_mark.line + 1}
+    if id(node) in seen:
+        return lines
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value
             lines[(*path, key)] = key_node.start_mark.line + 1
-            for sub, line in _line_map(value_node, (*path, key)).items():
+            for sub, line in _line_map(value_node, (*path, key), seen).items():
                 lines.setdefault(sub, line)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            lines.update(_line_map(item, (*path, index)))
+            lines.update(_line_map(item, (*path, index), seen))
     return lines
 
 
@@ -59,15 +70,18 @@ def _clean_loc(loc: tuple[Any, ...]) -> PathKey:
     return tuple(p for p in loc if isinstance(p, int) or not str(p).startswith("function-"))
 
 
+def _plain(message: str) -> str:
+    """Our validators' own words, without pydantic's "Value error, " in front."""
+    return message.removeprefix("Value error, ")
+
+
 def load_policy_text(text: str, file: str = "<policy>") -> Policy:
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([ConfigIssue(file, "", f"not valid YAML: {problem}", line)]) from None
+        if len(text) > MAX_FILE_BYTES:
+            raise DocumentError(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        data, node = load_yaml(text)
+    except DocumentError as exc:
+        raise ConfigError([ConfigIssue(file, "", exc.message, exc.line)]) from None
     if not isinstance(data, dict):
         raise ConfigError([ConfigIssue(file, "", "expected a mapping with 'sources' at the top")])
     lines = _line_map(node) if node is not None else {}
@@ -89,7 +103,7 @@ def load_policy_text(text: str, file: str = "<policy>") -> Policy:
         ]
         for err in errors:
             loc = _clean_loc(err["loc"])
-            message = err["msg"]
+            message = _plain(err["msg"])
             if err["type"] == "literal_error" and "expected" in err.get("ctx", {}):
                 message = f"expected {err['ctx']['expected']}, got {err['input']!r}"
             elif err["type"] == "extra_forbidden":
@@ -123,7 +137,7 @@ def _rule_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int]) -> 
         except ValidationError as exc:
             for err in exc.errors():
                 loc = (*base, "params", *_clean_loc(err["loc"]))
-                msg = err["msg"]
+                msg = _plain(err["msg"])
                 if err["type"] == "extra_forbidden":
                     msg = "unknown parameter for this rule"
                 issues.append(ConfigIssue(file, format_loc(loc), msg, _nearest_line(lines, loc)))
@@ -133,9 +147,9 @@ def _rule_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int]) -> 
 def load_policy(path: str | Path) -> Policy:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError([ConfigIssue(str(path), "", f"cannot read: {exc.strerror}")]) from None
+        text = read_text(path, what="policy file")
+    except DocumentError as exc:
+        raise ConfigError([ConfigIssue(str(path), "", exc.message, exc.line)]) from None
     return load_policy_text(text, str(path))
 
 

@@ -9,21 +9,20 @@ tasks are stored, and it never moves past the moment the poll started.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from connectors.markers import MARKER_PREFIX, PostedReminder
 from connectors.request_counts import RequestCounts
-from syncd.models import Person, Task
+from connectors.retry_keys import Skip
+from syncd.models import Person, Reminder, Task
 
 __all__ = [
     "MARKER_PREFIX",
-    "Check",
     "Connector",
+    "DoctorCheck",
     "Page",
     "PostedReminder",
-    "Reminder",
-    "ReminderItem",
 ]
 
 
@@ -33,51 +32,13 @@ class Page:
     cursor: dict[str, Any]
     requests: int = 0
     """API requests this page cost (search + comment/changelog pages), for benchmarks."""
+    skipped: tuple[Skip, ...] = ()
+    """Tasks that could not be read or mapped since the previous page (kept in the cursor's
+    retry list by the connector): the daemon shows, counts and logs them."""
 
 
 @dataclass(frozen=True)
-class ReminderItem:
-    title: str
-    """One line saying what is wrong, e.g. "No checkpoint comment since 19 Nov"."""
-    details: tuple[str, ...] = ()
-    """What to do; may include a ready-to-fill template of missing sections."""
-
-
-@dataclass(frozen=True)
-class Reminder:
-    """A tracker-neutral reminder comment; each connector renders it in its own markup
-    (ADF, wiki, Markdown), escaping user text so it cannot trigger quick actions."""
-
-    marker: str
-    intro: str
-    items: tuple[ReminderItem, ...]
-    mention: Person | None = None
-    outro: str = ""
-    covers: tuple[tuple[str, str], ...] = ()
-    """(rule, fingerprint) of the finding each item is about, in the order of ``items``:
-    written into the comment's tag (``connectors.markers``) as its identity."""
-    generation: int = 0
-    """How many times these findings had been reminded about before this reminder."""
-
-    def only(self, keep: set[tuple[str, str]]) -> Reminder:
-        """The reminder naming only the findings in ``keep`` (items follow ``covers``)."""
-        if len(self.items) != len(self.covers):
-            return self
-        pairs = [(i, c) for i, c in zip(self.items, self.covers, strict=True) if c in keep]
-        return replace(self, items=tuple(i for i, _ in pairs), covers=tuple(c for _, c in pairs))
-
-    def plain_text(self) -> str:
-        lines = [f"@{self.mention.name} " + self.intro if self.mention else self.intro]
-        for item in self.items:
-            lines.append(f"- {item.title}")
-            lines.extend(f"  {d}" for d in item.details)
-        if self.outro:
-            lines.append(self.outro)
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class Check:
+class DoctorCheck:
     """One line of ``syncd doctor``."""
 
     name: str
@@ -128,6 +89,6 @@ class Connector(Protocol):
 
     def set_labels(self, task_key: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None: ...
 
-    def doctor(self) -> list[Check]: ...
+    def doctor(self) -> list[DoctorCheck]: ...
 
     def close(self) -> None: ...

@@ -2,7 +2,9 @@
 tracker. Each connector only extracts status, text and wait from its library's exception.
 
 Messages carry the tracker, the operation and the server's own error text (trimmed): never
-request headers, URLs with credentials or tokens.
+request headers, URLs with credentials or tokens. The server's text is where a credential
+can come back (a proxy quoting the ``Authorization`` header), so it is masked here, before
+it is trimmed (a cut must not leave half a token behind): see ``syncd.secrets_mask``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import requests
 
 from syncd.errors import AuthError, ConnectorError, FatalError, RateLimitedError, RetriableError
+from syncd.secrets_mask import mask_secrets
 
 __all__ = ["MAX_TEXT", "NoConnection", "error_for_status", "error_for_transport"]
 
@@ -47,7 +50,7 @@ def error_for_status(
 ) -> ConnectorError:
     """401/403 → auth; 429 (or 503 with a wait) → rate limited; 5xx or none → retriable;
     any other status → fatal (the request itself is wrong)."""
-    detail = " ".join(text.split())[:MAX_TEXT] or "no details"
+    detail = " ".join(mask_secrets(text).split())[:MAX_TEXT] or "no details"
     message = f"{tracker} {operation} failed: {detail}"
     if status in (401, 403):
         return AuthError(message, source=source, status=status)

@@ -17,9 +17,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.http_errors import NoConnection
-from syncd.errors import RateLimitedError
+from syncd.errors import ConnectorError, RateLimitedError
 
-__all__ = ["ISSUE_ERRORS", "MAX_ATTEMPTS", "MAX_KEYS", "SOURCE_ERRORS", "RetryKeys", "log_skipped"]
+__all__ = [
+    "ISSUE_ERRORS",
+    "MAX_ATTEMPTS",
+    "MAX_KEYS",
+    "SOURCE_ERRORS",
+    "RetryKeys",
+    "Skip",
+    "log_skipped",
+    "skip_of",
+]
 
 MAX_KEYS = 50
 MAX_ATTEMPTS = 5
@@ -27,9 +36,38 @@ MAX_ATTEMPTS = 5
 SOURCE_ERRORS = (RateLimitedError, NoConnection)
 """Failures that are about the tracker, not one issue: they end the sync (re-raised)."""
 
-ISSUE_ERRORS = (AttributeError, TypeError, KeyError, ValueError)
+ISSUE_ERRORS = (AttributeError, TypeError, KeyError, ValueError, RecursionError)
 """What odd field shapes raise while mapping one issue (a status that is a string, a
-changelog item that is not an object, malformed ADF...). Caught per issue, never per sync."""
+changelog item that is not an object, malformed ADF, content nested past what a parser
+follows...). Caught per issue, never per sync."""
+
+_MAX_ERROR = 300
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A task a sync could not take this time, for the daemon to show and count
+    (``Page.skipped``). The connector itself retries it (``RetryKeys``)."""
+
+    key: str
+    reason: str
+    """One of a few fixed words (a metric label): ``read_failed`` (the tracker answered an
+    error for this issue), ``malformed`` (a field syncd cannot read), ``too_deep``,
+    ``bad_text``; the daemon adds ``store_failed``."""
+    error: str
+
+
+def skip_of(key: str, exc: BaseException) -> Skip:
+    """The ``Skip`` for ``exc`` raised while reading or mapping issue ``key``."""
+    if isinstance(exc, ConnectorError) and exc.status is not None:
+        reason = "read_failed"
+    elif isinstance(exc, RecursionError):
+        reason = "too_deep"
+    elif isinstance(exc, UnicodeError):
+        reason = "bad_text"
+    else:
+        reason = "malformed"
+    return Skip(key, reason, f"{type(exc).__name__}: {exc}"[:_MAX_ERROR])
 
 
 @dataclass
@@ -81,7 +119,11 @@ class RetryKeys:
 def log_skipped(log: Any, key: str, exc: BaseException, given_up: str | None) -> None:
     """One line per skipped issue, naming it; a second when a key drops out of the retries."""
     log.warning(
-        "issue skipped", key=key, error=f"{type(exc).__name__}: {exc}", retry=given_up != key
+        "issue skipped",
+        key=key,
+        reason=skip_of(key, exc).reason,
+        error=f"{type(exc).__name__}: {exc}",
+        retry=given_up != key,
     )
     if given_up is not None:
         log.warning("issue no longer retried", key=given_up)

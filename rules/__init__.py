@@ -7,12 +7,11 @@ live in ``rules.builtin`` (one module each), reminder wording in ``rules.texts``
 from rules.base import Context, Rule, RuleParams
 from rules.calendar import BusinessCalendar
 from rules.checkpoints import CheckpointMatcher, checkpoint_moment
-from rules.engine import DEFAULT_RULES, Engine
+from rules.engine import Engine
 from rules.registry import get_rule, register, rule_names, validate_params
 from rules.sections import parse_description, section_filled, to_plain_text
 
 __all__ = [
-    "DEFAULT_RULES",
     "BusinessCalendar",
     "CheckpointMatcher",
     "Context",

@@ -3,7 +3,9 @@
 ADF arrives as parsed JSON from a tracker we do not control, and a broken editor or an old
 migration can produce anything: wrong types, missing ``content``, thousands of levels of
 nesting. Every access here is type-checked and recursion is capped, so a malformed document
-yields fewer blocks, never an exception.
+yields fewer blocks, never an exception. Panels (any ``panelType``), quotes and expands are
+containers: ``open``/``close`` blocks around their content, an expand's title on the
+``open``.
 """
 
 from __future__ import annotations
@@ -22,8 +24,6 @@ MAX_DEPTH = 100
 _CONTAINERS = frozenset(
     {
         "doc",
-        "panel",
-        "blockquote",
         "layoutSection",
         "layoutColumn",
         "bulletList",
@@ -33,6 +33,8 @@ _CONTAINERS = frozenset(
         "bodiedExtension",
     }
 )
+_BOXES = frozenset({"panel", "blockquote", "expand", "nestedExpand"})
+"""Containers people put a section's content (or a whole section) in."""
 _LIST_ITEMS = frozenset({"listItem", "decisionItem"})
 _CELLS = frozenset({"tableHeader", "tableCell"})
 
@@ -179,10 +181,11 @@ def _walk(node: Any, out: list[Block], depth: int, item: bool = False) -> None:
         out.extend(Block("code", line) for line in text.splitlines() if line.strip())
     elif kind == "table":
         _table(node, out, depth + 1)
-    elif kind in ("expand", "nestedExpand"):
-        title = _attr(node, "title")
-        out.append(Block("heading", title if isinstance(title, str) else ""))
+    elif kind in _BOXES:
+        title = _attr(node, "title") if kind in ("expand", "nestedExpand") else None
+        out.append(Block("open", title.strip() if isinstance(title, str) else ""))
         _walk(_children(node), out, depth + 1)
+        out.append(Block("close", ""))
     elif kind == "text":
         block = line_block([(_inline_text(node), _is_strong(node))])
         if block is not None:

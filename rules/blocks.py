@@ -22,8 +22,10 @@ __all__ = [
     "split_check",
 ]
 
-BlockKind = Literal["heading", "label", "text", "item", "check", "code"]
-"""``code`` is verbatim text (code blocks): never read as a label."""
+BlockKind = Literal["heading", "label", "text", "item", "check", "code", "open", "close"]
+"""``code`` is verbatim text (code blocks): never read as a label. ``open``/``close`` mark
+a container — a panel, callout, quote or expand — around the blocks between them; an
+``open`` block's text is the container's title ("" when it has none)."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -40,13 +42,25 @@ class Block:
 
 
 _NOT_LABEL_CHARS = re.compile(r"[^\w\s-]+")
-_LEADING_NUMBER = re.compile(r"^(?:\d+[\s.)-]*)+")
+# Numbering before a heading ("1.", "2)", "1.2", "3 -"), with emoji or punctuation around
+# it. A bare number is a quantity, not numbering: "8 sizes" is a list item, not "Sizes".
+_LEADING_NUMBER = re.compile(r"^[\W_]*(?:(?:\d+(?:\.\d+)+\.?|\d+[.)]|\d+(?=\s*[-–—:]))[\W_]*)*")
 _PARENS = re.compile(r"\([^()]*\)")
 _SPACES = re.compile(r"\s+")
 # "Goal: text", "Цель — текст", "AC - text". The label is short: a sentence with a colon
 # in it ("Note that the client said: ...") must not become a label.
 _PLAIN_LABEL = re.compile(r"^\s*(?P<label>[^:：\n]{1,60}?)\s*(?:[:：]|\s[—–-]\s)\s*(?P<rest>.*)$")
-_CHECK = re.compile(r"^\s*\[(?P<mark>[ xXхХ✓✔]?)\]\s*(?P<text>.*)$", re.DOTALL)
+# A checklist item: "[ ]"/"[x]" boxes, the box and tick glyphs people paste from other
+# tools ("☐ 8 sizes", "✅ PNG"), and Jira wiki's tick emoticon "(/)".
+_UNTICKED = "☐⬜□▢◻◽"
+_TICKED = "☑☒✅✓✔"
+_CHECK = re.compile(
+    rf"""^\s*(?:\[(?P<mark>[ xXхХ✓✔]?)\]
+    |(?P<glyph>[{_UNTICKED}{_TICKED}])\ufe0f?
+    |(?P<tick>\(/\)))
+    \s*(?P<text>.*)$""",
+    re.DOTALL | re.VERBOSE,
+)
 
 
 def normalize_label(text: str) -> str:
@@ -54,9 +68,9 @@ def normalize_label(text: str) -> str:
     no numbering, emoji, punctuation or parenthesised remarks ("1. 🎯 Цель (кратко):" →
     "цель")."""
     text = _PARENS.sub(" ", text.casefold().replace("ё", "е"))
+    text = _LEADING_NUMBER.sub("", text)
     text = _NOT_LABEL_CHARS.sub(" ", text).replace("_", " ")
-    text = _SPACES.sub(" ", text).strip(" -")
-    return _LEADING_NUMBER.sub("", text).strip(" -")
+    return _SPACES.sub(" ", text).strip(" -")
 
 
 def label_candidate(line: str) -> tuple[str, str] | None:
@@ -68,11 +82,15 @@ def label_candidate(line: str) -> tuple[str, str] | None:
 
 
 def split_check(text: str) -> tuple[bool, bool, str]:
-    """``[ ] text`` / ``[x] text`` → (is_checkbox, checked, text)."""
+    """``[ ] text`` / ``[x] text`` / ``☐ text`` / ``✅ text`` → (is_checkbox, checked, text)."""
     match = _CHECK.match(text)
     if match is None:
         return False, False, text
-    return True, match.group("mark") not in ("", " "), match.group("text").strip()
+    if match.group("glyph") is not None:
+        checked = match.group("glyph") in _TICKED
+    else:
+        checked = match.group("tick") is not None or match.group("mark") not in ("", " ")
+    return True, checked, match.group("text").strip()
 
 
 Segment = tuple[str, bool]
@@ -104,7 +122,7 @@ def line_block(segments: list[Segment], kind: BlockKind = "text") -> Block | Non
             return Block("label", bold, after[1:].strip(), strong=kind == "text")
         if not after and len(bold) <= 60:
             return Block("label", bold, "", strong=kind == "text")
-    if kind == "item":
+    if kind in ("item", "text"):
         is_check, checked, rest = split_check(plain)
         if is_check:
             return Block("check", rest, checked=checked)

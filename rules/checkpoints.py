@@ -44,13 +44,15 @@ DEFAULT_KEYWORDS: tuple[str, ...] = (
 DEFAULT_HASHTAGS: tuple[str, ...] = ("#checkpoint", "#чекпоинт")
 
 # Before the keyword: whitespace, markup (*_#>~`|-[]()), emoji and other symbols, emoji
-# short codes (:white_check_mark:), Jira wiki emoticons ((/), (y)), heading tags (h3.) and
+# short codes (:white_check_mark:), Jira wiki emoticons ((/), (y)), heading and quote tags
+# (h3., bq.), wiki macros wrapping the text ({quote}, {color:red}, {panel:title=…}),
+# checklist boxes ([x], which a ticked "✅ Статус: …" line reads as in plain text) and
 # mentions (@olga, [~olga], [~accountid:…]). Specific forms come first and the repetition
 # is possessive (*+): the leader never gives characters back, so matching stays linear
 # on hostile input (alternatives that overlap would otherwise backtrack exponentially).
 _LEADER = (
-    r"(?:h[1-6]\.|(?-i::[a-z0-9_+-]+:)|\([a-z!?*/+-]{1,3}\)|@\w+(?:[.\-]\w+)*"
-    r"|\[~[^\]]*\]|[^\w@\[]|_|\[(?!~))*+"
+    r"(?:h[1-6]\.|bq\.|\{[a-z]+(?::[^{}\n]*)?\}|(?-i::[a-z0-9_+-]+:)|\([a-z!?*/+-]{1,3}\)"
+    r"|@\w+(?:[.\-]\w+)*|\[~[^\]]*\]|\[[ xXхХ✓✔]?\]|[^\w@\[]|_|\[(?!~))*+"
 )
 _HYPHENS = "[-‐‑–]"
 

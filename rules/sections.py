@@ -12,6 +12,7 @@ Unknown plain labels (``Note: …``) stay inside the current section as content.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
@@ -26,6 +27,7 @@ from syncd.models import Section
 __all__ = [
     "DEFAULT_ALIASES",
     "blocks_of",
+    "document_source",
     "merge_aliases",
     "parse_description",
     "section_filled",
@@ -146,53 +148,124 @@ class _Builder:
         self.checks = 0
 
 
-def _sectionize(blocks: list[Block], index: dict[str, str]) -> tuple[Section, ...]:
-    found: dict[str, _Builder] = {}
-    current: _Builder | None = None
+class _Sectionizer:
+    """Walks the blocks once, keeping the section being filled.
 
-    def start(name: str, title: str, rest: str) -> _Builder:
-        builder = found.setdefault(name, _Builder(name, title.strip()))
+    Containers (panels, callouts, quotes, expands) are transparent: a section's heading is
+    often outside the callout that holds its content. A container titled with an alias
+    starts that section; any other title — or, for untitled containers, a first line that
+    reads as one (``> **Важно**``, an ADF panel's bold first line) — is the callout's name,
+    not the start of an unknown section. A section left empty with a placeholder ("TBD")
+    does not take a following container as its content. When the container closes, the
+    section open before it continues, unless the container only named a section whose
+    content follows it.
+    """
+
+    __slots__ = ("current", "found", "fresh", "index", "outer")
+
+    def __init__(self, index: dict[str, str]) -> None:
+        self.index = index
+        self.found: dict[str, _Builder] = {}
+        self.current: _Builder | None = None
+        self.outer: list[_Builder | None] = []
+        self.fresh = False  # the previous block opened a container
+
+    def start(self, name: str, title: str, rest: str) -> None:
+        builder = self.found.setdefault(name, _Builder(name, title.strip()))
         if rest:
             builder.lines.append(rest)
-        return builder
+        self.current = builder
 
-    for block in blocks:
+    def open(self, title: str) -> None:
+        self.outer.append(self.current)
+        current = self.current
+        if current is not None and any(not strip_placeholders(ln) for ln in current.lines):
+            # "Цель: TBD" and then a callout: the section was left empty on purpose and
+            # the callout is about something else.
+            self.current = None
+        name = self.index.get(normalize_label(title)) if title else None
+        if name:
+            self.start(name, title, "")
+        self.fresh = not title
+
+    def close(self) -> None:
+        if not self.outer:
+            return  # a stray closing tag
+        outer = self.outer.pop()
+        inner = self.current
+        if inner is outer or inner is None or inner.lines or inner.checks:
+            self.current = outer
+
+    def is_title(self, block: Block) -> bool:
+        """An untitled container's first line that names the callout."""
+        if block.kind == "heading" or (block.kind == "label" and block.strong and not block.rest):
+            return normalize_label(block.text) not in self.index
+        return False
+
+    def feed(self, block: Block) -> None:
         kind = block.kind
+        fresh, self.fresh = self.fresh, False
+        if kind == "open":
+            self.open(block.text)
+            return
+        if kind == "close":
+            self.close()
+            return
+        if fresh and self.is_title(block):
+            return
+        index = self.index
         if kind == "heading":
             name = index.get(normalize_label(block.text))
-            current = start(name, block.text, "") if name else None
-            continue
+            if name:
+                self.start(name, block.text, "")
+            else:
+                self.current = None
+            return
         if kind == "label":
             name = index.get(normalize_label(block.text))
             if name:
-                current = start(name, block.text, block.rest)
+                self.start(name, block.text, block.rest)
             elif block.strong and not block.rest:
-                current = None
-            elif current is not None:
-                current.lines.append(f"{block.text}: {block.rest}" if block.rest else block.text)
-            continue
+                self.current = None
+            elif self.current is not None:
+                line = f"{block.text}: {block.rest}" if block.rest else block.text
+                self.current.lines.append(line)
+            return
         if kind in ("text", "item"):
             candidate = label_candidate(block.text)
             name = index.get(normalize_label(candidate[0])) if candidate else None
             if name is None and len(block.text) <= 60:
                 candidate, name = (block.text, ""), index.get(normalize_label(block.text))
             if name and candidate:
-                current = start(name, candidate[0], candidate[1])
-                continue
+                self.start(name, candidate[0], candidate[1])
+                return
+        current = self.current
         if current is None:
-            continue
+            return
         if kind == "check":
             if strip_placeholders(block.text):
                 current.checks += 1
                 current.lines.append(block.text)
         else:
             current.lines.append(block.text)
-    return tuple(
-        Section(
-            name=b.name, title=b.title, text="\n".join(b.lines).strip(), checklist_items=b.checks
+
+    def sections(self) -> tuple[Section, ...]:
+        return tuple(
+            Section(
+                name=b.name,
+                title=b.title,
+                text="\n".join(b.lines).strip(),
+                checklist_items=b.checks,
+            )
+            for b in self.found.values()
         )
-        for b in found.values()
-    )
+
+
+def _sectionize(blocks: list[Block], index: dict[str, str]) -> tuple[Section, ...]:
+    walker = _Sectionizer(index)
+    for block in blocks:
+        walker.feed(block)
+    return walker.sections()
 
 
 def parse_description(
@@ -206,7 +279,21 @@ def parse_description(
     return _sectionize(blocks_of(raw, fmt), _alias_index(aliases))
 
 
+def document_source(raw: str | dict[str, Any] | list[Any] | None) -> str:
+    """A description as written, for ``Task.description_source``: markup as is, ADF as
+    compact JSON; "" for nothing, or for a document too deep or odd to serialize (rules
+    then fall back to the plain text)."""
+    if raw is None or isinstance(raw, str):
+        return raw or ""
+    try:
+        return json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+    except (ValueError, TypeError, RecursionError):
+        return ""
+
+
 def _plain_line(block: Block) -> str:
+    if block.kind == "close":
+        return ""
     if block.kind == "label":
         return f"{block.text}: {block.rest}" if block.rest else block.text
     if block.kind == "check":
@@ -219,7 +306,8 @@ def to_plain_text(raw: str | dict[str, Any] | None, fmt: str) -> str:
     match keywords against (``Checkpoint: …`` rather than ``*Checkpoint:*`` or ADF JSON)."""
     if fmt == "text":
         return raw if isinstance(raw, str) else ""
-    return "\n".join(_plain_line(b) for b in blocks_of(raw, fmt))
+    lines = (_plain_line(b) for b in blocks_of(raw, fmt))
+    return "\n".join(line for line in lines if line)
 
 
 def strip_placeholders(text: str) -> str:

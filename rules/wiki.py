@@ -2,13 +2,16 @@
 
 Wiki markup has no real grammar, so this is a line scanner that knows the constructs people
 use in task descriptions: ``h2.`` headings, ``*bold labels:*``, ``*``/``#``/``-`` lists,
-``||tables||``, ``{panel:title=...}``, ``{code}``/``{noformat}`` and inline links, mentions
-and emphasis. Everything else stays as text.
+``||tables||``, ``{code}``/``{noformat}`` and inline links, mentions and emphasis.
+Everything else stays as text. Panels and callouts (``{panel:title=...}``, ``{note}``,
+``{info}``, ``{tip}``, ``{warning}``, ``{expand}``) and quotes (``{quote}``, ``bq.``) are
+containers: ``open``/``close`` blocks around their content, the title on the ``open``.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from rules.blocks import Block, Segment, line_block, split_check
 
@@ -16,7 +19,10 @@ __all__ = ["wiki_blocks", "wiki_inline"]
 
 _HEADING = re.compile(r"^h[1-6]\.\s*(.*)$", re.IGNORECASE)
 _CODE_OPEN = re.compile(r"^\{(code|noformat)(?::[^}]*)?\}(.*)$", re.IGNORECASE)
-_PANEL = re.compile(r"^\{(panel|info|note|tip|warning|expand)(?::([^}]*))?\}(.*)$", re.IGNORECASE)
+_CONTAINER = re.compile(
+    r"\{(panel|info|note|tip|warning|expand|quote)(?::([^{}\n]*))?\}", re.IGNORECASE
+)
+_QUOTE_LINE = re.compile(r"^(?:bq\.\s+)+(.*)$", re.IGNORECASE)  # "bq. bq. x" is one quote
 _TITLE = re.compile(r"(?:^|\|)\s*title\s*=\s*([^|]*)", re.IGNORECASE)
 _LIST = re.compile(r"^([*#-]+)\s+(.*)$")
 _BOLD_START = re.compile(r"^\*(?=\S)([^*\n]+?)(?<=\S)\*(?!\w)(.*)$")
@@ -56,9 +62,65 @@ def _line(line: str) -> Block | None:
     return line_block([(wiki_inline(line), False)])
 
 
+def _content(line: str, out: list[Block]) -> None:
+    """One line (or the part of one between container tags) that is not code."""
+    if (quote := _QUOTE_LINE.match(line)) is not None:
+        out.append(Block("open", ""))
+        _content(quote.group(1).strip(), out)
+        out.append(Block("close", ""))
+    elif (heading := _HEADING.match(line)) is not None:
+        out.append(Block("heading", wiki_inline(heading.group(1)).strip()))
+    elif line.startswith("|"):
+        cells = _cells(line)
+        if len(cells) >= 2:
+            out.append(Block("label", cells[0], " | ".join(cells[1:])))
+        elif cells:
+            out.append(Block("text", cells[0]))
+    elif (item := _LIST.match(line)) is not None and not set(line) <= {"-"}:
+        is_check, checked, rest = split_check(item.group(2))
+        if is_check:
+            out.append(Block("check", wiki_inline(rest), checked=checked))
+        else:
+            block = _line(item.group(2))
+            if block is not None:
+                # A bold label in a list item names a section only when it is known.
+                if block.kind == "text":
+                    block = replace(block, kind="item")
+                elif block.kind == "label":
+                    block = replace(block, strong=False)
+                out.append(block)
+    else:
+        block = _line(line)
+        if block is not None:
+            out.append(block)
+
+
+def _containers(line: str, out: list[Block], open_tags: list[str]) -> None:
+    """A line with container tags in it: ``{note:title=Важно}`` opens, a bare ``{note}``
+    closes the innermost open ``note`` (else it opens one: ``{quote}`` toggles)."""
+    position = 0
+    for tag in _CONTAINER.finditer(line):
+        before = line[position : tag.start()].strip()
+        if before:
+            _content(before, out)
+        position = tag.end()
+        name, params = tag.group(1).lower(), tag.group(2)
+        if params is None and open_tags and open_tags[-1] == name:
+            open_tags.pop()
+            out.append(Block("close", ""))
+        else:
+            open_tags.append(name)
+            title = _TITLE.search(params or "")
+            out.append(Block("open", wiki_inline(title.group(1)).strip() if title else ""))
+    rest = line[position:].strip()
+    if rest:
+        _content(rest, out)
+
+
 def wiki_blocks(text: str) -> list[Block]:
     out: list[Block] = []
     code_end: str | None = None
+    open_tags: list[str] = []
     for raw in text.splitlines():
         line = raw.strip()
         if code_end is not None:
@@ -79,34 +141,8 @@ def wiki_blocks(text: str) -> list[Block]:
                 if rest.strip():
                     out.append(Block("code", rest.strip()))
             continue
-        if (panel := _PANEL.match(line)) is not None:
-            title = _TITLE.search(panel.group(2) or "")
-            # A panel's title acts as a heading; its closing tag ends the section.
-            out.append(Block("heading", wiki_inline(title.group(1).strip()) if title else ""))
-            line = panel.group(3).strip()
-            if not line:
-                continue
-        if (heading := _HEADING.match(line)) is not None:
-            out.append(Block("heading", wiki_inline(heading.group(1)).strip()))
-        elif line.startswith("|"):
-            cells = _cells(line)
-            if len(cells) >= 2:
-                out.append(Block("label", cells[0], " | ".join(cells[1:])))
-            elif cells:
-                out.append(Block("text", cells[0]))
-        elif (item := _LIST.match(line)) is not None and not set(line) <= {"-"}:
-            is_check, checked, rest = split_check(item.group(2))
-            if is_check:
-                out.append(Block("check", wiki_inline(rest), checked=checked))
-            else:
-                block = _line(item.group(2))
-                if block is not None:
-                    # A bold label in a list item names a section only when it is known.
-                    out.append(
-                        Block("item" if block.kind == "text" else "label", block.text, block.rest)
-                    )
+        if "{" in line:
+            _containers(line, out, open_tags)
         else:
-            block = _line(line)
-            if block is not None:
-                out.append(block)
+            _content(line, out)
     return out

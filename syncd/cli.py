@@ -131,7 +131,7 @@ def check(
     from rules.engine import Engine
     from syncd.check import collect, has_errors, render_json, render_table
     from syncd.clock import process_clock
-    from syncd.cycle import build_runners
+    from syncd.cycle import build_runners, failure_text
 
     app = _app(ctx)
     at = _parse_at(at_text, app)
@@ -159,8 +159,8 @@ def check(
         for runner in runners:
             try:
                 runner.sync()
-            except SyncdError as exc:
-                failed[runner.source] = str(exc)
+            except Exception as exc:  # one source's failure never hides the others' findings
+                failed[runner.source] = failure_text(exc)
             finally:
                 runner.close()
     rows = collect(app.policy, app.store, Engine.from_policy(app.policy), at, selected)
@@ -322,9 +322,14 @@ def demo(out_dir: Path, flavour: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 def sandbox(flavour: str, seed: Path | None, shift: bool, port: int, host: str) -> None:
     """Serve a sandbox tracker in the foreground (try syncd without a tracker)."""
+    from connectors.sandbox.seed import SeedError
     from connectors.sandbox.server import run_sandbox
 
-    run_sandbox(flavour, seed, shift, host, port)
+    try:
+        run_sandbox(flavour, seed, shift, host, port)
+    except SeedError as exc:  # a bad seed file is bad input: one line, like a bad policy
+        click.echo(f"seed error: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
 
 
 @cli.command()

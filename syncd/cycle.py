@@ -28,6 +28,7 @@ from syncd.reconcile import Evaluation, Reconciler, ReconcileResult
 from syncd.reminders import ATTENTION_LABEL
 from syncd.replica import default_owner
 from syncd.store import Store
+from syncd.task_skips import TaskSkips
 
 __all__ = [
     "CycleReport",
@@ -35,6 +36,7 @@ __all__ = [
     "UnavailableRunner",
     "build_runners",
     "evaluate_source",
+    "failure_text",
 ]
 
 log = get_logger("syncd.cycle")
@@ -49,6 +51,8 @@ class CycleReport:
     queued: int = 0
     failed: int = 0
     deferred: int = 0
+    skipped: int = 0
+    """Tasks set aside this cycle (``syncd.task_skips``); the others were processed."""
     requests: int = 0
     """Every HTTP request the cycle sent the tracker (sync, sweep, reconcile, writes)."""
     request_kinds: dict[str, int] = field(default_factory=dict)
@@ -58,7 +62,13 @@ class CycleReport:
     reconcile: ReconcileResult | None = None
 
 
-_SLIM: dict[str, object] = {"comments": (), "activity": (), "description_text": "", "sections": ()}
+_SLIM: dict[str, object] = {
+    "comments": (),
+    "activity": (),
+    "description_text": "",
+    "description_source": "",
+    "sections": (),
+}
 
 
 def evaluate_source(
@@ -98,6 +108,16 @@ def evaluate_source(
     return ev
 
 
+def failure_text(exc: Exception) -> str:
+    """One line for a source whose cycle failed: syncd's own errors as they are, anything
+    else (a bug that some tracker content ran into) by type and message — never a
+    traceback on a command's output; the log has it at debug level."""
+    if isinstance(exc, SyncdError):
+        return str(exc)
+    log.debug("cycle failed unexpectedly", exc_info=exc)
+    return f"unexpected {type(exc).__name__}: {exc}"[:300]
+
+
 class SourceRunner:
     """Owns one source's connector and runs its cycles."""
 
@@ -113,6 +133,7 @@ class SourceRunner:
         dry_run: bool = False,
         echo: Callable[[str], None] | None = None,
         stale_after: timedelta = timedelta(minutes=10),
+        metrics: Metrics | None = None,
     ) -> None:
         self.config = source
         self.source = source.name
@@ -121,6 +142,7 @@ class SourceRunner:
         self.store = store
         self.engine = engine
         self.clock: Clock = clock or SystemClock()
+        self.skips = TaskSkips(source.name, store, self.clock, metrics)
         self.reconciler = Reconciler(
             source,
             connector,
@@ -139,15 +161,19 @@ class SourceRunner:
 
         The stored cursor remembers the scope it was made for: a changed JQL, project or
         group starts a full sync, and a completed full sync forgets stored tasks it did not
-        see (moved, deleted, or out of the new scope) so they stop being flagged."""
+        see (moved, deleted, or out of the new scope) so they stop being flagged. A task
+        that cannot be read or stored is set aside (``syncd.task_skips``), never the page."""
         stored = self.store.get_cursor(self.source) or {}
         scope = self._scope_id()
         cursor = stored.get("connector") if stored.get("scope") == scope else None
         full = cursor is None
         seen: set[str] = set()
         synced = requests = 0
+        self.skips.begin()
         for page in self.connector.sync(cursor):
-            synced += self.store.upsert_tasks(page.tasks)
+            taken, refused = self.skips.store_tasks(page.tasks)
+            self.skips.note(taken, page.skipped, refused)
+            synced += len(taken)
             requests += page.requests
             if self.progress is not None:
                 self.progress.page(len(page.tasks))
@@ -160,6 +186,7 @@ class SourceRunner:
             if not full and stored.get("swept_at"):
                 wrapped["swept_at"] = stored["swept_at"]
             self.store.set_cursor(self.source, wrapped, self.clock.now())
+        synced += len(self.skips.retry_refused(self.connector))
         if full:
             gone = self.store.task_keys(self.source) - seen
             if gone:
@@ -179,6 +206,7 @@ class SourceRunner:
         ):
             return 0
         listed = self.connector.open_keys()
+        self.skips.forget_closed(listed)
         forgotten = []
         for key in sorted(self.store.open_task_keys(self.source) - listed):
             task = self.connector.fetch_task(key)
@@ -227,6 +255,7 @@ class SourceRunner:
             queued=len(result.queued_until),
             failed=result.failed,
             deferred=result.deferred,
+            skipped=self.skips.noted,
             requests=requests,
             request_kinds=kinds,
             duration=time.monotonic() - started,
@@ -240,6 +269,7 @@ class SourceRunner:
             posted=report.posted,
             queued=report.queued,
             deferred=report.deferred,
+            skipped=report.skipped,
             requests=requests,
             request_kinds={k: n for k, n in kinds.items() if n},
             seconds=round(report.duration, 3),
@@ -250,14 +280,15 @@ class SourceRunner:
         if self.progress is not None:
             self.progress.phase(name)
 
-    def refresh(self, task_key: str) -> None:
+    def refresh(self, task_key: str) -> ReconcileResult | None:
         """A webhook's hint: re-read one task now and act on it without waiting for the
-        next poll (evaluation is over the stored state, so this costs one issue read)."""
+        next poll (evaluation is over the stored state, so this costs one issue read).
+        Returns what was done, for the daemon's action counters."""
         try:
             task = self.connector.fetch_task(task_key)
         except FatalError as exc:  # unreadable now (malformed fields): polling will tell
             log.warning("webhook re-read failed", source=self.source, task=task_key, error=str(exc))
-            return
+            return None
         if task is None:  # deleted, moved or out of scope: stop flagging it
             self.store.forget_tasks(self.source, [task_key])
         else:
@@ -265,7 +296,7 @@ class SourceRunner:
         now = self.clock.now()
         # Only this task: its findings are settled, nobody else's are touched.
         open_now = [task] if task is not None and task.is_open else []
-        self.reconciler.reconcile(self.evaluate(now, open_now), now, only={task_key})
+        return self.reconciler.reconcile(self.evaluate(now, open_now), now, only={task_key})
 
     def close(self) -> None:
         self.connector.close()
@@ -349,6 +380,7 @@ def build_runners(
                 dry_run=settings.dry_run,
                 echo=echo,
                 stale_after=stale_after,
+                metrics=metrics,
             )
         )
     return runners

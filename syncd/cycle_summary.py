@@ -28,11 +28,14 @@ KIND_LABELS = {"search": "search/list"}
 
 def cycle_line(report: CycleReport, *, action_budget: int) -> str:
     """``agency: 2 task(s) synced, … 1 deferred (…), 127 API request(s) (…)``."""
-    return (
+    text = (
         f"{report.source}: {report.synced} task(s) synced, {report.findings} finding(s), "
         f"{report.posted} reminder(s) posted, {report.queued} queued for working hours, "
         f"{_deferred(report, action_budget)}, {_requests(report)}"
     )
+    if report.skipped:
+        text += f"; {report.skipped} task(s) skipped, retried next run (see syncd status)"
+    return text
 
 
 def _requests(report: CycleReport) -> str:

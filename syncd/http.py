@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from config.settings import Settings
 from syncd.errors import ConfigError
@@ -55,14 +56,46 @@ def build_app(daemon: _Served, metrics: Metrics, settings: Settings) -> Starlett
     async def metrics_endpoint(_request: Request) -> Response:
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
-    receiver = WebhookReceiver(daemon, settings.webhook_secret, metrics)
+    receiver = WebhookReceiver(
+        daemon, settings.webhook_secret, metrics, insecure=settings.webhook_insecure
+    )
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         *receiver.routes(),
     ]
-    return Starlette(routes=routes)
+
+    # A crash inside an endpoint: a JSON 500 (from this handler) and one JSON log line
+    # (from ``_LoggedErrors``), never uvicorn's plain-text traceback in the log stream.
+    async def crashed(_request: Request, _exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": "internal error"}, 500)
+
+    return Starlette(routes=routes, exception_handlers={Exception: crashed})
+
+
+class _LoggedErrors:
+    """Outermost ASGI layer: Starlette re-raises an endpoint's exception after answering
+    500 so that the server can log it; log it here, through syncd's logger, and stop it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            path = str(scope.get("path", ""))[:200]
+            get_logger("syncd.http").exception("http.crashed", path=path)
+            if not started and scope["type"] == "http":
+                await JSONResponse({"error": "internal error"}, 500)(scope, receive, send)
 
 
 class HttpServer:
@@ -72,7 +105,7 @@ class HttpServer:
     and lets tests ask for port 0 and read the port the kernel chose.
     """
 
-    def __init__(self, app: Starlette, host: str, port: int) -> None:
+    def __init__(self, app: ASGIApp, host: str, port: int) -> None:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._sock = socket.socket(family, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -87,7 +120,11 @@ class HttpServer:
         self._sock.listen(128)
         self.host, self.port = host, self._sock.getsockname()[1]
         config = uvicorn.Config(
-            app, log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=2
+            _LoggedErrors(app),
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=2,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name="syncd-http", daemon=True)
@@ -119,7 +156,8 @@ class HttpServer:
 
 def serve(daemon: Any, settings: Settings, metrics: Metrics) -> int:
     """Run ``daemon`` (a ``syncd.daemon.Daemon``) with the HTTP server unless
-    ``http_port`` is 0; block until SIGTERM/SIGINT; return the process exit code."""
+    ``http_port`` is 0; block until SIGTERM/SIGINT; return the process exit code. The
+    server gets what is left of the shutdown timeout once the daemon has stopped."""
     server: HttpServer | None = None
     if settings.http_port:
         app = build_app(daemon, metrics, settings)
@@ -129,5 +167,5 @@ def serve(daemon: Any, settings: Settings, metrics: Metrics) -> int:
         code: int = daemon.run()
     finally:
         if server is not None:
-            server.stop()
+            server.stop(timeout=max(0.05, daemon.time_left()))
     return code

@@ -1,8 +1,10 @@
 """structlog set-up: JSON in containers, readable lines on a terminal, secrets redacted.
 
-Secrets are ``SecretStr`` everywhere, which already prints as ``**********``; the redaction
-processor is the second line of defence for values that arrive as plain strings under
-telling names (token, password, authorization…).
+Secrets are ``SecretStr`` everywhere, which already prints as ``**********``, and error text
+from trackers and channels is masked where it enters (``syncd.secrets_mask``). The redaction
+processor is the second line of defence: it masks every registered secret again, in all its
+forms, and values that arrive as plain strings under telling names (token, password,
+authorization…) or in a URL's user info.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 
 import structlog
 
+from syncd.secrets_mask import MASK, mask_secrets
+
 __all__ = ["configure_logging", "get_logger", "redact"]
 
 _SECRET_KEYS = re.compile(r"(token|password|secret|authorization|api[_-]?key|cookie)", re.I)
@@ -23,13 +27,13 @@ _SECRET_IN_TEXT = re.compile(
     r"(?:(?:bearer|basic|token)\s+)?)([^\s\"',;&]+)"
 )
 _CREDENTIALS_IN_URL = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/@\s]+@")
-_MASK = "**********"
+_MASK = MASK
 
 
 def _scrub(value: Any) -> Any:
     """Mask secrets inside a value: text patterns, nested mappings and sequences."""
     if isinstance(value, str):
-        value = _SECRET_IN_TEXT.sub(rf"\1{_MASK}", value)
+        value = _SECRET_IN_TEXT.sub(rf"\1{_MASK}", mask_secrets(value))
         return _CREDENTIALS_IN_URL.sub(rf"\1{_MASK}@", value)
     if isinstance(value, dict):
         return {

@@ -1,4 +1,5 @@
-"""The normalized task model: the only shapes rules, reconciliation and digests ever see.
+"""The normalized task model: the only shapes rules, reconciliation and digests ever see,
+and the tracker-neutral reminder comment they produce.
 
 Connectors map tracker objects (``jira`` resources, ``python-gitlab`` objects) into these
 at the boundary; nothing tracker-specific crosses it. The models are frozen pydantic models
@@ -9,6 +10,7 @@ so a snapshot stored in the state database round-trips exactly (``model_dump_jso
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -19,6 +21,8 @@ __all__ = [
     "Comment",
     "Finding",
     "Person",
+    "Reminder",
+    "ReminderItem",
     "Section",
     "Severity",
     "StatusCategory",
@@ -102,6 +106,10 @@ class Task(_Frozen):
     description_text: str = ""
     description_format: str = "text"
     """``adf``, ``wiki``, ``markdown`` or ``text``: what the description was written in."""
+    description_source: str = ""
+    """The description as written, in ``description_format`` (ADF as JSON): what rules
+    re-parse with other section aliases, since ``description_text`` has lost the markup.
+    Empty in snapshots stored before it was kept."""
     sections: tuple[Section, ...] = ()
     status: str = ""
     status_category: StatusCategory = StatusCategory.NEW
@@ -159,3 +167,44 @@ class Finding(_Frozen):
     detected_at: datetime
     data: dict[str, str] = Field(default_factory=dict)
     """Rule-specific facts for templates, e.g. ``checkpoint_at``, ``missing``."""
+
+
+@dataclass(frozen=True)
+class ReminderItem:
+    title: str
+    """One line saying what is wrong, e.g. "No checkpoint comment since 19 Nov"."""
+    details: tuple[str, ...] = ()
+    """What to do; may include a ready-to-fill template of missing sections."""
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A tracker-neutral reminder comment; each connector renders it in its own markup
+    (ADF, wiki, Markdown), escaping user text so it cannot trigger quick actions."""
+
+    marker: str
+    intro: str
+    items: tuple[ReminderItem, ...]
+    mention: Person | None = None
+    outro: str = ""
+    covers: tuple[tuple[str, str], ...] = ()
+    """(rule, fingerprint) of the finding each item is about, in the order of ``items``:
+    written into the comment's tag (``connectors.markers``) as its identity."""
+    generation: int = 0
+    """How many times these findings had been reminded about before this reminder."""
+
+    def only(self, keep: set[tuple[str, str]]) -> Reminder:
+        """The reminder naming only the findings in ``keep`` (items follow ``covers``)."""
+        if len(self.items) != len(self.covers):
+            return self
+        pairs = [(i, c) for i, c in zip(self.items, self.covers, strict=True) if c in keep]
+        return replace(self, items=tuple(i for i, _ in pairs), covers=tuple(c for _, c in pairs))
+
+    def plain_text(self) -> str:
+        lines = [f"@{self.mention.name} " + self.intro if self.mention else self.intro]
+        for item in self.items:
+            lines.append(f"- {item.title}")
+            lines.extend(f"  {d}" for d in item.details)
+        if self.outro:
+            lines.append(self.outro)
+        return "\n".join(lines)

@@ -9,9 +9,8 @@ from collections.abc import Callable
 from rules.engine import Engine
 from syncd.app import App
 from syncd.clock import Clock
-from syncd.cycle import CycleReport, build_runners
+from syncd.cycle import CycleReport, build_runners, failure_text
 from syncd.cycle_summary import cycle_line, rule_summary
-from syncd.errors import SyncdError
 from syncd.logs import get_logger
 from syncd.progress import CycleProgress
 
@@ -63,10 +62,13 @@ def run_once(
             now = clock.now()
             try:
                 report = runner.run_cycle(now)
-            except SyncdError as exc:
-                app.store.record_poll(runner.source, now, error=str(exc))
-                log.error("source failed", source=runner.source, error=str(exc))
+            except Exception as exc:  # one source's failure, whatever it is, never the others'
+                error = failure_text(exc)
+                app.store.record_poll(runner.source, now, error=error)
+                log.error("source failed", source=runner.source, error=error)
                 reports.append(CycleReport(source=runner.source, failed=1))
+                if echo is not None:
+                    echo(f"{runner.source}: failed: {error}")
                 continue
             app.store.record_poll(runner.source, now)
             reports.append(report)

@@ -12,8 +12,18 @@ four slow or failed deliveries).
   ``object_attributes.iid``, Note Hook on an issue → ``issue.iid``; the key is
   ``<project path>#<iid>``.
 
-Both secrets are compared in constant time. Without ``SYNCD_WEBHOOK_SECRET`` every
-delivery is accepted (it can only cause a re-read) and a warning is logged at start.
+Both secrets are compared in constant time. A webhook body is input from strangers:
+
+- Without ``SYNCD_WEBHOOK_SECRET`` the endpoints do not exist (404), unless
+  ``SYNCD_WEBHOOK_INSECURE=true`` says to accept unverified deliveries (a warning at every
+  start): otherwise anyone who can reach the port would drive syncd's tracker reads.
+- The issue key must be the tracker's syntax (``connectors.keys``) before anything is
+  queued; a bad one is 400, logged shortened.
+- A body nested too deeply for the JSON parser is 400, like any other non-JSON body.
+- Only a verified caller is told which sources re-read the issue.
+
+Repeated deliveries of one issue are coalesced by the daemon (one re-read per task within
+a short window, a bounded queue), so replaying a signed body costs nothing.
 """
 
 from __future__ import annotations
@@ -34,11 +44,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from config.policy import SourceConfig
+from connectors.keys import is_gitlab_project, is_jira_issue, shown_key
 from syncd.logs import get_logger
 from syncd.metrics import Metrics
 
 __all__ = [
     "MAX_BODY",
+    "InvalidKey",
     "RefreshTarget",
     "WebhookReceiver",
     "parse_gitlab",
@@ -76,26 +88,43 @@ class _SeenKeys:
             return True
 
 
+class InvalidKey(ValueError):
+    """The event names an issue, but not with a key of the tracker's syntax."""
+
+    def __init__(self, key: object) -> None:
+        self.shown = shown_key(key)
+        super().__init__(f"not a task key: {self.shown}")
+
+
 def parse_jira(payload: Any) -> tuple[str, str] | None:
-    """(project key, issue key) of a Jira issue or comment event; None for other events."""
+    """(project key, issue key) of a Jira issue or comment event; None for other events.
+    Raises ``InvalidKey`` when the issue's key is not a Jira issue key (ids are not keys:
+    the store knows tasks by key)."""
     issue = payload.get("issue") if isinstance(payload, dict) else None
-    key = issue.get("key") if isinstance(issue, dict) else None
-    if not isinstance(key, str) or "-" not in key:
+    if not isinstance(issue, dict) or "key" not in issue:
         return None
+    key = issue["key"]
+    if not isinstance(key, str) or key.isdigit() or not is_jira_issue(key):
+        raise InvalidKey(key)
     return key.rsplit("-", 1)[0], key
 
 
 def parse_gitlab(payload: Any) -> tuple[str, str] | None:
-    """(project path, ``path#iid``) of an Issue Hook or a Note Hook on an issue."""
+    """(project path, ``path#iid``) of an Issue Hook or a Note Hook on an issue; None for
+    other events. Raises ``InvalidKey`` for a project path or iid GitLab would not have."""
     if not isinstance(payload, dict):
+        return None
+    kind = payload.get("object_kind")
+    holder = payload.get("object_attributes") if kind == "issue" else payload.get("issue")
+    if kind not in {"issue", "note"} or not isinstance(holder, dict):
         return None
     project = payload.get("project")
     path = project.get("path_with_namespace") if isinstance(project, dict) else None
-    kind = payload.get("object_kind")
-    holder = payload.get("object_attributes") if kind == "issue" else payload.get("issue")
-    iid = holder.get("iid") if kind in {"issue", "note"} and isinstance(holder, dict) else None
-    if not isinstance(path, str) or isinstance(iid, bool) or not isinstance(iid, int):
-        return None
+    iid = holder.get("iid")
+    if not isinstance(path, str) or not is_gitlab_project(path) or path.isdigit():
+        raise InvalidKey(path)
+    if isinstance(iid, bool) or not isinstance(iid, int) or iid <= 0:
+        raise InvalidKey(iid)
     return path, f"{path}#{iid}"
 
 
@@ -145,18 +174,31 @@ class WebhookReceiver:
         secret: SecretStr | None,
         metrics: Metrics,
         *,
+        insecure: bool = False,
         max_body: int = MAX_BODY,
         remember: int = 4096,
     ) -> None:
         self.target, self.metrics, self.max_body = target, metrics, max_body
         self._secret = secret.get_secret_value().encode() if secret else None
         self._seen = _SeenKeys(remember)
-        if self._secret is None:
-            get_logger("syncd.webhooks").warning(
-                "webhooks.unauthenticated", hint="set SYNCD_WEBHOOK_SECRET to verify deliveries"
+        self.enabled = self._secret is not None or insecure
+        log = get_logger("syncd.webhooks")
+        if self._secret is None and insecure:
+            log.warning(
+                "webhooks.unauthenticated",
+                hint="SYNCD_WEBHOOK_INSECURE=true: anyone who reaches the port can trigger "
+                "tracker reads; set SYNCD_WEBHOOK_SECRET to verify deliveries",
+            )
+        elif self._secret is None:
+            log.info(
+                "webhooks.disabled",
+                hint="set SYNCD_WEBHOOK_SECRET to receive Jira/GitLab webhooks",
             )
 
     def routes(self) -> list[Route]:
+        """The endpoints; none without a secret (unless insecure), so they answer 404."""
+        if not self.enabled:
+            return []
         return [
             Route("/webhooks/jira", self.jira, methods=["POST"]),
             Route("/webhooks/gitlab", self.gitlab, methods=["POST"]),
@@ -182,24 +224,31 @@ class WebhookReceiver:
             if not hmac.compare_digest(given, self._secret):
                 return self._reply("gitlab", "unauthorized", 401, "invalid or missing token")
         delivery = request.headers.get("idempotency-key")
-        if delivery and not self._seen.add(delivery):
+        if delivery and not self._seen.add(hashlib.sha256(delivery.encode()).hexdigest()):
             return self._reply("gitlab", "duplicate", 202, "already received")
         return await self._dispatch("gitlab", body, parse_gitlab)
 
     async def _dispatch(
         self, tracker: str, body: bytes, parse: Callable[[Any], tuple[str, str] | None]
     ) -> JSONResponse:
+        log = get_logger("syncd.webhooks")
         try:
             payload = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested past the parser's recursion limit
             return self._reply(tracker, "bad_request", 400, "body is not JSON")
-        found = parse(payload)
+        try:
+            found = parse(payload)
+        except InvalidKey as exc:
+            log.info("webhook.invalid_key", tracker=tracker, key=exc.shown)
+            return self._reply(tracker, "invalid_key", 400, "the issue key is not valid")
         if found is None:
             return self._reply(tracker, "ignored", 202, "no issue in this event")
         project, key = found
         sources = await run_in_threadpool(self.target.hint, tracker, project, key)
-        get_logger("syncd.webhooks").debug("webhook.accepted", tracker=tracker, task=key)
+        log.debug("webhook.accepted", tracker=tracker, task=key, sources=sources)
         self.metrics.webhooks.labels(tracker=tracker, outcome="accepted").inc()
+        if self._secret is None:  # an unverified caller learns nothing about the sources
+            return JSONResponse({"status": "accepted"}, 202)
         return JSONResponse({"status": "accepted", "key": key, "sources": sources}, 202)
 
     async def _body(self, request: Request, tracker: str) -> bytes | JSONResponse:

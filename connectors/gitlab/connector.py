@@ -23,21 +23,24 @@ from gitlab.v4.objects import ProjectIssue
 from pydantic import SecretStr
 
 from config.policy import SourceConfig
-from connectors.base import Check, Page, PostedReminder, Reminder
+from connectors.base import DoctorCheck, Page, PostedReminder
 from connectors.gitlab import writes
 from connectors.gitlab.budget import NoteBudget
 from connectors.gitlab.cursor import Cursor, Poll
 from connectors.gitlab.errors import gitlab_errors
 from connectors.gitlab.mapping import GitLabContext, map_issue, project_path
 from connectors.gitlab.session import DEFAULT_TIMEOUT, RetryingSession, SyncdGitlab
+from connectors.keys import shown_key, split_gitlab_key
 from connectors.request_counts import RequestCounts
 from connectors.retry import RetryPolicy
-from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, log_skipped
+from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, Skip, log_skipped, skip_of
+from connectors.text_sanitize import clean_text
 from connectors.tracker_clock import TrackerClock
 from rules.sections import merge_aliases
 from syncd.errors import AuthError, ConfigError, ConnectorError, FatalError
 from syncd.logs import get_logger
-from syncd.models import Person, Task
+from syncd.models import Person, Reminder, Task
+from syncd.secrets_mask import register_secret
 
 __all__ = ["FIELD_EVENTS", "PAGE_SIZE", "GitLabConnector"]
 
@@ -76,6 +79,7 @@ class GitLabConnector:
         self.tracker_clock = TrackerClock()  # GitLab's time, from its answers' Date
         self.tracker_clock.attach(self.session)
         secret = token.get_secret_value()
+        register_secret(secret)  # error pages quoting PRIVATE-TOKEN are masked
         private = secret if config.auth.kind == "private_token" else None
         self.gl = SyncdGitlab(
             config.url.rstrip("/"),
@@ -93,6 +97,7 @@ class GitLabConnector:
         self._no_events: set[str] = set()
         self._projects: dict[int, tuple[str | None, str | None]] = {}
         self.aliases = merge_aliases(config.section_aliases)
+        self._skips: list[Skip] = []  # since the last page yielded (``Page.skipped``)
 
     def __repr__(self) -> str:  # never the token
         return f"GitLabConnector(source={self.source!r}, url={self.config.url!r})"
@@ -106,12 +111,14 @@ class GitLabConnector:
         return GitLabContext(self.source, self.bot().id, self.config.doing_labels, self.aliases)
 
     def _issue_ref(self, key: str) -> tuple[str, int]:
-        path, _, iid = key.rpartition("#")
-        if not path or not iid.isdigit():
+        # Checked before any request: the key may come from a webhook body.
+        ref = split_gitlab_key(key)
+        if ref is None:
             raise FatalError(
-                f"not a GitLab task key: {key!r} (expected group/project#iid)", source=self.source
+                f"not a GitLab task key: {shown_key(key)} (expected group/project#iid)",
+                source=self.source,
             )
-        return path, int(iid)
+        return ref
 
     def _in_scope(self, path: str) -> bool:
         """Whether ``group/project`` lies in the configured scope (a numeric project id is
@@ -220,6 +227,7 @@ class GitLabConnector:
 
     # -- reads -------------------------------------------------------------------------------
     def sync(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
+        self._skips = []  # what an aborted earlier sync had noted was never yielded
         start = Cursor.from_dict(cursor, source=self.source)
         poll = Poll(start)
         spent = self.session.attempts
@@ -235,6 +243,7 @@ class GitLabConnector:
                 _log.warning(
                     "issue skipped", source=self.source, issue=raw.get("id"), error=repr(exc)
                 )
+                self._skips.append(skip_of(self._key_of(raw), exc))
                 continue
             if not fresh:
                 continue
@@ -244,9 +253,13 @@ class GitLabConnector:
                 poll.retry.succeeded(key)
                 batch.append(task)
             if len(batch) >= PAGE_SIZE:
-                yield Page(batch, start.to_dict(), self.session.attempts - spent)
+                yield Page(batch, start.to_dict(), self.session.attempts - spent, self._drain())
                 batch, spent = [], self.session.attempts
-        yield Page(batch, poll.final().to_dict(), self.session.attempts - spent)
+        yield Page(batch, poll.final().to_dict(), self.session.attempts - spent, self._drain())
+
+    def _drain(self) -> tuple[Skip, ...]:
+        skipped, self._skips = tuple(self._skips), []
+        return skipped
 
     def _retry_failed(self, poll: Poll) -> list[Task]:
         """Read again the issues an earlier sync could not; they join the first page."""
@@ -271,6 +284,7 @@ class GitLabConnector:
 
     def _skipped(self, key: str, exc: BaseException, given_up: str | None) -> None:
         log_skipped(_log.bind(source=self.source), key, exc, given_up)
+        self._skips.append(skip_of(key, exc))
 
     def _changed_issues(self, start: Cursor) -> Iterator[Any]:
         """Issues updated since ``start``, newest first (see ``cursor``). A project's issues
@@ -380,7 +394,7 @@ class GitLabConnector:
     def set_labels(self, task_key: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
         writes.set_labels(self, task_key, add, remove)
 
-    def doctor(self) -> list[Check]:
+    def doctor(self) -> list[DoctorCheck]:
         from connectors.gitlab.doctor import run_doctor
 
         return run_doctor(self)
@@ -390,4 +404,5 @@ class GitLabConnector:
 
 
 def _text(value: Any) -> str | None:
-    return (value.strip() or None) if isinstance(value, str) else None
+    """A name as shown, made safe like every tracker text (``connectors.text_sanitize``)."""
+    return (clean_text(value).strip() or None) if isinstance(value, str) else None

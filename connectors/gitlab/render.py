@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import re
 
-from connectors.base import MARKER_PREFIX, Reminder
+from connectors.base import MARKER_PREFIX
 from connectors.markers import tag_text
+from syncd.models import Reminder
+from syncd.usertext import balance_bidi, isolate
 
 __all__ = ["escape_line", "has_marker", "marker_line", "render_markdown", "starts_quick_action"]
 
@@ -39,8 +41,9 @@ def has_marker(body: str, marker: str | None = None) -> bool:
 
 
 def escape_line(text: str) -> str:
-    """One line of people's text, safe inside a bot note."""
-    text = text.replace("<!--", "&lt;!--").replace("-->", "--&gt;")
+    """One line of people's text, safe inside a bot note (and with unpaired bidi controls
+    dropped, so it cannot reorder the rest of the line)."""
+    text = balance_bidi(text).replace("<!--", "&lt;!--").replace("-->", "--&gt;")
     return _SLASH.sub(lambda m: m.group(1) + "\\/", text)
 
 
@@ -56,7 +59,9 @@ def render_markdown(reminder: Reminder) -> str:
     intro = " ".join(_lines(reminder.intro)) or "syncd reminder"
     if reminder.mention is not None:
         who = reminder.mention
-        intro = (f"@{who.username}" if who.username else escape_line(who.name)) + " " + intro
+        intro = (
+            (f"@{who.username}" if who.username else escape_line(isolate(who.name))) + " " + intro
+        )
     out = [intro, ""]
     for item in reminder.items:
         title = " ".join(_lines(item.title))

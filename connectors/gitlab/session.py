@@ -12,6 +12,7 @@ response was lost, which duplicates the note. So:
   back to python-gitlab, which raises; ``last_headers`` keeps that answer's headers so the
   error mapping can tell the daemon how long to wait. A throttle answer carrying only
   ``RateLimit-Reset`` gets the equivalent ``Retry-After`` so the policy honours it too.
+- Answers are ``tracker_json.TrackerResponse``s: no nesting depth makes decoding fail.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import requests
 
 from connectors.request_counts import RequestCounts
 from connectors.retry import RetryPolicy, is_idempotent
+from connectors.tracker_json import adopt
 
 __all__ = ["DEFAULT_TIMEOUT", "RetryingSession", "SyncdGitlab", "retry_after_from_reset"]
 
@@ -60,7 +62,7 @@ class RetryingSession(requests.Session):
             self.attempts += 1
             self.counts.record(verb, url)
             self.last_status, self.last_headers = None, {}
-            response = super(RetryingSession, self).request(verb, url, *args, **kwargs)
+            response = adopt(super(RetryingSession, self).request(verb, url, *args, **kwargs))
             retry_after_from_reset(response)
             self.last_status, self.last_headers = response.status_code, response.headers
             return response

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from connectors.base import Reminder
 from connectors.gitlab.render import render_markdown
 from connectors.markers import PostedReminder, comment_carrying, parse_tags
 from syncd.errors import FatalError
+from syncd.models import Reminder
 
 if TYPE_CHECKING:
     from connectors.gitlab.connector import GitLabConnector

@@ -24,7 +24,8 @@ from connectors.jira.values import (
     parse_ts,
     person,
 )
-from rules.sections import parse_description, to_plain_text
+from connectors.text_sanitize import clean_task
+from rules.sections import document_source, parse_description, to_plain_text
 from syncd.models import Comment, Person, Task
 
 __all__ = ["BASE_FIELDS", "body_text", "map_comment", "map_issue"]
@@ -101,7 +102,7 @@ def map_issue(
     mapped_comments = tuple(
         map_comment(c, ctx, f"{where}.comment[{n}]") for n, c in enumerate(comments)
     )
-    return Task(
+    task = Task(
         source=ctx.source,
         key=key,
         id=str(raw.get("id")),
@@ -110,6 +111,7 @@ def map_issue(
         title=str(fields.get("summary") or ""),
         description_text=body_text(description, desc_fmt),
         description_format=desc_fmt,
+        description_source=document_source(description),
         sections=parse_description(description, desc_fmt, ctx.aliases),
         status=str((fields.get("status") or {}).get("name") or ""),
         status_category=category_of(fields.get("status")),
@@ -133,6 +135,7 @@ def map_issue(
         project_name=project_name(fields.get("project")),
         project_category=project_category(fields.get("project")),
     )
+    return clean_task(task)  # the one place tracker text is made safe (lone surrogates, NUL)
 
 
 def project_name(project: Any) -> str | None:

@@ -18,8 +18,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from connectors.base import MARKER_PREFIX, Reminder
+from connectors.base import MARKER_PREFIX
 from connectors.markers import tag_text
+from syncd.models import Reminder
+from syncd.usertext import balance_bidi
 
 __all__ = [
     "PROPERTY_KEY",
@@ -49,7 +51,8 @@ def _tag(reminder: Reminder) -> str:
 
 
 def _text(value: str, *marks: dict[str, Any]) -> dict[str, Any]:
-    node: dict[str, Any] = {"type": "text", "text": value}
+    # Balanced: a bidi control left open in text from people cannot reorder what follows.
+    node: dict[str, Any] = {"type": "text", "text": balance_bidi(value)}
     if marks:
         node["marks"] = list(marks)
     return node
@@ -63,10 +66,15 @@ def render_adf(reminder: Reminder, *, marker_in_text: bool = False) -> dict[str,
     """The reminder as an ADF ``doc`` (REST v3)."""
     first: list[dict[str, Any]] = []
     if reminder.mention is not None:
+        # The mention is an atom Jira draws from the account (the text is its fallback),
+        # so it is only balanced: an override in a display name cannot leak past it.
         first.append(
             {
                 "type": "mention",
-                "attrs": {"id": reminder.mention.id, "text": f"@{reminder.mention.name}"},
+                "attrs": {
+                    "id": reminder.mention.id,
+                    "text": f"@{balance_bidi(reminder.mention.name)}",
+                },
             }
         )
         first.append(_text(" "))
@@ -107,8 +115,9 @@ def render_adf(reminder: Reminder, *, marker_in_text: bool = False) -> dict[str,
 
 
 def escape_wiki(value: str) -> str:
-    """Backslash-escape wiki markup characters so user text stays text."""
-    return _WIKI_SPECIAL.sub(r"\\\1", value).replace("\n", " ")
+    """Backslash-escape wiki markup characters so user text stays text, with unpaired
+    bidi controls dropped so it cannot reorder the rest of the line."""
+    return _WIKI_SPECIAL.sub(r"\\\1", balance_bidi(value)).replace("\n", " ")
 
 
 def render_wiki(reminder: Reminder, *, cloud: bool, marker_in_text: bool = False) -> str:

@@ -6,7 +6,8 @@ crashes on an HTTP-date Retry-After, retries POSTs (a lost response becomes a du
 comment) and has no default timeout. ``RetryingSession`` keeps the library's interface
 (it still raises ``JIRAError`` for a non-2xx answer, which the library expects) but sends
 every request through ``connectors.retry``: explicit timeouts, idempotent methods only,
-``Retry-After`` honoured in both forms and never shortened.
+``Retry-After`` honoured in both forms and never shortened. Answers are
+``tracker_json.TrackerResponse``s: no nesting depth makes decoding them fail.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from jira.resilientsession import ResilientSession, raise_on_error
 
 from connectors.request_counts import RequestCounts
 from connectors.retry import RetryPolicy, is_idempotent
+from connectors.tracker_json import adopt
 
 __all__ = ["DEFAULT_TIMEOUT", "RetryingSession"]
 
@@ -68,7 +70,9 @@ class RetryingSession(ResilientSession):
         def send() -> requests.Response:
             self.attempts += 1
             self.counts.record(method, url)
-            return requests.Session.request(self, method, url, timeout=self.timeout, **prepared)
+            return adopt(
+                requests.Session.request(self, method, url, timeout=self.timeout, **prepared)
+            )
 
         response: requests.Response = self.policy.retrying(idempotent=is_idempotent(method))(
             self.policy.counted(send)

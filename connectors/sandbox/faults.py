@@ -14,6 +14,10 @@ Fault kinds:
 - ``drop``: close the connection without any response.
 - ``lost_response``: perform the request (the write happens), then drop the connection so
   the client never sees the answer — the case that duplicates a blindly retried POST.
+- ``echo_credentials``: answer ``status`` with a plain-text body quoting the request's
+  credential headers (``Authorization``, ``PRIVATE-TOKEN``), as some proxies and plugins
+  do in their error pages: the case that must never carry a token into syncd's logs,
+  health answers or store.
 
 Dropping needs the socket: ``server.SandboxServer`` runs uvicorn with a protocol that puts
 the transport into ``scope["extensions"][TRANSPORT_KEY]``. Served in-process (no socket),
@@ -48,8 +52,9 @@ __all__ = [
 ]
 
 TRANSPORT_KEY = "syncd.sandbox.transport"
-FaultKind = Literal["status", "delay", "drop", "lost_response"]
-_KINDS = ("status", "delay", "drop", "lost_response")
+FaultKind = Literal["status", "delay", "drop", "lost_response", "echo_credentials"]
+_KINDS = ("status", "delay", "drop", "lost_response", "echo_credentials")
+_CREDENTIAL_HEADERS = (b"authorization", b"private-token")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -217,6 +222,18 @@ async def _send_simple(send: Send, status: int, headers: dict[str, str], body: A
     await send({"type": "http.response.body", "body": payload})
 
 
+def _echoed_credentials(scope: Scope) -> str:
+    """The error page of a proxy that quotes the request's credential headers back."""
+    quoted = [
+        f"{name.decode('latin-1')}: {value.decode('latin-1')}"
+        for name, value in scope.get("headers", [])
+        if name.lower() in _CREDENTIAL_HEADERS
+    ]
+    return f"Upstream error for {scope['method']} {scope['path']}; request headers: " + (
+        "; ".join(quoted) or "none"
+    )
+
+
 async def _drop(scope: Scope) -> None:
     transport = scope.get("extensions", {}).get(TRANSPORT_KEY)
     if transport is None:
@@ -292,6 +309,12 @@ def instrument(
         if fault.kind == "status":
             record(fault.status)
             await _send_simple(send, fault.status, fault.response_headers(), fault.body)
+            return
+        if fault.kind == "echo_credentials":
+            record(fault.status)
+            await _send_simple(
+                send, fault.status, fault.response_headers(), _echoed_credentials(scope)
+            )
             return
         if fault.kind == "drop":
             record(None)

@@ -25,6 +25,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
+from config.bounded_yaml import DocumentError, load_yaml, read_text
 from connectors.sandbox.seed_parse import ParseError, parse_seed
 
 __all__ = [
@@ -42,6 +43,9 @@ __all__ = [
 ]
 
 FORMAT = "syncd-seed/1"
+MAX_SEED_BYTES = 1024 * 1024 * 1024
+"""Generated benchmark seeds reach hundreds of MB; the bound only stops a wrong path
+(``/dev/zero``, a FIFO) from being read forever."""
 Flavour = Literal["jira-cloud", "jira-dc", "gitlab"]
 Status = Literal["new", "in_progress", "done"]
 
@@ -220,18 +224,14 @@ def load_seed(
         path = Path(source)
         name = str(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise SeedError("", f"cannot read seed file: {exc.strerror or exc}", name) from exc
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
-
-            try:
-                data = yaml.safe_load(text)
-            except yaml.YAMLError as exc:
-                raise SeedError("", f"not valid YAML: {exc}", name) from exc
-        else:
-            data = _decode_json(text, name)
+            text = read_text(path, what="seed file", limit=MAX_SEED_BYTES)
+            # YAML within the same bounds as the policy file (aliases, depth).
+            yaml_seed = path.suffix.lower() in (".yaml", ".yml")
+            data = load_yaml(text)[0] if yaml_seed else _decode_json(text, name)
+        except DocumentError as exc:
+            reason = exc.message.replace("cannot read:", "cannot read seed file:")
+            where = f"{name}:{exc.line}" if exc.line else name
+            raise SeedError("", reason, where) from None
     try:
         raw = parse_seed(data, jira=flavour in ("jira-cloud", "jira-dc"), make_doc=Document)
     except ParseError as exc:
@@ -253,6 +253,8 @@ def _decode_json(text: str, name: str | None) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise SeedError("", f"not valid JSON: {exc}", name) from exc
+    except RecursionError:
+        raise SeedError("", "not valid JSON: nested too deeply", name) from None
 
 
 def _task(t: dict[str, Any]) -> SeedTask:

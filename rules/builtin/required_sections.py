@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from rules.base import Context, Rule, RuleParams
+from rules.briefs import SECTION_TITLES, Lang, section_template, section_title
 from rules.builtin._util import casefolded
 from rules.registry import register
 from rules.sections import DEFAULT_ALIASES, merge_aliases, parse_description, section_filled
-from syncd.models import Finding, Section, Severity, Task
+from syncd.models import Finding, ReminderItem, Section, Severity, Task
+from syncd.usertext import isolate
 
 __all__ = ["RequiredSections", "RequiredSectionsParams", "Variant"]
 
@@ -87,6 +90,17 @@ class RequiredSections(Rule):
     Params = RequiredSectionsParams
     params: RequiredSectionsParams
     default_severity = Severity.ERROR
+    order = 10
+    label: ClassVar[Mapping[str, str]] = {
+        "ru": "не заполнены обязательные разделы",
+        "en": "required sections missing",
+    }
+    summary = (
+        "the description has no filled **Goal** or **Acceptance criteria** section "
+        "(Markdown, Jira wiki or ADF; Russian and English headings such as «Цель», "
+        '«Критерии приёмки», "Definition of Done"; also inside panels, quotes and '
+        "expands)"
+    )
 
     def __init__(self, params: RuleParams | None = None, severity: Severity | None = None) -> None:
         super().__init__(params, severity)
@@ -110,11 +124,7 @@ class RequiredSections(Rule):
                 required = extra if variant.replace else (*required, *extra)
         return tuple(dict.fromkeys(required))
 
-    def _sections(self, task: Task, ctx: Context) -> tuple[Section, ...]:
-        # Connectors parsed with the defaults plus the source's section_aliases: re-parse
-        # only when this rule knows other names, keeping the source's as well.
-        if not self.params.aliases:
-            return task.sections
+    def _aliases(self, ctx: Context) -> dict[str, tuple[str, ...]]:
         key = id(ctx.section_aliases)  # the engine keeps one mapping per source for life
         aliases = self._by_source.get(key)
         if aliases is None:
@@ -123,7 +133,27 @@ class RequiredSections(Rule):
                 base = () if self.params.replace_aliases else aliases.get(name, ())
                 aliases[name] = (*base, *(v for v in values if v not in base))
             self._by_source[key] = aliases
-        return parse_description(task.description_text, task.description_format, aliases)
+        return aliases
+
+    def _sections(self, task: Task, ctx: Context) -> tuple[Section, ...]:
+        # Connectors parsed with the defaults plus the source's section_aliases: re-parse
+        # only when this rule knows other names, keeping the source's as well — from the
+        # document as written, never from the plain text (its headings, bold labels and
+        # containers are gone, so parsing it as markup changes unrelated verdicts).
+        if not self.params.aliases:
+            return task.sections
+        aliases = self._aliases(ctx)
+        fmt = task.description_format
+        if task.description_source or fmt == "text":
+            raw = task.description_source or task.description_text
+            return parse_description(raw, fmt, aliases)
+        # A snapshot stored before the source was kept: what the connector found stands;
+        # the plain text (read as plain text) can only add the rule's own sections.
+        found = {s.name: s for s in task.sections}
+        for section in parse_description(task.description_text, "text", aliases):
+            if not section_filled(found.get(section.name), self.params.min_chars):
+                found[section.name] = section
+        return tuple(found.values())
 
     def check(self, task: Task, ctx: Context) -> Finding | None:
         sections = {s.name: s for s in self._sections(task, ctx)}
@@ -146,3 +176,36 @@ class RequiredSections(Rule):
             tuple(sorted(missing)),
             data,
         )
+
+    @classmethod
+    def reminder_item(cls, finding: Finding, lang: Lang) -> ReminderItem:
+        f = finding
+        names = [n for n in f.data.get("missing", "").split(",") if n]
+        # A section syncd has no wording for is named as the policy's author wrote it:
+        # isolated, so its direction cannot reorder the sentence around it. The template
+        # lines keep it bare (a pasted template must parse); the renderers balance them.
+        titles = ", ".join(
+            section_title(n, f.data, lang)
+            if n in SECTION_TITLES
+            else isolate(section_title(n, f.data, lang))
+            for n in names
+        )
+        if lang == "ru":
+            head = (
+                "В описании не заполнены разделы: "
+                if len(names) > 1
+                else "В описании не заполнен раздел: "
+            )
+            todo = "Что сделать: скопируйте шаблон в описание и заполните:"
+            why = (
+                "Почему это важно: исполнитель работает на цель клиента, а по чётким требованиям "
+                "результат принимают с первого раза, а не переделывают."
+            )
+        else:
+            head = "The description lacks: "
+            todo = "What to do: copy this template into the description and fill it in:"
+            why = (
+                "Why it matters: people work towards the client's goal, and clear requirements "
+                "get work accepted the first time instead of redone."
+            )
+        return ReminderItem(head + titles, (todo, *section_template(names, f.data, lang), why))

@@ -96,7 +96,8 @@ class EmailSender:
                     _login(smtp, self.config.smtp_user, password)
                 refused = smtp.send_message(message)
         except (smtplib.SMTPException, OSError) as exc:
-            problem = scrub(f"{type(exc).__name__}: {exc}", [password])
+            # An SMTP server may quote the AUTH line back: base64 of "\0user\0password".
+            problem = scrub(f"{type(exc).__name__}: {exc}", [password], user=self.config.smtp_user)
             raise ChannelError(problem, channel=self.name, retriable=True) from None
         if refused:
             raise ChannelError(

@@ -9,7 +9,8 @@ delivered. What the ledger never retries is a send whose outcome nobody saw (the
 died mid-send): see ``syncd.digest.delivery``. Everything else is final.
 
 Error messages carry status codes and the server's short answer, never the URL or token
-(both are secrets).
+(both are secrets): the answer is masked (``syncd.secrets_mask``) for the channel's own
+secrets and every other one the process holds, in each form they travel in.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pydantic import SecretStr
 from connectors.retry import RetryPolicy, retry_after_seconds
 from syncd.errors import ChannelError
 from syncd.logs import get_logger
+from syncd.secrets_mask import SecretMasker, mask_secrets
 
 __all__ = ["DEFAULT_RETRY", "HttpPoster", "scrub"]
 
@@ -34,11 +36,12 @@ _RETRY_STATUSES = frozenset({429, *range(500, 600)})
 _log = get_logger("syncd.channels")
 
 
-def scrub(text: str, secrets: Iterable[str]) -> str:
+def scrub(text: str, secrets: Iterable[str], *, user: str | None = None) -> str:
+    """``text`` without ``secrets`` (sent with ``user``, if any) or any registered secret."""
+    masker = SecretMasker()
     for secret in secrets:
-        if secret:
-            text = text.replace(secret, "**********")
-    return text
+        masker.add(secret, user=user)
+    return mask_secrets(masker.mask(text))
 
 
 def _telegram_retry_after(response: httpx.Response) -> None:

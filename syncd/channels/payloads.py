@@ -20,6 +20,7 @@ from syncd.digest.render import (
 )
 from syncd.digest.render.common import subject as digest_subject
 from syncd.digest.render.monthly import render_monthly, render_monthly_payload
+from syncd.digest.render.more import SECTION_PREVIEW
 
 __all__ = [
     "Document",
@@ -42,8 +43,9 @@ def subject(doc: Document) -> str:
 
 
 def text_body(doc: Document) -> str:
+    """The e-mail's text part: long sections collapsed, as in its HTML part."""
     if isinstance(doc, Digest):
-        return render_text(doc)
+        return render_text(doc, preview=SECTION_PREVIEW)
     return str(render_monthly(doc, "text"))
 
 

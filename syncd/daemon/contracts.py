@@ -11,7 +11,15 @@ from typing import Protocol
 from config.policy import SourceConfig
 from syncd.models import Finding
 
-__all__ = ["CycleReportLike", "DigestResult", "DigestRunner", "Leases", "Runner", "Wiring"]
+__all__ = [
+    "ActionsLike",
+    "CycleReportLike",
+    "DigestResult",
+    "DigestRunner",
+    "Leases",
+    "Runner",
+    "Wiring",
+]
 
 
 class CycleReportLike(Protocol):
@@ -36,6 +44,15 @@ class CycleReportLike(Protocol):
         ...
 
 
+class ActionsLike(Protocol):
+    """What the daemon counts of a webhook re-read (``syncd.reminders.ReconcileResult``)."""
+
+    @property
+    def posted(self) -> Sequence[object]: ...
+    @property
+    def failed(self) -> int: ...
+
+
 class Runner(Protocol):
     """One source: sync → evaluate → reconcile. Called from one thread only."""
 
@@ -44,7 +61,10 @@ class Runner(Protocol):
     @property
     def interval(self) -> float: ...
     def run_cycle(self, now: datetime) -> CycleReportLike: ...
-    def refresh(self, task_key: str) -> None: ...
+    def refresh(self, task_key: str) -> ActionsLike | None:
+        """Re-read one task now (a webhook hint) and act on it; what was posted, if known."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -7,6 +7,8 @@ leases and the replica serves every source."""
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -17,11 +19,12 @@ from syncd.clock import Clock, SystemClock
 from syncd.daemon.contracts import Wiring
 from syncd.daemon.service import Daemon
 from syncd.http import serve
+from syncd.logs import get_logger
 from syncd.metrics import Metrics, default_metrics
 from syncd.replica import default_owner
 from syncd.store.lease_keeper import LeaseKeeper
 
-__all__ = ["build_wiring", "lease_keeper", "run_daemon"]
+__all__ = ["build_wiring", "lease_keeper", "leave", "run_daemon"]
 
 
 def build_wiring(app: App, policy: Policy, clock: Clock, metrics: Metrics | None = None) -> Wiring:
@@ -102,7 +105,24 @@ def run_daemon(app: App, *, clock: Clock | None = None, metrics: Metrics | None 
     daemon = Daemon(first.runners, first.digest_service, app.store, clock, app.settings, reload,
                     sources=first.sources, metrics=metrics, leases=leases)  # fmt: skip
     built.append(daemon)
+    code = 1
     try:
-        return serve(daemon, app.settings, metrics)
+        code = serve(daemon, app.settings, metrics)
     finally:
-        app.store.close()
+        leave(daemon, code, app.store.close)
+    return code
+
+
+def leave(daemon: Daemon, code: int, close: Callable[[], None]) -> None:
+    """After ``serve``: close the store — unless a step was abandoned at the shutdown
+    timeout. Then that step's thread is still inside a tracker (or store) call: closing
+    the store under it, or the interpreter's teardown waiting on it, would take the process
+    past ``shutdown_timeout``. So the process ends here, at once, with ``code``; the ledger
+    makes the abandoned step safe to lose, and the database rolls back its transaction."""
+    if not daemon.abandoned:
+        close()
+        return
+    get_logger("syncd.daemon").info("process.exit", code=code, abandoned=daemon.abandoned)
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code)

@@ -24,14 +24,21 @@ from syncd.clock import Clock
 from syncd.daemon.contracts import DigestRunner, Leases, Runner, Wiring
 from syncd.daemon.coordinator import Coordinator
 from syncd.daemon.digests import DigestLoop, DigestView
-from syncd.daemon.state import SourceState, error_text
+from syncd.daemon.state import REREAD_WINDOW, SourceState, error_text
 from syncd.daemon.state import log as _log
 from syncd.errors import ConfigError
 from syncd.metrics import Metrics, default_metrics
 from syncd.store import Store
 from syncd.webhooks import route_hint
 
-__all__ = ["Daemon"]
+__all__ = ["Daemon", "exit_reserve"]
+
+
+def exit_reserve(timeout: float) -> float:
+    """The part of the shutdown timeout kept for stopping the HTTP server and leaving the
+    process after the steps were waited for: a tenth of it, between 0.25 s (uvicorn looks
+    at its exit flag every 0.1 s) and 1 s, and never more than half."""
+    return min(1.0, max(0.25, timeout / 10), timeout / 2)
 
 
 class Daemon:
@@ -50,17 +57,21 @@ class Daemon:
         metrics: Metrics | None = None,
         digest_every: float = 60.0,
         leases: Leases | None = None,
+        reread_window: float = REREAD_WINDOW,
     ) -> None:
         self.store, self.clock, self.settings = store, clock, settings
         self.metrics = metrics or default_metrics()
         self._reload_policy = reload_policy
         self.leases = leases
         self._digest_every = digest_every
+        self._reread_window = reread_window
         self._slots = threading.BoundedSemaphore(max(1, settings.max_parallel_sources))
         self._lock = threading.Lock()
         self._wiring = Wiring(list(runners), digest_service, tuple(sources))
         self._coords: dict[str, Coordinator] = {}
         self._stop_flag = False  # plain flags: safe to set from a signal handler
+        self._stop_asked: float | None = None  # monotonic moment of the first SIGTERM
+        self.abandoned: list[str] = []  # sources still inside a step when the time was up
         self._reload_flag = False
         self._stopping = threading.Event()
         self._cycles_done = 0
@@ -97,8 +108,19 @@ class Daemon:
         return 0
 
     def request_stop(self) -> None:
-        """Ask :meth:`run` to stop; only sets a flag, so safe from a signal handler."""
+        """Ask :meth:`run` to stop; only sets flags, so safe from a signal handler. The
+        shutdown timeout counts from here."""
+        if self._stop_asked is None:
+            self._stop_asked = time.monotonic()
         self._stop_flag = True
+
+    def time_left(self) -> float:
+        """Seconds until the process must be gone: the shutdown timeout after the stop was
+        asked (all of it while nobody asked)."""
+        timeout = self.settings.shutdown_timeout
+        if self._stop_asked is None:
+            return timeout
+        return max(0.0, self._stop_asked + timeout - time.monotonic())
 
     def request_reload(self) -> None:
         """Ask :meth:`run` to reload the policy; only sets a flag (signal-handler safe)."""
@@ -109,8 +131,17 @@ class Daemon:
         return self._stopping.is_set()
 
     def stop(self, timeout: float | None = None) -> bool:
-        """Stop starting steps, wait for running ones; True when all finished in time."""
-        timeout = self.settings.shutdown_timeout if timeout is None else timeout
+        """Stop starting steps, wait for running ones; True when all finished in time.
+
+        Without ``timeout``, the shutdown timeout counts from the signal, and the steps get
+        all of it but ``exit_reserve``: what the HTTP server and the process exit need, so
+        that the process is gone within ``shutdown_timeout`` even when a tracker call
+        hangs (the caller then leaves at once: ``syncd.daemon.runtime.leave``)."""
+        if timeout is None:
+            timeout = self.settings.shutdown_timeout
+            wait = max(0.0, self.time_left() - exit_reserve(timeout))
+        else:
+            wait = timeout
         _log().info("daemon.stopping", timeout=timeout)
         self._stopping.set()
         with self._lock:
@@ -118,15 +149,21 @@ class Daemon:
             self._coords.clear()
         # Coordinators replaced by a reload may still be finishing their last step.
         coords += [c.predecessor for c in coords if c.predecessor is not None]
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + wait
         clean = self._join(coords, deadline)
         if self._digest_thread is not None:
             self._digest_thread.join(max(0.0, deadline - time.monotonic()))
-            clean = clean and not self._digest_thread.is_alive()
+            if self._digest_thread.is_alive():
+                self.abandoned.append("digests")
+                clean = False
         if self.leases is not None:
             # After the steps ended, so a successor never overlaps them. A step abandoned
             # mid-flight may still be writing: then let the leases run out instead.
             self.leases.stop(release=clean)
+        if not clean:
+            _log().warning(
+                "daemon.shutdown_timed_out", timeout=timeout, abandoned=self.abandoned or None
+            )
         _log().info("daemon.stopped", clean=clean)
         return clean
 
@@ -229,6 +266,10 @@ class Daemon:
     def lease_recheck(self) -> float:
         return self.leases.interval if self.leases is not None else 1.0
 
+    @property
+    def reread_window(self) -> float:
+        return self._reread_window
+
     def holds(self, source: str) -> bool:
         return self.leases is None or self.leases.holds(source)
 
@@ -291,6 +332,7 @@ class Daemon:
                 # Still inside a tracker call: abandon it (the ledger makes that safe) and
                 # leave its connector open rather than close it under the running thread.
                 coord.abandon()
+                self.abandoned.append(coord.runner.source)
                 _log(source=coord.runner.source).warning("source.abandoned")
                 clean = False
         return clean

@@ -12,10 +12,12 @@ from typing import Any
 from syncd.daemon.contracts import DigestResult
 from syncd.errors import SyncdError
 from syncd.logs import get_logger
+from syncd.secrets_mask import mask_secrets
 
 __all__ = [
     "BACKOFF_CAP",
     "MAX_PENDING",
+    "REREAD_WINDOW",
     "SourceState",
     "backoff_delay",
     "digest_outcomes",
@@ -27,6 +29,8 @@ BACKOFF_CAP = 4.0
 """A failing source is retried at most every ``BACKOFF_CAP`` × its interval."""
 MAX_PENDING = 10_000
 """Queued re-reads per source; past that, hints are dropped (the next poll covers them)."""
+REREAD_WINDOW = 5.0
+"""Seconds between two webhook re-reads of one task: repeats within it are coalesced."""
 
 
 @dataclass
@@ -72,8 +76,10 @@ def backoff_delay(interval: float, failures: int, retry_after: float | None = No
 
 def error_text(exc: BaseException) -> str:
     """One line for logs and ``sources.last_error``: connector errors already name their
-    source and status (and never carry secrets); anything else gets its type name."""
+    source and status (and are masked where they are made); anything else gets its type
+    name, and is masked here: this text goes to ``/readyz`` and the store."""
     text = str(exc) if isinstance(exc, SyncdError) else f"{type(exc).__name__}: {exc}"
+    text = mask_secrets(text)
     return text.splitlines()[0][:500] if text else type(exc).__name__
 
 

@@ -13,6 +13,12 @@ engine: SQLAlchemy's pool gives pre-ping (a replica survives a database restart)
 recycling and overflow with no second layer of pooling to size and close. The pool is
 small on purpose: each replica runs a few sources at a time, and N replicas share the
 server's ``max_connections``.
+
+A SQLite file that cannot be used — a data directory that cannot be created, a read-only
+file or volume, a full disk, an I/O error, a file that is not a database — is a
+``StoreError`` naming the file and the cause, on opening and on any later statement (an
+engine ``handle_error`` hook), so commands exit 2 with one line and the daemon reports the
+reason instead of a driver traceback.
 """
 
 from __future__ import annotations
@@ -25,9 +31,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine, ExceptionContext, make_url
 
 from syncd.errors import StoreError
+from syncd.logs import get_logger
 
 __all__ = ["WRITE", "create_store_engine", "describe_failure", "dialect_insert", "redacted_url"]
 
@@ -93,6 +100,60 @@ def _sqlite_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     cursor.close()
 
 
+# SQLite's primary result codes (the low byte of ``sqlite_errorcode``) that mean the file
+# or the disk cannot be used, with what to tell the operator.
+_SQLITE_CAUSES = {
+    3: "permission denied",  # SQLITE_PERM
+    8: "the file or its volume is read-only (check owner, permissions and mounts)",
+    10: "disk I/O error",  # SQLITE_IOERR
+    11: "the file is damaged",  # SQLITE_CORRUPT
+    13: "the disk is full",  # SQLITE_FULL
+    14: "cannot open the file (does its directory exist and is it writable?)",
+    26: "the file is not a SQLite database",  # SQLITE_NOTADB
+}
+
+
+def _sqlite_failure(path: str) -> Any:
+    def handle_error(context: ExceptionContext) -> None:
+        code = getattr(context.original_exception, "sqlite_errorcode", None)
+        cause = _SQLITE_CAUSES.get(code & 0xFF) if isinstance(code, int) else None
+        if cause is not None:
+            raise StoreError(
+                f"state database {path} cannot be used: {cause} ({context.original_exception})"
+            ) from None
+
+    return handle_error
+
+
+def _make_data_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the data directory {path}: {exc.strerror or exc} "
+            "(set SYNCD_DATA_DIR or SYNCD_STATE_URL to a writable place)"
+        ) from None
+
+
+def _warn_if_emptied(path: Path) -> None:
+    """SQLite takes an empty file for a new database and would start over in silence; a
+    state file cut to 0 bytes (a restore gone wrong, a full disk, a careless ``>``) means
+    the ledgers are gone, which the operator must hear about."""
+    try:
+        emptied = path.is_file() and path.stat().st_size == 0
+    except OSError:
+        return  # opening it will report the problem
+    if emptied:
+        get_logger("syncd.store").warning(
+            "store.ledger_lost",
+            path=str(path),
+            message=f"the state file {path} is empty (0 bytes): if syncd ran with it before, "
+            "its ledger of posted reminders and sent digests is lost and a new one starts "
+            "now. Reminders already on the tracker carry syncd's marker and are not posted "
+            "again; a digest of the current period may be sent again.",
+        )
+
+
 def _sqlite_begin(conn: sa.Connection) -> None:
     immediate = conn.get_execution_options().get(WRITE, False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
@@ -103,11 +164,15 @@ def create_store_engine(url: str) -> Engine:
     sa_url = _sqlalchemy_url(url)
     if sa_url.startswith("sqlite:///"):
         path = sa_url.removeprefix("sqlite:///")
+        # A URI filename (``sqlite:///file:/data/x.db?mode=ro&uri=true``) names a file too.
+        path = path.split("?", 1)[0].removeprefix("file:")
         if path not in ("", ":memory:"):
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _make_data_dir(Path(path).parent)
+            _warn_if_emptied(Path(path))
         engine = sa.create_engine(sa_url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "handle_error", _sqlite_failure(path))
         return engine
     if sa_url.startswith("postgresql+psycopg://"):
         connect_args: dict[str, Any] = {"connect_timeout": 10, "application_name": "syncd"}

@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol
 
-from connectors.base import Connector, Reminder, ReminderItem
+from connectors.base import Connector
 from connectors.sandbox.seed import Seed, SeedTask, SeedUser
-from syncd.models import Task
+from syncd.models import Reminder, ReminderItem, Task
 
 __all__ = [
     "Harness",

@@ -13,7 +13,6 @@ import pytest
 import requests
 from pydantic import SecretStr
 
-from connectors.base import Reminder, ReminderItem
 from connectors.gitlab import GitLabConnector
 from connectors.retry import RetryPolicy
 from connectors.sandbox.gitlab_fixtures import (
@@ -30,7 +29,7 @@ from connectors.sandbox.gitlab_state import GitLabState
 from connectors.sandbox.gitlab_writes import create_note
 from connectors.sandbox.server import SandboxServer
 from syncd.errors import AuthError, FatalError, RateLimitedError
-from syncd.models import Person, StatusCategory, Task
+from syncd.models import Person, Reminder, ReminderItem, StatusCategory, Task
 
 ISSUES = r"/issues$"
 

@@ -12,7 +12,6 @@ import pytest
 import requests
 from pydantic import SecretStr
 
-from connectors.base import Reminder
 from connectors.gitlab import GitLabConnector
 from connectors.retry import RetryPolicy
 from connectors.sandbox.gitlab_fixtures import (
@@ -23,6 +22,7 @@ from connectors.sandbox.gitlab_fixtures import (
 from connectors.sandbox.gitlab_state import GitLabState
 from connectors.sandbox.server import SandboxServer
 from syncd.errors import RateLimitedError, RetriableError
+from syncd.models import Reminder
 
 LIST = r"^/api/v4/projects/agency/shop/issues$"
 NOTES = r"/issues/2/notes$"

@@ -13,7 +13,6 @@ import pytest
 from pydantic import SecretStr
 from structlog.testing import capture_logs
 
-from connectors.base import Reminder
 from connectors.gitlab import GitLabConnector
 from connectors.retry import RetryPolicy
 from connectors.sandbox.gitlab_fixtures import (
@@ -26,7 +25,7 @@ from connectors.sandbox.gitlab_fixtures import (
 from connectors.sandbox.gitlab_state import GROUP_ID, GitLabState, Issue, Project
 from connectors.sandbox.server import SandboxServer
 from syncd.errors import FatalError, RateLimitedError
-from syncd.models import Task
+from syncd.models import Reminder, Task
 
 NOTES_OF_2 = r"/issues/2/notes$"
 

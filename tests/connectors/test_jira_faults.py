@@ -8,13 +8,13 @@ from collections.abc import Callable
 
 import pytest
 
-from connectors.base import Reminder, ReminderItem
 from connectors.jira import JiraConnector
 from connectors.retry import RetryPolicy
 from connectors.sandbox.faults import Fault
 from connectors.sandbox.seed import Seed
 from connectors.sandbox.server import SandboxServer
 from syncd.errors import AuthError, FatalError, RateLimitedError, RetriableError
+from syncd.models import Reminder, ReminderItem
 from tests.connectors.conftest import RecordingSleep, jira_source, logged
 from tests.connectors.contract import full_sync
 

@@ -12,6 +12,7 @@ import pytest
 
 from syncd.digest.model import Digest
 from syncd.digest.render import FORMATS, render
+from tests.digest import hostile
 
 GOLDEN = Path(__file__).parent / "golden"
 EXTENSIONS = {
@@ -56,3 +57,12 @@ def test_nothing_to_report_is_one_line(
     check_golden(f"{language}/empty.{fmt}.{EXTENSIONS[fmt]}", out)
     if fmt in ("text", "md", "telegram"):
         assert len(out.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("language", sorted(MANAGERS))
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_hostile_titles_match_golden(language: str, fmt: str) -> None:
+    """Bidi overrides, a stray PDI, every control left open, Hebrew, and Slack/Markdown
+    emphasis, in titles, a client and a person: reviewed by eye once, kept from moving."""
+    digest = hostile.hostile_digest(language)
+    check_golden(f"hostile/{language}.{fmt}.{EXTENSIONS[fmt]}", render(digest, fmt))

@@ -99,14 +99,20 @@ def test_slack_escapes_and_keeps_block_kit_limits(language: Language) -> None:
     assert blocks[0]["text"]["type"] == "plain_text"
     assert len(blocks[0]["text"]["text"]) <= 150
     for block in blocks[1:-1]:
-        assert block["type"] == "section"
-        assert 1 <= len(block["text"]["text"]) <= 3000
+        assert block["type"] == "rich_text"
+        runs = block["elements"][0]["elements"]
+        assert 1 <= sum(len(r["text"]) for r in runs) <= 3000
     more = blocks[-1]
     assert more["type"] == "context"
     assert "155" in more["elements"][0]["text"]  # 200 clients, 45 shown
-    body = json.dumps(payload, ensure_ascii=False)
-    assert "<!channel>" not in body
-    assert "&lt;!channel&gt;" in body
+    # The client's name is a literal rich_text run (Slack parses <!channel> only in mrkdwn).
+    title = blocks[1]["elements"][0]["elements"][0]
+    assert HOSTILE_CLIENT in title["text"]
+    assert title["style"] == {"bold": True}
+    mrkdwn = json.dumps(
+        [e for b in blocks for e in b.get("elements", ()) if "type" in e and e["type"] == "mrkdwn"]
+    )
+    assert "channel" not in mrkdwn
 
 
 @pytest.mark.parametrize("clients", [1, 200])
@@ -121,7 +127,9 @@ def test_teams_card_is_a_valid_adaptive_card_within_size(language: Language, cli
     assert all(b.get("text") for b in card["body"] if b["type"] == "TextBlock")
     assert len(json.dumps(payload, ensure_ascii=False).encode()) <= 28_000
     texts = [b["text"] for b in card["body"] if b["type"] == "TextBlock"]
-    assert any("\\<\\!channel\\>" in t for t in texts)  # escaped, not a raw tag
+    titles = [b["inlines"][0]["text"] for b in card["body"] if b["type"] == "RichTextBlock"]
+    assert any(HOSTILE_CLIENT in t for t in titles)  # a TextRun: literal, no Markdown
+    assert not any("channel" in t for t in texts)
     if clients > 1:
         shown = sum(1 for b in card["body"] if b["type"] == "FactSet")
         assert shown < clients

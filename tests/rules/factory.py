@@ -8,6 +8,7 @@ from typing import Any
 from config.policy import CalendarConfig
 from rules.base import Context
 from rules.calendar import BusinessCalendar
+from rules.sections import document_source, parse_description, to_plain_text
 from syncd.models import Activity, Comment, Person, Section, StatusCategory, Task
 
 ANNA = Person(id="u-anna", name="Анна", username="anna")
@@ -45,6 +46,18 @@ def make_task(**fields: Any) -> Task:
     }
     base.update(fields)
     return Task(**base)
+
+
+def described(raw: str | dict[str, Any], fmt: str, **fields: Any) -> Task:
+    """A task whose description is ``raw`` in ``fmt``, with the description fields filled
+    as the connectors fill them (plain text, source as written, sections by the defaults)."""
+    return make_task(
+        description_text=to_plain_text(raw, fmt),
+        description_format=fmt,
+        description_source=document_source(raw),
+        sections=parse_description(raw, fmt),
+        **fields,
+    )
 
 
 def comment(author: Person, when: str, body: str, *, is_bot: bool = False, id: str = "") -> Comment:

@@ -26,6 +26,7 @@ from tests.rules.factory import (
     change,
     comment,
     context,
+    described,
     make_task,
 )
 
@@ -78,11 +79,9 @@ def test_required_sections_reparses_with_configured_aliases() -> None:
         templates={"brief": {"ru": "ссылка"}},
     )
     description = "h2. Цель\nПривести 300 лидов на вебинар\nh2. Бриф\nhttps://disk.example/brief"
-    t = make_task(sections=(), description_text=description, description_format="wiki")
+    t = described(description, "wiki")
     assert RequiredSections(params).check(t, context(NOW)) is None
-    empty = make_task(
-        sections=(), description_text="h2. Цель\nПривести 300 лидов", description_format="wiki"
-    )
+    empty = described("h2. Цель\nПривести 300 лидов", "wiki")
     finding = RequiredSections(params).check(empty, context(NOW))
     assert finding is not None
     assert finding.data["missing"] == "brief"
@@ -206,3 +205,36 @@ def test_stale_only_in_progress_and_fingerprint_follows_activity() -> None:
     assert first is not None
     assert second is not None
     assert first.fingerprint != second.fingerprint
+
+
+def test_configured_aliases_reparse_the_document_as_written() -> None:
+    # The plain text has lost the "Контекст" heading that ends the goal: re-parsing it
+    # let unrelated prose fill the empty goal (and lost the callout, the bold labels...).
+    description = (
+        "## Цель\nTBD\n\n## Контекст\nКлиент хочет рост продаж в регионах на 20 %\n\n"
+        "## Критерии приёмки\n> **Важно**\n> - макет согласован\n"
+    )
+    t = described(description, "markdown")
+    plain = RequiredSections().check(t, context(NOW))
+    aliased = RequiredSectionsParams(aliases={"formats": ("Форматы баннеров",)})
+    again = RequiredSections(aliased).check(t, context(NOW))
+    assert plain is not None
+    assert again is not None
+    assert plain.data["missing"] == again.data["missing"] == "goal"
+
+
+def test_snapshot_without_the_source_keeps_the_connectors_sections() -> None:
+    # Stored before description_source existed: the connector's sections stand, the plain
+    # text can only add the rule's own sections.
+    params = RequiredSectionsParams(
+        sections=("goal", "acceptance", "brief"), aliases={"brief": ("Бриф",)}
+    )
+    old = make_task(
+        description_text="Цель\nTBD\nКонтекст\nКлиент хочет рост продаж\nБриф\nhttps://disk.example/b",
+        description_format="markdown",
+    )
+    assert RequiredSections(params).check(old, context(NOW)) is None
+    no_brief = make_task(description_text="Цель\nTBD", description_format="wiki")
+    finding = RequiredSections(params).check(no_brief, context(NOW))
+    assert finding is not None
+    assert finding.data["missing"] == "brief"

@@ -95,6 +95,12 @@ def test_each_default_keyword_counts(keyword: str) -> None:
         ":white_check_mark: Статус: сверстано",
         "(y) Checkpoint: approved by the client",
         "(/) Статус — готово",
+        # Wiki quotes and wrappers, as stored by older versions (raw markup in the body).
+        "bq. Чекпоинт: макет готов на 40 %",
+        "{quote}Checkpoint: on track{quote}",
+        "{color:#00875A}*Статус:* всё по плану{color}",
+        "{quote}{color:red}Status: blocked{color}{quote}",
+        "[x] Статус: готово",  # a ticked "✅ Статус: готово" line as plain text
     ],
 )
 def test_markup_emoji_mentions_and_hashtags(body: str) -> None:
@@ -112,6 +118,10 @@ def test_markup_emoji_mentions_and_hashtags(body: str) -> None:
         "Status-meeting moved",
         "Обсудили в чате #checkpoints",
         "См. issue#checkpoint",
+        "bq. Статусная встреча в пятницу",
+        "{quote}Клиент спросил про статус{quote}",
+        "bqStatus: fine",
+        "[xx] Status: fine",
         "",
     ],
 )

@@ -10,11 +10,11 @@ import pytest
 
 from config.loader import load_policy_text
 from rules.base import Context, Rule
-from rules.engine import DEFAULT_RULES, Engine, ScopedRule
-from rules.registry import get_rule, rule_example, rule_names, validate_params
+from rules.engine import Engine, ScopedRule
+from rules.registry import default_rule_names, get_rule, rule_example, rule_names, validate_params
 from syncd.errors import ConfigError, RuleError
 from syncd.models import Finding, Section, StatusCategory, Task
-from tests.rules.factory import ANNA, BORIS, BOT, at, comment, make_task
+from tests.rules.factory import ANNA, BORIS, BOT, at, comment, described, make_task
 
 SOURCES = """\
 sources:
@@ -56,8 +56,17 @@ def rules_of(findings: list[Finding]) -> list[str]:
 
 def test_default_rule_set_when_policy_lists_none() -> None:
     e = engine()
-    assert tuple(r.rule.name for r in e.rules) == DEFAULT_RULES
-    assert "measurable-goal" not in DEFAULT_RULES
+    assert tuple(r.rule.name for r in e.rules) == (
+        "required-sections",
+        "due-date",
+        "single-owner",
+        "checkpoint",
+        "overdue",
+        "due-soon",
+        "stale",
+        "priority-set",
+    )
+    assert default_rule_names() == tuple(r.rule.name for r in e.rules)
     found = rules_of(e.evaluate([broken()], NOW))
     assert found == ["required-sections", "due-date", "single-owner", "stale", "priority-set"]
     overdue = rules_of(e.evaluate([make_task(due=date(2026, 11, 20))], NOW))
@@ -222,7 +231,7 @@ def test_rule_aliases_keep_the_source_section_aliases() -> None:
         "## Бизнес-цель\nУвеличить выручку от рассылки на 15 % к декабрю.\n\n"
         "## Чек-лист приёмки\n- макет согласован с клиентом\n"
     )
-    t = make_task(sections=(), description_text=description, description_format="markdown")
+    t = described(description, "markdown")
     source_aliases = SOURCES.replace(
         "    calendar: {country: RU, timezone: Europe/Moscow}\n",
         "    calendar: {country: RU, timezone: Europe/Moscow}\n"

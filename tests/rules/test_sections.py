@@ -9,6 +9,7 @@ import pytest
 
 from rules.sections import (
     DEFAULT_ALIASES,
+    document_source,
     merge_aliases,
     parse_description,
     section_filled,
@@ -320,3 +321,111 @@ def test_to_plain_text_flattens_adf_wiki_and_markdown() -> None:
         para({"type": "mention", "attrs": {"id": "1", "text": "@Анна"}}, text(" статус?"))
     )
     assert to_plain_text(mention, "adf") == "@Анна статус?"
+
+
+# -- containers: panels, callouts, quotes, expands -------------------------------------
+@pytest.mark.parametrize(
+    ("raw", "fmt"),
+    [
+        (  # the callout's title is not content; after it, the outer section resumes
+            "h2. Критерии приёмки\n"
+            "{note:title=Важно и срочно}\n* Макет согласован\n{note}\n"
+            "* Проверено в Outlook\n"
+            "h2. Ссылки\nhttps://figma.example",
+            "wiki",
+        ),
+        (  # an unknown heading inside a callout ends the section only inside it
+            "## Критерии приёмки\n\n"
+            "> **Важно**\n>\n> - Макет согласован\n>\n> ### Заметки\n>\n> клиент в отпуске\n\n"
+            "- Проверено в Outlook\n",
+            "markdown",
+        ),
+    ],
+)
+def test_callouts_inside_a_section(raw: str, fmt: str) -> None:
+    found = by_name(parse_description(raw, fmt))
+    assert found["acceptance"].text.splitlines() == ["Макет согласован", "Проверено в Outlook"]
+
+
+def test_untitled_callout_whose_first_line_is_an_alias_starts_that_section() -> None:
+    raw = "## Цель\nРост продаж на 15 %\n\n> **Критерии приёмки**\n> - Отчёт отправлен\n"
+    found = by_name(parse_description(raw, "markdown"))
+    assert found["acceptance"].text == "Отчёт отправлен"
+    assert found["goal"].text == "Рост продаж на 15 %"
+
+
+def test_stray_and_unclosed_container_tags_do_not_break_sections() -> None:
+    raw = "{note}\nh2. Цель\nРост продаж на 15 %\n{info}{info}{panel}\nещё строка цели"
+    found = by_name(parse_description(raw, "wiki"))
+    assert found["goal"].text.splitlines() == ["Рост продаж на 15 %", "ещё строка цели"]
+    assert parse_description("{quote}\n{quote}\n{quote}", "wiki") == ()
+
+
+def test_gitlab_alert_title_and_quote_lines() -> None:
+    assert to_plain_text("> [!warning] Статус\n> всё по плану\n", "markdown") == (
+        "Статус\nвсё по плану"
+    )
+    assert to_plain_text("bq. Чекпоинт: ок", "wiki") == "Чекпоинт: ок"
+    assert to_plain_text("{quote}\nCheckpoint: ok\n{quote}", "wiki") == "Checkpoint: ok"
+
+
+def test_markdown_details_is_a_container_titled_by_its_summary() -> None:
+    raw = (
+        "## Критерии приёмки\n\n<details>\n<summary>Подробнее о макете</summary>\n\n"
+        "- Макет согласован\n\n</details>\n\n"
+        "<details><summary><b>Цель</b></summary>\n\nРост продаж на 15 %\n</details>\n"
+    )
+    found = by_name(parse_description(raw, "markdown"))
+    assert found["acceptance"].text == "Макет согласован"  # the summary is a title
+    assert found["goal"].text == "Рост продаж на 15 %"
+
+
+def test_adf_panel_heading_and_bold_first_line_are_callout_titles() -> None:
+    doc = adf(
+        heading("Критерии приёмки"),
+        {
+            "type": "panel",
+            "attrs": {"panelType": "error"},
+            "content": [heading("Важно", 4), para(text("Макет согласован с клиентом"))],
+        },
+        {"type": "expand", "attrs": {"title": ""}, "content": [para(text("Проверено в Outlook"))]},
+    )
+    found = by_name(parse_description(doc, "adf"))
+    assert found["acceptance"].text.splitlines() == [
+        "Макет согласован с клиентом",
+        "Проверено в Outlook",
+    ]
+
+
+# -- checklists and numbering ----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("line", "checked"),
+    [("☐ PNG", False), ("⬜ PNG", False), ("☑ PNG", True), ("✅ PNG", True), ("✔️ PNG", True)],
+)
+def test_checkbox_glyphs_are_checklist_items(line: str, checked: bool) -> None:
+    for raw, fmt in ((f"## AC\n- {line}\n", "markdown"), (f"h2. AC\n{line}", "wiki")):
+        (section,) = parse_description(raw, fmt)
+        assert (section.checklist_items, section.text) == (1, "PNG")
+        assert section_filled(section)  # short, yet content
+    assert to_plain_text(f"- {line}", "markdown") == f"[{'x' if checked else ' '}] PNG"
+
+
+def test_a_quantity_is_not_numbering() -> None:
+    raw = "## Acceptance criteria\n- 8 sizes\n- 3 formats\n"
+    found = by_name(parse_description(raw, "markdown"))
+    assert set(found) == {"acceptance"}
+    assert "8 sizes" in found["acceptance"].text
+    for numbered in ("1. Цель", "2) Goal", "1.2 Цель", "3 — Goal", "1. 🎯 Цель (кратко):"):
+        assert [s.name for s in parse_description(f"## {numbered}\nРост на 15 %", "markdown")] == [
+            "goal"
+        ]
+
+
+def test_document_source_keeps_markup_and_gives_up_on_absurd_depth() -> None:
+    assert document_source("h2. Цель") == "h2. Цель"
+    assert document_source(None) == ""
+    assert json.loads(document_source(ADF_EN)) == ADF_EN
+    node: dict[str, Any] = {"type": "paragraph"}
+    for _ in range(5000):
+        node = {"type": "panel", "content": [node]}
+    assert document_source(node) == ""

@@ -6,9 +6,11 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from rules.blocks import normalize_label
+from rules.builtin.required_sections import RequiredSections, RequiredSectionsParams
 from rules.checkpoints import CheckpointMatcher
 from rules.sections import (
     DEFAULT_ALIASES,
@@ -18,6 +20,7 @@ from rules.sections import (
     to_plain_text,
 )
 from syncd.models import Section
+from tests.rules.factory import at, context, described
 
 NODE_TYPES = [
     "doc",
@@ -151,6 +154,12 @@ HOSTILE = [
     "Цель" + ":" * 5000,
     "a" * 59 + " -" * 3000,
     "<" * 3000 + "x",
+    "{a:" * 3000 + "x",
+    "bq." * 3000 + "{quote}" * 3000,
+    "bq. " * 5000 + "x",
+    "{note}" * 3000 + "x",
+    "> " * 3000 + "x",
+    "<details>" + "<summary>" * 5000 + "x" * 5000,
 ]
 
 
@@ -164,3 +173,136 @@ def test_hostile_input_stays_fast(text: str) -> None:
         assert isinstance(parse_description(text, fmt), tuple)
         assert isinstance(to_plain_text(text, fmt), str)
     section_filled(Section(name="goal", title="Goal", text=text))
+
+
+# -- a well-formed section is always found and filled ---------------------------------
+# Generated the way people write them: an alias from the real lists (any case), in one of
+# the layouts people use (heading, bold label, label line then a numbered list, a callout
+# under the heading, a checklist), rendered as Markdown, Jira wiki markup and ADF, with
+# Russian or English content that is no placeholder.
+
+PLACEHOLDER_WORDS = frozenset({"tbd", "tba", "todo", "fixme", "xxx", "заполнить", "заполните"})
+ALPHABETS = {
+    "ru": "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЖЗИКЛМНОПРСТУФХЦЧШЩЭЮЯ",
+    "en": "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+}
+LAYOUTS = ("heading", "bold", "label_list", "callout", "checklist")
+ALIAS_INDEX = {normalize_label(a) for names in DEFAULT_ALIASES.values() for a in names}
+
+
+@st.composite
+def prose(draw: st.DrawFn, min_chars: int = 10) -> str:
+    """A line of words in one language, at least ``min_chars`` long, naming no section."""
+    letters = ALPHABETS[draw(st.sampled_from(sorted(ALPHABETS)))]
+    word = st.text(alphabet=letters, min_size=2, max_size=9).filter(
+        lambda w: w.casefold() not in PLACEHOLDER_WORDS
+    )
+    words = draw(st.lists(word, min_size=2, max_size=8))
+    line = " ".join(words)
+    assume(len(line) >= min_chars and normalize_label(line) not in ALIAS_INDEX)
+    return line
+
+
+@st.composite
+def well_formed(draw: st.DrawFn, name: str) -> tuple[str, str, str, str]:
+    """(alias as written, layout, content, callout title) of one section."""
+    alias = draw(st.sampled_from(DEFAULT_ALIASES[name]))
+    alias = draw(st.sampled_from([alias, alias.upper(), alias.lower()]))
+    layout = draw(st.sampled_from(LAYOUTS))
+    content = draw(prose(min_chars=1 if layout == "checklist" else 10))
+    title = draw(prose(min_chars=1))
+    return alias, layout, content, title
+
+
+TEXT_LAYOUTS = {
+    "markdown": {
+        "heading": "## {alias}\n\n{content}\n",
+        "bold": "**{alias}:** {content}\n",
+        "label_list": "{alias}:\n\n1. {content}\n",
+        "callout": "## {alias}\n\n> **{title}**\n> - {content}\n",
+        "checklist": "## {alias}\n\n- [ ] {content}\n",
+    },
+    "wiki": {
+        "heading": "h2. {alias}\n{content}\n",
+        "bold": "*{alias}:* {content}\n",
+        "label_list": "{alias}:\n# {content}\n",
+        "callout": "h2. {alias}\n{{note:title={title}}}\n* {content}\n{{note}}\n",
+        "checklist": "h2. {alias}\n* [ ] {content}\n",
+    },
+}
+
+
+def _text(fmt: str, alias: str, layout: str, content: str, title: str) -> str:
+    return TEXT_LAYOUTS[fmt][layout].format(alias=alias, content=content, title=title)
+
+
+def _adf(alias: str, layout: str, content: str, title: str) -> list[dict[str, Any]]:
+    def text(value: str, strong: bool = False) -> dict[str, Any]:
+        node: dict[str, Any] = {"type": "text", "text": value}
+        return {**node, "marks": [{"type": "strong"}]} if strong else node
+
+    def para(*nodes: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "paragraph", "content": list(nodes)}
+
+    def items(kind: str) -> dict[str, Any]:
+        return {"type": kind, "content": [{"type": "listItem", "content": [para(text(content))]}]}
+
+    heading = {"type": "heading", "attrs": {"level": 2}, "content": [text(alias)]}
+    task = {
+        "type": "taskItem",
+        "attrs": {"localId": "1", "state": "TODO"},
+        "content": [text(content)],
+    }
+    return {
+        "heading": [heading, para(text(content))],
+        "bold": [para(text(f"{alias}:", strong=True), text(f" {content}"))],
+        "label_list": [para(text(f"{alias}:")), items("orderedList")],
+        "callout": [
+            heading,
+            {
+                "type": "panel",
+                "attrs": {"panelType": "note"},
+                "content": [para(text(title, strong=True)), items("bulletList")],
+            },
+        ],
+        "checklist": [heading, {"type": "taskList", "attrs": {"localId": "2"}, "content": [task]}],
+    }[layout]
+
+
+PREAMBLE = "Клиент просит обновить баннеры к распродаже."
+AFTER = {"markdown": "## Ссылки\n\nмакет в Figma\n", "wiki": "h2. Links\nmockup in Figma\n"}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(well_formed("goal"), well_formed("acceptance"), st.booleans())
+def test_well_formed_sections_are_found_and_filled_in_every_form(
+    goal: tuple[str, str, str, str], acceptance: tuple[str, str, str, str], goal_first: bool
+) -> None:
+    parts = [goal, acceptance] if goal_first else [acceptance, goal]
+    documents: dict[str, str | dict[str, Any]] = {
+        "markdown": "\n".join([PREAMBLE + "\n", *(_text("markdown", *p) for p in parts)])
+        + "\n"
+        + AFTER["markdown"],
+        "wiki": "\n".join([PREAMBLE, *(_text("wiki", *p) for p in parts), AFTER["wiki"]]),
+        "adf": {
+            "type": "doc",
+            "version": 1,
+            "content": [
+                {"type": "paragraph", "content": [{"type": "text", "text": PREAMBLE}]},
+                *(node for p in parts for node in _adf(*p)),
+            ],
+        },
+    }
+    rule = RequiredSections()
+    aliased = RequiredSections(RequiredSectionsParams(aliases={"formats": ("Форматы баннеров",)}))
+    ctx = context(at("2026-11-20 09:00"))
+    for fmt, raw in documents.items():
+        found = {s.name: s for s in parse_description(raw, fmt)}
+        for name, (alias, layout, content, _) in (("goal", goal), ("acceptance", acceptance)):
+            where = f"{fmt}/{layout}: {alias!r} → {content!r}"
+            assert name in found, where
+            assert content in found[name].text.splitlines(), where
+            assert section_filled(found[name]), where
+        task = described(raw, fmt)
+        assert rule.check(task, ctx) is None, fmt
+        assert aliased.check(task, ctx) is None, fmt

@@ -13,6 +13,7 @@ from config.loader import load_policy
 from config.settings import Settings
 from syncd.clock import SystemClock
 from syncd.daemon import Daemon, Wiring
+from syncd.daemon.runtime import leave
 from syncd.http import serve
 from syncd.logs import configure_logging
 from syncd.metrics import default_metrics
@@ -38,10 +39,12 @@ def main() -> int:
     store = open_store(settings.resolved_state_url())
     daemon = Daemon(first.runners, None, store, SystemClock(), settings, wiring,
                     sources=first.sources)  # fmt: skip
+    code = 1
     try:
-        return serve(daemon, settings, default_metrics())
+        code = serve(daemon, settings, default_metrics())
     finally:
-        store.close()
+        leave(daemon, code, store.close)  # as ``syncd run`` leaves
+    return code
 
 
 if __name__ == "__main__":

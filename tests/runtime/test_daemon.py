@@ -11,7 +11,14 @@ import pytest
 from structlog.testing import capture_logs
 
 from syncd.clock import FrozenClock
-from syncd.daemon import BACKOFF_CAP, Daemon, Wiring, backoff_delay, digest_outcomes
+from syncd.daemon import (
+    BACKOFF_CAP,
+    MAX_PENDING,
+    Daemon,
+    Wiring,
+    backoff_delay,
+    digest_outcomes,
+)
 from syncd.digest.service import SentDigest
 from syncd.errors import AuthError, ConfigError, ConfigIssue, RateLimitedError, RetriableError
 from syncd.models import Finding, Severity
@@ -301,3 +308,46 @@ def test_reload_waits_for_the_running_cycle_before_polling_with_the_new_runner(
     assert old.closed
     assert gauge.peak == 1  # never the same source twice at once
     assert new.call_times[0] >= old.call_times[0] + 0.5
+
+
+def test_reload_that_shortens_the_interval_polls_by_the_new_one(daemon_factory: Factory) -> None:
+    """10 minutes → 0.3 s: the next poll comes no later than the new interval after the
+    last one, not at the old schedule (by then /readyz, judging by the new interval, would
+    have called the source stale for minutes)."""
+    old = ScriptedRunner("jira", 600)
+    new = ScriptedRunner("jira", 0.3)
+    daemon = daemon_factory([old], reload_policy=lambda: Wiring([new]))
+    wait_for(lambda: daemon.readiness()[0], what="the first poll")
+    assert daemon.reload() is True
+    # A hang guard, not a timing: under the old schedule this waits ten minutes.
+    wait_for(lambda: new.calls >= 3, timeout=30, what="polls at the new interval")
+    assert old.calls == 1
+    assert daemon.readiness()[0]
+    assert daemon.readiness()[1]["sources"]["jira"]["interval"] == 0.3
+
+
+def test_reload_that_lengthens_the_interval_keeps_the_schedule(daemon_factory: Factory) -> None:
+    old = ScriptedRunner("jira", 0.2)
+    new = ScriptedRunner("jira", 600)
+    daemon = daemon_factory([old], reload_policy=lambda: Wiring([new]))
+    wait_for(lambda: old.calls >= 2, what="polls at the old interval")
+    assert daemon.reload() is True
+    wait_for(lambda: new.calls >= 1, what="the first poll of the new runner (the old schedule)")
+    time.sleep(0.5)  # would be two more polls at the old interval
+    assert new.calls == 1
+
+
+def test_refresh_queue_is_bounded_and_drops_are_counted(daemon_factory: Factory) -> None:
+    runner = ScriptedRunner("jira", 600, delay=1.0)  # busy in its first cycle meanwhile
+    daemon = daemon_factory([runner])
+    wait_for(lambda: runner.calls == 1, what="the first cycle to start")
+    assert all(daemon.refresh("jira", f"SHOP-{i}") for i in range(MAX_PENDING))
+    assert daemon.refresh("jira", "SHOP-1") is True  # already waiting: coalesced, kept
+    assert daemon.refresh("jira", "LATE-1") is False  # the queue is full: dropped
+    g = daemon.metrics.registry.get_sample_value
+    labels = {"source": "jira"}
+    assert g("syncd_webhook_hints_total", {**labels, "outcome": "queued"}) == MAX_PENDING
+    assert g("syncd_webhook_hints_total", {**labels, "outcome": "coalesced"}) == 1
+    assert g("syncd_webhook_hints_total", {**labels, "outcome": "dropped"}) == 1
+    wait_for(lambda: len(runner.refreshed) == MAX_PENDING, timeout=30, what="the queue drained")
+    assert "LATE-1" not in runner.refreshed

@@ -3,7 +3,9 @@ and the localized wording of subjects, headlines and "why" lines.
 
 User text (task titles, names, client names) is never trusted: each markup gets its own
 escaper, and every title is flattened to one line first so a CR/LF in a title can neither
-break a Markdown list nor reach an e-mail header.
+break a Markdown list nor reach an e-mail header. Every piece of it is also isolated for
+direction (``syncd.usertext``): FSI … PDI in text formats, ``<bdi>`` in HTML, so a bidi
+override or a right-to-left title never reorders syncd's words around it.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from syncd.digest.i18n import Translator, translator
 from syncd.digest.model import METRICS, ClientHeadline, Digest, DigestItem
+from syncd.usertext import balance_bidi, isolate
 
 __all__ = [
     "TITLE_LIMIT",
@@ -24,12 +28,15 @@ __all__ = [
     "due",
     "environment",
     "headline_text",
+    "html_user",
+    "isolate",
     "md_escape",
     "neutralise_mentions",
     "render_template",
     "slack_escape",
     "subject",
     "summary",
+    "telegram_user",
     "title",
     "why",
 ]
@@ -40,6 +47,10 @@ TITLE_LIMIT = 200
 _SPACE = re.compile(r"[\s\x00-\x1f\x7f\u2028\u2029]+")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&^$])")
 _MENTION = re.compile(r"@(?=\w)")
+# Telegram's own rule for a bot command: "/" not after a letter, digit, "_", "/", "<" or
+# ">", followed by a letter, digit or "_" (a URL's "/path" is not one).
+_TG_COMMAND = re.compile(r"(?<![\w/<>])/(?=\w)")
+_WORD_JOINER = "\u2060"
 
 
 def clean(text: str | None) -> str:
@@ -62,6 +73,27 @@ def neutralise_mentions(text: str) -> str:
     """``@channel``/``@here``/``@all``/``@user`` in user text must not notify anyone:
     a word joiner after ``@`` keeps it readable and inert."""
     return _MENTION.sub("@\u2060", text)
+
+
+def telegram_user(text: str | None) -> str:
+    """User text for a Telegram message (HTML-escaped afterwards by the template):
+    Telegram turns ``/command`` and ``@name`` into tappable commands and mentions in any
+    parse mode, so a word joiner after ``/`` and ``@`` keeps them inert and readable;
+    then isolated for direction."""
+    text = _TG_COMMAND.sub("/" + _WORD_JOINER, clean(text))
+    return isolate(neutralise_mentions(text))
+
+
+def html_user(text: str | None) -> Markup:
+    """User text for HTML: escaped, balanced and wrapped in ``<bdi>`` (the element that
+    isolates direction, so no stray control character is needed in the markup)."""
+    return Markup("<bdi>%s</bdi>") % balance_bidi(clean(text))
+
+
+def html_t(t: Translator, key: str, **values: object) -> Markup:
+    """A translated sentence for HTML whose placeholders may be markup (``html_user``):
+    the sentence is escaped, plain values are escaped, Markup values are kept."""
+    return escape(t(key)).format(**values)
 
 
 def slack_escape(text: str | None) -> str:
@@ -151,7 +183,15 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(clip=clip, md=md_escape, clean=clean, slack=slack_escape)
+    env.filters.update(
+        clip=clip,
+        md=md_escape,
+        clean=clean,
+        slack=slack_escape,
+        iso=isolate,
+        tg=telegram_user,
+        bdi=html_user,
+    )
     return env
 
 
@@ -171,6 +211,7 @@ def render_template(name: str, **context: Any) -> str:
             why=lambda item: why(item, t),
             due=lambda item: due(item, t),
             headline=lambda h: headline_text(h, t),
+            th=lambda key, **values: html_t(t, key, **values),
             **context,
         )
     )

@@ -8,6 +8,7 @@ digest's is ``webhook-v1.schema.json``. A receiver tells them apart by ``schema`
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -17,12 +18,16 @@ from syncd.digest.i18n import Language, Translator, translator
 from syncd.digest.monthly import MonthlyDigest, MonthlyFigures, MonthlyReport
 from syncd.digest.render.common import (
     clip,
+    html_t,
+    html_user,
+    isolate,
     md_escape,
     neutralise_mentions,
     render_template,
-    slack_escape,
+    telegram_user,
 )
 from syncd.digest.render.links import safe_url
+from syncd.digest.render.slack import rich_text, run
 from syncd.digest.render.teams import BODY_LIMIT
 from syncd.digest.render.templated import split_telegram
 
@@ -113,8 +118,10 @@ def monthly_rows(r: MonthlyReport, t: Translator) -> list[Row]:
     ]
 
 
-def report_title(r: MonthlyReport, t: Translator) -> str:
-    return t("monthly.title", client=clip(r.client, 80), month=t.month(r.first_day))
+def report_title(r: MonthlyReport, t: Translator, user: Callable[[str], str] = isolate) -> str:
+    """The report's heading; ``user`` prepares the client's name for the channel (isolated
+    for direction by default)."""
+    return t("monthly.title", client=user(clip(r.client, 80)), month=t.month(r.first_day))
 
 
 def _mattermost_escape(text: str | None) -> str:
@@ -127,13 +134,19 @@ def _context(
     reports: tuple[MonthlyReport, ...], language: Language, manager: str, fmt: str
 ) -> dict[str, Any]:
     t = translator(language)
+
+    def heading(r: MonthlyReport) -> str:
+        if fmt == "html":
+            return html_t(
+                t, "monthly.title", client=html_user(clip(r.client, 80)), month=t.month(r.first_day)
+            )
+        return report_title(r, t, telegram_user if fmt == "telegram" else isolate)
+
     return {
         "language": language,
         "manager": manager,
         "heading": t("title.monthly"),
-        "reports": [
-            {"r": r, "title": report_title(r, t), "rows": monthly_rows(r, t)} for r in reports
-        ],
+        "reports": [{"r": r, "title": heading(r), "rows": monthly_rows(r, t)} for r in reports],
         "link": safe_url,
         "esc": _mattermost_escape if fmt == "mattermost" else md_escape,
     }
@@ -199,12 +212,15 @@ def _slack(doc: MonthlyDigest, t: Translator) -> dict[str, Any]:
     ]
     shown = doc.reports[:_SLACK_REPORTS]
     for r in shown:
-        lines = [f"*{slack_escape(report_title(r, t))}*"] + [
-            f"{row.label}: *{row.current}* ({t('monthly.previous')}: {row.previous}) "
-            f"{row.change}".rstrip()
-            for row in monthly_rows(r, t)
-        ]
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}})
+        # rich_text, not mrkdwn: the client's name is shown as written (see render.slack).
+        elements = [run(report_title(r, t), bold=True)]
+        for row in monthly_rows(r, t):
+            elements += [
+                run(f"\n{row.label}: "),
+                run(row.current, bold=True),
+                run(f" ({t('monthly.previous')}: {row.previous}) {row.change}".rstrip()),
+            ]
+        blocks.append(rich_text({"type": "rich_text_section", "elements": elements}))
     if len(doc.reports) > len(shown):
         more = _more(t, len(doc.reports) - len(shown))
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": more}]})
@@ -222,12 +238,10 @@ def _teams_card(doc: MonthlyDigest, t: Translator, shown: int) -> dict[str, Any]
         }
     ]
     for r in doc.reports[:shown]:
-        body.append(
+        body.append(  # a TextRun: no Markdown, the client's name as written
             {
-                "type": "TextBlock",
-                "text": md_escape(report_title(r, t)),
-                "weight": "Bolder",
-                "wrap": True,
+                "type": "RichTextBlock",
+                "inlines": [{"type": "TextRun", "text": report_title(r, t), "weight": "Bolder"}],
                 "separator": True,
             }
         )

@@ -4,6 +4,11 @@ The Workflows endpoint answers 202 even for a card it later fails to post, so th
 kept valid by construction (and validated against the official schema in the tests), and
 the request body is kept under the ~28 KB Teams accepts by dropping trailing items —
 section items first, then headline clients and workload rows.
+
+A ``TextBlock`` is Markdown, and Teams clients disagree on backslash escapes (mobile shows
+the backslashes), so user text never goes into one: items, clients and people are
+``RichTextBlock``s whose ``TextRun``s are shown as written (no Markdown), isolated for
+direction; only syncd's own words are styled.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from typing import Any
 
 from syncd.digest.i18n import Translator, translator
 from syncd.digest.model import Digest, DigestItem
-from syncd.digest.render.common import clip, due, headline_text, md_escape, title, why
+from syncd.digest.render.common import clip, due, headline_text, isolate, title, why
 from syncd.digest.render.links import safe_url
 
 __all__ = ["BODY_LIMIT", "render_teams"]
@@ -26,14 +31,33 @@ def _text(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "wrap": True, **style}
 
 
+def _run(text: str, **style: Any) -> dict[str, Any]:
+    """A TextRun: literal text (Adaptive Cards apply no Markdown to runs)."""
+    return {"type": "TextRun", "text": text, **style}
+
+
+def _rich(*inlines: dict[str, Any], **style: Any) -> dict[str, Any]:
+    return {"type": "RichTextBlock", "inlines": [i for i in inlines if i["text"]], **style}
+
+
 def _item(item: DigestItem, t: Translator) -> dict[str, Any]:
     url = safe_url(item.url)
-    key = md_escape(clip(item.key, 60))
-    ref = f"[{key}]({url})" if url else f"**{key}**"
-    important = f" **{t('fields.important')}**" if item.important else ""
-    who = md_escape(clip(item.assignee or t("fields.unassigned"), 60))
-    meta = f"{who} · {due(item, t)} · _{why(item, t)}_"
-    return _text(f"{ref} {md_escape(clip(item.title))}{important} — {meta}", spacing="Small")
+    link = {"selectAction": {"type": "Action.OpenUrl", "url": url}} if url else {}
+    who = isolate(clip(item.assignee or t("fields.unassigned"), 60))
+    return _rich(
+        _run(clip(item.key, 60), weight="Bolder", **link),
+        _run(" "),
+        _run(isolate(clip(item.title))),
+        _run(f" {t('fields.important')}", weight="Bolder") if item.important else _run(""),
+        _run(f" — {who} · {due(item, t)} · "),
+        _run(why(item, t), italic=True),
+        spacing="Small",
+    )
+
+
+def _row(name: str, value: str) -> dict[str, Any]:
+    """One client of the headline or one person of the workload: the name as written."""
+    return _rich(_run(isolate(name), weight="Bolder"), _run(f": {value}"), spacing="None")
 
 
 def _more(t: Translator, dropped: int) -> dict[str, Any]:
@@ -47,9 +71,12 @@ def _card(
     headline and people in the workload (None: all)."""
     body: list[dict[str, Any]] = [
         _text(f"{title(d, t)} · {t.date(d.local_date)}", size="Large", weight="Bolder"),
-        _text(
-            md_escape(f"{t('for_manager', manager=d.manager)} · {t.long_date(d.local_date)}"),
-            isSubtle=True,
+        _rich(
+            _run(
+                f"{t('for_manager', manager=isolate(clip(d.manager, 80)))}"
+                f" · {t.long_date(d.local_date)}",
+                isSubtle=True,
+            ),
             spacing="None",
         ),
     ]
@@ -58,16 +85,7 @@ def _card(
     else:
         body.append(_text(t("by_client"), weight="Bolder", separator=True))
         headlines = d.headlines if rows is None else d.headlines[:rows]
-        if headlines:
-            body.append(
-                {
-                    "type": "FactSet",
-                    "facts": [
-                        {"title": md_escape(clip(h.client, 80)), "value": headline_text(h, t)}
-                        for h in headlines
-                    ],
-                }
-            )
+        body.extend(_row(clip(h.client, 80), headline_text(h, t)) for h in headlines)
         if len(headlines) < len(d.headlines):
             body.append(_more(t, len(d.headlines) - len(headlines)))
         dropped = 0
@@ -91,19 +109,13 @@ def _card(
             )
             body.append(_text(f"{t('workload.title')} ({legend})", weight="Bolder", separator=True))
             workload = d.workload if rows is None else d.workload[:rows]
-            if workload:
-                body.append(
-                    {
-                        "type": "FactSet",
-                        "facts": [
-                            {
-                                "title": md_escape(clip(w.assignee or t("fields.unassigned"), 40)),
-                                "value": f"{w.open} / {w.due_this_week} / {w.overdue}",
-                            }
-                            for w in workload
-                        ],
-                    }
+            body.extend(
+                _row(
+                    clip(w.assignee or t("fields.unassigned"), 40),
+                    f"{w.open} / {w.due_this_week} / {w.overdue}",
                 )
+                for w in workload
+            )
             if len(workload) < len(d.workload):
                 body.append(_more(t, len(d.workload) - len(workload)))
     return {

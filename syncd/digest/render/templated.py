@@ -7,8 +7,8 @@ import html
 import re
 from dataclasses import dataclass
 
-from syncd.digest.i18n import translator
-from syncd.digest.model import METRICS, Digest
+from syncd.digest.i18n import Translator, translator
+from syncd.digest.model import METRICS, Digest, DigestSection
 from syncd.digest.render.common import (
     md_escape,
     neutralise_mentions,
@@ -17,6 +17,7 @@ from syncd.digest.render.common import (
     title,
 )
 from syncd.digest.render.links import safe_url
+from syncd.digest.render.more import SECTION_PREVIEW, tracker_links
 
 __all__ = [
     "TELEGRAM_LIMIT",
@@ -48,9 +49,34 @@ class _Bar:
     rest: int
 
 
-def _context(d: Digest) -> dict[str, object]:
+@dataclass(frozen=True)
+class _Collapsed:
+    """What an e-mail section leaves out: how many items, and where to see them."""
+
+    text: str
+    links: list[tuple[str, str]]
+    """(label, url) per tracker view."""
+
+
+def _collapsed(s: DigestSection, t: Translator, preview: int) -> _Collapsed | None:
+    hidden = s.items[preview:]
+    if not hidden:
+        return None
+    links = tracker_links(hidden, s.kind)
+    labels = [t("open_in", tracker=link.tracker) for link in links]
+    if len(links) > 1:
+        labels = [f"{label} ({link.where})" for label, link in zip(labels, links, strict=True)]
+    text = t("more", more=t.plural("more", len(hidden)))
+    return _Collapsed(text, [(label, link.url) for label, link in zip(labels, links, strict=True)])
+
+
+def _context(d: Digest, preview: int | None = None) -> dict[str, object]:
+    """``preview``: items shown per section before the rest is collapsed (None: all)."""
     t = translator(d.language)
+    shown = preview if preview is not None else max((len(s.items) for s in d.sections), default=0)
     return {
+        "preview": shown,
+        "collapsed": lambda s: _collapsed(s, t, shown),
         "d": d,
         "language": d.language,
         "heading": title(d, t),
@@ -60,8 +86,10 @@ def _context(d: Digest) -> dict[str, object]:
     }
 
 
-def render_text(d: Digest) -> str:
-    return render_template("daily.text.j2", **_context(d))
+def render_text(d: Digest, preview: int | None = None) -> str:
+    """Plain text; the e-mail's text part passes ``preview`` to collapse long sections
+    like the HTML (previews and the webhook's ``text`` show everything)."""
+    return render_template("daily.text.j2", **_context(d, preview))
 
 
 def render_markdown(d: Digest) -> str:
@@ -87,8 +115,11 @@ def _bars(d: Digest) -> list[_Bar]:
     return bars
 
 
-def render_html(d: Digest) -> str:
-    return render_template("daily.html.j2", colours=_COLOURS, bars=_bars(d), **_context(d))
+def render_html(d: Digest, preview: int | None = SECTION_PREVIEW) -> str:
+    """The e-mail: each section shows its first ``preview`` items, then "…and N more"
+    with a link to the rest in the tracker (``render.more``)."""
+    context = _context(d, preview)
+    return render_template("daily.html.j2", colours=_COLOURS, bars=_bars(d), **context)
 
 
 _TAG = re.compile(r"<[^>]*>")
