@@ -14,6 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from connectors.http.reread_keys import Skip
 from connectors.markers import MARKER_PREFIX, PostedReminder
+from connectors.request_counts import RequestCounts
 from syncd.core.models import Person, Reminder, Task
 
 __all__ = [
@@ -56,6 +57,8 @@ class DoctorCheck:
 @runtime_checkable
 class Connector(Protocol):
     source: str
+    request_counts: RequestCounts
+    """Every HTTP request sent so far, by kind: what a cycle cost the tracker."""
 
     def sync(
         self, cursor: dict[str, Any] | None, previous: Previous | None = None

@@ -4,6 +4,8 @@ settings and the policy, opens the store, and calls one function of ``syncd.*``.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
@@ -179,21 +181,72 @@ def check(
 
 
 @cli.command()
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Print every would-be comment and label change in full (report-only, dry-run).",
+)
+@click.option(
+    "--output",
+    "output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write every would-be comment and label change in full to this file.",
+)
+@click.option(
+    "--progress-every",
+    type=click.FloatRange(min=0),
+    default=5.0,
+    show_default=True,
+    help="Off a terminal: seconds between sync.progress log lines.",
+)
 @click.pass_context
-def once(ctx: click.Context) -> None:
-    """Run one cycle for every source, then send the digests that are due."""
+def once(ctx: click.Context, verbose: bool, output: Path | None, progress_every: float) -> None:
+    """Run one cycle for every source, then send the digests that are due. Prints a
+    summary per source (with the findings per rule where nothing is written); progress
+    goes to stderr while a cycle runs."""
     from syncd.commands.once import run_once
     from syncd.core.clock import process_clock
+    from syncd.progress import for_terminal
 
     app = _app(ctx)
     broken: dict[str, str] = {}
-    reports, failed_digests = run_once(
-        app, process_clock(app.settings.clock_start), echo=click.echo, broken=broken
-    )
+    with _comment_sink(verbose, output) as comments:
+        reports, failed_digests = run_once(
+            app,
+            process_clock(app.settings.clock_start),
+            echo=click.echo,
+            broken=broken,
+            comments=comments,
+            progress=for_terminal(progress_every),
+        )
+    if output is not None:
+        click.echo(f"every would-be comment written to {output}")
     failed = [r for r in reports if r.failed]
     if broken:  # a configuration mistake (a secret not set...): the same 2 as every command
         sys.exit(EXIT_CONFIG)
     sys.exit(1 if failed or failed_digests else 0)
+
+
+@contextmanager
+def _comment_sink(verbose: bool, output: Path | None) -> Iterator[Callable[[str], None] | None]:
+    """Where every would-be comment goes: stdout (``--verbose``), a file (``--output``),
+    both, or nowhere (the summary only)."""
+    if output is None:
+        yield click.echo if verbose else None
+        return
+    try:
+        handle = output.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise click.BadParameter(f"{output}: {exc.strerror}", param_hint="--output") from None
+    with handle:
+
+        def write(line: str) -> None:
+            handle.write(line + "\n")
+            if verbose:
+                click.echo(line)
+
+        yield write
 
 
 @cli.command()

@@ -43,6 +43,8 @@ from connectors.http.reread_keys import ISSUE_ERRORS, SOURCE_ERRORS, Skip, log_s
 from connectors.http.retry import RetryPolicy
 from connectors.http.tracker_clock import TrackerClock
 from connectors.keys import shown_key, split_gitlab_key
+from connectors.request_counts import RequestCounts
+from connectors.text_sanitize import clean_text
 from rules.documents.sections import merge_aliases
 from syncd.core.errors import AuthError, ConfigError, ConnectorError, FatalError
 from syncd.core.logs import get_logger
@@ -89,7 +91,8 @@ class GitLabConnector:
             )
         self.source = config.name
         self.config = config
-        self.session = RetryingSession(policy or RetryPolicy(), timeout)
+        self.request_counts = RequestCounts()  # every request sent, by kind
+        self.session = RetryingSession(policy or RetryPolicy(), timeout, self.request_counts)
         self.tracker_clock = TrackerClock()  # GitLab's time, from its answers' Date
         self.tracker_clock.attach(self.session)
         secret = token.get_secret_value()
@@ -111,6 +114,7 @@ class GitLabConnector:
         self._no_events: set[str] = set()
         self.own = OwnWrites()
         """Notes and labels this connector wrote: not read back as changes (``reads``)."""
+        self._projects: dict[int, tuple[str | None, str | None]] = {}
         self.aliases = merge_aliases(config.section_aliases)
         self._skips: list[Skip] = []  # since the last page yielded (``Page.skipped``)
 
@@ -208,14 +212,49 @@ class GitLabConnector:
             comments = prev.comments + tuple(c for c in task.comments if c.id not in ids)
         stored = prev.activity if prev is not None else ()
         activity = merge_activity(stored, task.activity, plan.inferred, plan.sources)
+        name, subgroup = self._project_facts(int(issue["project_id"]))
         return task.model_copy(
             update={
+                "project_name": name,
+                "project_category": subgroup,
                 "comments": comments,
                 "activity": activity,
                 "start": start,
                 "tracker_fields": tuple(sorted(tracked(issue).items())),
             }
         )
+
+    def _project_facts(self, project_id: int) -> tuple[str | None, str | None]:
+        """The project's name and the subgroup holding it (the client, in agencies that
+        keep a subgroup per client): read once per project and kept, never per issue. A
+        project directly in a top-level group or user namespace, or directly in the scope
+        group, has no subgroup that tells clients apart."""
+        if project_id not in self._projects:
+            try:
+                with self.errors(f"get project {project_id}"):
+                    attrs = self.gl.projects.get(project_id).attributes
+            except SOURCE_ERRORS:
+                raise
+            except ConnectorError as exc:  # only the digest's grouping is lost: go on
+                _log.warning("gitlab project unreadable", source=self.source, error=str(exc))
+                if not isinstance(exc, FatalError | AuthError):
+                    return None, None  # a passing outage: asked again for the next issue
+                attrs = {}
+            self._projects[project_id] = (
+                _text(attrs.get("name")),
+                self._subgroup_name(attrs.get("namespace")),
+            )
+        return self._projects[project_id]
+
+    def _subgroup_name(self, namespace: Any) -> str | None:
+        if not isinstance(namespace, dict) or namespace.get("kind") != "group":
+            return None
+        if namespace.get("parent_id") is None:  # a top-level group: the agency itself
+            return None
+        path = str(namespace.get("full_path") or "").strip("/").lower()
+        if self.config.scope.group and path == self.group_path().lower():
+            return None
+        return _text(namespace.get("name"))
 
     def _events(self, lazy: ProjectIssue, manager: str, key: str) -> list[dict[str, Any]]:
         """One kind of resource event. Iteration and weight events are GitLab Premium: an
@@ -425,3 +464,8 @@ class GitLabConnector:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _text(value: Any) -> str | None:
+    """A name as shown, made safe like every tracker text (``connectors.text_sanitize``)."""
+    return (clean_text(value).strip() or None) if isinstance(value, str) else None

@@ -38,6 +38,7 @@ from connectors.jira.session import DEFAULT_TIMEOUT
 from connectors.jira.values import CATEGORY_KEYS, JiraContext, parse_ts, person
 from connectors.jira.writes import Writer
 from connectors.keys import is_jira_issue, shown_key
+from connectors.request_counts import RequestCounts
 from rules.documents.sections import merge_aliases
 from syncd.core.errors import ConnectorError, FatalError
 from syncd.core.logs import get_logger
@@ -68,6 +69,8 @@ class JiraConnector:
         self.overlap = overlap
         # The tracker's time, from its answers: watermarks never use the host's clock.
         self.tracker_clock = TrackerClock()
+        # Every request this connector sends, by kind, across reconnects.
+        self.request_counts = RequestCounts()
         # Section headings: the built-in Russian/English ones plus the source's own.
         self.aliases = merge_aliases(config.section_aliases)
         self.log = get_logger("syncd.jira", source=config.name)
@@ -95,6 +98,7 @@ class JiraConnector:
                 policy=self._retry,
                 timeout=self._timeout,
                 api_version=self._api_version,
+                counts=self.request_counts,
             )
             self.tracker_clock.attach(self._site.session)
         return self._site
