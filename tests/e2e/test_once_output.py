@@ -40,6 +40,7 @@ def policy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     source["enforce"] = False  # report-only: findings are shown, nothing is posted
     source["auth"]["user"] = "syncd@agency.example"  # the generated seed's bot
     source["scope"] = {"jql": "project in (P0, P1, P2)"}
+    source["backfill_done_days"] = None  # every generated task, old done ones included
     path = tmp_path_factory.mktemp("policy") / "policy.yaml"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     yield path
