@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-__all__ = ["SECTION_HINTS", "SECTION_TITLES", "Lang", "section_template", "section_title"]
+__all__ = [
+    "SECTION_HINTS",
+    "SECTION_PROMPTS",
+    "SECTION_TITLES",
+    "Lang",
+    "section_template",
+    "section_title",
+]
 
 Lang = Literal["ru", "en"]
 
@@ -48,6 +55,33 @@ SECTION_HINTS: dict[str, dict[Lang, str]] = {
     "clients": {
         "ru": "Gmail, Яндекс Почта, Outlook, iOS Mail",
         "en": "Gmail, Outlook, Apple Mail, iOS Mail",
+    },
+}
+
+# What to write in a section, in a few words: shown in brackets after the section's heading
+# in the description templates (``syncd templates``). Headings are compared without their
+# bracketed remarks, so the prompt never hides the section; it holds no brackets itself.
+SECTION_PROMPTS: dict[str, dict[Lang, str]] = {
+    "goal": {
+        "ru": "чего хочет клиент, измеримо: число, срок",
+        "en": "what the client wants, measurably: a number, a date",
+    },
+    "acceptance": {
+        "ru": "как поймём, что готово: пункты, которые можно проверить",
+        "en": "how we know it is done: points anyone can check",
+    },
+    "formats": {"ru": "в каких форматах сдать файлы", "en": "the file formats to hand over"},
+    "sizes": {"ru": "все размеры в пикселях", "en": "every size, in pixels"},
+    "audience": {
+        "ru": "для кого: возраст, город, интересы",
+        "en": "who reads it: age, city, interests",
+    },
+    "tone": {"ru": "как говорим с читателем", "en": "how we speak to the reader"},
+    "length": {"ru": "сколько знаков или слов", "en": "how many characters or words"},
+    "mockup": {"ru": "ссылка на согласованный макет", "en": "a link to the approved mockup"},
+    "clients": {
+        "ru": "где проверить вёрстку: почтовые клиенты, браузеры",
+        "en": "where to test the markup: email clients, browsers",
     },
 }
 
