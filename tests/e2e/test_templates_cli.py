@@ -1,0 +1,126 @@
+"""``syncd templates`` as a person runs it: from the example policy, in the sources'
+language or the one asked for; the files it writes are templates the rules read back as
+unfilled; bad input gets one line and exit 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from rules.builtin.required_sections import RequiredSections, RequiredSectionsParams
+from rules.documents.sections import parse_description
+from tests.rules.factory import at, context, described
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "config" / "examples" / "jira.yaml"
+
+
+def _syncd(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
+    env.update(SYNCD_DATA_DIR=str(tmp / "data"))
+    return subprocess.run(
+        [sys.executable, "-m", "syncd", *args],
+        env=env,
+        cwd=tmp,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _policy(tmp: Path, *languages: str) -> Path:
+    sources = "".join(
+        f"""  - name: s{n}
+    type: gitlab
+    url: https://gitlab.example
+    auth: {{kind: private_token, secret: GITLAB_TOKEN}}
+    scope: {{group: agency}}
+    language: {lang}
+"""
+        for n, lang in enumerate(languages)
+    )
+    rules = """rules:
+  - rule: required-sections
+    params:
+      variants:
+        - {labels: [design], sections: [formats, sizes]}
+"""
+    path = tmp / "policy.yaml"
+    path.write_text(f"sources:\n{sources}{rules}", encoding="utf-8")
+    return path
+
+
+def test_templates_from_the_example_policy(tmp_path: Path) -> None:
+    done = _syncd(tmp_path, "--config", str(EXAMPLE), "templates", "--out", "out", "--lang", "ru")
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "out"
+    names = ("default", "design", "copy", "markup")
+    for name in names:
+        assert f"written out/.gitlab/issue_templates/{name}.md" in done.stdout
+        assert (out / "jira" / f"{name}.wiki.txt").is_file()
+        assert (out / "markdown" / f"{name}.md").is_file()
+    design = (out / ".gitlab/issue_templates/design.md").read_text(encoding="utf-8")
+    assert design.startswith('/label ~"design"\n')
+    assert "## Форматы (в каких форматах сдать файлы)" in design
+
+    # What was written is read back by the rule as the example policy configures it:
+    # every section there, every one still to fill.
+    params = RequiredSectionsParams.model_validate(
+        {
+            "variants": [
+                {"labels": ["design"], "sections": ["formats", "sizes"]},
+                {"labels": ["copy"], "sections": ["audience", "tone", "length"]},
+                {"labels": ["markup"], "sections": ["mockup", "clients"]},
+            ]
+        }
+    )
+    wiki = (out / "jira" / "copy.wiki.txt").read_text(encoding="utf-8")
+    assert [s.name for s in parse_description(wiki, "wiki")] == [
+        "goal",
+        "acceptance",
+        "audience",
+        "tone",
+        "length",
+    ]
+    finding = RequiredSections(params).check(
+        described(wiki, "wiki", labels=("copy",)), context(at("2026-11-25 09:00"))
+    )
+    assert finding is not None
+    assert finding.data["missing"] == "goal,acceptance,audience,tone,length"
+
+
+def test_the_language_comes_from_the_sources(tmp_path: Path) -> None:
+    done = _syncd(tmp_path, "--config", str(_policy(tmp_path, "ru")), "templates", "--out", "o")
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "o" / "markdown" / "default.md").read_text(encoding="utf-8")
+    assert text.startswith("## Цель (")
+
+    mixed = _policy(tmp_path, "ru", "en")
+    refused = _syncd(tmp_path, "--config", str(mixed), "templates", "--out", "o2")
+    assert refused.returncode == 2
+    assert "the sources speak en and ru" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    chosen = _syncd(tmp_path, "--config", str(mixed), "templates", "--out", "o2", "--lang", "en")
+    assert chosen.returncode == 0, chosen.stderr
+    text = (tmp_path / "o2" / "jira" / "design.wiki.txt").read_text(encoding="utf-8")
+    assert text.startswith("h2. Goal (")
+
+
+def test_without_a_policy_the_default_brief_and_a_bad_out_is_one_line(tmp_path: Path) -> None:
+    done = _syncd(tmp_path, "templates", "--out", "o")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "o" / "jira").iterdir()) == ["default.wiki.txt"]
+    assert (
+        (tmp_path / "o" / "markdown" / "default.md")
+        .read_text(encoding="utf-8")
+        .startswith("## Goal (")
+    )
+
+    (tmp_path / "taken").write_text("", encoding="utf-8")
+    blocked = _syncd(tmp_path, "templates", "--out", "taken/sub")
+    assert blocked.returncode == 2
+    assert "cannot write templates to taken/sub" in blocked.stderr
+    assert "Traceback" not in blocked.stderr
