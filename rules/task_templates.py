@@ -5,7 +5,7 @@ markup (Data Center).
 
 The best reminder is the one never needed: a task written from its template passes. Each
 section is a heading syncd recognises with a short prompt in brackets — "Цель (чего хочет
-клиент, измеримо: число, срок)"; headings are compared without bracketed remarks — and one
+клиент, измеримо, с числом и сроком)"; headings are compared without bracketed remarks — and one
 line ``… (например: …)`` that the section parser reads as a placeholder, so a template left
 unfilled is flagged like an empty description. ``filled=True`` writes the example in place
 of the placeholder: a filled-in task as the team would write it (the tests parse it back).

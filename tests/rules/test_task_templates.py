@@ -2,7 +2,7 @@
 ``required-sections`` and ``measurable-goal``; left as written they are flagged. Every
 brief, both languages, each format read by the parser its tracker's connector uses:
 Markdown (GitLab), wiki markup (Jira Data Center), ADF (Jira Cloud, converted from the
-Markdown as the sandbox converts seed documents)."""
+Markdown as the sandbox converts seed documents, or pasted as plain text)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,20 @@ PARAMS = RequiredSectionsParams.model_validate(
     }
 )
 BRIEFS = briefs_of(PARAMS)
-FORMATS = ("gitlab", "jira-dc", "jira-cloud")
+FORMATS = ("gitlab", "jira-dc", "jira-cloud", "jira-cloud-pasted")
+
+
+def _pasted(md: str) -> dict[str, Any]:
+    """The Markdown snippet pasted into an editor that keeps it as plain text: one ADF
+    paragraph per line, "## Цель (…)" as written."""
+    lines = [line for line in md.splitlines() if line.strip()]
+    return {
+        "type": "doc",
+        "version": 1,
+        "content": [
+            {"type": "paragraph", "content": [{"type": "text", "text": line}]} for line in lines
+        ],
+    }
 
 
 def _task(brief: Brief, fmt: str, lang: Lang, *, filled: bool) -> Task:
@@ -55,6 +68,8 @@ def _task(brief: Brief, fmt: str, lang: Lang, *, filled: bool) -> Task:
         wiki = render_template(brief, PARAMS, "wiki", lang, filled=filled)
         return described(wiki, "wiki", **fields)
     md = render_template(brief, PARAMS, "markdown", lang, filled=filled)
+    if fmt == "jira-cloud-pasted":
+        return described(_pasted(md), "adf", **fields)
     return described(markdown_to_adf(md), "adf", **fields)
 
 
@@ -91,7 +106,7 @@ def test_the_gitlab_template_labels_the_issue_before_any_section() -> None:
     md = render_template(BRIEFS[1], PARAMS, "markdown", "ru", quick_actions=True)
     first, rest = md.split("\n", 1)
     assert first == '/label ~"design"'
-    assert rest.lstrip().startswith("## Цель (чего хочет клиент, измеримо: число, срок)")
+    assert rest.lstrip().startswith("## Цель (чего хочет клиент, измеримо, с числом и сроком)")
     assert "… (например: увеличить открываемость рассылки до 25 % к 1 марта)" in md
     # The snippets for pasting carry no quick action; the default brief has no labels.
     assert "/label" not in render_template(BRIEFS[1], PARAMS, "markdown", "ru")
@@ -110,7 +125,7 @@ def test_the_policy_s_own_headings_hints_and_sections_are_used() -> None:
     (brief,) = briefs_of(params)
     wiki = render_template(brief, params, "wiki", "ru")
     # "Цель" is no longer a heading this rule knows: the policy's own is written instead.
-    assert "h2. Бизнес-цель (чего хочет клиент, измеримо: число, срок)" in wiki
+    assert "h2. Бизнес-цель (чего хочет клиент, измеримо, с числом и сроком)" in wiki
     assert "h2. Критерии приёмки" in wiki  # not replaced: syncd's own heading stays
     assert "… (например: клиент подписал акт, баннер в эфире)" in wiki
     assert "h2. Брендбук\n…" in wiki
@@ -148,7 +163,7 @@ def test_variant_names_are_unique_and_file_name_safe() -> None:
 def test_the_unfilled_template_keeps_its_headings_when_parsed() -> None:
     md = render_template(BRIEFS[2], PARAMS, "markdown", "en")
     titles = [s.title for s in parse_description(md, "markdown")]
-    assert titles[0] == "Goal (what the client wants, measurably: a number, a date)"
+    assert titles[0] == "Goal (what the client wants, with a number and a date)"
     assert len(titles) == len(BRIEFS[2].sections)
 
 
