@@ -4,31 +4,20 @@ unfilled; bad input gets one line and exit 2."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from rules.builtin.required_sections import RequiredSections, RequiredSectionsParams
 from rules.documents.sections import parse_description
 from tests.rules.factory import at, context, described
+from tests.runtime.process import run_syncd
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "config" / "examples" / "jira.yaml"
 
 
 def _syncd(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
-    env.update(SYNCD_DATA_DIR=str(tmp / "data"))
-    return subprocess.run(
-        [sys.executable, "-m", "syncd", *args],
-        env=env,
-        cwd=tmp,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_syncd(*args, env={"SYNCD_DATA_DIR": str(tmp / "data")}, timeout=120)
 
 
 def _policy(tmp: Path, *languages: str) -> Path:
@@ -54,12 +43,14 @@ def _policy(tmp: Path, *languages: str) -> Path:
 
 
 def test_templates_from_the_example_policy(tmp_path: Path) -> None:
-    done = _syncd(tmp_path, "--config", str(EXAMPLE), "templates", "--out", "out", "--lang", "ru")
-    assert done.returncode == 0, done.stderr
     out = tmp_path / "out"
+    done = _syncd(
+        tmp_path, "--config", str(EXAMPLE), "templates", "--out", str(out), "--lang", "ru"
+    )
+    assert done.returncode == 0, done.stderr
     names = ("default", "design", "copy", "markup")
     for name in names:
-        assert f"written out/.gitlab/issue_templates/{name}.md" in done.stdout
+        assert f"written {out}/.gitlab/issue_templates/{name}.md" in done.stdout
         assert (out / "jira" / f"{name}.wiki.txt").is_file()
         assert (out / "markdown" / f"{name}.md").is_file()
     design = (out / ".gitlab/issue_templates/design.md").read_text(encoding="utf-8")
@@ -93,34 +84,33 @@ def test_templates_from_the_example_policy(tmp_path: Path) -> None:
 
 
 def test_the_language_comes_from_the_sources(tmp_path: Path) -> None:
-    done = _syncd(tmp_path, "--config", str(_policy(tmp_path, "ru")), "templates", "--out", "o")
+    o, o2 = tmp_path / "o", tmp_path / "o2"
+    done = _syncd(tmp_path, "--config", str(_policy(tmp_path, "ru")), "templates", "--out", str(o))
     assert done.returncode == 0, done.stderr
-    text = (tmp_path / "o" / "markdown" / "default.md").read_text(encoding="utf-8")
+    text = (o / "markdown" / "default.md").read_text(encoding="utf-8")
     assert text.startswith("## Цель (")
 
     mixed = _policy(tmp_path, "ru", "en")
-    refused = _syncd(tmp_path, "--config", str(mixed), "templates", "--out", "o2")
+    refused = _syncd(tmp_path, "--config", str(mixed), "templates", "--out", str(o2))
     assert refused.returncode == 2
     assert "the sources speak en and ru" in refused.stderr
     assert "Traceback" not in refused.stderr
-    chosen = _syncd(tmp_path, "--config", str(mixed), "templates", "--out", "o2", "--lang", "en")
+    chosen = _syncd(tmp_path, "--config", str(mixed), "templates", "--out", str(o2), "--lang", "en")
     assert chosen.returncode == 0, chosen.stderr
-    text = (tmp_path / "o2" / "jira" / "design.wiki.txt").read_text(encoding="utf-8")
+    text = (o2 / "jira" / "design.wiki.txt").read_text(encoding="utf-8")
     assert text.startswith("h2. Goal (")
 
 
 def test_without_a_policy_the_default_brief_and_a_bad_out_is_one_line(tmp_path: Path) -> None:
-    done = _syncd(tmp_path, "templates", "--out", "o")
+    o = tmp_path / "o"
+    done = _syncd(tmp_path, "templates", "--out", str(o))
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in (tmp_path / "o" / "jira").iterdir()) == ["default.wiki.txt"]
-    assert (
-        (tmp_path / "o" / "markdown" / "default.md")
-        .read_text(encoding="utf-8")
-        .startswith("## Goal (")
-    )
+    assert sorted(p.name for p in (o / "jira").iterdir()) == ["default.wiki.txt"]
+    assert (o / "markdown" / "default.md").read_text(encoding="utf-8").startswith("## Goal (")
 
-    (tmp_path / "taken").write_text("", encoding="utf-8")
-    blocked = _syncd(tmp_path, "templates", "--out", "taken/sub")
+    taken = tmp_path / "taken"
+    taken.write_text("", encoding="utf-8")
+    blocked = _syncd(tmp_path, "templates", "--out", str(taken / "sub"))
     assert blocked.returncode == 2
-    assert "cannot write templates to taken/sub" in blocked.stderr
+    assert f"cannot write templates to {taken / 'sub'}" in blocked.stderr
     assert "Traceback" not in blocked.stderr
