@@ -7,8 +7,13 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from rules.builtin.required_sections import RequiredSections, RequiredSectionsParams
 from rules.documents.sections import parse_description
+from syncd.commands.templates import write_templates
+from syncd.core.errors import ConfigError
+from syncd.policy_file import read_policy_text
 from tests.rules.factory import at, context, described
 from tests.runtime.process import run_syncd
 
@@ -114,3 +119,12 @@ def test_without_a_policy_the_default_brief_and_a_bad_out_is_one_line(tmp_path: 
     assert blocked.returncode == 2
     assert f"cannot write templates to {taken / 'sub'}" in blocked.stderr
     assert "Traceback" not in blocked.stderr
+
+
+def test_a_policy_without_required_sections_has_nothing_to_write(tmp_path: Path) -> None:
+    text = _policy(tmp_path, "en").read_text(encoding="utf-8")
+    text = text.replace("rule: required-sections", "rule: required-sections\n    enabled: false")
+    policy = read_policy_text(text + "  - rule: due-date\n")
+    with pytest.raises(ConfigError, match="does not enable the required-sections rule"):
+        write_templates(tmp_path / "out", policy, "en")
+    assert not (tmp_path / "out").exists()
