@@ -28,11 +28,24 @@ Markup = Literal["markdown", "wiki"]
 
 @dataclass(frozen=True, slots=True)
 class Brief:
-    """One template: its file name, the sections in order, the labels that select it."""
+    """One template: its file name, the sections in order, and what selects its variant."""
 
     name: str
     sections: tuple[str, ...]
     labels: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    issue_types: tuple[str, ...] = ()
+
+    def gitlab_labels(self) -> tuple[str, ...]:
+        """The labels that select the variant on GitLab, where the connector reads issue
+        types and components from scoped labels (``type::design``, ``component::Вёрстка``).
+        One of each list: a variant matches on any of them."""
+        picked = [
+            *self.labels[:1],
+            *(f"type::{t}" for t in self.issue_types[:1]),
+            *(f"component::{c}" for c in self.components[:1]),
+        ]
+        return tuple(picked)
 
 
 def briefs_of(params: RequiredSectionsParams) -> list[Brief]:
@@ -46,7 +59,15 @@ def briefs_of(params: RequiredSectionsParams) -> list[Brief]:
             name, suffix = f"{base}-{suffix}", suffix + 1
         taken.add(name)
         sections = variant.sections if variant.replace else (*params.sections, *variant.sections)
-        briefs.append(Brief(name, tuple(dict.fromkeys(sections)), variant.labels))
+        briefs.append(
+            Brief(
+                name,
+                tuple(dict.fromkeys(sections)),
+                variant.labels,
+                variant.components,
+                variant.issue_types,
+            )
+        )
     return briefs
 
 
@@ -82,10 +103,11 @@ def _heading(name: str, title: str, lang: Lang) -> str:
     return f"{title} ({prompt})" if prompt else title
 
 
-def _label_action(labels: tuple[str, ...]) -> str:
+def _label_action(brief: Brief) -> str:
     """GitLab's quick action giving a new issue the variant's labels, so that the rule asks
     for exactly the sections of the template that was chosen. Labels GitLab could not
     quote are left to the person."""
+    labels = brief.gitlab_labels()
     quoted = [f'~"{label}"' for label in labels if '"' not in label and "\n" not in label]
     return f"/label {' '.join(quoted)}" if quoted else ""
 
@@ -102,7 +124,7 @@ def render_template(
     """The description template of ``brief``. ``quick_actions`` (GitLab issue templates)
     puts the ``/label`` line first: before any heading, so it is never a section's text."""
     parts: list[str] = []
-    action = _label_action(brief.labels) if quick_actions else ""
+    action = _label_action(brief) if quick_actions else ""
     if action:
         parts.append(action)
     for name in brief.sections:

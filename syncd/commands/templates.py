@@ -12,6 +12,7 @@ variant), under the output directory:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from config.policy import Policy
@@ -71,7 +72,7 @@ def _briefs(
             while name in taken:
                 name, suffix = f"{brief.name}-{suffix}", suffix + 1
             taken.add(name)
-            out.append((Brief(name, brief.sections, brief.labels), params))
+            out.append((replace(brief, name=name), params))
     return out
 
 

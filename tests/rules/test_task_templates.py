@@ -1,15 +1,20 @@
 """The description templates (``syncd templates``): filled with their own examples they pass
 ``required-sections`` and ``measurable-goal``; left as written they are flagged. Every
-brief, both languages, each format read by the parser its tracker's connector uses:
-Markdown (GitLab), wiki markup (Jira Data Center), ADF (Jira Cloud, converted from the
-Markdown as the sandbox converts seed documents, or pasted as plain text)."""
+brief, both languages, each format mapped by its tracker's connector: Markdown (a GitLab
+issue created from the template, its ``/label`` quick action applied), wiki markup (Jira
+Data Center), ADF (Jira Cloud, converted from the Markdown as the sandbox converts seed
+documents, or pasted as plain text)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
+from connectors.gitlab.mapping import GitLabContext
+from connectors.gitlab.mapping import map_issue as gitlab_issue
+from connectors.jira.mapping import map_issue as jira_issue
 from connectors.sandbox.common.docconv import markdown_to_adf
 from rules.briefs import Lang
 from rules.builtin.measurable_goal import MeasurableGoal
@@ -18,6 +23,8 @@ from rules.documents.sections import parse_description
 from rules.task_templates import Brief, briefs_of, render_template
 from rules.texts import reminder_item
 from syncd.core.models import Task
+from tests.connectors.test_jira_mapping import ctx as jira_ctx
+from tests.connectors.test_jira_mapping import issue as jira_fields
 from tests.rules.factory import at, context, described
 
 NOW = at("2026-11-25 09:00")
@@ -52,25 +59,52 @@ def _pasted(md: str) -> dict[str, Any]:
     }
 
 
-def _task(brief: Brief, fmt: str, lang: Lang, *, filled: bool) -> Task:
-    """The template as the tracker's connector would read it back, on a task the brief's
-    variant applies to."""
-    variant = PARAMS.variants[BRIEFS.index(brief) - 1] if brief.name != "default" else None
-    fields: dict[str, Any] = {
-        "labels": variant.labels if variant else (),
-        "components": variant.components if variant else (),
-        "issue_type": variant.issue_types[0] if variant and variant.issue_types else "Task",
+def _gitlab(md: str) -> Task:
+    """A GitLab issue created from the template: GitLab runs the ``/label`` quick action
+    (the issue gets its labels, the line leaves the description); the connector maps it."""
+    first, _, rest = md.partition("\n")
+    labels = re.findall(r'~"([^"]+)"', first) if first.startswith("/label") else []
+    issue = {
+        "id": 1,
+        "iid": 1,
+        "title": "Письмо «Чёрная пятница»",
+        "state": "opened",
+        "description": rest.lstrip("\n") if labels else md,
+        "references": {"full": "agency/shop#1"},
+        "created_at": "2026-11-23T10:00:00+03:00",
+        "updated_at": "2026-11-23T10:00:00+03:00",
+        "due_date": "2026-11-27",
+        "labels": labels,
+        "assignees": [{"id": 7, "name": "Анна", "username": "anna"}],
     }
+    ctx = GitLabContext(source="gitlab", bot_id="99", doing_labels=("Doing",))
+    return gitlab_issue(issue, [], [], [], ctx)
+
+
+def _jira(description: str | dict[str, Any], brief: Brief, *, cloud: bool) -> Task:
+    """A Jira issue (REST v3 ADF on Cloud, v2 wiki on Data Center) of the brief's variant,
+    mapped by the connector."""
+    fields = {
+        "labels": list(brief.labels[:1]),
+        "components": [{"name": c} for c in brief.components[:1]],
+        "issuetype": {"name": brief.issue_types[0] if brief.issue_types else "Task"},
+        "description": description,
+    }
+    return jira_issue(jira_fields(cloud, **fields), jira_ctx(cloud), [], [])
+
+
+def _task(brief: Brief, fmt: str, lang: Lang, *, filled: bool) -> Task:
+    """The template as the tracker's connector reads it back."""
     if fmt == "gitlab":
-        md = render_template(brief, PARAMS, "markdown", lang, filled=filled, quick_actions=True)
-        return described(md, "markdown", **fields)
+        return _gitlab(
+            render_template(brief, PARAMS, "markdown", lang, filled=filled, quick_actions=True)
+        )
     if fmt == "jira-dc":
         wiki = render_template(brief, PARAMS, "wiki", lang, filled=filled)
-        return described(wiki, "wiki", **fields)
+        return _jira(wiki, brief, cloud=False)
     md = render_template(brief, PARAMS, "markdown", lang, filled=filled)
-    if fmt == "jira-cloud-pasted":
-        return described(_pasted(md), "adf", **fields)
-    return described(markdown_to_adf(md), "adf", **fields)
+    adf = _pasted(md) if fmt == "jira-cloud-pasted" else markdown_to_adf(md)
+    return _jira(adf, brief, cloud=True)
 
 
 def test_the_briefs_are_the_default_and_one_per_variant() -> None:
@@ -108,6 +142,11 @@ def test_the_gitlab_template_labels_the_issue_before_any_section() -> None:
     assert first == '/label ~"design"'
     assert rest.lstrip().startswith("## Цель (чего хочет клиент, измеримо, с числом и сроком)")
     assert "… (например: увеличить открываемость рассылки до 25 % к 1 марта)" in md
+    # GitLab has no components or issue types: the connector reads them from scoped labels.
+    markup = render_template(BRIEFS[4], PARAMS, "markdown", "ru", quick_actions=True)
+    assert markup.startswith('/label ~"component::Вёрстка"\n')
+    bug = render_template(BRIEFS[5], PARAMS, "markdown", "ru", quick_actions=True)
+    assert bug.startswith('/label ~"type::Bug"\n')
     # The snippets for pasting carry no quick action; the default brief has no labels.
     assert "/label" not in render_template(BRIEFS[1], PARAMS, "markdown", "ru")
     assert "/label" not in render_template(BRIEFS[0], PARAMS, "markdown", "ru", quick_actions=True)
