@@ -4,7 +4,8 @@ Writes, for every brief of the ``required-sections`` rule (the default one and o
 variant), under the output directory:
 
 - ``.gitlab/issue_templates/<brief>.md`` — GitLab issue templates (``default.md`` is the
-  one GitLab offers for every new issue; a variant's carries ``/label`` for its labels);
+  one GitLab offers for every new issue; a variant's carries ``/label`` with what selects
+  it: a label, ``type::<issue type>``, ``component::<component>``);
 - ``jira/<brief>.wiki.txt`` — Jira Data Center wiki markup, to paste or keep on a wiki page;
 - ``markdown/<brief>.md`` — the same in Markdown (Jira Cloud's editor converts a paste).
 """
