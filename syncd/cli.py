@@ -336,6 +336,37 @@ def sandbox(flavour: str, seed: Path | None, shift: bool, port: int, host: str) 
 
 
 @cli.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Directory to write into (.gitlab/issue_templates, jira, markdown).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["ru", "en"]),
+    help="Language of the templates. Default: the sources' language (en without a policy).",
+)
+@click.pass_context
+def templates(ctx: click.Context, out_dir: Path, lang: str | None) -> None:
+    """Write task description templates that pass the required-sections rule: one per
+    brief (the default and each variant), for GitLab, Jira wiki and Markdown."""
+    from syncd.commands.templates import team_language, write_templates
+    from syncd.policy_file import read_policy
+
+    policy = read_policy(ctx.obj["config"]) if ctx.obj["config"] else None
+    language = team_language(policy, cast('Literal["ru", "en"] | None', lang))
+    try:
+        written = write_templates(out_dir, policy, language)
+    except OSError as exc:
+        click.echo(f"cannot write templates to {out_dir}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_CONFIG)
+    for path in written:
+        click.echo(f"written {path}")
+
+
+@cli.command()
 @click.pass_context
 def status(ctx: click.Context) -> None:
     """Sources, their owner replica, last success, cursor, pending ledger entries."""
