@@ -127,9 +127,13 @@ def check(
     """Print current findings; exit 1 if any has error severity (to gate a CI), 3 if a
     tracker could not be read."""
     from rules.engine import Engine
-    from syncd.commands.check import collect, has_errors, render_json, render_table
-    from syncd.core.clock import process_clock
-    from syncd.source_cycle import build_runners, failure_text
+    from syncd.commands.check import (
+        collect,
+        has_errors,
+        render_json,
+        render_table,
+        sync_for_check,
+    )
 
     app = _app(ctx)
     at = _parse_at(at_text, app)
@@ -144,23 +148,7 @@ def check(
     failed: dict[str, str] = {}  # could not be read
     broken: dict[str, str] = {}  # could not even be set up (a secret is missing...)
     if not no_sync:
-        settings = app.settings.model_copy(update={"dry_run": True})  # check never writes
-        runners = build_runners(
-            app.policy,
-            settings,
-            app.store,
-            process_clock(app.settings.clock_start),
-            only=set(selected),
-            errors=broken,
-            interactive=True,
-        )
-        for runner in runners:
-            try:
-                runner.sync()
-            except Exception as exc:  # one source's failure never hides the others' findings
-                failed[runner.source] = failure_text(exc)
-            finally:
-                runner.close()
+        failed, broken = sync_for_check(app, selected)
     rows = collect(app.policy, app.store, Engine.from_policy(app.policy), at, selected)
     if as_json:
         text = render_json(rows)
@@ -280,6 +268,80 @@ def sandbox(flavour: str, seed: Path | None, shift: bool, port: int, host: str) 
     except BindError as exc:  # a busy port: one line, no traceback
         click.echo(str(exc), err=True)
         sys.exit(EXIT_CONFIG)
+
+
+def _ask(value: str | None, option: str, text: str, choice: click.Choice[str] | None = None) -> str:
+    """A missing option: asked on a terminal, an error elsewhere (a script must say it)."""
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise click.UsageError(f"missing option {option}")
+    return str(click.prompt(text, type=choice))
+
+
+@cli.command()
+@click.option(
+    "--tracker", type=click.Choice(["jira", "gitlab"]), help="Which tracker (asked if omitted)."
+)
+@click.option("--url", help="The tracker's base URL, e.g. https://agency.atlassian.net.")
+@click.option(
+    "--secret",
+    help="NAME of the environment variable holding the token (the token itself is never "
+    "written or shown).",
+)
+@click.option(
+    "--user", help="Jira Cloud: the account's e-mail (basic auth); omit for a Data Center PAT."
+)
+@click.option(
+    "--flavour",
+    type=click.Choice(["auto", "cloud", "dc"]),
+    default="auto",
+    show_default=True,
+    help="Jira: Cloud or Data Center; auto reads it from the server.",
+)
+@click.option("--group", help="GitLab: the group whose projects to watch (path).")
+@click.option("--name", help="The source's short name in the policy (default: the tracker).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("policy.yaml"),
+    show_default=True,
+    help="Where to write the policy.",
+)
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+def init(  # noqa: PLR0917 - click passes every option by name
+    tracker: str | None,
+    url: str | None,
+    secret: str | None,
+    user: str | None,
+    flavour: str,
+    group: str | None,
+    name: str | None,
+    out: Path,
+    force: bool,
+) -> None:
+    """Write a first policy from what the tracker says, then a report-only check."""
+    from syncd.commands.init import InitRequest, run_init
+
+    tracker = _ask(tracker, "--tracker", "Tracker", click.Choice(["jira", "gitlab"]))
+    url = _ask(url, "--url", "Tracker URL")
+    secret = _ask(secret, "--secret", "Environment variable holding the token")
+    if tracker == "gitlab":
+        group = _ask(group, "--group", "GitLab group to watch")
+    elif user is None and sys.stdin.isatty():
+        user = click.prompt("Jira Cloud account e-mail (empty for a Data Center PAT)", default="")
+    request = InitRequest(
+        tracker=cast('Literal["jira", "gitlab"]', tracker),
+        url=url.rstrip("/"),
+        secret=secret,
+        out=out,
+        force=force,
+        user=user or None,
+        flavour=cast('Literal["auto", "cloud", "dc"]', flavour),
+        group=group,
+        name=name,
+    )
+    sys.exit(run_init(request, click.echo))
 
 
 @cli.command()

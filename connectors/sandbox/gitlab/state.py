@@ -64,6 +64,8 @@ class Project:
     key: str
     name: str
     client: str
+    creator_id: int | None = None
+    """GitLab's ``creator_id``: the seed's project lead (``Seed.project_lead``)."""
 
     @property
     def path(self) -> str:
@@ -177,7 +179,9 @@ class GitLabState:
             self.users[user.id] = user
             self.users_by_seed[su.id] = user
         for i, sp in enumerate(seed.projects):
-            project = Project(201 + i, sp.key, sp.name, sp.client)
+            lead = seed.project_lead(sp.key)
+            creator = None if lead is None else lead.gitlab_id
+            project = Project(201 + i, sp.key, sp.name, sp.client, creator)
             self.projects[project.id] = project
         for task in seed.tasks:
             self._load_task(task)

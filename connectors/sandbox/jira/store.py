@@ -108,6 +108,11 @@ class JiraStore:
         self.by_username = {u.username: u for u in seed.users}
         self.projects = {p.key: p for p in seed.projects}
         self.project_ids = {p.key: 10000 + i for i, p in enumerate(seed.projects)}
+        # Jira groups projects by category; the seed's ``client`` is that category.
+        clients = list(dict.fromkeys(p.client for p in seed.projects))
+        self.category_ids = {name: 10000 + i for i, name in enumerate(clients)}
+        lead = {p.key: seed.project_lead(p.key) for p in seed.projects}
+        self.project_leads = {key: u.id for key, u in lead.items() if u is not None}
         self._next_comment = 10000
         self._next_history = 20000
         self.issues: list[JiraIssue] = []
