@@ -4,9 +4,10 @@ settings and the policy, opens the store, and calls one function of ``syncd.*``.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar, cast
 
 import click
 
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
     from syncd.wiring import App
 
 __all__ = ["main"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 EXIT_FINDINGS = 1
 EXIT_CONFIG = 2
@@ -49,6 +53,35 @@ def cli(ctx: click.Context, config_path: Path | None, dry_run: bool) -> None:
     ctx.obj["dry_run"] = dry_run
 
 
+def _global_after_command(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    """``syncd check --config X``: a global option typed after the command counts as if
+    typed before it (people type it there); given in both places, the later one wins."""
+    if value is None or value is False:
+        return  # not given here: what the group got (or its environment variable) stays
+    ctx.ensure_object(dict)
+    ctx.obj[str(param.name)] = value
+
+
+def global_options(command: Callable[P, R]) -> Callable[P, R]:
+    """The group's ``--config`` and ``--dry-run``, accepted after the command too."""
+    command = click.option(
+        "--dry-run",
+        "dry_run",
+        is_flag=True,
+        expose_value=False,
+        callback=_global_after_command,
+        help="Write nothing to trackers, send no digests (as before the command).",
+    )(command)
+    return click.option(
+        "--config",
+        "config",
+        type=click.Path(path_type=Path),
+        expose_value=False,
+        callback=_global_after_command,
+        help="Policy file (YAML), as before the command. Default: $SYNCD_CONFIG.",
+    )(command)
+
+
 @cli.command()
 def version() -> None:
     """Print syncd's version."""
@@ -71,7 +104,7 @@ def config_schema() -> None:
 @config.command("validate")
 @click.argument("file", type=click.Path(path_type=Path))
 def config_validate(file: Path) -> None:
-    """Check a policy file; print every problem with file, line and path (exit 2)."""
+    """Check the policy FILE; print every problem with file, line and path (exit 2)."""
     from syncd.policy_file import read_policy
 
     try:
@@ -116,10 +149,16 @@ def _parse_at(value: str | None, app: App) -> datetime:
 
 
 @cli.command()
+@global_options
 @click.option("--at", "at_text", help="Evaluate as of this moment (ISO 8601 with offset).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per finding (JSON Lines).")
 @click.option("--no-sync", is_flag=True, help="Use the stored state only; do not read trackers.")
-@click.option("--source", "sources", multiple=True, help="Only these sources.")
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    help="Only this source (its name in the policy); repeat for more: --source a --source b.",
+)
 @click.pass_context
 def check(
     ctx: click.Context, at_text: str | None, as_json: bool, no_sync: bool, sources: tuple[str, ...]
@@ -167,6 +206,7 @@ def check(
 
 
 @cli.command()
+@global_options
 @click.pass_context
 def once(ctx: click.Context) -> None:
     """Run one cycle for every source, then send the digests that are due."""
@@ -185,6 +225,7 @@ def once(ctx: click.Context) -> None:
 
 
 @cli.command()
+@global_options
 @click.pass_context
 def run(ctx: click.Context) -> None:
     """Run the daemon: poll every source on its interval, remind, send digests."""
@@ -196,6 +237,7 @@ def run(ctx: click.Context) -> None:
 
 
 @cli.command()
+@global_options
 @click.pass_context
 def doctor(ctx: click.Context) -> None:
     """Check each source: reachable, authenticated, scope readable, can comment."""
@@ -241,6 +283,7 @@ def doctor(ctx: click.Context) -> None:
     type=click.Choice(["jira-cloud", "jira-dc", "gitlab"]),
     default="jira-cloud",
     show_default=True,
+    help="Which sandbox tracker to run against: Jira Cloud, Jira Data Center or GitLab.",
 )
 def demo(out_dir: Path, flavour: str) -> None:
     """One real cycle against a sandbox tracker with sample agency work."""
@@ -253,10 +296,16 @@ def demo(out_dir: Path, flavour: str) -> None:
 @click.argument("flavour", type=click.Choice(["jira-cloud", "jira-dc", "gitlab"]))
 @click.option("--seed", type=click.Path(path_type=Path, exists=True), help="Seed file (JSON/YAML).")
 @click.option("--shift", is_flag=True, help="Move the seed's dates so its 'now' is today.")
-@click.option("--port", type=int, default=8089, show_default=True)
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8089, show_default=True, help="Port to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (0.0.0.0: reachable from other machines).",
+)
 def sandbox(flavour: str, seed: Path | None, shift: bool, port: int, host: str) -> None:
-    """Serve a sandbox tracker in the foreground (try syncd without a tracker)."""
+    """Serve a sandbox tracker of kind FLAVOUR in the foreground (try syncd without a
+    tracker)."""
     from connectors.sandbox.common.seed import SeedError
     from connectors.sandbox.server import BindError, run_sandbox
 
@@ -345,6 +394,7 @@ def init(  # noqa: PLR0917 - click passes every option by name
 
 
 @cli.command()
+@global_options
 @click.pass_context
 def status(ctx: click.Context) -> None:
     """Sources, their owner replica, last success, cursor, pending ledger entries."""
@@ -360,6 +410,7 @@ def digest() -> None:
 
 
 @digest.command("preview")
+@global_options
 @click.option("--manager", required=True, help="Manager name as in the policy.")
 @click.option(
     "--format",
@@ -369,6 +420,7 @@ def digest() -> None:
     type=click.Choice(
         ["html", "md", "slack", "telegram", "teams", "mattermost", "text", "webhook"]
     ),
+    help="Render as this channel would receive it.",
 )
 @click.option("--at", "at_text", help="Render as of this moment (ISO 8601 with offset).")
 @click.option(
@@ -376,6 +428,7 @@ def digest() -> None:
     type=click.Choice(["daily", "weekly", "monthly"]),
     default="daily",
     show_default=True,
+    help="Which digest: the daily one, the weekly one or the monthly summary.",
 )
 @click.option("--out", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
 @click.pass_context
@@ -398,6 +451,7 @@ def digest_preview(  # noqa: PLR0917 - click passes every option by name
 
 
 @cli.command()
+@global_options
 @click.option("--month", required=True, help="Month as YYYY-MM.")
 @click.option("--client", required=True, help="Client name.")
 @click.option(
