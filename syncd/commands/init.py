@@ -280,6 +280,11 @@ def discover(request: InitRequest) -> Proposal:
         first = _connector(base_source(request, {"jql": "project is not EMPTY"}), request.secret)
         try:
             assert isinstance(first, JiraConnector)
+            if first.site.cloud and not request.user:
+                raise ConfigError(
+                    "Jira Cloud signs in with the account's e-mail and an API token: "
+                    "give --user E-MAIL (without it a Data Center PAT is assumed)"
+                )
             projects = jira_projects(first)
             start = find_start_date_field(first)
             zone = str(first.myself().get("timeZone") or "") or None

@@ -5,6 +5,7 @@ writes nothing to the tracker, the token never shows, an existing file is kept."
 from __future__ import annotations
 
 import os
+import pty
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -136,3 +137,67 @@ def test_init_overwrites_with_force(tmp_path: Path) -> None:
         run = _init(tmp_path, server.url, "jira-dc", "--out", "policy.yaml", "--force")
     assert run.returncode == 0, run.stdout + run.stderr
     assert read_policy(tmp_path / "policy.yaml").sources[0].type == "jira"
+
+
+def _read_all(fd: int) -> str:
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:  # the terminal closed: the process is gone
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_init_asks_on_a_terminal(tmp_path: Path) -> None:
+    """On a TTY the missing options are asked with prompts (a real pseudo-terminal)."""
+    app = create_app("gitlab", load_seed(SEED, flavour="gitlab"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
+    env.update(SYNCD_DATA_DIR=str(tmp_path / "data"), TRACKER_TOKEN=TOKEN, TERM="dumb")
+    with SandboxServer(app) as server:
+        main, child = pty.openpty()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "syncd", "init", "--out", "policy.yaml"],
+            stdin=child,
+            stdout=child,
+            stderr=child,
+            env=env,
+            cwd=tmp_path,
+        )
+        os.close(child)
+        # The terminal keeps typed lines until each prompt reads one.
+        os.write(main, f"gitlab\n{server.url}\nTRACKER_TOKEN\nagency\n".encode())
+        output = _read_all(main)
+        assert process.wait(timeout=180) == 0, output
+        os.close(main)
+    for prompt in ("Tracker", "Tracker URL", "Environment variable holding the token"):
+        assert f"{prompt}" in output
+    assert "GitLab group to watch" in output
+    assert read_policy(tmp_path / "policy.yaml").sources[0].scope.group == "agency"
+    assert TOKEN not in output  # only the variable's name was typed and shown
+
+
+def test_init_without_a_terminal_names_the_missing_option(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "syncd", "init", "--tracker", "jira"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert run.returncode == 2
+    assert "missing option --url" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_init_on_jira_cloud_without_an_email_says_what_to_give(tmp_path: Path) -> None:
+    app = create_app("jira-cloud", load_seed(SEED, flavour="jira-cloud"))
+    with SandboxServer(app) as server:
+        run = _init(tmp_path, server.url, "jira-auto", "--out", "policy.yaml")  # no --user
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "give --user E-MAIL" in run.stderr
+    assert not (tmp_path / "policy.yaml").exists()
