@@ -4,35 +4,19 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.scenario import Scenario, policy_yaml, scenario
+from tests.e2e.test_cli import _syncd
 from tests.runtime.process import free_port
 
 
 @pytest.fixture
 def sc(tmp_path: Path) -> Iterator[Scenario]:
     yield from scenario(tmp_path / "sandbox")
-
-
-def _syncd(tmp: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("SYNCD_", "E2E_"))}
-    full.update(SYNCD_DATA_DIR=str(tmp / "data"), SYNCD_LOG_FORMAT="json", **env)
-    return subprocess.run(
-        [sys.executable, "-m", "syncd", *args],
-        env=full,
-        cwd=tmp,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
 
 
 def _policy(tmp: Path, url: str) -> str:
