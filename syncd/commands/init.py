@@ -308,6 +308,11 @@ def discover(request: InitRequest) -> Proposal:
         proposal = propose(
             request, projects, profile_zone=None, start_field=None, doing_labels=labels
         )
+    if not proposal.projects:  # Jira's `project in ()` is no scope at all
+        raise ConfigError(
+            "this account sees no project: give it access (Jira: Browse projects; GitLab: "
+            "membership of the group) and run init again"
+        )
     return proposal
 
 

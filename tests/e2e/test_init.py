@@ -4,6 +4,7 @@ writes nothing to the tracker, the token never shows, an existing file is kept."
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import subprocess
@@ -200,4 +201,16 @@ def test_init_on_jira_cloud_without_an_email_says_what_to_give(tmp_path: Path) -
         run = _init(tmp_path, server.url, "jira-auto", "--out", "policy.yaml")  # no --user
     assert run.returncode == 2, run.stdout + run.stderr
     assert "give --user E-MAIL" in run.stderr
+    assert not (tmp_path / "policy.yaml").exists()
+
+
+def test_init_with_no_visible_project_writes_nothing(tmp_path: Path) -> None:
+    data = json.loads(SEED.read_text(encoding="utf-8"))
+    data.update(projects=[], tasks=[])
+    app = create_app("gitlab", load_seed(data, flavour="gitlab"))
+    with SandboxServer(app) as server:
+        run = _init(tmp_path, server.url, "gitlab", "--out", "policy.yaml")
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "sees no project" in run.stderr
+    assert "Traceback" not in run.stderr
     assert not (tmp_path / "policy.yaml").exists()
