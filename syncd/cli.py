@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar, cast
 
 import click
 
@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from syncd.wiring import App
 
 __all__ = ["main"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 EXIT_FINDINGS = 1
 EXIT_CONFIG = 2
@@ -51,6 +54,35 @@ def cli(ctx: click.Context, config_path: Path | None, dry_run: bool) -> None:
     ctx.obj["dry_run"] = dry_run
 
 
+def _global_after_command(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    """``syncd check --config X``: a global option typed after the command counts as if
+    typed before it (people type it there); given in both places, the later one wins."""
+    if value is None or value is False:
+        return  # not given here: what the group got (or its environment variable) stays
+    ctx.ensure_object(dict)
+    ctx.obj[str(param.name)] = value
+
+
+def global_options(command: Callable[P, R]) -> Callable[P, R]:
+    """The group's ``--config`` and ``--dry-run``, accepted after the command too."""
+    command = click.option(
+        "--dry-run",
+        "dry_run",
+        is_flag=True,
+        expose_value=False,
+        callback=_global_after_command,
+        help="Write nothing to trackers, send no digests (as before the command).",
+    )(command)
+    return click.option(
+        "--config",
+        "config",
+        type=click.Path(path_type=Path),
+        expose_value=False,
+        callback=_global_after_command,
+        help="Policy file (YAML), as before the command. Default: $SYNCD_CONFIG.",
+    )(command)
+
+
 @cli.command()
 def version() -> None:
     """Print syncd's version."""
@@ -73,7 +105,7 @@ def config_schema() -> None:
 @config.command("validate")
 @click.argument("file", type=click.Path(path_type=Path))
 def config_validate(file: Path) -> None:
-    """Check a policy file; print every problem with file, line and path (exit 2)."""
+    """Check the policy FILE; print every problem with file, line and path (exit 2)."""
     from syncd.policy_file import read_policy
 
     try:
@@ -118,10 +150,16 @@ def _parse_at(value: str | None, app: App) -> datetime:
 
 
 @cli.command()
+@global_options
 @click.option("--at", "at_text", help="Evaluate as of this moment (ISO 8601 with offset).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per finding (JSON Lines).")
 @click.option("--no-sync", is_flag=True, help="Use the stored state only; do not read trackers.")
-@click.option("--source", "sources", multiple=True, help="Only these sources.")
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    help="Only this source (its name in the policy); repeat for more: --source a --source b.",
+)
 @click.pass_context
 def check(
     ctx: click.Context, at_text: str | None, as_json: bool, no_sync: bool, sources: tuple[str, ...]
@@ -129,9 +167,13 @@ def check(
     """Print current findings; exit 1 if any has error severity (to gate a CI), 3 if a
     tracker could not be read."""
     from rules.engine import Engine
-    from syncd.commands.check import collect, has_errors, render_json, render_table
-    from syncd.core.clock import process_clock
-    from syncd.source_cycle import build_runners, failure_text
+    from syncd.commands.check import (
+        collect,
+        has_errors,
+        render_json,
+        render_table,
+        sync_for_check,
+    )
 
     app = _app(ctx)
     at = _parse_at(at_text, app)
@@ -146,23 +188,7 @@ def check(
     failed: dict[str, str] = {}  # could not be read
     broken: dict[str, str] = {}  # could not even be set up (a secret is missing...)
     if not no_sync:
-        settings = app.settings.model_copy(update={"dry_run": True})  # check never writes
-        runners = build_runners(
-            app.policy,
-            settings,
-            app.store,
-            process_clock(app.settings.clock_start),
-            only=set(selected),
-            errors=broken,
-            interactive=True,
-        )
-        for runner in runners:
-            try:
-                runner.sync()
-            except Exception as exc:  # one source's failure never hides the others' findings
-                failed[runner.source] = failure_text(exc)
-            finally:
-                runner.close()
+        failed, broken = sync_for_check(app, selected)
     rows = collect(app.policy, app.store, Engine.from_policy(app.policy), at, selected)
     if as_json:
         text = render_json(rows)
@@ -181,6 +207,7 @@ def check(
 
 
 @cli.command()
+@global_options
 @click.option(
     "--verbose",
     "-v",
@@ -250,6 +277,7 @@ def _comment_sink(verbose: bool, output: Path | None) -> Iterator[Callable[[str]
 
 
 @cli.command()
+@global_options
 @click.pass_context
 def run(ctx: click.Context) -> None:
     """Run the daemon: poll every source on its interval, remind, send digests."""
@@ -261,6 +289,7 @@ def run(ctx: click.Context) -> None:
 
 
 @cli.command()
+@global_options
 @click.pass_context
 def doctor(ctx: click.Context) -> None:
     """Check each source: reachable, authenticated, scope readable, can comment."""
@@ -306,6 +335,7 @@ def doctor(ctx: click.Context) -> None:
     type=click.Choice(["jira-cloud", "jira-dc", "gitlab"]),
     default="jira-cloud",
     show_default=True,
+    help="Which sandbox tracker to run against: Jira Cloud, Jira Data Center or GitLab.",
 )
 def demo(out_dir: Path, flavour: str) -> None:
     """One real cycle against a sandbox tracker with sample agency work."""
@@ -318,10 +348,16 @@ def demo(out_dir: Path, flavour: str) -> None:
 @click.argument("flavour", type=click.Choice(["jira-cloud", "jira-dc", "gitlab"]))
 @click.option("--seed", type=click.Path(path_type=Path, exists=True), help="Seed file (JSON/YAML).")
 @click.option("--shift", is_flag=True, help="Move the seed's dates so its 'now' is today.")
-@click.option("--port", type=int, default=8089, show_default=True)
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8089, show_default=True, help="Port to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (0.0.0.0: reachable from other machines).",
+)
 def sandbox(flavour: str, seed: Path | None, shift: bool, port: int, host: str) -> None:
-    """Serve a sandbox tracker in the foreground (try syncd without a tracker)."""
+    """Serve a sandbox tracker of kind FLAVOUR in the foreground (try syncd without a
+    tracker)."""
     from connectors.sandbox.common.seed import SeedError
     from connectors.sandbox.server import BindError, run_sandbox
 
@@ -333,6 +369,15 @@ def sandbox(flavour: str, seed: Path | None, shift: bool, port: int, host: str) 
     except BindError as exc:  # a busy port: one line, no traceback
         click.echo(str(exc), err=True)
         sys.exit(EXIT_CONFIG)
+
+
+def _ask(value: str | None, option: str, text: str, choice: click.Choice[str] | None = None) -> str:
+    """A missing option: asked on a terminal, an error elsewhere (a script must say it)."""
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise click.UsageError(f"missing option {option}")
+    return str(click.prompt(text, type=choice))
 
 
 @cli.command()
@@ -367,6 +412,72 @@ def templates(ctx: click.Context, out_dir: Path, lang: str | None) -> None:
 
 
 @cli.command()
+@click.option(
+    "--tracker", type=click.Choice(["jira", "gitlab"]), help="Which tracker (asked if omitted)."
+)
+@click.option("--url", help="The tracker's base URL, e.g. https://agency.atlassian.net.")
+@click.option(
+    "--secret",
+    help="NAME of the environment variable holding the token (the token itself is never "
+    "written or shown).",
+)
+@click.option(
+    "--user", help="Jira Cloud: the account's e-mail (basic auth); omit for a Data Center PAT."
+)
+@click.option(
+    "--flavour",
+    type=click.Choice(["auto", "cloud", "dc"]),
+    default="auto",
+    show_default=True,
+    help="Jira: Cloud or Data Center; auto reads it from the server.",
+)
+@click.option("--group", help="GitLab: the group whose projects to watch (path).")
+@click.option("--name", help="The source's short name in the policy (default: the tracker).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("policy.yaml"),
+    show_default=True,
+    help="Where to write the policy.",
+)
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+def init(  # noqa: PLR0917 - click passes every option by name
+    tracker: str | None,
+    url: str | None,
+    secret: str | None,
+    user: str | None,
+    flavour: str,
+    group: str | None,
+    name: str | None,
+    out: Path,
+    force: bool,
+) -> None:
+    """Write a first policy from what the tracker says, then a report-only check."""
+    from syncd.commands.init import InitRequest, run_init
+
+    tracker = _ask(tracker, "--tracker", "Tracker", click.Choice(["jira", "gitlab"]))
+    url = _ask(url, "--url", "Tracker URL")
+    secret = _ask(secret, "--secret", "Environment variable holding the token")
+    if tracker == "gitlab":
+        group = _ask(group, "--group", "GitLab group to watch")
+    elif user is None and sys.stdin.isatty():
+        user = click.prompt("Jira Cloud account e-mail (empty for a Data Center PAT)", default="")
+    request = InitRequest(
+        tracker=cast('Literal["jira", "gitlab"]', tracker),
+        url=url.rstrip("/"),
+        secret=secret,
+        out=out,
+        force=force,
+        user=user or None,
+        flavour=cast('Literal["auto", "cloud", "dc"]', flavour),
+        group=group,
+        name=name,
+    )
+    sys.exit(run_init(request, click.echo))
+
+
+@cli.command()
+@global_options
 @click.pass_context
 def status(ctx: click.Context) -> None:
     """Sources, their owner replica, last success, cursor, pending ledger entries."""
@@ -382,6 +493,7 @@ def digest() -> None:
 
 
 @digest.command("preview")
+@global_options
 @click.option("--manager", required=True, help="Manager name as in the policy.")
 @click.option(
     "--format",
@@ -391,6 +503,7 @@ def digest() -> None:
     type=click.Choice(
         ["html", "md", "slack", "telegram", "teams", "mattermost", "text", "webhook"]
     ),
+    help="Render as this channel would receive it.",
 )
 @click.option("--at", "at_text", help="Render as of this moment (ISO 8601 with offset).")
 @click.option(
@@ -398,6 +511,7 @@ def digest() -> None:
     type=click.Choice(["daily", "weekly", "monthly"]),
     default="daily",
     show_default=True,
+    help="Which digest: the daily one, the weekly one or the monthly summary.",
 )
 @click.option("--out", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
 @click.pass_context
@@ -420,6 +534,7 @@ def digest_preview(  # noqa: PLR0917 - click passes every option by name
 
 
 @cli.command()
+@global_options
 @click.option("--month", required=True, help="Month as YYYY-MM.")
 @click.option("--client", required=True, help="Client name.")
 @click.option(

@@ -25,7 +25,7 @@ from typing import Any
 import gitlab
 import requests
 
-from connectors.http.retry import RetryPolicy, is_idempotent
+from connectors.http.retry import RetryPolicy, is_idempotent, request_name
 from connectors.http.tracker_json import adopt
 from connectors.request_counts import RequestCounts
 
@@ -67,9 +67,9 @@ class RetryingSession(requests.Session):
             self.last_status, self.last_headers = response.status_code, response.headers
             return response
 
-        response: requests.Response = self.policy.retrying(idempotent=is_idempotent(verb))(
-            self.policy.counted(send)
-        )
+        response: requests.Response = self.policy.retrying(
+            idempotent=is_idempotent(verb), what=request_name(verb, url)
+        )(self.policy.counted(send))
         return response
 
 

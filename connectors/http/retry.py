@@ -32,13 +32,16 @@ import random
 import time
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 import requests
 import tenacity
+
+from syncd.core.logs import get_logger
 
 _R = TypeVar("_R")
 
@@ -51,6 +54,7 @@ __all__ = [
     "RetryPolicy",
     "arrival_unknown",
     "is_idempotent",
+    "request_name",
     "retry_after_seconds",
     "wait_seconds",
 ]
@@ -179,6 +183,7 @@ class RetryPolicy:
         idempotent: bool = True,
         transient: tuple[type[BaseException], ...] = TRANSIENT_EXCEPTIONS,
         statuses: Container[int] = RETRY_STATUSES,
+        what: str = "request",
     ) -> tenacity.Retrying:
         """A ``tenacity.Retrying`` for a call that returns a response (``requests`` or
         ``httpx``: anything with ``status_code`` and ``headers``) or raises.
@@ -187,7 +192,8 @@ class RetryPolicy:
         status to an error with the right ``retry_after``) and the last exception re-raised.
         A non-idempotent call gets exactly one attempt. ``statuses``: the HTTP statuses
         worth another attempt (digest channels also retry a 500, see
-        ``syncd.channels.http_client``)."""
+        ``syncd.channels.http_client``). ``what``: the request, named in the warning logged
+        before each wait (``GET 127.0.0.1:8080/rest/api/2/serverInfo``)."""
         if not idempotent:
             return tenacity.Retrying(
                 stop=tenacity.stop_after_attempt(1), reraise=True, sleep=self.sleep
@@ -206,7 +212,53 @@ class RetryPolicy:
             sleep=self.sleep,
             reraise=True,
             retry_error_callback=_last_result,
+            before_sleep=_announce(self, what),
         )
+
+
+def _announce(policy: RetryPolicy, what: str) -> Callable[[tenacity.RetryCallState], None]:
+    """A warning before each wait, naming the request, what went wrong and when the next
+    attempt is: without it a command on an unreachable tracker is silent for the whole
+    backoff (about 19 s with the defaults) and looks hung."""
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        status, _headers = _outcome_status_headers(state)
+        outcome = state.outcome
+        if status is not None:
+            problem = f"HTTP {status}"
+        elif outcome is not None and outcome.failed:
+            problem = _short(outcome.exception())
+        else:
+            problem = "no answer"
+        wait = state.upcoming_sleep
+        at = policy.now() + timedelta(seconds=wait)
+        get_logger("syncd.retry").warning(
+            f"{what}: {problem}; retrying at {at:%H:%M:%S} UTC (in {wait:.1f} s), "
+            f"attempt {state.attempt_number + 1} of {policy.max_attempts}",
+            request=what,
+            problem=problem,
+            next_attempt_at=at.isoformat(),
+            attempt=state.attempt_number + 1,
+            max_attempts=policy.max_attempts,
+        )
+
+    return before_sleep
+
+
+def request_name(method: str, url: str | bytes) -> str:
+    """``GET host:port/path`` for log lines: no scheme, no query (a JQL can be long)."""
+    text = url.decode() if isinstance(url, bytes) else url
+    parts = urlsplit(text)
+    return f"{method.upper()} {parts.netloc.rpartition('@')[2]}{parts.path}"
+
+
+def _short(exc: BaseException | None) -> str:
+    """``connection refused`` rather than urllib3's three nested exception texts."""
+    text = str(exc)
+    for cause in ("Connection refused", "timed out", "Name or service not known", "reset"):
+        if cause.lower() in text.lower():
+            return f"{type(exc).__name__} ({cause.lower()})"
+    return f"{type(exc).__name__}: {text[:200]}"
 
 
 def wait_seconds(

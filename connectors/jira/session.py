@@ -17,7 +17,7 @@ from typing import Any
 import requests
 from jira.resilientsession import ResilientSession, raise_on_error
 
-from connectors.http.retry import RetryPolicy, is_idempotent
+from connectors.http.retry import RetryPolicy, is_idempotent, request_name
 from connectors.http.tracker_json import adopt
 from connectors.request_counts import RequestCounts
 
@@ -74,8 +74,8 @@ class RetryingSession(ResilientSession):
                 requests.Session.request(self, method, url, timeout=self.timeout, **prepared)
             )
 
-        response: requests.Response = self.policy.retrying(idempotent=is_idempotent(method))(
-            self.policy.counted(send)
-        )
+        response: requests.Response = self.policy.retrying(
+            idempotent=is_idempotent(method), what=request_name(method, url)
+        )(self.policy.counted(send))
         raise_on_error(response, **prepared)
         return response

@@ -19,15 +19,52 @@ from rich.table import Table
 from config.policy import Policy
 from rules.engine import Engine
 from syncd.core.models import Finding, Severity
-from syncd.source_cycle import evaluate_source
+from syncd.source_cycle import build_runners, evaluate_source, failure_text
 from syncd.store import Store
+from syncd.wiring import App
 
-__all__ = ["CHECK_SCHEMA", "CheckRow", "collect", "has_errors", "render_json", "render_table"]
+__all__ = [
+    "CHECK_SCHEMA",
+    "CheckRow",
+    "collect",
+    "has_errors",
+    "render_json",
+    "render_table",
+    "sync_for_check",
+]
 
 CHECK_SCHEMA = "syncd.commands.check/1"
 
 CheckRow = tuple[Finding, datetime | None]
 """A finding and, when a reminder would wait for working hours, until when."""
+
+
+def sync_for_check(app: App, selected: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Read the ``selected`` sources into the store, never writing to a tracker. Returns
+    the sources that could not be read and those that could not even be set up (a secret
+    not set...), each with its reason; one source's failure never stops the others."""
+    from syncd.core.clock import process_clock
+
+    failed: dict[str, str] = {}
+    broken: dict[str, str] = {}
+    settings = app.settings.model_copy(update={"dry_run": True})  # check never writes
+    runners = build_runners(
+        app.policy,
+        settings,
+        app.store,
+        process_clock(app.settings.clock_start),
+        only=set(selected),
+        errors=broken,
+        interactive=True,
+    )
+    for runner in runners:
+        try:
+            runner.sync()
+        except Exception as exc:  # one source's failure never hides the others' findings
+            failed[runner.source] = failure_text(exc)
+        finally:
+            runner.close()
+    return failed, broken
 
 
 def collect(

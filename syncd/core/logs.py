@@ -66,6 +66,48 @@ def _stderr_logger(*_args: Any) -> structlog.PrintLogger:
     return structlog.PrintLogger(sys.stderr)
 
 
+_HANDLER_NAME = "syncd"
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to the ``sys.stderr`` of the moment, like ``_stderr_logger``."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+def _route_standard_logging(level: str, processors: list[Any], renderer: Any) -> None:
+    """The HTTP detail one wants at debug level (each request and its answer, connection
+    retries) is logged by the libraries — urllib3, requests, jira, python-gitlab, httpx —
+    through the standard ``logging`` module, which syncd never configured: Python's
+    last-resort handler drops everything under WARNING, so ``SYNCD_LOG_LEVEL=debug``
+    showed no debug line at all. Their records now go through the same processors,
+    redaction and renderer as syncd's own. Below debug the libraries stay at WARNING:
+    their per-request INFO lines (httpx logs every request) are noise for an operator."""
+    handler = _StderrHandler()
+    handler.set_name(_HANDLER_NAME)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *processors],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                redact,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+        root.removeHandler(old)  # configured again (tests, demo): one handler, not two
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if level.lower() == "debug" else logging.WARNING)
+
+
 def configure_logging(level: str = "info", fmt: str = "auto") -> None:
     use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     renderer: Any = (
@@ -87,6 +129,7 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
         logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
+    _route_standard_logging(level, processors, renderer)
 
 
 def get_logger(name: str = "syncd", **context: Any) -> Any:

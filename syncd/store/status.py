@@ -108,18 +108,24 @@ def render_status(
     *,
     width: int = 140,
 ) -> str:
-    """The status report as text: live replicas, then one line per source. ``sources``
-    (the configured ones) are listed even if never polled; default: all the store knows."""
+    """The status report as text: the backend (and on PostgreSQL the live replicas), then
+    one line per source. ``sources`` (the configured ones) are listed even if never
+    polled; default: all the store knows."""
     now = now or datetime.now(UTC)
     sources = None if sources is None else list(sources)  # read twice below
-    replicas = store.live_replicas(now)
     rows = store.status_rows(sources)
     out = io.StringIO()
     console = Console(file=out, width=width, no_color=True, highlight=False, emoji=False)
-    console.print(
-        f"backend: {store.backend}; live replicas ({len(replicas)}): "
-        + (", ".join(replicas) if replicas else "none")
-    )
+    if store.backend == "sqlite":
+        # One process owns a SQLite file: no leases, no other replicas to count — "live
+        # replicas (0)" read as if nothing was running.
+        console.print("backend: sqlite (one replica; sources are not leased)")
+    else:
+        replicas = store.live_replicas(now)
+        console.print(
+            f"backend: {store.backend}; live replicas ({len(replicas)}): "
+            + (", ".join(replicas) if replicas else "none")
+        )
     console.print(status_table(rows, now))
     skipped = store.skipped_tasks(sources)
     if skipped:

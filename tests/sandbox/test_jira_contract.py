@@ -116,6 +116,8 @@ ADF = {
         ("GET", "/rest/api/3/field", {}),
         ("GET", "/rest/api/3/project/SHOP", {}),
         ("GET", "/rest/api/3/project/10001", {}),
+        ("GET", "/rest/api/3/project/search", {"params": {"expand": "lead", "maxResults": 1}}),
+        ("GET", "/rest/api/3/project", {"params": {"expand": "lead"}}),
     ],
 )
 def test_sandbox_answers_match_the_spec(
@@ -127,6 +129,19 @@ def test_sandbox_answers_match_the_spec(
     options: dict[str, Any],
 ) -> None:
     check(openapi, http.request(method, cloud.url + path, **options))
+
+
+def test_project_lead_and_user_answers_match_the_spec(
+    openapi: Any, cloud: SandboxServer, http: requests.Session
+) -> None:
+    """``syncd init`` reads each project lead's profile (time zone, locale) by account id."""
+    page = http.get(cloud.url + "/rest/api/3/project/search", params={"expand": "lead"})
+    check(openapi, page)
+    lead = page.json()["values"][0]["lead"]
+    user = http.get(cloud.url + "/rest/api/3/user", params={"accountId": lead["accountId"]})
+    check(openapi, user)
+    assert user.json()["timeZone"] == "Europe/Moscow"
+    assert user.json()["locale"] == "ru_RU"
 
 
 def test_the_check_can_fail(openapi: Any, cloud: SandboxServer, http: requests.Session) -> None:

@@ -130,6 +130,12 @@ class SeedUser:
         return "5f" + digest[:22]
 
     @property
+    def locale(self) -> str:
+        """Jira's user ``locale``: the seed has none, so a Moscow profile reads Russian
+        (``ru_RU``) and every other one English (``en_US``) — stable for a given seed."""
+        return "ru_RU" if self.time_zone.startswith("Europe/Moscow") else "en_US"
+
+    @property
     def gitlab_id(self) -> int:
         """GitLab numeric user id (1 is GitLab's root; seed users start at 101)."""
         return 101 + self.index
@@ -197,6 +203,19 @@ class Seed:
 
     def project(self, key: str) -> SeedProject:
         return self._projects[key]
+
+    def project_lead(self, key: str) -> SeedUser | None:
+        """The project's lead (Jira project lead, GitLab project creator). The seed names
+        none, so it is the person who reported most of the project's tasks (ties: the
+        earlier user in ``users``); a project without a person's task has no lead."""
+        counts: dict[str, int] = {}
+        for task in self.tasks:
+            if task.project == key and not self.user(task.reporter).bot:
+                counts[task.reporter] = counts.get(task.reporter, 0) + 1
+        if not counts:
+            return None
+        best = max(counts, key=lambda uid: (counts[uid], -self.user(uid).index))
+        return self.user(best)
 
     def bot(self) -> SeedUser | None:
         """The first user marked ``bot`` (the daemon's account), if any."""

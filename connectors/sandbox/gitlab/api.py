@@ -257,6 +257,43 @@ def get_group(call: Call) -> Reply:
     return Reply(render.group_json(call.base))
 
 
+def group_subgroups(call: Call) -> Reply:
+    """The sandbox group has its projects directly under it: no subgroups."""
+    check_group(call)
+    nothing: list[Any] = []
+    chunk, headers = offset_page(call.request, nothing)
+    return Reply(chunk, headers=headers)
+
+
+def group_projects(call: Call) -> Reply:
+    check_group(call)
+    rows = [
+        render.project_json(p, call.base, ACCESS_LEVEL)
+        for p in sorted(call.state.projects.values(), key=lambda p: p.id)
+    ]
+    chunk, headers = offset_page(call.request, rows)
+    return Reply(chunk, headers=headers)
+
+
+def group_labels(call: Call) -> Reply:
+    """The labels in use are the group's labels (``Doing``, scoped type/priority ones)."""
+    check_group(call)
+    rows = [
+        render.label_json(label)
+        for label in sorted(call.state.labels.values(), key=lambda label: label.id)
+    ]
+    chunk, headers = offset_page(call.request, rows)
+    return Reply(chunk, headers=headers)
+
+
+def get_user(call: Call) -> Reply:
+    uid = call.args["user"]
+    user = call.state.users.get(int(uid)) if uid.isdigit() else None
+    if user is None:
+        raise ApiError(404, "404 User Not Found")
+    return Reply(render.user_json(user, call.base))
+
+
 def member(call: Call) -> Reply:
     if "project" in call.args:
         project_of(call)
@@ -304,6 +341,10 @@ handlers: list[tuple[str, tuple[str, ...], Callable[[Call], Reply]]] = [
     ("GET", ("groups", G), get_group),
     ("GET", ("groups", G, "members", "all", ":user"), member),
     ("GET", ("groups", G, "issues"), group_issues),
+    ("GET", ("groups", G, "subgroups"), group_subgroups),
+    ("GET", ("groups", G, "projects"), group_projects),
+    ("GET", ("groups", G, "labels"), group_labels),
+    ("GET", ("users", ":user"), get_user),
     ("GET", ("projects", P, "issues"), project_issues),
     ("GET", ("projects", P, "issues", IID), get_issue),
     ("PUT", ("projects", P, "issues", IID), put_issue),

@@ -16,6 +16,7 @@ from connectors.sandbox.gitlab.state import (
     GROUP_PATH,
     GitLabState,
     Issue,
+    Label,
     Note,
     Project,
     User,
@@ -87,6 +88,38 @@ def current_user_json(user: User, base: str) -> dict[str, Any]:
     }
 
 
+def user_json(user: User, base: str) -> dict[str, Any]:
+    """``GET /users/:id`` as another user sees it: no e-mail, no time zone, no locale
+    (GitLab's API shows neither to others)."""
+    return {
+        **_basic_user(user, base),
+        "locked": False,
+        "bot": user.bot,
+        "created_at": ts(user.created_at),
+        "public_email": None,
+        "bio": "",
+        "location": "",
+        "job_title": "",
+    }
+
+
+def label_json(label: Label) -> dict[str, Any]:
+    return {
+        "id": label.id,
+        "name": label.name,
+        "color": label.color,
+        "text_color": "#FFFFFF",
+        "description": label.description or None,
+        "description_html": "",
+        "open_issues_count": 0,
+        "closed_issues_count": 0,
+        "open_merge_requests_count": 0,
+        "subscribed": False,
+        "priority": None,
+        "is_project_label": False,
+    }
+
+
 def member_json(user: User, base: str, access_level: int) -> dict[str, Any]:
     return {**_basic_user(user, base), "access_level": access_level, "expires_at": None}
 
@@ -137,6 +170,7 @@ def project_json(project: Project, base: str, access_level: int) -> dict[str, An
             ["Agency", *([project.subgroup.name] if project.subgroup else []), project.name]
         ),
         "description": project.client,
+        "creator_id": project.creator_id,
         "namespace": _namespace(project),
         "visibility": "private",
         "issues_enabled": True,

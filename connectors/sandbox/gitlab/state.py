@@ -82,6 +82,8 @@ class Project:
     name: str
     client: str
     subgroup: Subgroup | None = None
+    creator_id: int | None = None
+    """GitLab's ``creator_id``: the seed's project lead (``Seed.project_lead``)."""
 
     @property
     def path(self) -> str:
@@ -212,7 +214,9 @@ class GitLabState:
             subgroup = None
             if client_subgroups and sp.client != sp.name:
                 subgroup = subgroups.setdefault(sp.client, _subgroup(sp.client, len(subgroups)))
-            project = Project(201 + i, sp.key, sp.name, sp.client, subgroup)
+            lead = seed.project_lead(sp.key)
+            creator = None if lead is None else lead.gitlab_id
+            project = Project(201 + i, sp.key, sp.name, sp.client, subgroup, creator)
             self.projects[project.id] = project
         for task in seed.tasks:
             self._load_task(task)

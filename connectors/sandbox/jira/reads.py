@@ -89,6 +89,64 @@ class ReadEndpoints(JiraBase):
             }
         )
 
+    # ------------------------------------------------------------------ projects, users
+
+    async def project_search(self, request: Request, user: SeedUser, r: Renderer) -> Response:
+        """Cloud ``GET /project/search``: a page of projects (``startAt``, ``maxResults`` up
+        to 100, ``isLast``, ``nextPage``)."""
+        q = request.query_params
+        start = self._int(q.get("startAt"), "startAt", 0)
+        size = min(max(self._int(q.get("maxResults"), "maxResults", 50), 1), 100)
+        keys = sorted(self.store.projects)
+        chunk = keys[start : start + size]
+        last = start + size >= len(keys)
+        expand = self._expand(q.get("expand"))
+        page: dict[str, Any] = {
+            "self": str(request.url),
+            "maxResults": size,
+            "startAt": start,
+            "total": len(keys),
+            "isLast": last,
+            "values": [r.listed_project(k, expand) for k in chunk],
+        }
+        if not last:
+            page["nextPage"] = r.api(f"project/search?startAt={start + size}&maxResults={size}")
+        return JSONResponse(page)
+
+    async def project_list(self, request: Request, user: SeedUser, r: Renderer) -> Response:
+        """``GET /project``: every project the user can browse, one list, no paging (Data
+        Center; deprecated on Cloud in favour of ``/project/search``)."""
+        expand = self._expand(request.query_params.get("expand"))
+        return JSONResponse([r.listed_project(k, expand) for k in sorted(self.store.projects)])
+
+    async def get_user(self, request: Request, user: SeedUser, r: Renderer) -> Response:
+        """``GET /user``: Cloud by ``accountId``, Data Center by ``username`` or ``key``; the
+        full user with ``timeZone`` and ``locale``."""
+        q = request.query_params
+        if self.cloud:
+            if not q.get("accountId"):
+                return error(400, "The query parameter 'accountId' is required.")
+            data = r.user(self.store.user_for(account_id=q["accountId"]).id, full=True)
+        else:
+            name = q.get("username") or q.get("key")
+            if not name:
+                return error(
+                    400, "Either the 'username' or the 'key' query parameters need to be provided"
+                )
+            found = next(
+                (
+                    u
+                    for u in self.store.users.values()
+                    if name in (u.username, f"JIRAUSER{10100 + u.index}")
+                ),
+                None,
+            )
+            if found is None:
+                return error(404, f"The user named '{name}' does not exist")
+            data = r.user(found.id, full=True)
+        assert data is not None
+        return JSONResponse(data)
+
     # ------------------------------------------------------------------ search
 
     async def _search_args(self, request: Request) -> dict[str, Any]:

@@ -154,10 +154,41 @@ class Renderer:
                 "timeZone": u.time_zone,
             }
         if full:
-            data["locale"] = "ru_RU" if u.time_zone.startswith("Europe/Moscow") else "en_US"
+            data["locale"] = u.locale
             data["groups"] = {"size": 1, "items": []}
             data["applicationRoles"] = {"size": 1, "items": []}
             data["expand"] = "groups,applicationRoles"
+        return data
+
+    def listed_project(self, key: str, expand: set[str]) -> dict[str, Any]:
+        """A project as ``/project/search`` (Cloud) and ``/project`` list it: the category
+        when it has one, the lead (a short user) only with ``expand=lead``, as Jira does."""
+        project = self.store.projects[key]
+        pid = self.store.project_ids[key]
+        data: dict[str, Any] = {
+            "expand": "description,lead,issueTypes,url,projectKeys,permissions,insight",
+            "self": self.api(f"project/{pid}"),
+            "id": str(pid),
+            "key": key,
+            "name": project.name,
+            "projectTypeKey": "software",
+            "simplified": False,
+            "style": "classic",
+            "isPrivate": False,
+        }
+        if project.client in self.store.category_ids:
+            category = self.store.category_ids[project.client]
+            data["projectCategory"] = {
+                "self": self.api(f"projectCategory/{category}"),
+                "id": str(category),
+                "name": project.client,
+                "description": "",
+            }
+        if "lead" in expand:
+            lead = self.user(self.store.project_leads.get(key))
+            if lead is not None:
+                lead.pop("timeZone", None)  # a project's lead is the short user form
+                data["lead"] = lead
         return data
 
     # ------------------------------------------------------------------ issues

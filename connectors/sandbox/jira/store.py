@@ -111,6 +111,8 @@ class JiraStore:
         clients = dict.fromkeys(p.client for p in seed.projects if p.client != p.name)
         self.category_ids = {name: 10000 + i for i, name in enumerate(clients)}
         """Project categories (the seed's clients), ids in order of first appearance."""
+        lead = {p.key: seed.project_lead(p.key) for p in seed.projects}
+        self.project_leads = {key: u.id for key, u in lead.items() if u is not None}
         self._next_comment = 10000
         self._next_history = 20000
         self.issues: list[JiraIssue] = []
