@@ -42,9 +42,11 @@ def test_config_is_accepted_before_and_after_the_command(tmp_path: Path) -> None
 
 def test_dry_run_after_the_command_writes_nothing(sc: Scenario, tmp_path: Path) -> None:
     policy = _policy(tmp_path, sc.server.url)
-    once = _syncd(tmp_path, "once", "--dry-run", "--config", policy, E2E_TOKEN="bot-token")
+    once = _syncd(
+        tmp_path, "once", "--dry-run", "--config", policy, "--verbose", E2E_TOKEN="bot-token"
+    )
     assert once.returncode == 0, once.stdout + once.stderr
-    assert "would post: comment on SHOP-1" in once.stdout
+    assert "would post: comment on SHOP-1" in once.stdout  # --verbose: every comment
     assert sc.bot_comments("SHOP-1") == []
 
 
