@@ -283,6 +283,19 @@ def sandbox(flavour: str, seed: Path | None, shift: bool, port: int, host: str) 
 
 
 @cli.command()
+@click.argument("target", metavar="SOURCE:KEY")
+@click.option("--source", help="The source, when TARGET is a bare KEY.")
+@click.option("--at", "at_text", help="Explain as of this moment (ISO 8601 with offset).")
+@click.pass_context
+def explain(ctx: click.Context, target: str, source: str | None, at_text: str | None) -> None:
+    """Why syncd flags a task: sections, checkpoint, activity, findings and reminders."""
+    from syncd.commands.explain import explain_text
+
+    app = _app(ctx)
+    click.echo(explain_text(app.policy, app.store, target, source, _parse_at(at_text, app)))
+
+
+@cli.command()
 @click.pass_context
 def status(ctx: click.Context) -> None:
     """Sources, their owner replica, last success, cursor, pending ledger entries."""
