@@ -295,6 +295,26 @@ def explain(ctx: click.Context, target: str, source: str | None, at_text: str | 
     click.echo(explain_text(app.policy, app.store, target, source, _parse_at(at_text, app)))
 
 
+@cli.group()
+def desk() -> None:
+    """The managers' desk (a read-only web page per manager on the daemon's port)."""
+
+
+@desk.command("link")
+@click.option("--manager", required=True, help="Manager name as in the policy.")
+@click.option("--days", type=float, default=30, show_default=True, help="Valid for this long.")
+@click.option("--base-url", help="The desk's public address. Default: SYNCD_HTTP_HOST/PORT.")
+@click.pass_context
+def desk_link(ctx: click.Context, manager: str, days: float, base_url: str | None) -> None:
+    """Print a signed link to MANAGER's desk (revoked by rotating SYNCD_DESK_SECRET)."""
+    from syncd.commands.desk import desk_link as link
+    from syncd.core.clock import process_clock
+
+    app = _app(ctx)
+    now = process_clock(app.settings.clock_start).now()
+    click.echo(link(app.settings, app.policy, manager, days, now, base_url))
+
+
 @cli.command()
 @click.pass_context
 def status(ctx: click.Context) -> None:
