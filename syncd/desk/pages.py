@@ -162,16 +162,23 @@ def _task_link(item_key: str, title: str, url: str, source: str) -> Markup:
 # -- overview -----------------------------------------------------------------------------
 
 
+_HOT = frozenset({"overdue", "at_risk"})
+
+
+def _metric(t: Translator, metric: str) -> str:
+    return t("desk.done_week") if metric == "done" else t(f"metrics.{metric}")
+
+
 def _headlines(view: DeskView) -> Markup:
     t = view.t
-    head = Markup("").join(
-        Markup("<th>{}</th>").format(t("desk.done_week") if m == "done" else t(f"metrics.{m}"))
-        for m in METRICS
-    )
+    head = Markup("").join(Markup("<th>{}</th>").format(_metric(t, m)) for m in METRICS)
     rows = []
     for h in view.digest.headlines:
         cells = Markup("").join(
-            Markup('<td class="n m-{}">{}</td>').format(m, t.number(h.counts[m])) for m in METRICS
+            Markup('<td class="n m-{}{}" data-label="{}">{}</td>').format(
+                m, " hot" if h.counts[m] and m in _HOT else "", _metric(t, m), t.number(h.counts[m])
+            )
+            for m in METRICS
         )
         report = "/desk/report?" + urlencode({"client": h.client})
         rows.append(
@@ -374,8 +381,11 @@ def timeline_page(view: DeskView) -> str:
         view.calendar.is_business_day,
         {"title": t("desk.timeline"), "today": t("desk.today")},
     )
+    # On a phone the chart keeps a readable width and scrolls inside its box; the page
+    # itself never scrolls sideways.
+    drawn = Markup('<div class="scroll chart">{}</div>').format(chart)
     body = legend + (
-        chart if groups else Markup('<p class="empty">{}</p>').format(t("desk.nothing"))
+        drawn if groups else Markup('<p class="empty">{}</p>').format(t("desk.nothing"))
     )
     return _page(view, t("desk.timeline"), body, "timeline")
 

@@ -147,23 +147,23 @@ def bars_svg(rows: Sequence[Workload], labels: dict[str, str]) -> Markup:
     """Workload: per assignee a bar of open tasks, the part due this week and the part
     overdue drawn over it, the longest bar the full width."""
     top = max((r.open for r in rows), default=0) or 1
-    height = len(rows) * 26 + 8
+    scale = 200 / top
+    height = len(rows) * 24 + 8
     parts = [
-        f'<svg class="workload" viewBox="0 0 600 {height}" role="img" '
+        f'<svg class="workload" viewBox="0 0 400 {height}" role="img" '
         f'aria-label="{escape(labels["title"])}">'
     ]
     for i, row in enumerate(rows):
-        y = 4 + i * 26
-        scale = 360 / top
+        y = 4 + i * 24
         name = row.assignee or labels["unassigned"]
         parts.append(
-            f'<text class="who" x="0" y="{y + 15}">{escape(isolate(clip(name, 26)))}</text>'
-            f'<rect class="w-open" x="200" y="{y + 3}" width="{_f(row.open * scale)}" height="16"/>'
-            f'<rect class="w-week" x="200" y="{y + 3}" width="{_f(row.due_this_week * scale)}" '
-            f'height="16"/>'
-            f'<rect class="w-late" x="{_f(200 + row.due_this_week * scale)}" y="{y + 3}" '
-            f'width="{_f(row.overdue * scale)}" height="16"/>'
-            f'<text class="n" x="{_f(206 + row.open * scale)}" y="{y + 15}">{row.open}</text>'
+            f'<text class="who" x="0" y="{y + 14}">{escape(isolate(clip(name, 20)))}</text>'
+            f'<rect class="w-open" x="150" y="{y + 3}" width="{_f(row.open * scale)}" height="15"/>'
+            f'<rect class="w-week" x="150" y="{y + 3}" width="{_f(row.due_this_week * scale)}" '
+            f'height="15"/>'
+            f'<rect class="w-late" x="{_f(150 + row.due_this_week * scale)}" y="{y + 3}" '
+            f'width="{_f(row.overdue * scale)}" height="15"/>'
+            f'<text class="n" x="{_f(155 + row.open * scale)}" y="{y + 14}">{row.open}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - user text above is escaped piece by piece
