@@ -14,11 +14,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache, cached_property
 from urllib.parse import urlencode
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from config.policy import ManagerConfig, Policy
+from rules.base import Rule
 from rules.calendar import BusinessCalendar
 from rules.engine import Engine
 from rules.registry import get_rule
@@ -68,6 +70,20 @@ class DeskView:
     @property
     def t(self) -> Translator:
         return translator(self.manager.language)
+
+    @cached_property
+    def source_of(self) -> dict[tuple[str, str], str]:
+        """(key, url) → source: digest items name a task by key and URL only."""
+        return {(task.key, task.url): task.source for task in self.tasks}
+
+    @cached_property
+    def checkpoint_state(self) -> dict[tuple[str, str], str]:
+        """(source, key) → the checkpoint finding's state (``at_risk``/``missed``)."""
+        return {
+            (f.source, f.task_key): f.data.get("state", "missed")
+            for f in self.findings
+            if f.rule == "checkpoint"
+        }
 
     def owns_client(self, client: str) -> bool:
         return any(self.clients.of(task) == client for task in self.tasks)
@@ -143,20 +159,19 @@ def _page(view: DeskView, heading: str, body: Markup, current: str) -> str:
 
 
 def _task_link(item_key: str, title: str, url: str, source: str) -> Markup:
+    """The key linked to the tracker, the title, and the "why" link. Built with plain
+    f-strings over escaped parts: a page lists thousands of these, and ``Markup.format``
+    is several times slower."""
     href = safe_url(url)
-    key = (
-        Markup('<a class="key" href="{}" rel="noreferrer noopener">{}</a>').format(
-            href, clip(item_key, 60)
-        )
-        if href
-        else Markup('<b class="key">{}</b>').format(clip(item_key, 60))
-    )
-    text = Markup("{} {}").format(key, html_user(clip(title)))
-    if not source:
-        return text
-    return Markup('{} <a class="why" href="{}">{}</a>').format(
-        text, why_href(source, item_key), "?"
-    )
+    key = escape(clip(item_key, 60))
+    if href:
+        text = f'<a class="key" href="{escape(href)}" rel="noreferrer noopener">{key}</a>'
+    else:
+        text = f'<b class="key">{key}</b>'
+    text += f" {html_user(clip(title))}"
+    if source:
+        text += f' <a class="why" href="{escape(why_href(source, item_key))}">?</a>'
+    return Markup(text)  # noqa: S704 - every part above is escaped
 
 
 # -- overview -----------------------------------------------------------------------------
@@ -195,10 +210,7 @@ def _headlines(view: DeskView) -> Markup:
 
 
 def _source_of(view: DeskView, item: DigestItem) -> str:
-    for task in view.tasks:
-        if task.key == item.key and task.url == item.url:
-            return task.source
-    return ""
+    return view.source_of.get((item.key, item.url), "")
 
 
 def _items(view: DeskView, kind: str) -> Markup:
@@ -235,12 +247,23 @@ def _rule_label(view: DeskView, rule: str) -> str:
     return view.t.rule(rule)
 
 
-def _violation_text(finding: Finding, language: str) -> str:
+@cache
+def _rule_class(name: str) -> type[Rule] | None:
+    """The registry looks its modules up on every call; the desk asks for every finding."""
     try:
-        item = get_rule(finding.rule).reminder_item(finding, language)  # type: ignore[arg-type]
-    except (RuleError, KeyError, ValueError):
+        return get_rule(name)
+    except RuleError:
+        return None
+
+
+def _violation_text(finding: Finding, language: str) -> str:
+    rule = _rule_class(finding.rule)
+    if rule is None:
         return finding.message
-    return item.title
+    try:
+        return rule.reminder_item(finding, language).title  # type: ignore[arg-type]
+    except (KeyError, ValueError):
+        return finding.message
 
 
 def _violations(view: DeskView) -> Markup:
@@ -310,9 +333,9 @@ def _state(view: DeskView, task: Task, checkpoint_today: set[tuple[str, str]]) -
     assert task.due is not None
     if view.now > view.engine.calendar(task.source).due_end(task.due):
         return "overdue"
-    for f in view.findings:
-        if f.source == task.source and f.task_key == task.key and f.rule == "checkpoint":
-            return "checkpoint_due" if f.data.get("state") == "at_risk" else "at_risk"
+    state = view.checkpoint_state.get((task.source, task.key))
+    if state is not None:
+        return "checkpoint_due" if state == "at_risk" else "at_risk"
     if (task.source, task.key) in checkpoint_today:
         return "checkpoint_due"
     return "on_track"
