@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/syncd demo
+	$(BIN)/syncd demo --desk 60
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -254,11 +254,20 @@ def doctor(ctx: click.Context) -> None:
     default="jira-cloud",
     show_default=True,
 )
-def demo(out_dir: Path, flavour: str) -> None:
+@click.option(
+    "--desk",
+    "desk_seconds",
+    type=float,
+    default=0,
+    help="Then serve the demo manager's desk for this many seconds and print its link.",
+)
+def demo(out_dir: Path, flavour: str, desk_seconds: float) -> None:
     """One real cycle against a sandbox tracker with sample agency work."""
     from syncd.commands.demo import run_demo
 
-    sys.exit(run_demo(out_dir, cast("Flavour", flavour), echo=click.echo))
+    sys.exit(
+        run_demo(out_dir, cast("Flavour", flavour), echo=click.echo, desk_seconds=desk_seconds)
+    )
 
 
 @cli.command()

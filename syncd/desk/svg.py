@@ -100,7 +100,7 @@ def timeline_svg(  # noqa: PLR0917 - all of them are the picture
                 f'<rect class="off" x="{_f(x0)}" y="{_f(HEAD - 4)}" width="{_f(x1 - x0)}" '
                 f'height="{_f(height - HEAD + 4)}"/>'
             )
-        if day.day == 1 or day.weekday() == 0:
+        if day.weekday() == 0:  # a tick every Monday
             parts.append(f'<text class="tick" x="{_f(x0 + 2)}" y="14">{day:%d.%m}</text>')
         day += timedelta(days=1)
     y = HEAD
