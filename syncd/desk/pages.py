@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache, cached_property
 from urllib.parse import urlencode
 
@@ -26,8 +26,8 @@ from rules.engine import Engine
 from rules.registry import get_rule
 from syncd.core.errors import RuleError
 from syncd.core.models import Finding, Task
-from syncd.desk.svg import Bar, TimelineGroup, Workload, bars_svg, timeline_svg
-from syncd.digest.content import SECTION_RULES, build_digest
+from syncd.desk.svg import Bar, TimelineGroup, Workload, bars_svg, sparkline, timeline_svg
+from syncd.digest.content import SECTION_RULES
 from syncd.digest.i18n import Translator, translator
 from syncd.digest.model import METRICS, Digest, DigestItem
 from syncd.digest.monthly import missed_checkpoints, monthly_reports, parse_month
@@ -35,6 +35,7 @@ from syncd.digest.render.common import clip, html_t, html_user, why
 from syncd.digest.render.links import safe_url
 from syncd.digest.render.monthly import monthly_rows, report_title
 from syncd.digest.scope import Clients, manager_calendar, manager_tasks, manager_zone
+from syncd.digest.snapshots import week_digest
 from syncd.explain import Explanation
 from syncd.store import Store
 
@@ -50,6 +51,8 @@ __all__ = [
 ]
 
 CSS_PATH = "/desk/static/desk.css"
+TREND_DAYS = 56
+"""The trend lines cover 8 weeks."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class DeskView:
     findings: tuple[Finding, ...]
     digest: Digest
     clients: Clients
+    history: dict[str, dict[date, dict[str, int]]]
+    """client → day → headline numbers, from the daily snapshots (the trend lines)."""
 
     @property
     def t(self) -> Translator:
@@ -97,13 +102,8 @@ def build_view(
     tasks = tuple(manager_tasks(manager, store.iter_tasks()))
     open_tasks = [t for t in tasks if t.is_open]
     findings = tuple(engine.evaluate(open_tasks, now))
-    # "Done this week": the week so far, in the manager's zone.
-    week_start = datetime.combine(
-        local.date() - timedelta(days=local.weekday()), datetime.min.time(), zone
-    )
-    digest = build_digest(
-        policy, manager, tasks, list(findings), now, "weekly", None, week_start, engine=engine
-    )
+    digest = week_digest(policy, manager, tasks, list(findings), now, engine=engine)
+    history = store.client_snapshots(manager.name, local.date() - timedelta(days=TREND_DAYS))
     return DeskView(
         policy=policy,
         manager=manager,
@@ -114,6 +114,7 @@ def build_view(
         findings=findings,
         digest=digest,
         clients=Clients(policy),
+        history=history,
     )
 
 
@@ -180,6 +181,15 @@ def _task_link(item_key: str, title: str, url: str, source: str) -> Markup:
 _HOT = frozenset({"overdue", "at_risk"})
 
 
+def trend(view: DeskView, client: str, metric: str, today: int) -> list[int | None]:
+    """One value per day of the last ``TREND_DAYS`` from the daily snapshots, today's
+    from the live numbers (a snapshot taken earlier today is older than they are)."""
+    history = view.history.get(client, {})
+    first = view.now.date() - timedelta(days=TREND_DAYS)
+    days = [first + timedelta(days=i) for i in range(TREND_DAYS)]
+    return [history.get(d, {}).get(metric) for d in days] + [today]
+
+
 def _metric(t: Translator, metric: str) -> str:
     return t("desk.done_week") if metric == "done" else t(f"metrics.{metric}")
 
@@ -190,8 +200,12 @@ def _headlines(view: DeskView) -> Markup:
     rows = []
     for h in view.digest.headlines:
         cells = Markup("").join(
-            Markup('<td class="n m-{}{}" data-label="{}">{}</td>').format(
-                m, " hot" if h.counts[m] and m in _HOT else "", _metric(t, m), t.number(h.counts[m])
+            Markup('<td class="n m-{}{}" data-label="{}">{}{}</td>').format(
+                m,
+                " hot" if h.counts[m] and m in _HOT else "",
+                _metric(t, m),
+                t.number(h.counts[m]),
+                sparkline(trend(view, h.client, m, h.counts[m])),
             )
             for m in METRICS
         )

@@ -167,3 +167,18 @@ def bars_svg(rows: Sequence[Workload], labels: dict[str, str]) -> Markup:
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - user text above is escaped piece by piece
+
+
+def sparkline(values: Sequence[int | None]) -> Markup:
+    """A trend line over ``values`` (one per day, oldest first; None: no snapshot that day),
+    scaled to its own maximum; empty when fewer than two days are known."""
+    known = [(i, v) for i, v in enumerate(values) if v is not None]
+    if len(known) < 2:
+        return Markup("")
+    top = max(v for _, v in known) or 1
+    last = max(len(values) - 1, 1)
+    points = " ".join(f"{_f(i / last * 56)},{_f(15 - v / top * 14)}" for i, v in known)
+    return Markup(  # noqa: S704 - numbers only
+        f'<svg class="spark" viewBox="0 0 56 16" preserveAspectRatio="none" aria-hidden="true">'
+        f'<polyline points="{points}"/></svg>'
+    )
