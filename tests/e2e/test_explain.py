@@ -3,9 +3,7 @@ against the sandbox Jira (real HTTP, real connector)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,6 +14,7 @@ import pytest
 
 from syncd.explain import explain_task, render_text
 from tests.e2e.scenario import DEFAULT_NOW, Scenario, agency_seed, policy_yaml
+from tests.runtime.process import run_syncd
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 
@@ -127,18 +126,9 @@ def test_findings_carry_fingerprint_and_reminder_state(sc: Scenario) -> None:
 
 
 def _syncd(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SYNCD_", "E2E_"))}
     # The store the cycle filled is the one the command reads.
-    env.update(SYNCD_STATE_URL=f"sqlite:///{tmp / 'sandbox' / 'syncd.db'}", SYNCD_LOG_FORMAT="json")
-    return subprocess.run(
-        [sys.executable, "-m", "syncd", *args],
-        env=env,
-        cwd=tmp,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    state = f"sqlite:///{tmp / 'sandbox' / 'syncd.db'}"
+    return run_syncd(*args, env={"SYNCD_STATE_URL": state, "SYNCD_LOG_FORMAT": "json"})
 
 
 def test_cli_explains_from_the_store_and_names_a_bad_key(sc: Scenario, tmp_path: Path) -> None:
