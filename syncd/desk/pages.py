@@ -516,7 +516,8 @@ def why_page(view: DeskView, ex: Explanation) -> str:
         checkpoint=checkpoint,
         a_title=t("desk.activity"),
         activity=activity,
-        idle=f"{ex.stale.idle_business_days} / {ex.stale.days}",
+        idle=f"{t.plural('business_day', ex.stale.idle_business_days)} "
+        f"(stale from {t.plural('business_day', ex.stale.days)})",
         f_title=t("desk.findings"),
         findings=findings,
     )
@@ -625,12 +626,12 @@ def report_page(view: DeskView, store: Store, client: str, month: str) -> str:
             else Markup("")
         )
 
-    body = Markup('<p class="noprint">{}</p>{}{}{}{}').format(
+    body = Markup('<p class="noprint">{}</p><section>{}{}</section>{}{}').format(
         t("desk.print"),
         table,
         chart,
         listing(t("monthly.completed_list"), report.completed_tasks),
         listing(t("monthly.overdue_list"), report.overdue_tasks),
     )
-    heading = report_title(report, t, user=lambda s: s)
+    heading = report_title(report, t)  # the client isolated for direction
     return _page(view, heading, body, "reports")
