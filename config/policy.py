@@ -189,6 +189,14 @@ class SourceConfig(_Model):
         description="How often to list the open tasks in scope (one cheap listing) and forget "
         "stored ones that were deleted, moved or left the scope ('6h').",
     )
+    backfill_done_days: int | None = Field(
+        default=62,
+        ge=1,
+        description="Jira: a full sync (the first, or after a scope change) reads the open "
+        "tasks and the done ones updated within this many days — what digests look back on "
+        "(done since the last digest, last month's report); null reads every done task ever. "
+        "Later syncs read every change, done tasks included.",
+    )
     sync_overlap: OverlapSeconds = Field(
         default=120.0,
         description="Jira: how far before the last change each poll searches again, to cover "

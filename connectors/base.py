@@ -8,12 +8,13 @@ tasks are stored, and it never moves past the moment the poll started.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from connectors.http.reread_keys import Skip
 from connectors.markers import MARKER_PREFIX, PostedReminder
+from connectors.request_counts import RequestCounts
 from syncd.core.models import Person, Reminder, Task
 
 __all__ = [
@@ -22,7 +23,14 @@ __all__ = [
     "DoctorCheck",
     "Page",
     "PostedReminder",
+    "Previous",
 ]
+
+
+Previous = Callable[[Collection[str]], Mapping[str, Task]]
+"""The snapshots the store holds for some task keys of the source (keys never stored are
+absent): what ``sync`` compares an issue with to read only what changed. One call per
+listing page, so a 100-issue page costs one store query."""
 
 
 @dataclass(frozen=True)
@@ -49,9 +57,16 @@ class DoctorCheck:
 @runtime_checkable
 class Connector(Protocol):
     source: str
+    request_counts: RequestCounts
+    """Every HTTP request sent so far, by kind: what a cycle cost the tracker."""
 
-    def sync(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        """Tasks changed since ``cursor`` (all in scope when None), complete with comments."""
+    def sync(
+        self, cursor: dict[str, Any] | None, previous: Previous | None = None
+    ) -> Iterator[Page]:
+        """Tasks changed since ``cursor`` (all in scope when None), complete with comments.
+        ``previous``: the stored snapshots, for a connector that reads an issue's comments
+        and history only when the issue's listing says they can have changed (without it,
+        every changed issue is read in full)."""
         ...
 
     def fetch_task(self, key: str) -> Task | None:

@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-__all__ = ["SECTION_HINTS", "SECTION_TITLES", "Lang", "section_template", "section_title"]
+__all__ = [
+    "SECTION_HINTS",
+    "SECTION_PROMPTS",
+    "SECTION_TITLES",
+    "Lang",
+    "section_template",
+    "section_title",
+]
 
 Lang = Literal["ru", "en"]
 
@@ -49,6 +56,29 @@ SECTION_HINTS: dict[str, dict[Lang, str]] = {
         "ru": "Gmail, Яндекс Почта, Outlook, iOS Mail",
         "en": "Gmail, Outlook, Apple Mail, iOS Mail",
     },
+}
+
+# What to write in a section, in a few words: shown in brackets after the section's heading
+# in the description templates (``syncd templates``). Headings are compared without their
+# bracketed remarks, so the prompt never hides the section. No brackets, colons or dashes
+# inside, and "## Heading (prompt)" within 60 characters: pasted where no editor turns
+# "##" into a heading (Jira Cloud, as plain text), the line still reads as the heading.
+SECTION_PROMPTS: dict[str, dict[Lang, str]] = {
+    "goal": {
+        "ru": "чего хочет клиент, измеримо, с числом и сроком",
+        "en": "what the client wants, with a number and a date",
+    },
+    "acceptance": {"ru": "по каким пунктам примем работу", "en": "what we check to accept it"},
+    "formats": {"ru": "в каких форматах сдать файлы", "en": "the file formats to hand over"},
+    "sizes": {"ru": "все размеры в пикселях", "en": "every size, in pixels"},
+    "audience": {
+        "ru": "для кого, возраст, город, интересы",
+        "en": "who reads it, age, city, interests",
+    },
+    "tone": {"ru": "как говорим с читателем", "en": "how we speak to the reader"},
+    "length": {"ru": "сколько знаков или слов", "en": "how many characters or words"},
+    "mockup": {"ru": "ссылка на согласованный макет", "en": "a link to the approved mockup"},
+    "clients": {"ru": "где проверить вёрстку", "en": "where to test the markup"},
 }
 
 _E_G: dict[Lang, str] = {"ru": "например: ", "en": "e.g. "}

@@ -4,6 +4,8 @@ settings and the policy, opens the store, and calls one function of ``syncd.*``.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
@@ -179,21 +181,72 @@ def check(
 
 
 @cli.command()
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Print every would-be comment and label change in full (report-only, dry-run).",
+)
+@click.option(
+    "--output",
+    "output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write every would-be comment and label change in full to this file.",
+)
+@click.option(
+    "--progress-every",
+    type=click.FloatRange(min=0),
+    default=5.0,
+    show_default=True,
+    help="Off a terminal: seconds between sync.progress log lines.",
+)
 @click.pass_context
-def once(ctx: click.Context) -> None:
-    """Run one cycle for every source, then send the digests that are due."""
+def once(ctx: click.Context, verbose: bool, output: Path | None, progress_every: float) -> None:
+    """Run one cycle for every source, then send the digests that are due. Prints a
+    summary per source (with the findings per rule where nothing is written); progress
+    goes to stderr while a cycle runs."""
     from syncd.commands.once import run_once
     from syncd.core.clock import process_clock
+    from syncd.progress import for_terminal
 
     app = _app(ctx)
     broken: dict[str, str] = {}
-    reports, failed_digests = run_once(
-        app, process_clock(app.settings.clock_start), echo=click.echo, broken=broken
-    )
+    with _comment_sink(verbose, output) as comments:
+        reports, failed_digests = run_once(
+            app,
+            process_clock(app.settings.clock_start),
+            echo=click.echo,
+            broken=broken,
+            comments=comments,
+            progress=for_terminal(progress_every),
+        )
+    if output is not None:
+        click.echo(f"every would-be comment written to {output}")
     failed = [r for r in reports if r.failed]
     if broken:  # a configuration mistake (a secret not set...): the same 2 as every command
         sys.exit(EXIT_CONFIG)
     sys.exit(1 if failed or failed_digests else 0)
+
+
+@contextmanager
+def _comment_sink(verbose: bool, output: Path | None) -> Iterator[Callable[[str], None] | None]:
+    """Where every would-be comment goes: stdout (``--verbose``), a file (``--output``),
+    both, or nowhere (the summary only)."""
+    if output is None:
+        yield click.echo if verbose else None
+        return
+    try:
+        handle = output.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise click.BadParameter(f"{output}: {exc.strerror}", param_hint="--output") from None
+    with handle:
+
+        def write(line: str) -> None:
+            handle.write(line + "\n")
+            if verbose:
+                click.echo(line)
+
+        yield write
 
 
 @cli.command()
@@ -322,6 +375,37 @@ def desk_link(ctx: click.Context, manager: str, days: float, base_url: str | Non
     app = _app(ctx)
     now = process_clock(app.settings.clock_start).now()
     click.echo(link(app.settings, app.policy, manager, days, now, base_url))
+
+
+@cli.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Directory to write into (.gitlab/issue_templates, jira, markdown).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["ru", "en"]),
+    help="Language of the templates. Default: the sources' language (en without a policy).",
+)
+@click.pass_context
+def templates(ctx: click.Context, out_dir: Path, lang: str | None) -> None:
+    """Write task description templates that pass the required-sections rule: one per
+    brief (the default and each variant), for GitLab, Jira wiki and Markdown."""
+    from syncd.commands.templates import team_language, write_templates
+    from syncd.policy_file import read_policy
+
+    policy = read_policy(ctx.obj["config"]) if ctx.obj["config"] else None
+    language = team_language(policy, cast('Literal["ru", "en"] | None', lang))
+    try:
+        written = write_templates(out_dir, policy, language)
+    except OSError as exc:
+        click.echo(f"cannot write templates to {out_dir}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_CONFIG)
+    for path in written:
+        click.echo(f"written {path}")
 
 
 @cli.command()

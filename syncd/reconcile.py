@@ -51,7 +51,14 @@ from syncd.reminders import (
 )
 from syncd.store import ActionRow, FindingRow, Store
 
-__all__ = ["ATTENTION_LABEL", "Evaluation", "Plan", "ReconcileResult", "Reconciler"]
+__all__ = [
+    "ATTENTION_LABEL",
+    "DEFERRAL_REASONS",
+    "Evaluation",
+    "Plan",
+    "ReconcileResult",
+    "Reconciler",
+]
 
 MAX_ATTEMPTS = 5
 """A reminder the tracker refuses (4xx, or a bug) this many times is given up, not retried
@@ -62,6 +69,11 @@ FAILURES_IN_A_ROW = 3
 log = get_logger("syncd.reconcile")
 
 
+DEFERRAL_REASONS = ("rate_limit", "failures", "budget")
+"""Why a write waits for the next cycle: the tracker answered 429 (or 503 with
+``Retry-After``); ``FAILURES_IN_A_ROW`` writes failed; ``max_actions_per_cycle`` is spent."""
+
+
 class _Budget:
     """Writes this cycle may still attempt (the storm guard), and whether to stop early."""
 
@@ -69,6 +81,8 @@ class _Budget:
         self.left = limit
         self.failures_in_a_row = 0
         self.stopped = False
+        self.stopped_by: str | None = None
+        """``rate_limit`` or ``failures`` once ``stopped``."""
 
     def take(self) -> bool:
         if self.stopped or self.left <= 0:
@@ -76,10 +90,21 @@ class _Budget:
         self.left -= 1
         return True
 
+    def stop(self, reason: str) -> None:
+        # A rate limit is the more telling reason even when it was also a third failure.
+        if not self.stopped or reason == "rate_limit":
+            self.stopped, self.stopped_by = True, reason
+
     def outcome(self, ok: bool) -> None:
         self.failures_in_a_row = 0 if ok else self.failures_in_a_row + 1
         if self.failures_in_a_row >= FAILURES_IN_A_ROW:
-            self.stopped = True
+            self.stop("failures")
+
+    def defer(self, result: ReconcileResult) -> None:
+        """Count a write ``take`` refused, under the reason it was refused for."""
+        reason = self.stopped_by if self.stopped and self.stopped_by else "budget"
+        result.deferred += 1
+        result.deferred_by[reason] = result.deferred_by.get(reason, 0) + 1
 
 
 class Reconciler:
@@ -159,7 +184,7 @@ class Reconciler:
                     result.would_post.append(plan)
                     self._show(plan, "would post")
                 elif not budget.take():
-                    result.deferred += 1
+                    budget.defer(result)
                 elif self._execute(plan, now, result, budget):
                     result.posted.append(plan)
         self._unlabel(ev, {k for k, _, _ in gone}, result)
@@ -170,6 +195,7 @@ class Reconciler:
                 "reminders deferred to the next cycle",
                 source=name,
                 deferred=result.deferred,
+                by=result.deferred_by,
                 budget=self.source.max_actions_per_cycle,
                 tracker_trouble=budget.stopped,
             )
@@ -296,8 +322,9 @@ class Reconciler:
         budget.outcome(ok=False)
         self.store.note_attempt(plan.marker, str(exc))
         if isinstance(exc, RateLimitedError):
-            budget.stopped = True
+            budget.stop("rate_limit")
             result.retry_after = max(result.retry_after or 0.0, exc.retry_after)
+            result.throttled_status = exc.status
             bound.warning("tracker rate limit: no more writes this cycle", error=str(exc))
             return
         # A bug of ours or a refusal for this very task (deleted issue, bad request) will
@@ -342,7 +369,7 @@ class Reconciler:
                 result.queued_until[action.task_key] = self.calendar.next_working_time(now)
                 continue
             if not budget.take():
-                result.deferred += 1
+                budget.defer(result)
                 continue
             if not self.store.resume_action(
                 action.marker, self.owner, now, stale_after=self.stale_after

@@ -72,10 +72,15 @@ class ReconcileResult:
     queued_until: dict[str, datetime] = field(default_factory=dict)
     """Task key → start of the next working hours, for reminders held back overnight."""
     deferred: int = 0
+    deferred_by: dict[str, int] = field(default_factory=dict)
+    """``deferred`` by reason (``syncd.reconcile.DEFERRAL_REASONS``): a tracker's rate
+    limit, tracker trouble (failed writes in a row) or the per-cycle action budget."""
     failed: int = 0
     resolved: int = 0
     retry_after: float | None = None
     """The tracker asked us to slow down: seconds before the next write."""
+    throttled_status: int | None = None
+    """The HTTP status with which it asked (429, or 503 with ``Retry-After``)."""
     label_changes: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
 
 

@@ -23,6 +23,7 @@ from syncd.core.errors import FatalError, SyncdError
 from syncd.core.logs import get_logger
 from syncd.core.models import Finding, Task, fingerprint
 from syncd.metrics import Metrics
+from syncd.progress import CycleProgress, watching
 from syncd.reconcile import Evaluation, Reconciler, ReconcileResult
 from syncd.reminders import ATTENTION_LABEL
 from syncd.replica import default_owner
@@ -53,6 +54,9 @@ class CycleReport:
     skipped: int = 0
     """Tasks set aside this cycle (``syncd.task_skips``); the others were processed."""
     requests: int = 0
+    """Every HTTP request the cycle sent the tracker (sync, sweep, reconcile, writes)."""
+    request_kinds: dict[str, int] = field(default_factory=dict)
+    """``requests`` by kind (``connectors.request_counts.KINDS``)."""
     duration: float = 0.0
     findings_list: list[Finding] = field(default_factory=list)
     reconcile: ReconcileResult | None = None
@@ -149,14 +153,18 @@ class SourceRunner:
             echo=echo,
             stale_after=stale_after,
         )
+        self.progress: CycleProgress | None = None
+        """Told how a cycle advances (``syncd once`` sets it: a live line or log lines)."""
 
-    def sync(self) -> tuple[int, int]:
+    def sync(self, now: datetime | None = None) -> tuple[int, int]:
         """Pull changed tasks; returns (tasks stored, API requests).
 
         The stored cursor remembers the scope it was made for: a changed JQL, project or
         group starts a full sync, and a completed full sync forgets stored tasks it did not
-        see (moved, deleted, or out of the new scope) so they stop being flagged. A task
-        that cannot be read or stored is set aside (``syncd.task_skips``), never the page."""
+        see (moved, deleted, or out of the new scope) so they stop being flagged — what a
+        scope sweep does, so it is recorded as one at ``now`` (the cycle's moment): no
+        sweep follows right after a full sync. A task that cannot be read or stored is set aside
+        (``syncd.task_skips``), never the page."""
         stored = self.store.get_cursor(self.source) or {}
         scope = self._scope_id()
         cursor = stored.get("connector") if stored.get("scope") == scope else None
@@ -164,11 +172,15 @@ class SourceRunner:
         seen: set[str] = set()
         synced = requests = 0
         self.skips.begin()
-        for page in self.connector.sync(cursor):
+        wrapped: dict[str, object] | None = None
+        previous = partial(self.store.tasks_by_key, self.source)
+        for page in self.connector.sync(cursor, previous):
             taken, refused = self.skips.store_tasks(page.tasks)
             self.skips.note(taken, page.skipped, refused)
             synced += len(taken)
             requests += page.requests
+            if self.progress is not None:
+                self.progress.page(len(page.tasks))
             if full:
                 seen.update(task.key for task in page.tasks)
                 # Issues that failed to read this time are not gone: they are retried.
@@ -184,6 +196,9 @@ class SourceRunner:
             if gone:
                 self.store.forget_tasks(self.source, gone)
                 log.info("tasks no longer in scope forgotten", source=self.source, count=len(gone))
+            if wrapped is not None:
+                at = now or self.clock.now()
+                self.store.set_cursor(self.source, {**wrapped, "swept_at": at.isoformat()}, at)
         return synced, requests
 
     def sweep(self, now: datetime) -> int:
@@ -226,11 +241,19 @@ class SourceRunner:
     def run_cycle(self, now: datetime) -> CycleReport:
         started = time.monotonic()
         bound = log.bind(source=self.source)
-        synced, requests = self.sync()
-        self.sweep(now)
-        ev = self.evaluate(now)
-        result = self.reconciler.reconcile(ev, now)
+        counts = self.connector.request_counts
+        before = counts.snapshot()  # the whole cycle's requests, writes included
+        with watching(self.progress, counts, self.source):
+            synced, _ = self.sync(now)
+            self._phase("sweep")
+            self.sweep(now)
+            self._phase("evaluate")
+            ev = self.evaluate(now)
+            self._phase("reconcile")
+            result = self.reconciler.reconcile(ev, now)
         findings = ev.findings
+        kinds = counts.since(before)
+        requests = sum(kinds.values())
         report = CycleReport(
             source=self.source,
             synced=synced,
@@ -241,6 +264,7 @@ class SourceRunner:
             deferred=result.deferred,
             skipped=self.skips.noted,
             requests=requests,
+            request_kinds=kinds,
             duration=time.monotonic() - started,
             findings_list=findings,
             reconcile=result,
@@ -254,9 +278,14 @@ class SourceRunner:
             deferred=report.deferred,
             skipped=report.skipped,
             requests=requests,
+            request_kinds={k: n for k, n in kinds.items() if n},
             seconds=round(report.duration, 3),
         )
         return report
+
+    def _phase(self, name: str) -> None:
+        if self.progress is not None:
+            self.progress.phase(name)
 
     def refresh(self, task_key: str) -> ReconcileResult | None:
         """A webhook's hint: re-read one task now and act on it without waiting for the
@@ -314,20 +343,23 @@ def build_runners(
     errors: dict[str, str] | None = None,
     interactive: bool = False,
     engine: Engine | None = None,
+    print_dry_run: bool = True,
 ) -> list[SourceRunner]:
     """One runner per configured source (or the ``only`` subset).
 
     With ``errors`` given, a source that cannot be set up (its token variable is not set,
     say) is reported there and the others still get runners; without it, the error is
     raised. ``engine``: the policy's rule engine when the caller built it already (the
-    daemon shares one with the digest service)."""
+    daemon shares one with the digest service). ``print_dry_run``: a dry run without
+    ``echo`` prints every would-be write (``syncd run --dry-run``); off, it goes nowhere
+    (``syncd once`` prints a summary, and every comment only on request)."""
     engine = engine or Engine.from_policy(policy)
     owner = settings.replica_id or default_owner()
     # With leases (PostgreSQL) a source changes hands only after its lease expired, so a
     # claim older than that belongs to a replica that is gone.
     leased = store.backend == "postgresql"
     stale_after = timedelta(seconds=settings.lease_ttl) if leased else timedelta(minutes=10)
-    if echo is None and settings.dry_run:
+    if echo is None and settings.dry_run and print_dry_run:
         echo = print  # dry-run's whole point: show exactly what would be written
     runners = []
     for source in policy.sources:

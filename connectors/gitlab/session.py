@@ -27,6 +27,7 @@ import requests
 
 from connectors.http.retry import RetryPolicy, is_idempotent
 from connectors.http.tracker_json import adopt
+from connectors.request_counts import RequestCounts
 
 __all__ = ["DEFAULT_TIMEOUT", "RetryingSession", "SyncdGitlab", "retry_after_from_reset"]
 
@@ -36,13 +37,18 @@ DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)
 
 class RetryingSession(requests.Session):
     def __init__(
-        self, policy: RetryPolicy, timeout: float | tuple[float, float] = DEFAULT_TIMEOUT
+        self,
+        policy: RetryPolicy,
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        counts: RequestCounts | None = None,
     ) -> None:
         super().__init__()
         self.policy = policy
         self.timeout = timeout
         self.attempts = 0
         """HTTP requests actually sent (retries included), for benchmarks and tests."""
+        self.counts = counts if counts is not None else RequestCounts()
+        """The same requests by kind (``syncd once`` reports them)."""
         self.last_status: int | None = None
         self.last_headers: Mapping[str, str] = {}
 
@@ -54,6 +60,7 @@ class RetryingSession(requests.Session):
 
         def send() -> requests.Response:
             self.attempts += 1
+            self.counts.record(verb, url)
             self.last_status, self.last_headers = None, {}
             response = adopt(super(RetryingSession, self).request(verb, url, *args, **kwargs))
             retry_after_from_reset(response)

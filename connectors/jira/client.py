@@ -21,6 +21,7 @@ from config.policy import SourceConfig
 from connectors.http.retry import RetryPolicy
 from connectors.jira.errors import jira_errors
 from connectors.jira.session import DEFAULT_TIMEOUT, RetryingSession
+from connectors.request_counts import RequestCounts
 from syncd.core.errors import ConfigError
 from syncd.core.secrets_mask import register_secret
 
@@ -75,7 +76,9 @@ def connect(
     policy: RetryPolicy,
     timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
     api_version: str | None = None,
+    counts: RequestCounts | None = None,
 ) -> Site:
+    """``counts``: where the session records every request it sends (the connector's)."""
     auth = auth_options(config, token)
     client = JIRA(
         config.url,
@@ -86,7 +89,7 @@ def connect(
         **auth,
     )
     old = client._session
-    session = RetryingSession.replacing(old, policy, timeout)
+    session = RetryingSession.replacing(old, policy, timeout, counts)
     old.close()
     client._session = session
     try:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import SecretStr
 
 from config.policy import SourceConfig
-from connectors.base import DoctorCheck, Page, PostedReminder
+from connectors.base import DoctorCheck, Page, PostedReminder, Previous
 from connectors.http.reread_keys import ISSUE_ERRORS, SOURCE_ERRORS, Skip, log_skipped, skip_of
 from connectors.http.retry import RetryPolicy
 from connectors.http.tracker_clock import TrackerClock
@@ -25,11 +25,20 @@ from connectors.jira.cursor import Cursor, Poll
 from connectors.jira.errors import jira_errors
 from connectors.jira.mapping import BASE_FIELDS, map_issue
 from connectors.jira.paging import all_comments, all_histories, embedded_complete
-from connectors.jira.search import in_scope, incremental_jql, search_pages, strip_order_by
+from connectors.jira.search import (
+    KEY_PAGE_CLOUD,
+    KEY_PAGE_DC,
+    SEARCH_PAGE,
+    in_scope,
+    incremental_jql,
+    search_pages,
+    strip_order_by,
+)
 from connectors.jira.session import DEFAULT_TIMEOUT
 from connectors.jira.values import CATEGORY_KEYS, JiraContext, parse_ts, person
 from connectors.jira.writes import Writer
 from connectors.keys import is_jira_issue, shown_key
+from connectors.request_counts import RequestCounts
 from rules.documents.sections import merge_aliases
 from syncd.core.errors import ConnectorError, FatalError
 from syncd.core.logs import get_logger
@@ -46,7 +55,7 @@ class JiraConnector:
         config: SourceConfig,
         token: SecretStr,
         *,
-        page_size: int = 50,
+        page_size: int = SEARCH_PAGE,
         overlap: timedelta = timedelta(minutes=2),
         retry: RetryPolicy | None = None,
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
@@ -60,6 +69,8 @@ class JiraConnector:
         self.overlap = overlap
         # The tracker's time, from its answers: watermarks never use the host's clock.
         self.tracker_clock = TrackerClock()
+        # Every request this connector sends, by kind, across reconnects.
+        self.request_counts = RequestCounts()
         # Section headings: the built-in Russian/English ones plus the source's own.
         self.aliases = merge_aliases(config.section_aliases)
         self.log = get_logger("syncd.jira", source=config.name)
@@ -87,6 +98,7 @@ class JiraConnector:
                 policy=self._retry,
                 timeout=self._timeout,
                 api_version=self._api_version,
+                counts=self.request_counts,
             )
             self.tracker_clock.attach(self._site.session)
         return self._site
@@ -160,11 +172,15 @@ class JiraConnector:
         return [*BASE_FIELDS, *([ctx.start_field] if ctx.start_field else [])]
 
     # -- reading ----------------------------------------------------------------------
-    def sync(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        """Pages of changed tasks. One issue that cannot be read or mapped is logged with
-        its key and kept in the cursor's retry list (``connectors.http.reread_keys``); it never
-        stops the others. Only a failure about the whole site (a rate limit, no connection:
-        ``SOURCE_ERRORS``) ends the sync; the pages already yielded stay stored."""
+    def sync(
+        self, cursor: dict[str, Any] | None, previous: Previous | None = None
+    ) -> Iterator[Page]:
+        """Pages of changed tasks (``previous`` is not needed: a search page embeds each
+        issue's comments and changelog, so a changed issue costs no read of its own). One
+        issue that cannot be read or mapped is logged with its key and kept in the cursor's
+        retry list (``connectors.http.reread_keys``); it never stops the others. Only a failure
+        about the whole site (a rate limit, no connection: ``SOURCE_ERRORS``) ends the
+        sync; the pages already yielded stay stored."""
         self._skips = []  # what an aborted earlier sync had noted was never yielded
         ctx = self.context()
         zone = self.profile_zone()
@@ -172,7 +188,12 @@ class JiraConnector:
         if state.properties_kept:
             self._properties_kept = True
         poll = Poll(state, started=None, overlap=self.overlap)
-        jql = incremental_jql(self.config.scope.jql or "", poll.lower, zone)
+        jql = incremental_jql(
+            self.config.scope.jql or "",
+            poll.lower,
+            zone,
+            done_within_days=self.config.backfill_done_days,
+        )
         last = cursor or Cursor().to_dict()
         before = self.site.session.attempts
         carried = self._retry_failed(poll, ctx)
@@ -298,8 +319,9 @@ class JiraConnector:
     def open_keys(self) -> set[str]:
         jql = f"({strip_order_by(self.config.scope.jql or '')}) AND statusCategory != Done"
         keys: set[str] = set()
+        size = KEY_PAGE_CLOUD if self.site.cloud else KEY_PAGE_DC
         for page in search_pages(
-            self.site, jql, ["key"], page_size=100, source=self.source, expand=None
+            self.site, jql, ["key"], page_size=size, source=self.source, expand=None
         ):
             keys.update(str(issue["key"]) for issue in page.issues if issue.get("key"))
         return keys

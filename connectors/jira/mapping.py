@@ -132,5 +132,23 @@ def map_issue(
         ),
         comments=mapped_comments,
         activity=activity_of(histories, ctx, where),
+        project_name=project_name(fields.get("project")),
+        project_category=project_category(fields.get("project")),
     )
     return clean_task(task)  # the one place tracker text is made safe (lone surrogates, NUL)
+
+
+def project_name(project: Any) -> str | None:
+    """The name in an issue's ``project`` field."""
+    return _text(project.get("name")) if isinstance(project, dict) else None
+
+
+def project_category(project: Any) -> str | None:
+    """The category in an issue's ``project`` field: Cloud and Data Center both embed
+    ``projectCategory`` there when the project has one (and omit it when not)."""
+    category = project.get("projectCategory") if isinstance(project, dict) else None
+    return _text(category.get("name")) if isinstance(category, dict) else None
+
+
+def _text(value: Any) -> str | None:
+    return (value.strip() or None) if isinstance(value, str) else None

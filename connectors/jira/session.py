@@ -19,6 +19,7 @@ from jira.resilientsession import ResilientSession, raise_on_error
 
 from connectors.http.retry import RetryPolicy, is_idempotent
 from connectors.http.tracker_json import adopt
+from connectors.request_counts import RequestCounts
 
 __all__ = ["DEFAULT_TIMEOUT", "RetryingSession"]
 
@@ -30,17 +31,28 @@ class RetryingSession(ResilientSession):
     """A ``ResilientSession`` whose ``request`` is one call through ``RetryPolicy``."""
 
     def __init__(
-        self, policy: RetryPolicy, timeout: float | tuple[float, float] = DEFAULT_TIMEOUT
+        self,
+        policy: RetryPolicy,
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        counts: RequestCounts | None = None,
     ) -> None:
         super().__init__(timeout=timeout, max_retries=0)
         self.policy = policy
         self.attempts = 0
         """HTTP requests actually sent (retries included), for benchmarks and tests."""
+        self.counts = counts if counts is not None else RequestCounts()
+        """The same requests by kind (``syncd once`` reports them)."""
 
     @classmethod
-    def replacing(cls, old: requests.Session, policy: RetryPolicy, timeout: Any) -> RetryingSession:
+    def replacing(
+        cls,
+        old: requests.Session,
+        policy: RetryPolicy,
+        timeout: Any,
+        counts: RequestCounts | None = None,
+    ) -> RetryingSession:
         """A new session carrying ``old``'s auth, headers, cookies and TLS settings."""
-        new = cls(policy, timeout)
+        new = cls(policy, timeout, counts)
         new.auth = old.auth
         new.headers.update(old.headers)
         new.cookies.update(old.cookies)
@@ -57,6 +69,7 @@ class RetryingSession(ResilientSession):
 
         def send() -> requests.Response:
             self.attempts += 1
+            self.counts.record(method, url)
             return adopt(
                 requests.Session.request(self, method, url, timeout=self.timeout, **prepared)
             )

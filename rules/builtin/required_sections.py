@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
+from urllib.parse import quote
 
 from pydantic import Field, model_validator
 
+from config.policy_values import without_credentials
 from rules.base import Context, Rule, RuleParams
 from rules.briefs import SECTION_TITLES, Lang, section_template, section_title
 from rules.builtin._util import casefolded
@@ -17,10 +20,15 @@ from rules.documents.sections import (
     section_filled,
 )
 from rules.registry import register
+from rules.texts import say
 from syncd.core.models import Finding, ReminderItem, Section, Severity, Task
 from syncd.core.usertext import isolate
 
-__all__ = ["RequiredSections", "RequiredSectionsParams", "Variant"]
+__all__ = ["DEFAULT_TEMPLATE", "RequiredSections", "RequiredSectionsParams", "Variant"]
+
+DEFAULT_TEMPLATE = "default"
+"""The template of the base sections (GitLab offers ``default.md`` for every new issue)."""
+_NOT_NAME = re.compile(r"[^\w-]+")
 
 
 class Variant(RuleParams):
@@ -32,6 +40,23 @@ class Variant(RuleParams):
     components: tuple[str, ...] = ()
     sections: tuple[str, ...] = Field(min_length=1)
     replace: bool = Field(default=False, description="Require only these, not the base set.")
+    name: str | None = Field(
+        default=None,
+        pattern=r"^[\w-]+$",
+        description="The brief's template name (syncd templates, templates_url); default: "
+        "its first label, issue type or component.",
+    )
+
+    def template_name(self, index: int) -> str:
+        """A file-name-safe name: ``name``, else the first label, issue type or component
+        (``Вёрстка`` → ``вёрстка``), else ``variant-<index>``."""
+        if self.name:
+            return self.name
+        for value in (*self.labels, *self.issue_types, *self.components):
+            slug = _NOT_NAME.sub("-", value.casefold()).strip("-_")
+            if slug:
+                return slug
+        return f"variant-{index}"
 
     def matches(self, task: Task) -> bool:
         if self.labels and not casefolded(self.labels) & casefolded(task.labels):
@@ -54,6 +79,15 @@ class RequiredSectionsParams(RuleParams):
     templates: dict[str, dict[Literal["ru", "en"], str]] = Field(
         default_factory=dict,
         description="Section name → the line the reminder's ready-to-fill template shows.",
+    )
+    templates_url: Annotated[str, without_credentials("the link is shown to everyone")] | None = (
+        Field(
+            default=None,
+            pattern=r"^https?://",
+            description="Link to the task's description template, added to the reminder about "
+            "missing sections; '{variant}' is replaced by the template's name (e.g. https://"
+            "gitlab.example/agency/x/-/blob/main/.gitlab/issue_templates/{variant}.md).",
+        )
     )
 
     @model_validator(mode="after")
@@ -129,6 +163,14 @@ class RequiredSections(Rule):
                 required = extra if variant.replace else (*required, *extra)
         return tuple(dict.fromkeys(required))
 
+    def template_names(self, task: Task) -> tuple[str, ...]:
+        """The templates written for the briefs ``task`` falls under (``syncd templates``):
+        each matching variant's, or the default one."""
+        names = [
+            v.template_name(n) for n, v in enumerate(self.params.variants, 1) if v.matches(task)
+        ]
+        return tuple(dict.fromkeys(names)) or (DEFAULT_TEMPLATE,)
+
     def _aliases(self, ctx: Context) -> dict[str, tuple[str, ...]]:
         key = id(ctx.section_aliases)  # the engine keeps one mapping per source for life
         aliases = self._by_source.get(key)
@@ -182,6 +224,12 @@ class RequiredSections(Rule):
         }
         for name in missing:
             data.update(self._facts.get(name, {}))
+        url = self.params.templates_url
+        if url:
+            # Names are word characters and hyphens (no spaces): the links join with one.
+            data["template_urls"] = " ".join(
+                url.replace("{variant}", quote(name)) for name in self.template_names(task)
+            )
         return self.finding(
             task,
             ctx,
@@ -221,4 +269,9 @@ class RequiredSections(Rule):
                 "Why it matters: people work towards the client's goal, and clear requirements "
                 "get work accepted the first time instead of redone."
             )
-        return ReminderItem(head + titles, (todo, *section_template(names, f.data, lang), why))
+        template = section_template(names, f.data, lang)
+        urls = f.data.get("template_urls", "").split()
+        if urls:
+            where = say(lang, "Готовый шаблон описания", "The description template")
+            template = (*template, f"{where}: {', '.join(urls)}")
+        return ReminderItem(head + titles, (todo, *template, why))

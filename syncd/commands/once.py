@@ -9,6 +9,8 @@ from collections.abc import Callable
 from rules.engine import Engine
 from syncd.core.clock import Clock
 from syncd.core.logs import get_logger
+from syncd.cycle_summary import cycle_line, rule_summary
+from syncd.progress import CycleProgress
 from syncd.source_cycle import CycleReport, build_runners, failure_text
 from syncd.wiring import App
 
@@ -23,15 +25,31 @@ def run_once(
     *,
     echo: Callable[[str], None] | None = None,
     broken: dict[str, str] | None = None,
+    comments: Callable[[str], None] | None = None,
+    progress: CycleProgress | None = None,
 ) -> tuple[list[CycleReport], int]:
     """Every source once, then the digests due; returns the reports and how many digest
     deliveries failed (they are retried by the next run). ``broken`` is filled with the
-    sources that could not even be set up (a secret not set...), for the exit code."""
+    sources that could not even be set up (a secret not set...), for the exit code.
+
+    ``echo`` gets a summary: a line per source and, where nothing is written (report-only,
+    dry-run), the findings per rule with a few examples. ``comments`` gets every would-be
+    comment and label change in full (``--verbose``, ``--output``). ``progress`` is told
+    how each cycle advances."""
     broken = {} if broken is None else broken
     engine = Engine.from_policy(app.policy)  # one for the cycles and the digests
     runners = build_runners(
-        app.policy, app.settings, app.store, clock, echo=echo, errors=broken, engine=engine
+        app.policy,
+        app.settings,
+        app.store,
+        clock,
+        echo=comments,
+        errors=broken,
+        engine=engine,
+        print_dry_run=False,
     )
+    budgets = {s.name: s.max_actions_per_cycle for s in app.policy.sources}
+    quiet = {s.name for s in app.policy.sources if not s.enforce}
     reports: list[CycleReport] = []
     for name, error in broken.items():  # cannot even be set up: reported, the rest runs
         app.store.record_poll(name, clock.now(), error=error)
@@ -40,6 +58,7 @@ def run_once(
             echo(f"{name}: not run: {error}")
     try:
         for runner in runners:
+            runner.progress = progress
             now = clock.now()
             try:
                 report = runner.run_cycle(now)
@@ -54,23 +73,18 @@ def run_once(
             app.store.record_poll(runner.source, now)
             reports.append(report)
             if echo is not None:
-                echo(_summary(report))
+                echo(cycle_line(report, action_budget=budgets[report.source]))
+                mode = "report-only" if report.source in quiet else None
+                if app.settings.dry_run:
+                    mode = "dry-run"
+                if mode is not None:
+                    for line in rule_summary(report, mode, hint=comments is None):
+                        echo(line)
     finally:
         for runner in runners:
             runner.close()
     failed_digests = _send_digests(app, clock, echo, engine)
     return reports, failed_digests
-
-
-def _summary(report: CycleReport) -> str:
-    text = (
-        f"{report.source}: {report.synced} task(s) synced, {report.findings} finding(s), "
-        f"{report.posted} reminder(s) posted, {report.queued} queued for working hours, "
-        f"{report.deferred} deferred by the action budget, {report.requests} API request(s)"
-    )
-    if report.skipped:
-        text += f"; {report.skipped} task(s) skipped, retried next run (see syncd status)"
-    return text
 
 
 def _send_digests(

@@ -101,6 +101,7 @@ class Task(_Frozen):
     """The tracker's immutable id (Jira issue id, GitLab global issue id)."""
     url: str
     project: str
+    """The project's key or path: ``SHOP`` on Jira, ``agency/shop`` on GitLab."""
     title: str
     description_text: str = ""
     description_format: str = "text"
@@ -128,6 +129,16 @@ class Task(_Frozen):
     resolved: datetime | None = None
     comments: tuple[Comment, ...] = ()
     activity: tuple[Activity, ...] = ()
+    tracker_fields: tuple[tuple[str, str], ...] = ()
+    """The tracker's own values of what its connector compares on the next sync to tell
+    what changed without reading the issue's notes and events again (GitLab: notes count,
+    state, labels, due date, assignees, milestone, iteration, weight; title and
+    description as hashes). Connector bookkeeping: rules and digests never read it."""
+    project_name: str | None = None
+    """The project's display name on the tracker (``Смартфон-маркет: рассылки``)."""
+    project_category: str | None = None
+    """The tracker's own grouping of projects, usually the client: the Jira project
+    category, the GitLab subgroup holding the project. None when there is none."""
 
     @property
     def is_open(self) -> bool:

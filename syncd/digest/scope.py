@@ -22,9 +22,10 @@ __all__ = [
 
 
 class Clients:
-    """Which client a task belongs to: ``policy.clients[project]``, else the source's
-    ``client``, else the project itself. The source → client map is built once, since
-    ``Policy.source`` is a linear scan and a digest asks for every task."""
+    """Which client a task belongs to: what the policy says (``clients[project]``, else the
+    source's ``client``), else the tracker's own grouping (the Jira project category, the
+    GitLab subgroup), else the project's name, else its key. The source → client map is
+    built once, since ``Policy.source`` is a linear scan and a digest asks for every task."""
 
     def __init__(self, policy: Policy) -> None:
         self._projects = dict(policy.clients)
@@ -33,7 +34,12 @@ class Clients:
     def of(self, task: Task) -> str:
         if task.project in self._projects:
             return self._projects[task.project]
-        return self._sources.get(task.source) or task.project
+        return (
+            self._sources.get(task.source)
+            or task.project_category
+            or task.project_name
+            or task.project
+        )
 
     def group(self, tasks: Iterable[Task]) -> dict[str, list[Task]]:
         """``tasks`` by client, each list in the given order."""

@@ -154,7 +154,9 @@ def test_a_task_reopened_months_after_its_start_date_is_measured_from_the_reopen
     )
     rule = Checkpoint()
     with serve(seed, flavour) as server:
-        connector = jira_connector(server, seed, flavour, source={"start_date_field": "Start date"})
+        # The task was done months ago: outside the backfill's window of done tasks.
+        source = {"start_date_field": "Start date", "backfill_done_days": None}
+        connector = jira_connector(server, seed, flavour, source=source)
         tasks, cursor = full_sync(connector, None)
         before: Task = tasks[0]
         assert before.start is not None

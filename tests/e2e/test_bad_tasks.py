@@ -96,8 +96,8 @@ class _RefusedOnce:
     def __init__(self, real: JiraConnector, key: str) -> None:
         self.real, self.key, self.source, self.spoiled = real, key, real.source, False
 
-    def sync(self, cursor: dict[str, Any] | None) -> Iterator[Any]:
-        for page in self.real.sync(cursor):
+    def sync(self, cursor: dict[str, Any] | None, previous: Any = None) -> Iterator[Any]:
+        for page in self.real.sync(cursor, previous):
             tasks = [self._spoil(t) for t in page.tasks]
             yield type(page)(tasks, page.cursor, page.requests, page.skipped)
 

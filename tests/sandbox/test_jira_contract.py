@@ -114,6 +114,8 @@ ADF = {
         ),
         ("GET", "/rest/api/3/issue/NOVA-8/changelog", {}),
         ("GET", "/rest/api/3/field", {}),
+        ("GET", "/rest/api/3/project/SHOP", {}),
+        ("GET", "/rest/api/3/project/10001", {}),
     ],
 )
 def test_sandbox_answers_match_the_spec(

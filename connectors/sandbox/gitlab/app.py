@@ -99,11 +99,13 @@ def create_gitlab_app(
     keyset_issues: bool = True,
     count_limit: int = COUNT_LIMIT,
     max_offset: int = MAX_OFFSET,
+    client_subgroups: bool = False,
 ) -> Starlette:
     """``keyset_issues=False`` behaves like GitLab before 18.3 (no keyset paging on project
-    issues); ``count_limit``/``max_offset`` lower GitLab's 10,000/50,000 paging limits."""
+    issues); ``count_limit``/``max_offset`` lower GitLab's 10,000/50,000 paging limits;
+    ``client_subgroups`` puts client projects into subgroups (``GitLabState``)."""
     clock = clock or SandboxClock()
-    state = GitLabState(seed, now=clock.now)
+    state = GitLabState(seed, now=clock.now, client_subgroups=client_subgroups)
     limiter = RateLimiter(notes_per_minute, state.now)
     options = Options(notes_per_minute, keyset_issues, count_limit, max_offset)
 

@@ -105,21 +105,39 @@ def group_json(base: str) -> dict[str, Any]:
     }
 
 
+def _namespace(project: Project) -> dict[str, Any]:
+    """The project's parent group, as GitLab embeds it in a project."""
+    sub = project.subgroup
+    if sub is None:
+        return {
+            "id": GROUP_ID,
+            "name": "Agency",
+            "path": GROUP_PATH,
+            "kind": "group",
+            "full_path": GROUP_PATH,
+            "parent_id": None,
+        }
+    return {
+        "id": sub.id,
+        "name": sub.name,
+        "path": sub.path,
+        "kind": "group",
+        "full_path": sub.full_path,
+        "parent_id": GROUP_ID,
+    }
+
+
 def project_json(project: Project, base: str, access_level: int) -> dict[str, Any]:
     return {
         "id": project.id,
         "name": project.name,
         "path": project.path,
         "path_with_namespace": project.full_path,
-        "name_with_namespace": f"Agency / {project.name}",
+        "name_with_namespace": " / ".join(
+            ["Agency", *([project.subgroup.name] if project.subgroup else []), project.name]
+        ),
         "description": project.client,
-        "namespace": {
-            "id": GROUP_ID,
-            "name": "Agency",
-            "path": GROUP_PATH,
-            "kind": "group",
-            "full_path": GROUP_PATH,
-        },
+        "namespace": _namespace(project),
         "visibility": "private",
         "issues_enabled": True,
         "web_url": f"{base}/{project.full_path}",
@@ -187,6 +205,9 @@ def issue_json(state: GitLabState, issue: Issue, base: str) -> dict[str, Any]:
             "closed_as_duplicate_of": None,
         },
         "task_completion_status": {"count": len(boxes), "completed_count": done},
+        # GitLab Premium answers ``weight`` (null when unset); Free leaves it out. The
+        # sandbox keeps Free's shape until a weight is set (its weight events are Premium).
+        **({"weight": issue.weight} if issue.weight is not None else {}),
     }
 
 

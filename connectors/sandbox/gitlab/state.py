@@ -18,6 +18,7 @@ Writes (``gitlab_writes``) bump ``updated_at`` strictly, so (id, updated_at) alw
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ __all__ = [
     "Note",
     "Project",
     "StateEvent",
+    "Subgroup",
     "User",
     "WeightEvent",
     "seed_labels",
@@ -43,6 +45,8 @@ __all__ = [
 
 GROUP_ID = 9
 GROUP_PATH = "agency"
+SUBGROUP_IDS = 21
+"""First id of the client subgroups (see ``GitLabState``), a range of its own."""
 DOING = "Doing"
 _PALETTE = ("#6699cc", "#009966", "#cc338b", "#ed9121", "#8fbc8f", "#dc143c", "#5843ad")
 
@@ -58,20 +62,38 @@ class User:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class Subgroup:
+    """A client's subgroup of ``agency`` (only with ``client_subgroups``)."""
+
+    id: int
+    name: str
+    path: str
+
+    @property
+    def full_path(self) -> str:
+        return f"{GROUP_PATH}/{self.path}"
+
+
 @dataclass
 class Project:
     id: int
     key: str
     name: str
     client: str
+    subgroup: Subgroup | None = None
 
     @property
     def path(self) -> str:
         return self.key.lower()
 
     @property
+    def namespace_path(self) -> str:
+        return self.subgroup.full_path if self.subgroup else GROUP_PATH
+
+    @property
     def full_path(self) -> str:
-        return f"{GROUP_PATH}/{self.path}"
+        return f"{self.namespace_path}/{self.path}"
 
 
 @dataclass
@@ -162,7 +184,16 @@ class GitLabState:
     """Everything the sandbox serves. Guard mutations with ``lock`` (the server thread and a
     test thread may both touch it)."""
 
-    def __init__(self, seed: Seed, now: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        seed: Seed,
+        now: Callable[[], datetime] | None = None,
+        *,
+        client_subgroups: bool = False,
+    ) -> None:
+        """``client_subgroups``: each project whose seed client is not its own name lives
+        in a subgroup of ``agency`` named after the client (``agency/<client>/<key>``), as
+        agencies often arrange GitLab; by default every project is directly in ``agency``."""
         self.lock = threading.RLock()
         self._now = now or (lambda: datetime.now(UTC))
         self._next = {"issue": 1001, "note": 5001, "label": 301, "event": 7001}
@@ -176,8 +207,12 @@ class GitLabState:
             user = User(su.gitlab_id, su.name, su.username, su.email, su.token, su.bot, epoch)
             self.users[user.id] = user
             self.users_by_seed[su.id] = user
+        subgroups: dict[str, Subgroup] = {}
         for i, sp in enumerate(seed.projects):
-            project = Project(201 + i, sp.key, sp.name, sp.client)
+            subgroup = None
+            if client_subgroups and sp.client != sp.name:
+                subgroup = subgroups.setdefault(sp.client, _subgroup(sp.client, len(subgroups)))
+            project = Project(201 + i, sp.key, sp.name, sp.client, subgroup)
             self.projects[project.id] = project
         for task in seed.tasks:
             self._load_task(task)
@@ -287,3 +322,10 @@ class GitLabState:
                 )
             )
         self.issues[(project.id, issue.iid)] = issue
+
+
+def _subgroup(client: str, index: int) -> Subgroup:
+    """A subgroup for ``client``: its name as given, a path GitLab accepts (ASCII letters,
+    digits, dashes; a name with none of them gets ``client-N``)."""
+    path = re.sub(r"[^a-z0-9]+", "-", client.lower()).strip("-") or f"client-{index + 1}"
+    return Subgroup(SUBGROUP_IDS + index, client, path)

@@ -56,6 +56,7 @@ def create_jira_app(
         Route(f"{api}/field", w(jira.fields), methods=["GET"]),
         Route(f"{api}/status", w(jira.statuses), methods=["GET"]),
         Route(f"{api}/mypermissions", w(jira.permissions), methods=["GET"]),
+        Route(f"{api}/project/{{key}}", w(jira.project), methods=["GET"]),
         Route(f"{api}/search/jql", w(jira.search_jql, cloud_only=True), methods=["GET", "POST"]),
         Route(
             f"{api}/search/approximate-count",

@@ -57,6 +57,14 @@ class ReadEndpoints(JiraBase):
         """``GET /status``: every status with its category, as Jira lists them."""
         return JSONResponse([r.status(key) for key in STATUSES])
 
+    async def project(self, request: Request, user: SeedUser, r: Renderer) -> Response:
+        """``GET /project/{projectIdOrKey}``: the project with its category, if any."""
+        ref = request.path_params["key"]
+        key = next((k for k, pid in self.store.project_ids.items() if ref in (k, str(pid))), None)
+        if key is None:
+            return error(404, f"No project could be found with key '{ref}'.")
+        return JSONResponse(r.project(key))
+
     async def permissions(self, request: Request, user: SeedUser, r: Renderer) -> Response:
         keys = [
             k

@@ -179,9 +179,31 @@ class Renderer:
             },
         }
 
+    def project(self, key: str) -> dict[str, Any]:
+        """A project as an issue's ``project`` field and ``GET /project/{key}`` show it. The
+        seed's client is the project's category, as agencies group client projects in Jira;
+        a project whose client is its own name has none (Jira omits the key then)."""
+        project = self.store.projects[key]
+        pid = self.store.project_ids[key]
+        data: dict[str, Any] = {
+            "self": self.api(f"project/{pid}"),
+            "id": str(pid),
+            "key": key,
+            "name": project.name,
+            "projectTypeKey": "software",
+            "simplified": False,
+        }
+        if project.client != project.name:
+            cid = self.store.category_ids[project.client]
+            data["projectCategory"] = {
+                "self": self.api(f"projectCategory/{cid}"),
+                "id": str(cid),
+                "name": project.client,
+                "description": "",
+            }
+        return data
+
     def fields(self, issue: JiraIssue, *, comment_cap: int | None) -> dict[str, Any]:
-        project = self.store.projects[issue.project]
-        pid = self.store.project_ids[issue.project]
         type_id = _TYPE_IDS.get(issue.type, str(10010 + sum(map(ord, issue.type)) % 900))
         comments = issue.comments if comment_cap is None else issue.comments[:comment_cap]
         status_changed = next(
@@ -228,14 +250,7 @@ class Renderer:
             else None,
             "statuscategorychangedate": self.time(status_changed),
             "description": self.body(issue.description),
-            "project": {
-                "self": self.api(f"project/{pid}"),
-                "id": str(pid),
-                "key": issue.project,
-                "name": project.name,
-                "projectTypeKey": "software",
-                "simplified": False,
-            },
+            "project": self.project(issue.project),
             "comment": {
                 "comments": [self.comment(issue, c) for c in comments],
                 "self": self.api(f"issue/{issue.id}/comment"),

@@ -108,6 +108,9 @@ class JiraStore:
         self.by_username = {u.username: u for u in seed.users}
         self.projects = {p.key: p for p in seed.projects}
         self.project_ids = {p.key: 10000 + i for i, p in enumerate(seed.projects)}
+        clients = dict.fromkeys(p.client for p in seed.projects if p.client != p.name)
+        self.category_ids = {name: 10000 + i for i, name in enumerate(clients)}
+        """Project categories (the seed's clients), ids in order of first appearance."""
         self._next_comment = 10000
         self._next_history = 20000
         self.issues: list[JiraIssue] = []
