@@ -134,6 +134,10 @@ class HttpServer:
             log_config=None,
             access_log=False,
             lifespan="off",
+            # The peer address stays the peer's: the desk decides itself which proxies it
+            # believes (SYNCD_DESK_TRUSTED_PROXIES); uvicorn would otherwise replace it with
+            # X-Forwarded-For from 127.0.0.1 and a local proxy would look like its client.
+            proxy_headers=False,
             timeout_graceful_shutdown=2,
         )
         self._server = uvicorn.Server(config)

@@ -124,6 +124,13 @@ def test_proxy_header_is_believed_only_from_a_trusted_address(sc: Scenario) -> N
         answer = trusted.get("/desk/", headers={"X-Forwarded-Email": "Boris@Agency.example"})
         assert answer.status_code == 200
         assert "Ads Co" in answer.text
+        # A proxy on this host names the person's own address in X-Forwarded-For: the
+        # peer is still the proxy, so the header is still believed.
+        forwarded = trusted.get(
+            "/desk/",
+            headers={"X-Forwarded-Email": "boris@agency.example", "X-Forwarded-For": "203.0.113.9"},
+        )
+        assert forwarded.status_code == 200
         assert trusted.get("/desk/").status_code == 403  # no header, no one
         unknown = trusted.get("/desk/", headers={"X-Forwarded-Email": "eve@agency.example"})
         assert unknown.status_code == 403
