@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/syncd demo
+	$(BIN)/syncd demo --desk 60
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -28,6 +28,7 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	bash .ci/ensure-postgres
+	bash .ci/ensure-chromium
 	$(BIN)/pytest
 
 test: lint typecheck unit

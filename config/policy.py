@@ -399,6 +399,11 @@ class DigestSchedules(_Model):
 
 class ManagerConfig(_Model):
     name: str
+    email: str | None = Field(
+        default=None,
+        description="The manager's login e-mail: the desk's reverse-proxy mode maps "
+        "X-Forwarded-Email to a manager by it.",
+    )
     timezone: str = "UTC"
     language: Literal["ru", "en"] = "en"
     owns: tuple[OwnedScope, ...] = Field(min_length=1)

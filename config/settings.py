@@ -87,6 +87,22 @@ class Settings(BaseSettings):
         description="Accept webhooks without SYNCD_WEBHOOK_SECRET: anyone who reaches the "
         "port can then trigger tracker reads (a warning is logged at every start).",
     )
+    desk_secret: SecretStr | None = Field(
+        default=None,
+        description="Enables the manager's desk (/desk/) with signed links "
+        "(`syncd desk link`); rotating it revokes every link (or _FILE).",
+    )
+    desk_proxy_header: str | None = Field(
+        default=None,
+        description="Enables the desk behind an authenticating reverse proxy: the header "
+        "naming the person (X-Forwarded-Email or X-Forwarded-User), matched to a manager's "
+        "email or name.",
+    )
+    desk_trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses/networks of the reverse proxy; the desk "
+        "proxy header is ignored from any other address.",
+    )
     clock_start: AwareDatetime | None = Field(
         default=None,
         description="Rehearsals and tests only: the process clock starts at this moment "
@@ -97,6 +113,7 @@ class Settings(BaseSettings):
     def model_post_init(self, context: Any, /) -> None:
         # A caller quoting the webhook secret back must not see it in our logs either.
         register_secret(self.webhook_secret)
+        register_secret(self.desk_secret)
 
     def resolved_state_url(self) -> str:
         if self.state_url:

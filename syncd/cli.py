@@ -337,11 +337,20 @@ def doctor(ctx: click.Context) -> None:
     show_default=True,
     help="Which sandbox tracker to run against: Jira Cloud, Jira Data Center or GitLab.",
 )
-def demo(out_dir: Path, flavour: str) -> None:
+@click.option(
+    "--desk",
+    "desk_seconds",
+    type=float,
+    default=0,
+    help="Then serve the demo manager's desk for this many seconds and print its link.",
+)
+def demo(out_dir: Path, flavour: str, desk_seconds: float) -> None:
     """One real cycle against a sandbox tracker with sample agency work."""
     from syncd.commands.demo import run_demo
 
-    sys.exit(run_demo(out_dir, cast("Flavour", flavour), echo=click.echo))
+    sys.exit(
+        run_demo(out_dir, cast("Flavour", flavour), echo=click.echo, desk_seconds=desk_seconds)
+    )
 
 
 @cli.command()
@@ -378,6 +387,39 @@ def _ask(value: str | None, option: str, text: str, choice: click.Choice[str] | 
     if not sys.stdin.isatty():
         raise click.UsageError(f"missing option {option}")
     return str(click.prompt(text, type=choice))
+
+
+@cli.command()
+@click.argument("target", metavar="SOURCE:KEY")
+@click.option("--source", help="The source, when TARGET is a bare KEY.")
+@click.option("--at", "at_text", help="Explain as of this moment (ISO 8601 with offset).")
+@click.pass_context
+def explain(ctx: click.Context, target: str, source: str | None, at_text: str | None) -> None:
+    """Why syncd flags a task: sections, checkpoint, activity, findings and reminders."""
+    from syncd.commands.explain import explain_text
+
+    app = _app(ctx)
+    click.echo(explain_text(app.policy, app.store, target, source, _parse_at(at_text, app)))
+
+
+@cli.group()
+def desk() -> None:
+    """The managers' desk (a read-only web page per manager on the daemon's port)."""
+
+
+@desk.command("link")
+@click.option("--manager", required=True, help="Manager name as in the policy.")
+@click.option("--days", type=float, default=30, show_default=True, help="Valid for this long.")
+@click.option("--base-url", help="The desk's public address. Default: SYNCD_HTTP_HOST/PORT.")
+@click.pass_context
+def desk_link(ctx: click.Context, manager: str, days: float, base_url: str | None) -> None:
+    """Print a signed link to MANAGER's desk (revoked by rotating SYNCD_DESK_SECRET)."""
+    from syncd.commands.desk import desk_link as link
+    from syncd.core.clock import process_clock
+
+    app = _app(ctx)
+    now = process_clock(app.settings.clock_start).now()
+    click.echo(link(app.settings, app.policy, manager, days, now, base_url))
 
 
 @cli.command()

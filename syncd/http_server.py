@@ -10,6 +10,7 @@ webhook hints to it.
   503 otherwise (and while shutting down); JSON detail per source either way.
 - ``GET /metrics``: Prometheus text exposition.
 - ``POST /webhooks/jira``, ``POST /webhooks/gitlab``: see :mod:`syncd.incoming_webhooks`.
+- ``GET /desk/…``: the manager's desk when configured, see :mod:`syncd.desk.app`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import asyncio
 import socket
 import threading
 import time
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import uvicorn
 from starlette.applications import Starlette
@@ -34,6 +35,9 @@ from syncd.core.logs import get_logger
 from syncd.incoming_webhooks import RefreshTarget, WebhookReceiver
 from syncd.metrics import CONTENT_TYPE_LATEST, Metrics
 
+if TYPE_CHECKING:
+    from syncd.desk.app import Desk
+
 __all__ = ["HttpServer", "Readiness", "build_app", "serve"]
 
 
@@ -45,7 +49,11 @@ class _Served(Readiness, RefreshTarget, Protocol):
     """The daemon as the app needs it (``syncd.daemon.Daemon`` is one)."""
 
 
-def build_app(daemon: _Served, metrics: Metrics, settings: Settings) -> Starlette:
+def build_app(
+    daemon: _Served, metrics: Metrics, settings: Settings, desk: Desk | None = None
+) -> ASGIApp:
+    """The server's app; ``desk`` (when configured) adds the manager's desk under /desk/."""
+
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "alive"})
 
@@ -64,6 +72,7 @@ def build_app(daemon: _Served, metrics: Metrics, settings: Settings) -> Starlett
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         *receiver.routes(),
+        *(desk.routes() if desk is not None else ()),
     ]
 
     # A crash inside an endpoint: a JSON 500 (from this handler) and one JSON log line
@@ -71,7 +80,8 @@ def build_app(daemon: _Served, metrics: Metrics, settings: Settings) -> Starlett
     async def crashed(_request: Request, _exc: Exception) -> JSONResponse:
         return JSONResponse({"error": "internal error"}, 500)
 
-    return Starlette(routes=routes, exception_handlers={Exception: crashed})
+    app = Starlette(routes=routes, exception_handlers={Exception: crashed})
+    return desk.wrap(app) if desk is not None else app
 
 
 class _LoggedErrors:
@@ -124,6 +134,10 @@ class HttpServer:
             log_config=None,
             access_log=False,
             lifespan="off",
+            # The peer address stays the peer's: the desk decides itself which proxies it
+            # believes (SYNCD_DESK_TRUSTED_PROXIES); uvicorn would otherwise replace it with
+            # X-Forwarded-For from 127.0.0.1 and a local proxy would look like its client.
+            proxy_headers=False,
             timeout_graceful_shutdown=2,
         )
         self._server = uvicorn.Server(config)
@@ -154,13 +168,13 @@ class HttpServer:
         self._sock.close()
 
 
-def serve(daemon: Any, settings: Settings, metrics: Metrics) -> int:
+def serve(daemon: Any, settings: Settings, metrics: Metrics, desk: Desk | None = None) -> int:
     """Run ``daemon`` (a ``syncd.daemon.Daemon``) with the HTTP server unless
     ``http_port`` is 0; block until SIGTERM/SIGINT; return the process exit code. The
     server gets what is left of the shutdown timeout once the daemon has stopped."""
     server: HttpServer | None = None
     if settings.http_port:
-        app = build_app(daemon, metrics, settings)
+        app = build_app(daemon, metrics, settings, desk)
         server = HttpServer(app, settings.http_host, settings.http_port)
         server.start()
     try:

@@ -202,6 +202,14 @@ class RequiredSections(Rule):
                 found[section.name] = section
         return tuple(found.values())
 
+    def required_for(self, task: Task) -> tuple[str, ...]:
+        """The sections this rule asks of ``task`` (base set and matching variants)."""
+        return self._required(task)
+
+    def sections_of(self, task: Task, ctx: Context) -> tuple[Section, ...]:
+        """The task's sections as this rule reads them (``syncd explain`` shows these)."""
+        return self._sections(task, ctx)
+
     def check(self, task: Task, ctx: Context) -> Finding | None:
         sections = {s.name: s for s in self._sections(task, ctx)}
         min_chars = self.params.min_chars

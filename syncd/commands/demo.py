@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from config.policy import Policy
 from config.settings import Settings
@@ -78,7 +78,9 @@ def demo_policy(
 Flavour = Literal["jira-cloud", "jira-dc", "gitlab"]
 
 
-def run_demo(out_dir: Path, flavour: Flavour, *, echo: Callable[[str], None]) -> int:
+def run_demo(
+    out_dir: Path, flavour: Flavour, *, echo: Callable[[str], None], desk_seconds: float = 0
+) -> int:
     from connectors.sandbox.common.seed import load_seed
     from connectors.sandbox.server import SandboxServer, create_app
     from syncd.digest.dispatch import DigestService
@@ -117,11 +119,53 @@ def run_demo(out_dir: Path, flavour: Flavour, *, echo: Callable[[str], None]) ->
             html_path.write_text(service.preview(manager, "html", clock.now()), encoding="utf-8")
             markdown = service.preview(manager, "md", clock.now())
             md_path.write_text(markdown, encoding="utf-8")
+            if desk_seconds > 0:
+                _serve_desk(policy, settings, store, clock, manager, desk_seconds, echo)
         echo(f"\n== Digest for {manager} ==\n{markdown}")
         echo(f"\nDigest written to {html_path.resolve()} and {md_path.resolve()}")
         total = sum(r.posted for r in reports)
         echo(f"\n{sum(r.findings for r in reports)} finding(s), {total} reminder(s) posted.")
     return 0
+
+
+def _serve_desk(  # noqa: PLR0917 - the demo's pieces, in order
+    policy: Policy,
+    settings: Settings,
+    store: Store,
+    clock: FrozenClock,
+    manager: str,
+    seconds: float,
+    echo: Callable[[str], None],
+) -> None:
+    """The manager's desk over the demo's store for ``seconds``, with a one-off secret
+    and a printed signed link (the same server ``syncd run`` starts)."""
+    import secrets
+    import time
+
+    from pydantic import SecretStr
+
+    from syncd.desk.access import sign_link
+    from syncd.desk.app import Desk
+    from syncd.http_server import HttpServer
+
+    secret = secrets.token_urlsafe(32)
+    desk_settings = settings.model_copy(update={"desk_secret": SecretStr(secret)})
+    desk = Desk(desk_settings, lambda: policy, store, clock.now)
+    app = desk.wrap(_desk_only(desk))
+    server = HttpServer(app, "127.0.0.1", 0)
+    server.start()
+    try:
+        link = f"{server.url}/desk/login/{sign_link(secret, manager, clock.now(), 1)}"
+        echo(f"\nThe desk of {manager} for the next {seconds:g} s: {link}")
+        time.sleep(seconds)
+    finally:
+        server.stop()
+
+
+def _desk_only(desk: Any) -> Any:
+    from starlette.applications import Starlette
+
+    return Starlette(routes=desk.routes())
 
 
 def _cycle(

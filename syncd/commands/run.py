@@ -17,6 +17,7 @@ from syncd.core.clock import Clock, SystemClock
 from syncd.core.logs import get_logger
 from syncd.daemon.contracts import Wiring
 from syncd.daemon.supervisor import Daemon
+from syncd.desk.app import Desk, desk_enabled
 from syncd.http_server import serve
 from syncd.metrics import Metrics, default_metrics
 from syncd.policy_file import read_policy
@@ -92,8 +93,14 @@ def run_daemon(app: App, *, clock: Clock | None = None, metrics: Metrics | None 
     metrics = metrics or default_metrics()
     first = build_wiring(app, app.policy, clock, metrics)
 
+    policies = [app.policy]  # the desk reads the newest one at each request
+
     def reload() -> Wiring:
-        return build_wiring(app, read_policy(app.policy_path), clock, metrics)
+        policy = read_policy(app.policy_path)
+        wiring = build_wiring(app, policy, clock, metrics)
+        policies.append(policy)
+        del policies[:-1]
+        return wiring
 
     built: list[Daemon] = []  # the keeper is built first; it tells the daemon once it exists
 
@@ -107,10 +114,17 @@ def run_daemon(app: App, *, clock: Clock | None = None, metrics: Metrics | None 
     built.append(daemon)
     code = 1
     try:
-        code = serve(daemon, app.settings, metrics)
+        code = serve(daemon, app.settings, metrics, desk_of(app, lambda: policies[-1], clock))
     finally:
         leave(daemon, code, app.store.close)
     return code
+
+
+def desk_of(app: App, policy: Callable[[], Policy], clock: Clock) -> Desk | None:
+    """The manager's desk when configured (a secret or a trusted proxy), else None."""
+    if not desk_enabled(app.settings):
+        return None
+    return Desk(app.settings, policy, app.store, clock.now)
 
 
 def leave(daemon: Daemon, code: int, close: Callable[[], None]) -> None:

@@ -35,6 +35,7 @@ from syncd.digest.monthly import MonthlyDigest, missed_checkpoints, monthly_repo
 from syncd.digest.report import preview_format, render_document
 from syncd.digest.schedule import SlotKind, due_slots, next_fire, period_key, previous_month
 from syncd.digest.scope import Clients, manager_calendar, manager_tasks
+from syncd.digest.snapshots import record_snapshots
 from syncd.replica import default_owner
 from syncd.store.store import Store
 
@@ -172,7 +173,11 @@ class DigestService:
 
     # -- the cycle --------------------------------------------------------------------
     def run_due(self, now: datetime) -> list[SentDigest]:
-        """Send every digest due at ``now``. Never raises for one manager's failure."""
+        """Send every digest due at ``now``. Never raises for one manager's failure.
+        Also takes the day's per-client snapshot for the desk's trend lines (once a day;
+        not in dry-run, which records nothing)."""
+        if not self.dry_run:
+            record_snapshots(self.policy, self.store, self.engine, now)
         results: list[SentDigest] = []
         for manager in self.policy.managers:
             try:

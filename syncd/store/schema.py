@@ -29,6 +29,7 @@ from sqlalchemy import (
 __all__ = [
     "UTCDateTime",
     "actions",
+    "client_snapshots",
     "cursors",
     "digests",
     "findings",
@@ -177,4 +178,14 @@ skipped_tasks = Table(
     Column("attempts", Integer, nullable=False, default=1),
     Column("first_skipped", UTCDateTime(), nullable=False),
     Column("last_skipped", UTCDateTime(), nullable=False),
+)
+
+client_snapshots = Table(
+    "client_snapshots",
+    metadata,
+    Column("manager", String(200), primary_key=True),
+    Column("client", String(300), primary_key=True),
+    Column("day", String(10), primary_key=True),  # ISO date in the manager's zone
+    Column("counts", Text, nullable=False),  # JSON: metric → count (digest METRICS)
+    Column("taken_at", UTCDateTime(), nullable=False),
 )

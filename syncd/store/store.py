@@ -3,7 +3,8 @@
 Writes that decide an effect (claiming an action, a digest, a lease) rely on the
 database's unique keys, not on a read-then-write, so two processes — or two replicas —
 racing for the same reminder cannot both win. The ledgers live in one module each
-(``tasks``, ``findings``, ``actions``, ``digests``, ``sources``, ``skipped``); ``Store`` is
+(``tasks``, ``findings``, ``actions``, ``digests``, ``sources``, ``skipped``,
+``snapshots``); ``Store`` is
 all of them.
 """
 
@@ -14,13 +15,22 @@ from syncd.store.database import create_store_engine
 from syncd.store.digest_ledger import DigestsMixin
 from syncd.store.findings import FindingsMixin
 from syncd.store.skipped import SkippedMixin
+from syncd.store.snapshots import SnapshotsMixin
 from syncd.store.sources import SourcesMixin
 from syncd.store.tasks import TasksMixin
 
 __all__ = ["Store", "open_store"]
 
 
-class Store(TasksMixin, FindingsMixin, ActionsMixin, DigestsMixin, SourcesMixin, SkippedMixin):
+class Store(
+    TasksMixin,
+    FindingsMixin,
+    ActionsMixin,
+    DigestsMixin,
+    SourcesMixin,
+    SkippedMixin,
+    SnapshotsMixin,
+):
     """State of one syncd deployment. Thread-safe: each call uses its own connection."""
 
 

@@ -1,0 +1,1 @@
+"""The account manager's desk: a read-only web page per manager, served by the daemon."""

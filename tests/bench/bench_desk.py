@@ -1,0 +1,57 @@
+"""The desk's pages for a manager with 2,000 open tasks, rendered server-side.
+
+Run: ``python -m tests.bench.bench_desk [N]``. Fills a SQLite store with N open tasks
+(the rules benchmark's realistic mix), then times the overview and the timeline for their
+manager — building the view (store read, rule evaluation, digest facts) and the HTML —
+as the median of a few rounds after one warm-up; asserts nothing (the target in the issue
+is < 300 ms per page).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rules.engine import Engine
+from syncd.desk.pages import build_view, overview_page, timeline_page
+from syncd.policy_file import read_policy_text
+from syncd.store import open_store
+from tests.bench.bench_rules import NOW, POLICY, make_task
+
+MANAGER = """\
+managers:
+  - name: Olga
+    timezone: Europe/Moscow
+    language: ru
+    owns: [{source: agency-jira}]
+"""
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 2000
+    policy = read_policy_text(POLICY + MANAGER)
+    engine = Engine.from_policy(policy)
+    manager = policy.managers[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        store.upsert_tasks(make_task(i) for i in range(n))
+        for name, render in (("overview", overview_page), ("timeline", timeline_page)):
+            times: list[float] = []
+            size = 0
+            for _ in range(6):
+                started = time.perf_counter()
+                html = render(build_view(policy, store, engine, manager, NOW))
+                times.append((time.perf_counter() - started) * 1000)
+                size = len(html)
+            print(
+                f"{name}: {n} open tasks, median {statistics.median(times[1:]):.0f} ms "
+                f"(min {min(times[1:]):.0f}, first {times[0]:.0f}), {size / 1024:.0f} KiB"
+            )
+        store.close()
+
+
+if __name__ == "__main__":
+    main()
