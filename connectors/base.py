@@ -12,7 +12,9 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from config.policy import SourceConfig
 from connectors.http.reread_keys import Skip
+from connectors.keys import shown_key
 from connectors.markers import MARKER_PREFIX, PostedReminder
 from syncd.core.models import Person, Reminder, Task
 
@@ -20,9 +22,12 @@ __all__ = [
     "MARKER_PREFIX",
     "Connector",
     "DoctorCheck",
+    "InvalidKey",
     "Page",
     "PostedReminder",
     "Previous",
+    "WebhookFormat",
+    "WebhookHint",
 ]
 
 
@@ -101,3 +106,51 @@ class Connector(Protocol):
     def doctor(self) -> list[DoctorCheck]: ...
 
     def close(self) -> None: ...
+
+
+# -- incoming webhooks ---------------------------------------------------------------------
+# Each tracker folder holds a ``webhooks`` module with a ``FORMAT``: what its deliveries look
+# like. The application keeps only the HTTP endpoint around them (``syncd.incoming_webhooks``).
+
+
+@dataclass(frozen=True)
+class WebhookHint:
+    """A tracker's "this issue changed": the project it is in and the task key to re-read."""
+
+    project: str
+    key: str
+
+
+class InvalidKey(ValueError):
+    """The event names an issue, but not with a key of the tracker's syntax."""
+
+    def __init__(self, key: object) -> None:
+        self.shown = shown_key(key)
+        super().__init__(f"not a task key: {self.shown}")
+
+
+Headers = Mapping[str, str]
+"""A delivery's headers, looked up by lower-case name (Starlette's ``Headers`` is
+case-insensitive; a plain dict must use lower-case keys)."""
+
+
+@dataclass(frozen=True)
+class WebhookFormat:
+    """How one tracker's webhook deliveries are read: pure functions, no I/O."""
+
+    tracker: str
+    """The tracker type (``SourceConfig.type``) and the endpoint's last path segment."""
+    verify: Callable[[Headers, bytes, bytes], bool]
+    """(headers, raw body, shared secret) → whether the delivery proves it knows the secret;
+    compared in constant time."""
+    rejected: str
+    """What a caller that fails ``verify`` is told."""
+    parse: Callable[[Any], WebhookHint | None]
+    """The decoded JSON body → the issue to re-read; None for an event about no issue.
+    Raises ``InvalidKey`` when the issue is named with a key the tracker would not have."""
+    delivery_id: Callable[[Headers], str | None]
+    """An id that stays the same across retries of one delivery, when the tracker sends one
+    (for de-duplication); None otherwise."""
+    names_project: Callable[[SourceConfig, str], bool]
+    """Whether a source's scope names the event's project (routing a hint to the sources
+    that may hold the issue)."""
