@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from rich.console import Console
@@ -18,16 +19,82 @@ from rich.table import Table
 
 from config.policy import Policy
 from rules.engine import Engine
+from syncd.core.clock import process_clock
 from syncd.core.models import Finding, Severity
-from syncd.source_cycle import evaluate_source
+from syncd.source_cycle import build_runners, evaluate_source, failure_text
 from syncd.store import Store
+from syncd.wiring import App
 
-__all__ = ["CHECK_SCHEMA", "CheckRow", "collect", "has_errors", "render_json", "render_table"]
+__all__ = [
+    "CHECK_SCHEMA",
+    "CheckOutcome",
+    "CheckRow",
+    "collect",
+    "has_errors",
+    "render_json",
+    "render_table",
+    "run_check",
+]
 
 CHECK_SCHEMA = "syncd.commands.check/1"
 
 CheckRow = tuple[Finding, datetime | None]
 """A finding and, when a reminder would wait for working hours, until when."""
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    rows: list[CheckRow]
+    not_set_up: dict[str, str]
+    """Sources that could not even be set up (a secret not set...), with the reason."""
+    not_read: dict[str, str]
+    """Sources whose tracker could not be read, with the reason."""
+
+
+def run_check(
+    app: App,
+    at: datetime,
+    sources: Sequence[str],
+    *,
+    sync: bool,
+    as_json: bool,
+    echo: Callable[[str], None],
+    warn: Callable[[str], None],
+) -> CheckOutcome:
+    """Read ``sources`` (unless ``sync`` is False; never writing), then print the findings
+    at ``at`` over the stored state: the rows on ``echo``, every source not read on
+    ``warn``. A source that cannot be read still shows what is stored for it."""
+    failed: dict[str, str] = {}  # could not be read
+    broken: dict[str, str] = {}  # could not even be set up (a secret is missing...)
+    if sync:
+        settings = app.settings.model_copy(update={"dry_run": True})  # check never writes
+        runners = build_runners(
+            app.policy,
+            settings,
+            app.store,
+            process_clock(app.settings.clock_start),
+            only=set(sources),
+            errors=broken,
+            interactive=True,
+        )
+        for runner in runners:
+            try:
+                runner.sync()
+            except Exception as exc:  # one source's failure never hides the others' findings
+                failed[runner.source] = failure_text(exc)
+            finally:
+                runner.close()
+    rows = collect(app.policy, app.store, Engine.from_policy(app.policy), at, sources)
+    if as_json:
+        text = render_json(rows)
+        if text:
+            echo(text)
+    else:
+        quiet = frozenset(s.name for s in app.policy.sources if not s.enforce)
+        render_table(rows, report_only=quiet, not_read=frozenset({*broken, *failed}))
+    for name, error in {**broken, **failed}.items():
+        warn(f"{name}: not read, findings are from the stored state: {error}")
+    return CheckOutcome(rows=rows, not_set_up=broken, not_read=failed)
 
 
 def collect(

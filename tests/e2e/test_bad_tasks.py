@@ -19,11 +19,11 @@ from prometheus_client import CollectorRegistry
 from connectors.jira import JiraConnector
 from connectors.sandbox.common.seed import Document, load_seed
 from connectors.sandbox.server import SandboxServer, create_app
+from syncd.commands.status import render_status
 from syncd.core.clock import SystemClock
 from syncd.core.models import Task
 from syncd.metrics import Metrics
 from syncd.source_cycle import SourceRunner, build_runners
-from syncd.store.status import render_status
 from tests.connectors.poison import poisoned_cloud_page, serve_text
 from tests.e2e.scenario import DEFAULT_NOW, Scenario, agency_seed, policy_for, scenario
 
@@ -96,8 +96,8 @@ class _RefusedOnce:
     def __init__(self, real: JiraConnector, key: str) -> None:
         self.real, self.key, self.source, self.spoiled = real, key, real.source, False
 
-    def sync(self, cursor: dict[str, Any] | None) -> Iterator[Any]:
-        for page in self.real.sync(cursor):
+    def sync(self, cursor: dict[str, Any] | None, previous: Any = None) -> Iterator[Any]:
+        for page in self.real.sync(cursor, previous):
             tasks = [self._spoil(t) for t in page.tasks]
             yield type(page)(tasks, page.cursor, page.requests, page.skipped)
 
