@@ -156,14 +156,11 @@ def once(ctx: click.Context) -> None:
     from syncd.core.clock import process_clock
 
     app = _app(ctx)
-    broken: dict[str, str] = {}
-    reports, failed_digests = run_once(
-        app, process_clock(app.settings.clock_start), echo=click.echo, broken=broken
-    )
-    failed = [r for r in reports if r.failed]
-    if broken:  # a configuration mistake (a secret not set...): the same 2 as every command
+    outcome = run_once(app, process_clock(app.settings.clock_start), echo=click.echo)
+    if outcome.not_set_up:  # a configuration mistake (a secret not set...): as every command
         sys.exit(EXIT_CONFIG)
-    sys.exit(1 if failed or failed_digests else 0)
+    failed = [r for r in outcome.reports if r.failed]
+    sys.exit(1 if failed or outcome.failed_digests else 0)
 
 
 @cli.command()

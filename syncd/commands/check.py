@@ -21,7 +21,7 @@ from config.policy import Policy
 from rules.engine import Engine
 from syncd.core.clock import process_clock
 from syncd.core.models import Finding, Severity
-from syncd.source_cycle import build_runners, evaluate_source, failure_text
+from syncd.source_cycle import SourceUnavailable, build_runners, evaluate_source, failure_text
 from syncd.store import Store
 from syncd.wiring import App
 
@@ -74,12 +74,13 @@ def run_check(
             app.store,
             process_clock(app.settings.clock_start),
             only=set(sources),
-            errors=broken,
             interactive=True,
         )
         for runner in runners:
             try:
                 runner.sync()
+            except SourceUnavailable as exc:
+                broken[runner.source] = exc.reason
             except Exception as exc:  # one source's failure never hides the others' findings
                 failed[runner.source] = failure_text(exc)
             finally:

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from connectors.factory import create_connector
-from syncd.core.errors import ConfigError, SyncdError
+from syncd.core.clock import process_clock
+from syncd.core.errors import SyncdError
+from syncd.source_cycle import SourceUnavailable, build_runners
 from syncd.wiring import App
 
 __all__ = ["DoctorOutcome", "run_doctor"]
@@ -25,22 +26,22 @@ class DoctorOutcome:
 def run_doctor(app: App, echo: Callable[[str], None]) -> DoctorOutcome:
     ok = True
     misconfigured = False
-    for source in app.policy.sources:
+    clock = process_clock(app.settings.clock_start)
+    by_name = {s.name: s for s in app.policy.sources}
+    for runner in build_runners(app.policy, app.settings, app.store, clock, interactive=True):
+        source = by_name[runner.source]
         echo(f"{source.name} ({source.type}, {source.url})")
         try:
-            connector = create_connector(source, interactive=True)
-        except SyncdError as exc:
-            echo(f"  FAIL  setup: {exc}")
-            ok = False
-            misconfigured = misconfigured or isinstance(exc, ConfigError)
-            continue
-        try:
-            for item in connector.doctor():
+            for item in runner.doctor():
                 ok = ok and item.ok
                 echo(f"  {'ok  ' if item.ok else 'FAIL'}  {item.name}: {item.detail}")
+        except SourceUnavailable as exc:
+            ok = False
+            misconfigured = misconfigured or exc.misconfigured
+            echo(f"  FAIL  setup: {exc.reason}")
         except SyncdError as exc:  # one unreachable source must not hide the others
             ok = False
             echo(f"  FAIL  {source.name}: {exc}")
         finally:
-            connector.close()
+            runner.close()
     return DoctorOutcome(ok=ok, misconfigured=misconfigured)

@@ -5,16 +5,27 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from rules.engine import Engine
 from syncd.core.clock import Clock
 from syncd.core.logs import get_logger
-from syncd.source_cycle import CycleReport, build_runners, failure_text
+from syncd.source_cycle import CycleReport, SourceUnavailable, build_runners, failure_text
 from syncd.wiring import App
 
-__all__ = ["run_once"]
+__all__ = ["OnceOutcome", "run_once"]
 
 log = get_logger("syncd.once")
+
+
+@dataclass(frozen=True)
+class OnceOutcome:
+    reports: list[CycleReport]
+    """One per source, in policy order; a source that failed has ``failed=1``."""
+    failed_digests: int
+    """Digest deliveries that failed (retried by the next run)."""
+    not_set_up: dict[str, str]
+    """Sources that could not even be set up (a secret not set...), with the reason."""
 
 
 def run_once(
@@ -22,27 +33,24 @@ def run_once(
     clock: Clock,
     *,
     echo: Callable[[str], None] | None = None,
-    broken: dict[str, str] | None = None,
-) -> tuple[list[CycleReport], int]:
-    """Every source once, then the digests due; returns the reports and how many digest
-    deliveries failed (they are retried by the next run). ``broken`` is filled with the
-    sources that could not even be set up (a secret not set...), for the exit code."""
-    broken = {} if broken is None else broken
+) -> OnceOutcome:
+    """Every source once, then the digests due."""
     engine = Engine.from_policy(app.policy)  # one for the cycles and the digests
-    runners = build_runners(
-        app.policy, app.settings, app.store, clock, echo=echo, errors=broken, engine=engine
-    )
+    runners = build_runners(app.policy, app.settings, app.store, clock, echo=echo, engine=engine)
     reports: list[CycleReport] = []
-    for name, error in broken.items():  # cannot even be set up: reported, the rest runs
-        app.store.record_poll(name, clock.now(), error=error)
-        reports.append(CycleReport(source=name, failed=1))
-        if echo is not None:
-            echo(f"{name}: not run: {error}")
+    not_set_up: dict[str, str] = {}
     try:
         for runner in runners:
             now = clock.now()
             try:
                 report = runner.run_cycle(now)
+            except SourceUnavailable as exc:  # cannot even be set up: reported, the rest runs
+                not_set_up[runner.source] = exc.reason
+                app.store.record_poll(runner.source, now, error=exc.reason)
+                reports.append(CycleReport(source=runner.source, failed=1))
+                if echo is not None:
+                    echo(f"{runner.source}: not run: {exc.reason}")
+                continue
             except Exception as exc:  # one source's failure, whatever it is, never the others'
                 error = failure_text(exc)
                 app.store.record_poll(runner.source, now, error=error)
@@ -59,7 +67,7 @@ def run_once(
         for runner in runners:
             runner.close()
     failed_digests = _send_digests(app, clock, echo, engine)
-    return reports, failed_digests
+    return OnceOutcome(reports, failed_digests, not_set_up)
 
 
 def _summary(report: CycleReport) -> str:
