@@ -8,7 +8,7 @@ tests run exactly the code the daemon runs.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -80,29 +80,20 @@ def evaluate_source(
     stored state: it reads no tracker, so ``check --no-sync`` and ``--at`` use it as is.
 
     Tasks are streamed from the store and only those with findings are kept: a
-    100,000-task source does not sit in memory whole. The engine yields a task's findings
-    while that task is the current one (task order), so the task is at hand.
+    100,000-task source does not sit in memory whole.
     """
-    current: list[Task] = []
-    labelled: set[str] = set()
-
-    def stream() -> Iterator[Task]:
-        for task in store.iter_tasks(source, open_only=True) if tasks is None else tasks:
-            current[:] = [task]
-            if ATTENTION_LABEL in task.labels:
-                labelled.add(task.key)
-            yield task
-
-    ev = Evaluation(tasks={}, findings=[], labelled=labelled)
-    failures: list[tuple[str, str]] = []
-    for finding in engine.iter_findings(stream(), now, failures):
-        task = current[0]  # the engine yields a task's findings while it is current
-        if task.key not in ev.tasks:
+    source_tasks = store.iter_tasks(source, open_only=True) if tasks is None else tasks
+    ev = Evaluation(tasks={}, findings=[])
+    for result in engine.iter_results(source_tasks, now):
+        task = result.task
+        if ATTENTION_LABEL in task.labels:
+            ev.labelled.add(task.key)
+        ev.failed.update((task.key, rule) for rule in result.failed)
+        if result.findings:
             # Reminders need who to mention, not the task's history: on a broken backlog
             # most tasks are flagged, and their comments would be most of the memory.
             ev.tasks[task.key] = task.model_copy(update=_SLIM)
-        ev.findings.append(finding)
-    ev.failed = set(failures)
+            ev.findings.extend(result.findings)
     return ev
 
 
