@@ -1,6 +1,11 @@
 """The connector contract. A connector maps one tracker to the normalized model; the daemon
 owns the control flow (when to sync, what to post, what to record).
 
+Every connector is built the same way: ``Connector(config: SourceConfig, token: SecretStr,
+*, retry: RetryPolicy | None = None, timeout=DEFAULT_TIMEOUT, ...)`` with the tracker's own
+options after those; a source it cannot serve (another tracker type, an auth kind it does
+not speak, a missing scope) is a ``ConfigError`` raised before any request.
+
 Cursor discipline (see each connector's module docstring for the details of its tracker):
 ``sync`` yields pages; the cursor attached to a page may be persisted only after that page's
 tasks are stored, and it never moves past the moment the poll started.
@@ -148,9 +153,9 @@ class WebhookFormat:
     parse: Callable[[Any], WebhookHint | None]
     """The decoded JSON body → the issue to re-read; None for an event about no issue.
     Raises ``InvalidKey`` when the issue is named with a key the tracker would not have."""
-    delivery_id: Callable[[Headers], str | None]
-    """An id that stays the same across retries of one delivery, when the tracker sends one
-    (for de-duplication); None otherwise."""
     names_project: Callable[[SourceConfig, str], bool]
     """Whether a source's scope names the event's project (routing a hint to the sources
     that may hold the issue)."""
+    delivery_id: Callable[[Headers], str | None] = lambda _headers: None
+    """An id that stays the same across retries of one delivery, when the tracker sends one
+    (for de-duplication); None otherwise."""

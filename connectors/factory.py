@@ -46,4 +46,4 @@ def create_connector(
         )
     from connectors.gitlab import GitLabConnector
 
-    return GitLabConnector(source, token, policy=retry)
+    return GitLabConnector(source, token, retry=retry)

@@ -57,10 +57,5 @@ def names_project(source: SourceConfig, project: str) -> bool:
 
 
 FORMAT = WebhookFormat(
-    tracker="gitlab",
-    verify=verify,
-    rejected="invalid or missing token",
-    parse=parse,
-    delivery_id=delivery_id,
-    names_project=names_project,
+    "gitlab", verify, "invalid or missing token", parse, names_project, delivery_id=delivery_id
 )
