@@ -1,6 +1,11 @@
 """The connector contract. A connector maps one tracker to the normalized model; the daemon
 owns the control flow (when to sync, what to post, what to record).
 
+Every connector is built the same way: ``Connector(config: SourceConfig, token: SecretStr,
+*, retry: RetryPolicy | None = None, timeout=DEFAULT_TIMEOUT, ...)`` with the tracker's own
+options after those; a source it cannot serve (another tracker type, an auth kind it does
+not speak, a missing scope) is a ``ConfigError`` raised before any request.
+
 Cursor discipline (see each connector's module docstring for the details of its tracker):
 ``sync`` yields pages; the cursor attached to a page may be persisted only after that page's
 tasks are stored, and it never moves past the moment the poll started.
@@ -12,7 +17,9 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from config.policy import SourceConfig
 from connectors.http.reread_keys import Skip
+from connectors.keys import shown_key
 from connectors.markers import MARKER_PREFIX, PostedReminder
 from connectors.request_counts import RequestCounts
 from syncd.core.models import Person, Reminder, Task
@@ -21,9 +28,12 @@ __all__ = [
     "MARKER_PREFIX",
     "Connector",
     "DoctorCheck",
+    "InvalidKey",
     "Page",
     "PostedReminder",
     "Previous",
+    "WebhookFormat",
+    "WebhookHint",
 ]
 
 
@@ -104,3 +114,51 @@ class Connector(Protocol):
     def doctor(self) -> list[DoctorCheck]: ...
 
     def close(self) -> None: ...
+
+
+# -- incoming webhooks ---------------------------------------------------------------------
+# Each tracker folder holds a ``webhooks`` module with a ``FORMAT``: what its deliveries look
+# like. The application keeps only the HTTP endpoint around them (``syncd.incoming_webhooks``).
+
+
+@dataclass(frozen=True)
+class WebhookHint:
+    """A tracker's "this issue changed": the project it is in and the task key to re-read."""
+
+    project: str
+    key: str
+
+
+class InvalidKey(ValueError):
+    """The event names an issue, but not with a key of the tracker's syntax."""
+
+    def __init__(self, key: object) -> None:
+        self.shown = shown_key(key)
+        super().__init__(f"not a task key: {self.shown}")
+
+
+Headers = Mapping[str, str]
+"""A delivery's headers, looked up by lower-case name (Starlette's ``Headers`` is
+case-insensitive; a plain dict must use lower-case keys)."""
+
+
+@dataclass(frozen=True)
+class WebhookFormat:
+    """How one tracker's webhook deliveries are read: pure functions, no I/O."""
+
+    tracker: str
+    """The tracker type (``SourceConfig.type``) and the endpoint's last path segment."""
+    verify: Callable[[Headers, bytes, bytes], bool]
+    """(headers, raw body, shared secret) → whether the delivery proves it knows the secret;
+    compared in constant time."""
+    rejected: str
+    """What a caller that fails ``verify`` is told."""
+    parse: Callable[[Any], WebhookHint | None]
+    """The decoded JSON body → the issue to re-read; None for an event about no issue.
+    Raises ``InvalidKey`` when the issue is named with a key the tracker would not have."""
+    names_project: Callable[[SourceConfig, str], bool]
+    """Whether a source's scope names the event's project (routing a hint to the sources
+    that may hold the issue)."""
+    delivery_id: Callable[[Headers], str | None] = lambda _headers: None
+    """An id that stays the same across retries of one delivery, when the tracker sends one
+    (for de-duplication); None otherwise."""

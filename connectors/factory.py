@@ -1,5 +1,6 @@
-"""Build the connector a source config asks for. Imports lazily so a GitLab-only
-deployment never imports the jira library and vice versa."""
+"""Build the connector a source config asks for, and name each tracker's webhook format.
+Imports lazily so a GitLab-only deployment never imports the jira library and vice versa
+(the ``webhooks`` modules load neither library)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,17 @@ from datetime import timedelta
 
 from config.policy import SourceConfig
 from config.settings import resolve_secret
-from connectors.base import Connector
+from connectors.base import Connector, WebhookFormat
+from connectors.gitlab import webhooks as gitlab_webhooks
 from connectors.http.retry import RetryPolicy
+from connectors.jira import webhooks as jira_webhooks
 
-__all__ = ["create_connector"]
+__all__ = ["WEBHOOK_FORMATS", "create_connector"]
+
+WEBHOOK_FORMATS: Mapping[str, WebhookFormat] = {
+    f.tracker: f for f in (jira_webhooks.FORMAT, gitlab_webhooks.FORMAT)
+}
+"""Each tracker type's incoming webhook format, by ``SourceConfig.type``."""
 
 
 def create_connector(
@@ -38,4 +46,4 @@ def create_connector(
         )
     from connectors.gitlab import GitLabConnector
 
-    return GitLabConnector(source, token, policy=retry)
+    return GitLabConnector(source, token, retry=retry)

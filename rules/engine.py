@@ -27,10 +27,20 @@ from rules.registry import default_rule_names, get_rule
 from syncd.core.logs import get_logger
 from syncd.core.models import Finding, Task
 
-__all__ = ["Engine", "ScopedRule"]
+__all__ = ["Engine", "ScopedRule", "TaskResult"]
 
 
 _log = get_logger("syncd.rules")
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What the engine made of one task: its findings in rule order, and the rules that
+    crashed on it (their findings are unknown this time, not absent)."""
+
+    task: Task
+    findings: tuple[Finding, ...] = ()
+    failed: tuple[str, ...] = ()
 
 
 def _optional(values: Sequence[str]) -> frozenset[str] | None:
@@ -181,26 +191,29 @@ class Engine:
         """Findings for ``tasks`` at ``now``: task order, then rule order. Pure."""
         return list(self.iter_findings(tasks, now))
 
-    def iter_findings(
-        self,
-        tasks: Iterable[Task],
-        now: datetime,
-        failures: list[tuple[str, str]] | None = None,
-    ) -> Iterator[Finding]:
-        """:meth:`evaluate` as a stream, so a caller reading tasks from the store need not
-        hold every task or finding of a 100,000-task backlog at once.
+    def iter_findings(self, tasks: Iterable[Task], now: datetime) -> Iterator[Finding]:
+        """:meth:`evaluate` as a stream (the findings of :meth:`iter_results`)."""
+        for result in self.iter_results(tasks, now):
+            yield from result.findings
 
-        A rule that crashes on a task is logged and skipped for that task; ``failures``
-        (when given) collects those (task key, rule) pairs, so the caller does not take
-        a missing finding for a fixed one."""
+    def iter_results(self, tasks: Iterable[Task], now: datetime) -> Iterator[TaskResult]:
+        """One result per task, in task order, as a stream: a caller reading tasks from the
+        store need not hold every task or finding of a 100,000-task backlog at once.
+
+        A rule that crashes on a task is logged and skipped for that task, and named in the
+        result's ``failed`` so the caller does not take a missing finding for a fixed one.
+        An exempt task gets a result with no findings."""
         contexts: dict[str, Context] = {}
         exempt = self.exempt
         for task in tasks:
             if exempt and any(x.casefold() in exempt for x in task.labels):
+                yield TaskResult(task)
                 continue
             ctx = contexts.get(task.source)
             if ctx is None:
                 ctx = contexts[task.source] = self.context(task.source, now)
+            findings: list[Finding] = []
+            failed: list[str] = []
             for scoped in self.rules_for(task.source):
                 if not scoped.applies(task):
                     continue
@@ -213,8 +226,8 @@ class Engine:
                         source=task.source,
                         task=task.key,
                     )
-                    if failures is not None:
-                        failures.append((task.key, scoped.rule.name))
+                    failed.append(scoped.rule.name)
                     continue
                 if finding is not None:
-                    yield finding
+                    findings.append(finding)
+            yield TaskResult(task, tuple(findings), tuple(failed))

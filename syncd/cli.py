@@ -166,14 +166,7 @@ def check(
 ) -> None:
     """Print current findings; exit 1 if any has error severity (to gate a CI), 3 if a
     tracker could not be read."""
-    from rules.engine import Engine
-    from syncd.commands.check import (
-        collect,
-        has_errors,
-        render_json,
-        render_table,
-        sync_for_check,
-    )
+    from syncd.commands.check import has_errors, run_check
 
     app = _app(ctx)
     at = _parse_at(at_text, app)
@@ -185,25 +178,14 @@ def check(
             param_hint="--source",
         )
     selected = [n for n in names if not sources or n in sources]
-    failed: dict[str, str] = {}  # could not be read
-    broken: dict[str, str] = {}  # could not even be set up (a secret is missing...)
-    if not no_sync:
-        failed, broken = sync_for_check(app, selected)
-    rows = collect(app.policy, app.store, Engine.from_policy(app.policy), at, selected)
-    if as_json:
-        text = render_json(rows)
-        if text:
-            click.echo(text)
-    else:
-        quiet = frozenset(s.name for s in app.policy.sources if not s.enforce)
-        render_table(rows, report_only=quiet, not_read=frozenset({*broken, *failed}))
-    for name, error in {**broken, **failed}.items():
-        click.echo(f"{name}: not read, findings are from the stored state: {error}", err=True)
-    if broken:
+    outcome = run_check(
+        app, at, selected, sync=not no_sync, as_json=as_json, echo=click.echo, warn=_warn
+    )
+    if outcome.not_set_up:
         sys.exit(EXIT_CONFIG)
-    if failed:
+    if outcome.not_read:
         sys.exit(EXIT_TRACKER)
-    sys.exit(EXIT_FINDINGS if has_errors(rows) else 0)
+    sys.exit(EXIT_FINDINGS if has_errors(outcome.rows) else 0)
 
 
 @cli.command()
@@ -237,22 +219,20 @@ def once(ctx: click.Context, verbose: bool, output: Path | None, progress_every:
     from syncd.progress import for_terminal
 
     app = _app(ctx)
-    broken: dict[str, str] = {}
     with _comment_sink(verbose, output) as comments:
-        reports, failed_digests = run_once(
+        outcome = run_once(
             app,
             process_clock(app.settings.clock_start),
             echo=click.echo,
-            broken=broken,
             comments=comments,
             progress=for_terminal(progress_every),
         )
     if output is not None:
         click.echo(f"every would-be comment written to {output}")
-    failed = [r for r in reports if r.failed]
-    if broken:  # a configuration mistake (a secret not set...): the same 2 as every command
+    if outcome.not_set_up:  # a configuration mistake (a secret not set...): as every command
         sys.exit(EXIT_CONFIG)
-    sys.exit(1 if failed or failed_digests else 0)
+    failed = [r for r in outcome.reports if r.failed]
+    sys.exit(1 if failed or outcome.failed_digests else 0)
 
 
 @contextmanager
@@ -293,32 +273,12 @@ def run(ctx: click.Context) -> None:
 @click.pass_context
 def doctor(ctx: click.Context) -> None:
     """Check each source: reachable, authenticated, scope readable, can comment."""
-    from connectors.factory import create_connector
+    from syncd.commands.doctor import run_doctor
 
-    app = _app(ctx)
-    ok = True
-    misconfigured = False
-    for source in app.policy.sources:
-        click.echo(f"{source.name} ({source.type}, {source.url})")
-        try:
-            connector = create_connector(source, interactive=True)
-        except SyncdError as exc:
-            click.echo(f"  FAIL  setup: {exc}")
-            ok = False
-            misconfigured = misconfigured or isinstance(exc, ConfigError)
-            continue
-        try:
-            for item in connector.doctor():
-                ok = ok and item.ok
-                click.echo(f"  {'ok  ' if item.ok else 'FAIL'}  {item.name}: {item.detail}")
-        except SyncdError as exc:  # one unreachable source must not hide the others
-            ok = False
-            click.echo(f"  FAIL  {source.name}: {exc}")
-        finally:
-            connector.close()
-    if misconfigured:  # a secret not set...: the same 2 as every command
+    outcome = run_doctor(_app(ctx), echo=click.echo)
+    if outcome.misconfigured:  # a secret not set...: the same 2 as every command
         sys.exit(EXIT_CONFIG)
-    sys.exit(0 if ok else 1)
+    sys.exit(0 if outcome.ok else 1)
 
 
 @cli.command()
@@ -523,10 +483,9 @@ def init(  # noqa: PLR0917 - click passes every option by name
 @click.pass_context
 def status(ctx: click.Context) -> None:
     """Sources, their owner replica, last success, cursor, pending ledger entries."""
-    from syncd.store.status import render_status
+    from syncd.commands.status import show_status
 
-    app = _app(ctx)
-    click.echo(render_status(app.store, [s.name for s in app.policy.sources]))
+    show_status(_app(ctx), echo=click.echo)
 
 
 @cli.group()
@@ -566,13 +525,11 @@ def digest_preview(  # noqa: PLR0917 - click passes every option by name
     out: Path | None,
 ) -> None:
     """Render a manager's digest without sending it."""
-    from syncd.digest.dispatch import DigestService
+    from syncd.commands.report import emit, preview_digest
 
     app = _app(ctx)
-    text = DigestService(app.policy, app.store, dry_run=True).preview(
-        manager, fmt, _parse_at(at_text, app), cast('Literal["daily", "weekly", "monthly"]', kind)
-    )
-    _emit(text, out)
+    when = cast('Literal["daily", "weekly", "monthly"]', kind)
+    emit(preview_digest(app, manager, fmt, _parse_at(at_text, app), when), out, click.echo)
 
 
 @cli.command()
@@ -589,21 +546,14 @@ def digest_preview(  # noqa: PLR0917 - click passes every option by name
 @click.pass_context
 def report(ctx: click.Context, month: str, client: str, fmt: str | None, out: Path | None) -> None:
     """Monthly client report: done, on-time rate, checkpoint compliance, cycle time."""
-    from syncd.digest.report import render_report_file
+    from syncd.commands.report import emit, monthly_report, report_format
 
     app = _app(ctx)
-    if fmt is None:
-        fmt = "html" if out is not None and out.suffix.lower() in {".html", ".htm"} else "md"
-    kind = cast('Literal["html", "md"]', fmt)
-    _emit(render_report_file(app.policy, app.store, month, client, kind), out)
+    emit(monthly_report(app, month, client, report_format(fmt, out)), out, click.echo)
 
 
-def _emit(text: str, out: Path | None) -> None:
-    if out is None:
-        click.echo(text)
-    else:
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"written to {out}")
+def _warn(text: str) -> None:
+    click.echo(text, err=True)
 
 
 def main() -> None:

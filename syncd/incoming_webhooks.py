@@ -5,12 +5,11 @@ delivery that is lost, repeated or forged-but-rejected changes nothing. That is 
 the handlers answer 202 before any tracker is contacted (GitLab disables a hook after
 four slow or failed deliveries).
 
-- Jira: ``X-Hub-Signature: sha256=<hex>``, HMAC-SHA256 of the raw body with the shared
-  secret; the issue is ``issue.key`` (``jira:issue_updated``, ``comment_created``…).
-- GitLab: ``X-Gitlab-Token`` is the shared secret itself; ``Idempotency-Key`` stays the same
-  across retries of one delivery and is de-duplicated here. Issue Hook →
-  ``object_attributes.iid``, Note Hook on an issue → ``issue.iid``; the key is
-  ``<project path>#<iid>``.
+What each tracker's deliveries look like (signature or token, the issue they name, a
+delivery id) is tracker knowledge, in ``connectors/<tracker>/webhooks.py``
+(``connectors.base.WebhookFormat``); this module is the HTTP endpoint around them, one per
+tracker type: ``POST /webhooks/<tracker>``. GitLab's ``Idempotency-Key`` is de-duplicated
+here.
 
 Both secrets are compared in constant time. A webhook body is input from strangers:
 
@@ -29,13 +28,11 @@ a short window, a bounded queue), so replaying a signed body costs nothing.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
-import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
 
 from pydantic import SecretStr
 from starlette.concurrency import run_in_threadpool
@@ -44,19 +41,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from config.policy import SourceConfig
-from connectors.keys import is_gitlab_project, is_jira_issue, shown_key
+from connectors.base import InvalidKey, WebhookFormat
+from connectors.factory import WEBHOOK_FORMATS
 from syncd.core.logs import get_logger
 from syncd.metrics import Metrics
 
-__all__ = [
-    "MAX_BODY",
-    "InvalidKey",
-    "RefreshTarget",
-    "WebhookReceiver",
-    "parse_gitlab",
-    "parse_jira",
-    "route_hint",
-]
+__all__ = ["MAX_BODY", "RefreshTarget", "WebhookReceiver", "route_hint"]
 
 MAX_BODY = 1024 * 1024
 """Largest accepted delivery; real issue events are a few KiB, even with long descriptions."""
@@ -88,46 +78,6 @@ class _SeenKeys:
             return True
 
 
-class InvalidKey(ValueError):
-    """The event names an issue, but not with a key of the tracker's syntax."""
-
-    def __init__(self, key: object) -> None:
-        self.shown = shown_key(key)
-        super().__init__(f"not a task key: {self.shown}")
-
-
-def parse_jira(payload: Any) -> tuple[str, str] | None:
-    """(project key, issue key) of a Jira issue or comment event; None for other events.
-    Raises ``InvalidKey`` when the issue's key is not a Jira issue key (ids are not keys:
-    the store knows tasks by key)."""
-    issue = payload.get("issue") if isinstance(payload, dict) else None
-    if not isinstance(issue, dict) or "key" not in issue:
-        return None
-    key = issue["key"]
-    if not isinstance(key, str) or key.isdigit() or not is_jira_issue(key):
-        raise InvalidKey(key)
-    return key.rsplit("-", 1)[0], key
-
-
-def parse_gitlab(payload: Any) -> tuple[str, str] | None:
-    """(project path, ``path#iid``) of an Issue Hook or a Note Hook on an issue; None for
-    other events. Raises ``InvalidKey`` for a project path or iid GitLab would not have."""
-    if not isinstance(payload, dict):
-        return None
-    kind = payload.get("object_kind")
-    holder = payload.get("object_attributes") if kind == "issue" else payload.get("issue")
-    if kind not in {"issue", "note"} or not isinstance(holder, dict):
-        return None
-    project = payload.get("project")
-    path = project.get("path_with_namespace") if isinstance(project, dict) else None
-    iid = holder.get("iid")
-    if not isinstance(path, str) or not is_gitlab_project(path) or path.isdigit():
-        raise InvalidKey(path)
-    if isinstance(iid, bool) or not isinstance(iid, int) or iid <= 0:
-        raise InvalidKey(iid)
-    return path, f"{path}#{iid}"
-
-
 def route_hint(
     tracker: str,
     project: str | None,
@@ -140,29 +90,23 @@ def route_hint(
     """Which running sources should re-read ``key``.
 
     Sources of the right tracker type that already hold the task win; otherwise those whose
-    scope names the project (GitLab project/group path, a Jira project key in the JQL);
-    otherwise every source of that type. Runners without a SourceConfig match any type.
+    scope names the project (the tracker's ``WebhookFormat.names_project``: GitLab
+    project/group path, a Jira project key in the JQL); otherwise every source of that
+    type. Runners without a SourceConfig match any type.
     """
     by_name = {s.name: s for s in sources}
     candidates = [n for n in names if n not in by_name or by_name[n].type == tracker]
     holding = [n for n in candidates if knows(n, key)]
     if holding:
         return holding
-    scoped = [n for n in candidates if n in by_name and _in_scope(by_name[n], project)]
+    scoped = [
+        n
+        for n in candidates
+        if n in by_name
+        and project
+        and WEBHOOK_FORMATS[by_name[n].type].names_project(by_name[n], project)
+    ]
     return scoped or candidates
-
-
-def _in_scope(source: SourceConfig, project: str | None) -> bool:
-    if not project:
-        return False
-    scope = source.scope
-    if source.type == "gitlab":
-        if scope.project is not None and str(scope.project).strip("/") == project:
-            return True
-        group = str(scope.group).strip("/") if scope.group is not None else None
-        return bool(group) and project.startswith(f"{group}/")
-    pattern = rf"(?<![\w-]){re.escape(project)}(?![\w-])"
-    return bool(scope.jql and re.search(pattern, scope.jql, re.IGNORECASE))
 
 
 class WebhookReceiver:
@@ -200,51 +144,40 @@ class WebhookReceiver:
         if not self.enabled:
             return []
         return [
-            Route("/webhooks/jira", self.jira, methods=["POST"]),
-            Route("/webhooks/gitlab", self.gitlab, methods=["POST"]),
+            Route(f"/webhooks/{tracker}", self._endpoint(fmt), methods=["POST"])
+            for tracker, fmt in WEBHOOK_FORMATS.items()
         ]
 
-    async def jira(self, request: Request) -> JSONResponse:
-        body = await self._body(request, "jira")
-        if isinstance(body, JSONResponse):
-            return body
-        if self._secret is not None:
-            given = request.headers.get("x-hub-signature", "")
-            expected = "sha256=" + hmac.new(self._secret, body, hashlib.sha256).hexdigest()
-            if not hmac.compare_digest(given.strip().lower().encode(), expected.encode()):
-                return self._reply("jira", "unauthorized", 401, "invalid or missing signature")
-        return await self._dispatch("jira", body, parse_jira)
+    def _endpoint(self, fmt: WebhookFormat) -> Callable[[Request], Awaitable[JSONResponse]]:
+        async def endpoint(request: Request) -> JSONResponse:
+            return await self.receive(fmt, request)
 
-    async def gitlab(self, request: Request) -> JSONResponse:
-        body = await self._body(request, "gitlab")
+        return endpoint
+
+    async def receive(self, fmt: WebhookFormat, request: Request) -> JSONResponse:
+        tracker = fmt.tracker
+        body = await self._body(request, tracker)
         if isinstance(body, JSONResponse):
             return body
-        if self._secret is not None:
-            given = request.headers.get("x-gitlab-token", "").encode()
-            if not hmac.compare_digest(given, self._secret):
-                return self._reply("gitlab", "unauthorized", 401, "invalid or missing token")
-        delivery = request.headers.get("idempotency-key")
+        if self._secret is not None and not fmt.verify(request.headers, body, self._secret):
+            return self._reply(tracker, "unauthorized", 401, fmt.rejected)
+        delivery = fmt.delivery_id(request.headers)
         if delivery and not self._seen.add(hashlib.sha256(delivery.encode()).hexdigest()):
-            return self._reply("gitlab", "duplicate", 202, "already received")
-        return await self._dispatch("gitlab", body, parse_gitlab)
-
-    async def _dispatch(
-        self, tracker: str, body: bytes, parse: Callable[[Any], tuple[str, str] | None]
-    ) -> JSONResponse:
+            return self._reply(tracker, "duplicate", 202, "already received")
         log = get_logger("syncd.incoming_webhooks")
         try:
             payload = json.loads(body)
         except (ValueError, RecursionError):  # nested past the parser's recursion limit
             return self._reply(tracker, "bad_request", 400, "body is not JSON")
         try:
-            found = parse(payload)
+            found = fmt.parse(payload)
         except InvalidKey as exc:
             log.info("webhook.invalid_key", tracker=tracker, key=exc.shown)
             return self._reply(tracker, "invalid_key", 400, "the issue key is not valid")
         if found is None:
             return self._reply(tracker, "ignored", 202, "no issue in this event")
-        project, key = found
-        sources = await run_in_threadpool(self.target.hint, tracker, project, key)
+        key = found.key
+        sources = await run_in_threadpool(self.target.hint, tracker, found.project, key)
         log.debug("webhook.accepted", tracker=tracker, task=key, sources=sources)
         self.metrics.webhooks.labels(tracker=tracker, outcome="accepted").inc()
         if self._secret is None:  # an unverified caller learns nothing about the sources

@@ -8,18 +8,18 @@ tests run exactly the code the daemon runs.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
 from config.policy import Policy, SourceConfig
 from config.settings import Settings
-from connectors.base import Connector
+from connectors.base import Connector, DoctorCheck
 from connectors.factory import create_connector
 from rules.engine import Engine
 from syncd.core.clock import Clock, SystemClock
-from syncd.core.errors import FatalError, SyncdError
+from syncd.core.errors import ConfigError, FatalError, SyncdError
 from syncd.core.logs import get_logger
 from syncd.core.models import Finding, Task, fingerprint
 from syncd.metrics import Metrics
@@ -31,8 +31,10 @@ from syncd.store import Store
 from syncd.task_skips import TaskSkips
 
 __all__ = [
+    "AnyRunner",
     "CycleReport",
     "SourceRunner",
+    "SourceUnavailable",
     "UnavailableRunner",
     "build_runners",
     "evaluate_source",
@@ -82,29 +84,20 @@ def evaluate_source(
     stored state: it reads no tracker, so ``check --no-sync`` and ``--at`` use it as is.
 
     Tasks are streamed from the store and only those with findings are kept: a
-    100,000-task source does not sit in memory whole. The engine yields a task's findings
-    while that task is the current one (task order), so the task is at hand.
+    100,000-task source does not sit in memory whole.
     """
-    current: list[Task] = []
-    labelled: set[str] = set()
-
-    def stream() -> Iterator[Task]:
-        for task in store.iter_tasks(source, open_only=True) if tasks is None else tasks:
-            current[:] = [task]
-            if ATTENTION_LABEL in task.labels:
-                labelled.add(task.key)
-            yield task
-
-    ev = Evaluation(tasks={}, findings=[], labelled=labelled)
-    failures: list[tuple[str, str]] = []
-    for finding in engine.iter_findings(stream(), now, failures):
-        task = current[0]  # the engine yields a task's findings while it is current
-        if task.key not in ev.tasks:
+    source_tasks = store.iter_tasks(source, open_only=True) if tasks is None else tasks
+    ev = Evaluation(tasks={}, findings=[])
+    for result in engine.iter_results(source_tasks, now):
+        task = result.task
+        if ATTENTION_LABEL in task.labels:
+            ev.labelled.add(task.key)
+        ev.failed.update((task.key, rule) for rule in result.failed)
+        if result.findings:
             # Reminders need who to mention, not the task's history: on a broken backlog
             # most tasks are flagged, and their comments would be most of the memory.
             ev.tasks[task.key] = task.model_copy(update=_SLIM)
-        ev.findings.append(finding)
-    ev.failed = set(failures)
+            ev.findings.extend(result.findings)
     return ev
 
 
@@ -305,29 +298,65 @@ class SourceRunner:
         open_now = [task] if task is not None and task.is_open else []
         return self.reconciler.reconcile(self.evaluate(now, open_now), now, only={task_key})
 
+    def doctor(self) -> list[DoctorCheck]:
+        """The connector's own checks (``syncd doctor``)."""
+        return self.connector.doctor()
+
     def close(self) -> None:
         self.connector.close()
 
 
+class SourceUnavailable(FatalError):
+    """Raised by every call of an ``UnavailableRunner``: the source could not be set up.
+    ``reason`` is the setup error's text; ``misconfigured``: it was a configuration mistake
+    (a secret not set, a source of the wrong type), which every command exits 2 for."""
+
+    def __init__(self, source: str, error: SyncdError) -> None:
+        self.reason = str(error)
+        self.misconfigured = isinstance(error, ConfigError)
+        super().__init__(f"source cannot be set up: {self.reason}", source=source)
+
+
 class UnavailableRunner:
     """Stands in for a source that cannot be set up (its token variable is missing, say):
-    every cycle fails with the reason, so the daemon reports it once per streak, /readyz
-    shows that source unready, and every other source is served as usual."""
+    every call fails with the reason (``SourceUnavailable``), so the daemon reports it once
+    per streak and /readyz shows that source unready, ``once`` and ``check`` report it and
+    exit 2, ``doctor`` prints it as a failed setup line — and every other source is served
+    as usual."""
 
-    def __init__(self, source: SourceConfig, reason: str) -> None:
+    def __init__(self, source: SourceConfig, error: SyncdError) -> None:
         self.config = source
         self.source = source.name
         self.interval = source.poll_interval
-        self.reason = reason
+        self.error = error
+
+    @property
+    def reason(self) -> str:
+        return str(self.error)
+
+    def unavailable(self) -> SourceUnavailable:
+        return SourceUnavailable(self.source, self.error)
+
+    def sync(self, now: datetime | None = None) -> tuple[int, int]:
+        del now
+        raise self.unavailable()
 
     def run_cycle(self, now: datetime) -> CycleReport:
-        raise FatalError(f"source cannot be set up: {self.reason}", source=self.source)
+        del now
+        raise self.unavailable()
+
+    def doctor(self) -> list[DoctorCheck]:
+        raise self.unavailable()
 
     def refresh(self, task_key: str) -> None:
-        del task_key  # nothing to re-read without a connector
+        del task_key  # nothing to re-read without a connector: polling reports the reason
 
     def close(self) -> None:
         pass
+
+
+AnyRunner = SourceRunner | UnavailableRunner
+"""What ``build_runners`` gives for each source."""
 
 
 def build_runners(
@@ -340,19 +369,19 @@ def build_runners(
     echo: Callable[[str], None] | None = None,
     only: set[str] | None = None,
     metrics: Metrics | None = None,
-    errors: dict[str, str] | None = None,
     interactive: bool = False,
     engine: Engine | None = None,
     print_dry_run: bool = True,
-) -> list[SourceRunner]:
-    """One runner per configured source (or the ``only`` subset).
+) -> list[AnyRunner]:
+    """One runner per configured source (or the ``only`` subset), in policy order.
 
-    With ``errors`` given, a source that cannot be set up (its token variable is not set,
-    say) is reported there and the others still get runners; without it, the error is
-    raised. ``engine``: the policy's rule engine when the caller built it already (the
-    daemon shares one with the digest service). ``print_dry_run``: a dry run without
-    ``echo`` prints every would-be write (``syncd run --dry-run``); off, it goes nowhere
-    (``syncd once`` prints a summary, and every comment only on request)."""
+    A source that cannot be set up (its token variable is not set, say) gets an
+    ``UnavailableRunner``, which fails every call with the reason; the others run as usual.
+    This is the one place that decides it, for every command and the daemon.
+    ``engine``: the policy's rule engine when the caller built it already (the daemon
+    shares one with the digest service). ``print_dry_run``: a dry run without ``echo``
+    prints every would-be write (``syncd run --dry-run``); off, it goes nowhere (``syncd
+    once`` prints a summary, and every comment only on request)."""
     engine = engine or Engine.from_policy(policy)
     owner = settings.replica_id or default_owner()
     # With leases (PostgreSQL) a source changes hands only after its lease expired, so a
@@ -361,7 +390,7 @@ def build_runners(
     stale_after = timedelta(seconds=settings.lease_ttl) if leased else timedelta(minutes=10)
     if echo is None and settings.dry_run and print_dry_run:
         echo = print  # dry-run's whole point: show exactly what would be written
-    runners = []
+    runners: list[AnyRunner] = []
     for source in policy.sources:
         if only is not None and source.name not in only:
             continue
@@ -369,12 +398,10 @@ def build_runners(
         try:
             connector = create_connector(source, env, observe=observe, interactive=interactive)
         except SyncdError as exc:
-            if errors is None:
-                raise
-            errors[source.name] = str(exc)
             log.error(
                 "source cannot be set up; the others go on", source=source.name, error=str(exc)
             )
+            runners.append(UnavailableRunner(source, exc))
             continue
         runners.append(
             SourceRunner(

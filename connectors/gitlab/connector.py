@@ -79,10 +79,13 @@ class GitLabConnector:
         config: SourceConfig,
         token: SecretStr,
         *,
-        policy: RetryPolicy | None = None,
+        retry: RetryPolicy | None = None,
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
-        budget_clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """The shape every connector's constructor has (``connectors.base``): the source,
+        its token, then ``retry`` and ``timeout``; ``clock``: the monotonic clock the note
+        budget (``notes_per_minute``) counts with."""
         if config.type != "gitlab":
             raise ConfigError(f"source {config.name!r} is not a GitLab source")
         if config.auth.kind not in ("private_token", "bearer"):
@@ -92,7 +95,7 @@ class GitLabConnector:
         self.source = config.name
         self.config = config
         self.request_counts = RequestCounts()  # every request sent, by kind
-        self.session = RetryingSession(policy or RetryPolicy(), timeout, self.request_counts)
+        self.session = RetryingSession(retry or RetryPolicy(), timeout, self.request_counts)
         self.tracker_clock = TrackerClock()  # GitLab's time, from its answers' Date
         self.tracker_clock.attach(self.session)
         secret = token.get_secret_value()
@@ -107,7 +110,7 @@ class GitLabConnector:
             retry_transient_errors=False,
             keep_base_url=True,  # follow paging links even if GitLab's external_url differs
         )
-        self.budget = NoteBudget(config.notes_per_minute, source=self.source, clock=budget_clock)
+        self.budget = NoteBudget(config.notes_per_minute, source=self.source, clock=clock)
         self._bot: Person | None = None
         self._keyset = True
         self._group_path: str | None = None

@@ -40,7 +40,7 @@ from connectors.jira.writes import Writer
 from connectors.keys import is_jira_issue, shown_key
 from connectors.request_counts import RequestCounts
 from rules.documents.sections import merge_aliases
-from syncd.core.errors import ConnectorError, FatalError
+from syncd.core.errors import ConfigError, ConnectorError, FatalError
 from syncd.core.logs import get_logger
 from syncd.core.models import Person, Reminder, StatusCategory, Task
 
@@ -61,8 +61,13 @@ class JiraConnector:
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
         api_version: str | None = None,
     ) -> None:
-        if config.type != "jira" or not config.scope.jql:
-            raise FatalError("JiraConnector needs a jira source with scope.jql", source=config.name)
+        """The shape every connector's constructor has (``connectors.base``): the source,
+        its token, then ``retry`` and ``timeout``; Jira's own: ``page_size``, ``overlap``
+        (how far back an incremental search reaches), ``api_version``."""
+        if config.type != "jira":
+            raise ConfigError(f"source {config.name!r} is not a Jira source")
+        if not config.scope.jql:
+            raise ConfigError(f"source {config.name!r}: Jira needs scope.jql")
         self.source = config.name
         self.config = config
         self.page_size = page_size

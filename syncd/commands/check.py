@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from rich.console import Console
@@ -18,18 +19,21 @@ from rich.table import Table
 
 from config.policy import Policy
 from rules.engine import Engine
+from syncd.core.clock import process_clock
 from syncd.core.models import Finding, Severity
-from syncd.source_cycle import build_runners, evaluate_source, failure_text
+from syncd.source_cycle import SourceUnavailable, build_runners, evaluate_source, failure_text
 from syncd.store import Store
 from syncd.wiring import App
 
 __all__ = [
     "CHECK_SCHEMA",
+    "CheckOutcome",
     "CheckRow",
     "collect",
     "has_errors",
     "render_json",
     "render_table",
+    "run_check",
     "sync_for_check",
 ]
 
@@ -43,8 +47,6 @@ def sync_for_check(app: App, selected: Sequence[str]) -> tuple[dict[str, str], d
     """Read the ``selected`` sources into the store, never writing to a tracker. Returns
     the sources that could not be read and those that could not even be set up (a secret
     not set...), each with its reason; one source's failure never stops the others."""
-    from syncd.core.clock import process_clock
-
     failed: dict[str, str] = {}
     broken: dict[str, str] = {}
     settings = app.settings.model_copy(update={"dry_run": True})  # check never writes
@@ -54,17 +56,57 @@ def sync_for_check(app: App, selected: Sequence[str]) -> tuple[dict[str, str], d
         app.store,
         process_clock(app.settings.clock_start),
         only=set(selected),
-        errors=broken,
         interactive=True,
     )
     for runner in runners:
         try:
             runner.sync()
+        except SourceUnavailable as exc:
+            broken[runner.source] = exc.reason
         except Exception as exc:  # one source's failure never hides the others' findings
             failed[runner.source] = failure_text(exc)
         finally:
             runner.close()
     return failed, broken
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    rows: list[CheckRow]
+    not_set_up: dict[str, str]
+    """Sources that could not even be set up (a secret not set...), with the reason."""
+    not_read: dict[str, str]
+    """Sources whose tracker could not be read, with the reason."""
+
+
+def run_check(
+    app: App,
+    at: datetime,
+    sources: Sequence[str],
+    *,
+    sync: bool,
+    as_json: bool,
+    echo: Callable[[str], None],
+    warn: Callable[[str], None],
+) -> CheckOutcome:
+    """Read ``sources`` (unless ``sync`` is False; never writing), then print the findings
+    at ``at`` over the stored state: the rows on ``echo``, every source not read on
+    ``warn``. A source that cannot be read still shows what is stored for it."""
+    failed: dict[str, str] = {}  # could not be read
+    broken: dict[str, str] = {}  # could not even be set up (a secret is missing...)
+    if sync:
+        failed, broken = sync_for_check(app, sources)
+    rows = collect(app.policy, app.store, Engine.from_policy(app.policy), at, sources)
+    if as_json:
+        text = render_json(rows)
+        if text:
+            echo(text)
+    else:
+        quiet = frozenset(s.name for s in app.policy.sources if not s.enforce)
+        render_table(rows, report_only=quiet, not_read=frozenset({*broken, *failed}))
+    for name, error in {**broken, **failed}.items():
+        warn(f"{name}: not read, findings are from the stored state: {error}")
+    return CheckOutcome(rows=rows, not_set_up=broken, not_read=failed)
 
 
 def collect(

@@ -21,7 +21,7 @@ from syncd.commands.check import render_table
 from syncd.core.clock import FrozenClock
 from syncd.core.errors import SyncdError
 from syncd.core.logs import configure_logging
-from syncd.source_cycle import CycleReport, build_runners
+from syncd.source_cycle import CycleReport, SourceRunner, UnavailableRunner, build_runners
 from syncd.store import Store, open_store
 
 __all__ = ["DEMO_SEED", "demo_policy", "run_demo"]
@@ -181,13 +181,18 @@ def _cycle(
     runners = build_runners(policy, settings, store, clock, env=env)
     reports: list[CycleReport] = []
     try:
+        ready: list[SourceRunner] = []
         for runner in runners:
+            if isinstance(runner, UnavailableRunner):  # the demo's one source has its token
+                raise runner.error
+            ready.append(runner)
+        for runner in ready:
             reports.append(runner.run_cycle(clock.now()))
             store.record_poll(runner.source, clock.now())
         echo("== Findings ==")
         render_table([(f, None) for r in reports for f in r.findings_list])
         echo("\n== Reminder comments posted (read back from the tracker) ==")
-        for runner, report in zip(runners, reports, strict=True):
+        for runner, report in zip(ready, reports, strict=True):
             for plan in report.reconcile.posted if report.reconcile else ():
                 task = runner.connector.fetch_task(plan.task_key)
                 bodies = [c.body for c in (task.comments if task else ()) if c.is_bot]

@@ -5,18 +5,35 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from rules.engine import Engine
 from syncd.core.clock import Clock
 from syncd.core.logs import get_logger
 from syncd.cycle_summary import cycle_line, rule_summary
 from syncd.progress import CycleProgress
-from syncd.source_cycle import CycleReport, build_runners, failure_text
+from syncd.source_cycle import (
+    CycleReport,
+    SourceRunner,
+    SourceUnavailable,
+    build_runners,
+    failure_text,
+)
 from syncd.wiring import App
 
-__all__ = ["run_once"]
+__all__ = ["OnceOutcome", "run_once"]
 
 log = get_logger("syncd.once")
+
+
+@dataclass(frozen=True)
+class OnceOutcome:
+    reports: list[CycleReport]
+    """One per source, in policy order; a source that failed has ``failed=1``."""
+    failed_digests: int
+    """Digest deliveries that failed (retried by the next run)."""
+    not_set_up: dict[str, str]
+    """Sources that could not even be set up (a secret not set...), with the reason."""
 
 
 def run_once(
@@ -24,19 +41,15 @@ def run_once(
     clock: Clock,
     *,
     echo: Callable[[str], None] | None = None,
-    broken: dict[str, str] | None = None,
     comments: Callable[[str], None] | None = None,
     progress: CycleProgress | None = None,
-) -> tuple[list[CycleReport], int]:
-    """Every source once, then the digests due; returns the reports and how many digest
-    deliveries failed (they are retried by the next run). ``broken`` is filled with the
-    sources that could not even be set up (a secret not set...), for the exit code.
+) -> OnceOutcome:
+    """Every source once, then the digests due.
 
     ``echo`` gets a summary: a line per source and, where nothing is written (report-only,
     dry-run), the findings per rule with a few examples. ``comments`` gets every would-be
     comment and label change in full (``--verbose``, ``--output``). ``progress`` is told
     how each cycle advances."""
-    broken = {} if broken is None else broken
     engine = Engine.from_policy(app.policy)  # one for the cycles and the digests
     runners = build_runners(
         app.policy,
@@ -44,24 +57,27 @@ def run_once(
         app.store,
         clock,
         echo=comments,
-        errors=broken,
         engine=engine,
         print_dry_run=False,
     )
     budgets = {s.name: s.max_actions_per_cycle for s in app.policy.sources}
     quiet = {s.name for s in app.policy.sources if not s.enforce}
     reports: list[CycleReport] = []
-    for name, error in broken.items():  # cannot even be set up: reported, the rest runs
-        app.store.record_poll(name, clock.now(), error=error)
-        reports.append(CycleReport(source=name, failed=1))
-        if echo is not None:
-            echo(f"{name}: not run: {error}")
+    not_set_up: dict[str, str] = {}
     try:
         for runner in runners:
-            runner.progress = progress
+            if isinstance(runner, SourceRunner):  # one that cannot be set up has no cycle
+                runner.progress = progress
             now = clock.now()
             try:
                 report = runner.run_cycle(now)
+            except SourceUnavailable as exc:  # cannot even be set up: reported, the rest runs
+                not_set_up[runner.source] = exc.reason
+                app.store.record_poll(runner.source, now, error=exc.reason)
+                reports.append(CycleReport(source=runner.source, failed=1))
+                if echo is not None:
+                    echo(f"{runner.source}: not run: {exc.reason}")
+                continue
             except Exception as exc:  # one source's failure, whatever it is, never the others'
                 error = failure_text(exc)
                 app.store.record_poll(runner.source, now, error=error)
@@ -84,7 +100,7 @@ def run_once(
         for runner in runners:
             runner.close()
     failed_digests = _send_digests(app, clock, echo, engine)
-    return reports, failed_digests
+    return OnceOutcome(reports, failed_digests, not_set_up)
 
 
 def _send_digests(

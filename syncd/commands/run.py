@@ -31,16 +31,16 @@ __all__ = ["build_wiring", "lease_keeper", "leave", "run_daemon"]
 def build_wiring(app: App, policy: Policy, clock: Clock, metrics: Metrics | None = None) -> Wiring:
     """Runners for every source and the digest service (when managers are configured).
     A source that cannot be set up (a token variable not set) gets a runner that reports
-    why on every cycle, so the other sources are served all the same."""
+    why on every cycle (``UnavailableRunner``: reported, unready), so the other sources are
+    served all the same."""
     from rules.engine import Engine
     from syncd.daemon.contracts import Runner
     from syncd.digest.dispatch import DigestService
-    from syncd.source_cycle import UnavailableRunner, build_runners
+    from syncd.source_cycle import build_runners
 
     # One engine (rules, calendars) for the runners and the digests: built once, and the
     # digest's "check today" sees the very rules the reminders apply.
     engine = Engine.from_policy(policy)
-    broken: dict[str, str] = {}
     runners: list[Runner] = list(
         build_runners(
             policy,
@@ -49,11 +49,8 @@ def build_wiring(app: App, policy: Policy, clock: Clock, metrics: Metrics | None
             clock,
             metrics=metrics or default_metrics(),
             engine=engine,
-            errors=broken,
         )
     )
-    # A source that cannot be set up fails its cycles (reported, unready); the rest run.
-    runners += [UnavailableRunner(policy.source(name), reason) for name, reason in broken.items()]
     digests = (
         DigestService(
             policy,

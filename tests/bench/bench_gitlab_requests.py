@@ -96,7 +96,7 @@ def main(n: int = 1000) -> None:
             conn = GitLabConnector(
                 gitlab_source(server.url, **scope),
                 SecretStr(BOT_TOKEN),
-                policy=RetryPolicy(),
+                retry=RetryPolicy(),
             )
             try:
                 server.log.clear()

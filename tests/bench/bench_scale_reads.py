@@ -132,7 +132,7 @@ def gitlab(n: int, profile: bool) -> list[tuple[str, str, str]]:
         conn = GitLabConnector(
             gitlab_source(server.url, project="agency/p0"),
             SecretStr("bot-token"),
-            policy=RetryPolicy(),
+            retry=RetryPolicy(),
         )
         conn.bot()  # the one site read a connector makes once
         run = Run(server, conn, store)

@@ -38,7 +38,7 @@ def tracker(request: pytest.FixtureRequest) -> Iterator[tuple[SandboxServer, Con
         connector: Connector
         if flavour == "gitlab":
             config = gitlab_source(server.url, project="agency/shop")
-            connector = GitLabConnector(config, SecretStr(bot.token), policy=retry)
+            connector = GitLabConnector(config, SecretStr(bot.token), retry=retry)
         else:
             config, token = jira_source(server.url, seed, flavour.removeprefix("jira-"))
             connector = JiraConnector(config, token, retry=retry)

@@ -42,7 +42,7 @@ def harness() -> Iterator[SandboxHarness]:
         config = gitlab_source(server.url, project=None, group="agency", name="agency")
         waits: list[float] = []
         connector = GitLabConnector(
-            config, SecretStr(bot.token), policy=RetryPolicy(sleep=waits.append)
+            config, SecretStr(bot.token), retry=RetryPolicy(sleep=waits.append)
         )
         try:
             yield SandboxHarness(

@@ -71,7 +71,7 @@ def server() -> Iterator[SandboxServer]:
 @pytest.fixture
 def conn(server: SandboxServer) -> Iterator[GitLabConnector]:
     connector = GitLabConnector(
-        gitlab_source(server.url), SecretStr(BOT_TOKEN), policy=RetryPolicy(sleep=lambda _: None)
+        gitlab_source(server.url), SecretStr(BOT_TOKEN), retry=RetryPolicy(sleep=lambda _: None)
     )
     yield connector
     connector.close()

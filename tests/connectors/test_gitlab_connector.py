@@ -39,7 +39,7 @@ def connect(
 ) -> GitLabConnector:
     waits: list[float] = []
     config = gitlab_source(gitlab_server.url, **overrides)
-    conn = GitLabConnector(config, SecretStr(token), policy=RetryPolicy(sleep=waits.append))
+    conn = GitLabConnector(config, SecretStr(token), retry=RetryPolicy(sleep=waits.append))
     conn.waits = waits  # type: ignore[attr-defined]
     return conn
 

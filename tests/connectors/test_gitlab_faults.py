@@ -37,7 +37,7 @@ def waits() -> list[float]:
 def conn(gitlab_server: SandboxServer, waits: list[float]) -> Iterator[GitLabConnector]:
     policy = RetryPolicy(sleep=waits.append, max_attempts=4)
     connector = GitLabConnector(
-        gitlab_source(gitlab_server.url), SecretStr(BOT_TOKEN), policy=policy, timeout=(2.0, 2.0)
+        gitlab_source(gitlab_server.url), SecretStr(BOT_TOKEN), retry=policy, timeout=(2.0, 2.0)
     )
     yield connector
     connector.close()
@@ -117,7 +117,7 @@ def test_slow_answer_times_out_as_retriable(
 ) -> None:
     policy = RetryPolicy(sleep=waits.append, max_attempts=2)
     conn = GitLabConnector(
-        gitlab_source(gitlab_server.url), SecretStr(BOT_TOKEN), policy=policy, timeout=(0.3, 0.3)
+        gitlab_source(gitlab_server.url), SecretStr(BOT_TOKEN), retry=policy, timeout=(0.3, 0.3)
     )
     gitlab_server.faults.add(kind="delay", method="GET", path=LIST, seconds=0.6, times=2)
     try:

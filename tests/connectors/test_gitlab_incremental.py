@@ -53,7 +53,7 @@ class Synced:
         self.conn = GitLabConnector(
             gitlab_source(server.url, project=project),
             SecretStr(BOT_TOKEN),
-            policy=RetryPolicy(sleep=lambda _: None),
+            retry=RetryPolicy(sleep=lambda _: None),
         )
         self.cursor: dict[str, Any] | None = None
 
@@ -186,7 +186,7 @@ def test_syncd_labels_changed_elsewhere_are_read_to_tell_who(shop: Synced, store
     """Another process (a restart) set syncd's label: its events say it was syncd."""
     shop.sync()
     other = GitLabConnector(
-        gitlab_source(shop.server.url), SecretStr(BOT_TOKEN), policy=RetryPolicy()
+        gitlab_source(shop.server.url), SecretStr(BOT_TOKEN), retry=RetryPolicy()
     )
     other.set_labels("agency/shop#2", (ATTENTION_LABEL,), ())
     other.close()

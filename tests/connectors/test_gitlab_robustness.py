@@ -42,7 +42,7 @@ def connect(
     gitlab_server: SandboxServer, made: list[GitLabConnector], **overrides: Any
 ) -> GitLabConnector:
     config = gitlab_source(gitlab_server.url, **overrides)
-    conn = GitLabConnector(config, SecretStr(BOT_TOKEN), policy=RetryPolicy(sleep=lambda _: None))
+    conn = GitLabConnector(config, SecretStr(BOT_TOKEN), retry=RetryPolicy(sleep=lambda _: None))
     made.append(conn)
     return conn
 
@@ -226,7 +226,7 @@ def test_doctor_on_an_unreachable_server_reports_one_failed_line(
     with serve_gitlab(scenario_seed()) as stopped:
         url = stopped.url
     config = gitlab_source(url)
-    conn = GitLabConnector(config, SecretStr(BOT_TOKEN), policy=RetryPolicy(sleep=lambda _: None))
+    conn = GitLabConnector(config, SecretStr(BOT_TOKEN), retry=RetryPolicy(sleep=lambda _: None))
     made.append(conn)
     checks = conn.doctor()
     assert [(c.name, c.ok) for c in checks] == [("version", False)]
@@ -236,7 +236,7 @@ def test_doctor_on_an_unreachable_server_reports_one_failed_line(
 def test_a_malformed_url_is_fatal_not_retried(made: list[GitLabConnector]) -> None:
     waits: list[float] = []
     config = gitlab_source("http://gitlab:notaport")
-    conn = GitLabConnector(config, SecretStr(BOT_TOKEN), policy=RetryPolicy(sleep=waits.append))
+    conn = GitLabConnector(config, SecretStr(BOT_TOKEN), retry=RetryPolicy(sleep=waits.append))
     made.append(conn)
     with pytest.raises(FatalError, match="check the source's url"):
         sync_all(conn, None)

@@ -120,7 +120,7 @@ def test_lone_surrogates_and_controls_in_a_gitlab_note_never_reach_the_store(
     gitlab_server: SandboxServer, tmp_path: Path
 ) -> None:
     config = gitlab_source(gitlab_server.url)
-    conn = GitLabConnector(config, SecretStr(BOT_TOKEN), policy=RetryPolicy(sleep=lambda _: None))
+    conn = GitLabConnector(config, SecretStr(BOT_TOKEN), retry=RetryPolicy(sleep=lambda _: None))
     try:
         clear_log(gitlab_server)
         reference, _ = full_sync(conn, None)

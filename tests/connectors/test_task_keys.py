@@ -108,7 +108,7 @@ def test_gitlab_fetch_task_refuses_hostile_keys_before_any_request(
 ) -> None:
     # A group scope: "agency/../../api/v4/user" starts with the group's path.
     config = gitlab_source(gitlab_server.url, project=None, group="agency")
-    conn = GitLabConnector(config, SecretStr(BOT_TOKEN), policy=RetryPolicy(sleep=lambda _s: None))
+    conn = GitLabConnector(config, SecretStr(BOT_TOKEN), retry=RetryPolicy(sleep=lambda _s: None))
     try:
         before = len(settled_log(gitlab_server))
         for key in HOSTILE_GITLAB:

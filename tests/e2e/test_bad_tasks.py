@@ -19,11 +19,11 @@ from prometheus_client import CollectorRegistry
 from connectors.jira import JiraConnector
 from connectors.sandbox.common.seed import Document, load_seed
 from connectors.sandbox.server import SandboxServer, create_app
+from syncd.commands.status import render_status
 from syncd.core.clock import SystemClock
 from syncd.core.models import Task
 from syncd.metrics import Metrics
 from syncd.source_cycle import SourceRunner, build_runners
-from syncd.store.status import render_status
 from tests.connectors.poison import poisoned_cloud_page, serve_text
 from tests.e2e.scenario import DEFAULT_NOW, Scenario, agency_seed, policy_for, scenario
 

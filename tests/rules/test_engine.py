@@ -185,6 +185,33 @@ def test_a_failing_rule_skips_only_that_task() -> None:
     assert [f.task_key for f in found] == ["SHOP-2"]
 
 
+def test_one_result_per_task_names_the_rules_that_crashed_on_it() -> None:
+    from config.policy import RuleScope
+
+    e = Engine(
+        [
+            ScopedRule.build(_Explodes(), RuleScope()),
+            ScopedRule.build(get_rule("stale")(), RuleScope()),
+        ],
+        exempt_labels=("no-syncd",),
+    )
+    old = at("2026-10-01 09:00")
+    tasks = [
+        make_task(key="SHOP-1", updated=old),
+        make_task(key="SHOP-2", updated=old),
+        make_task(key="SHOP-3", labels=("no-syncd",)),
+    ]
+    results = list(e.iter_results(iter(tasks), NOW))
+    assert [r.task.key for r in results] == ["SHOP-1", "SHOP-2", "SHOP-3"]  # exempt included
+    one, two, exempt = results
+    assert one.failed == ("explodes",)
+    assert [f.rule for f in one.findings] == ["stale"]  # the other rule still ran
+    assert two.failed == ()
+    assert [f.rule for f in two.findings] == ["explodes", "stale"]
+    assert exempt.findings == ()
+    assert exempt.failed == ()
+
+
 def test_unknown_rule_lists_the_valid_ones() -> None:
     with pytest.raises(RuleError, match="checkpoint") as info:
         get_rule("checkpiont")

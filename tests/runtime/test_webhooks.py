@@ -15,10 +15,13 @@ import pytest
 from pydantic import SecretStr
 from structlog.testing import capture_logs
 
+from connectors.base import InvalidKey, WebhookHint
+from connectors.gitlab.webhooks import parse as parse_gitlab
+from connectors.jira.webhooks import parse as parse_jira
 from syncd.core.models import Task
 from syncd.daemon import Daemon
 from syncd.http_server import HttpServer, build_app
-from syncd.incoming_webhooks import MAX_BODY, InvalidKey, parse_gitlab, parse_jira, route_hint
+from syncd.incoming_webhooks import MAX_BODY, route_hint
 from syncd.policy_file import read_policy_text
 from syncd.store import Store
 from tests.runtime.support import ScriptedRunner, wait_for
@@ -300,7 +303,7 @@ def test_bad_json_and_events_without_an_issue(site: Site) -> None:
 
 
 def test_parsers() -> None:
-    assert parse_jira({"issue": {"key": "WEB-7"}}) == ("WEB", "WEB-7")
+    assert parse_jira({"issue": {"key": "WEB-7"}}) == WebhookHint("WEB", "WEB-7")
     with pytest.raises(InvalidKey):
         parse_jira({"issue": {"key": 7}})
     assert parse_jira({"issue": {"id": "7"}}) is None
@@ -310,7 +313,7 @@ def test_parsers() -> None:
     assert parse_gitlab(mr_note) is None
     issue = {"object_kind": "issue", "project": {"path_with_namespace": "a/b"},
              "object_attributes": {"iid": 5}}  # fmt: skip
-    assert parse_gitlab(issue) == ("a/b", "a/b#5")
+    assert parse_gitlab(issue) == WebhookHint("a/b", "a/b#5")
     issue["object_attributes"] = {"iid": True}
     with pytest.raises(InvalidKey):
         parse_gitlab(issue)

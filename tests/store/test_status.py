@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from syncd.commands.status import ago, render_status
 from syncd.store import open_store
-from syncd.store.status import ago, render_status
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TTL = timedelta(minutes=2)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
@@ -17,8 +17,9 @@ from rich.table import Table
 
 from syncd.store.ledger import SkippedRow, SourceRow
 from syncd.store.store import Store
+from syncd.wiring import App
 
-__all__ = ["ago", "render_status", "skipped_table", "status_table"]
+__all__ = ["ago", "render_status", "show_status", "skipped_table", "status_table"]
 
 _CURSOR_WIDTH = 60
 
@@ -136,3 +137,8 @@ def render_status(
         f"{len(skipped)} skipped task(s)"
     )
     return "\n".join(line.rstrip() for line in out.getvalue().splitlines())
+
+
+def show_status(app: App, echo: Callable[[str], None]) -> None:
+    """``syncd status``: every configured source, polled or not."""
+    echo(render_status(app.store, [s.name for s in app.policy.sources]))
