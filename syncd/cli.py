@@ -350,12 +350,14 @@ def _ask(value: str | None, option: str, text: str, choice: click.Choice[str] | 
 
 
 @cli.command()
+@global_options
 @click.argument("target", metavar="SOURCE:KEY")
 @click.option("--source", help="The source, when TARGET is a bare KEY.")
 @click.option("--at", "at_text", help="Explain as of this moment (ISO 8601 with offset).")
 @click.pass_context
 def explain(ctx: click.Context, target: str, source: str | None, at_text: str | None) -> None:
-    """Why syncd flags a task: sections, checkpoint, activity, findings and reminders."""
+    """Why syncd flags a task (TARGET: SOURCE:KEY, or a bare KEY with --source): sections,
+    checkpoint, activity, findings and reminders."""
     from syncd.commands.explain import explain_text
 
     app = _app(ctx)
@@ -368,6 +370,7 @@ def desk() -> None:
 
 
 @desk.command("link")
+@global_options
 @click.option("--manager", required=True, help="Manager name as in the policy.")
 @click.option("--days", type=float, default=30, show_default=True, help="Valid for this long.")
 @click.option("--base-url", help="The desk's public address. Default: SYNCD_HTTP_HOST/PORT.")

@@ -1,6 +1,6 @@
 """``syncd check``: what syncd would flag at a given moment, as a table or JSON Lines.
 
-JSON shape (``schema: "syncd.commands.check/1"``, one object per line, documented in the README):
+JSON shape (``schema: "syncd.check/1"``, one object per line, documented in the README):
 ``source, key, rule, severity, message, fingerprint, detected_at, data`` and, when the
 reminder would be held back outside working hours, ``queued_until``. ``data`` carries the
 rule's facts, e.g. ``checkpoint_at`` for the checkpoint rule.
@@ -37,7 +37,7 @@ __all__ = [
     "sync_for_check",
 ]
 
-CHECK_SCHEMA = "syncd.commands.check/1"
+CHECK_SCHEMA = "syncd.check/1"
 
 CheckRow = tuple[Finding, datetime | None]
 """A finding and, when a reminder would wait for working hours, until when."""

@@ -49,7 +49,7 @@ def test_each_retry_is_announced_with_the_next_attempt_time(
     call = (
         JiraConnector(source, token, retry=SHORT).myself
         if kind == "jira"
-        else GitLabConnector(source, token, policy=SHORT).bot
+        else GitLabConnector(source, token, retry=SHORT).bot
     )
     with pytest.raises(ConnectorError):
         call()

@@ -92,7 +92,7 @@ def test_readme_sandbox_and_check_example(tmp_path: Path) -> None:
         out, _ = server.communicate(timeout=20)
     assert check.returncode == 1, check.stderr  # error-severity findings gate a CI
     rows = [json.loads(line) for line in check.stdout.splitlines()]
-    assert {r["schema"] for r in rows} == {"syncd.commands.check/1"}
+    assert {r["schema"] for r in rows} == {"syncd.check/1"}
     by_key: dict[str, set[str]] = {}
     for r in rows:
         by_key.setdefault(r["key"], set()).add(r["rule"])
