@@ -10,19 +10,29 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from config.policy import Policy
 from rules.engine import Engine
-from syncd.cycle import evaluate_source
+from syncd.cycle import iter_source_findings
 from syncd.models import Finding, Severity
 from syncd.store import Store
 
-__all__ = ["CHECK_SCHEMA", "CheckRow", "collect", "has_errors", "render_json", "render_table"]
+__all__ = [
+    "CHECK_SCHEMA",
+    "CheckRow",
+    "CheckRows",
+    "collect",
+    "has_errors",
+    "iter_json",
+    "render_json",
+    "render_table",
+]
 
 CHECK_SCHEMA = "syncd.check/1"
 
@@ -30,44 +40,113 @@ CheckRow = tuple[Finding, datetime | None]
 """A finding and, when a reminder would wait for working hours, until when."""
 
 
+_Compact = tuple[str, str, str, Severity, str, str, datetime, dict[str, str], datetime | None]
+"""A finding without its pydantic object: source, rule, task key first (the sort order)."""
+
+
+class CheckRows:
+    """``check``'s rows, sorted by source, rule and task; iterating yields ``CheckRow``.
+
+    A finding is held as a plain tuple (a pydantic ``Finding`` weighs about three times
+    as much): a broken 100,000-task backlog has some 200,000 findings, and the sort needs
+    them all at once. Findings are rebuilt one at a time, without re-validation (they
+    were valid when the rule made them), as the renderers walk the rows."""
+
+    def __init__(self, findings: Iterable[CheckRow] = ()) -> None:
+        self._rows: list[_Compact] = []
+        self.errors = 0
+        """How many findings have error severity (the exit code's business)."""
+        self.extend(findings)
+
+    def extend(self, findings: Iterable[CheckRow]) -> None:
+        for f, queued in findings:
+            if f.severity is Severity.ERROR:
+                self.errors += 1
+            self._rows.append(
+                (
+                    f.source,
+                    f.rule,
+                    f.task_key,
+                    f.severity,
+                    f.message,
+                    f.fingerprint,
+                    f.detected_at,
+                    f.data,
+                    queued,
+                )
+            )
+
+    def sort(self) -> None:
+        self._rows.sort(key=lambda r: (r[0], r[1], r[2]))
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __bool__(self) -> bool:
+        return bool(self._rows)
+
+    def __iter__(self) -> Iterator[CheckRow]:
+        for source, rule, key, severity, message, fp, detected, data, queued in self._rows:
+            finding = Finding.model_construct(
+                rule=rule,
+                source=source,
+                task_key=key,
+                severity=severity,
+                message=message,
+                fingerprint=fp,
+                detected_at=detected,
+                data=data,
+            )
+            yield finding, queued
+
+
 def collect(
     policy: Policy, store: Store, engine: Engine, at: datetime, sources: Sequence[str]
-) -> list[CheckRow]:
-    """Evaluate ``sources`` at ``at`` over the stored state (pure: same state, same rows)."""
+) -> CheckRows:
+    """Evaluate ``sources`` at ``at`` over the stored state (pure: same state, same rows).
+    Tasks stream from the store; only the findings are kept (compactly, see ``CheckRows``)."""
     by_name = {s.name: s for s in policy.sources}
-    rows: list[CheckRow] = []
+    rows = CheckRows()
     for name in sources:
         calendar = engine.calendar(name)
         queued = None if calendar.is_working_time(at) else calendar.next_working_time(at)
         if by_name[name].enforce is False:
             queued = None  # report-only: nothing will be posted, now or later
-        rows.extend((f, queued) for f in evaluate_source(store, engine, name, at).findings)
-    rows.sort(key=lambda r: (r[0].source, r[0].rule, r[0].task_key))
+        rows.extend((f, queued) for f in iter_source_findings(store, engine, name, at))
+    rows.sort()
     return rows
 
 
-def render_json(rows: Sequence[CheckRow]) -> str:
-    lines = []
+def _json_line(finding: Finding, queued: datetime | None) -> str:
+    obj: dict[str, Any] = {
+        "schema": CHECK_SCHEMA,
+        "source": finding.source,
+        "key": finding.task_key,
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "fingerprint": finding.fingerprint,
+        "detected_at": finding.detected_at.isoformat(),
+        "data": finding.data,
+    }
+    if queued is not None:
+        obj["queued_until"] = queued.isoformat()
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True)
+
+
+def iter_json(rows: Iterable[CheckRow]) -> Iterator[str]:
+    """One JSON Lines line per row, as the rows come: printing 200,000 findings need not
+    build one 80 MB string first."""
     for finding, queued in rows:
-        obj = {
-            "schema": CHECK_SCHEMA,
-            "source": finding.source,
-            "key": finding.task_key,
-            "rule": finding.rule,
-            "severity": finding.severity.value,
-            "message": finding.message,
-            "fingerprint": finding.fingerprint,
-            "detected_at": finding.detected_at.isoformat(),
-            "data": finding.data,
-        }
-        if queued is not None:
-            obj["queued_until"] = queued.isoformat()
-        lines.append(json.dumps(obj, ensure_ascii=False, sort_keys=True))
-    return "\n".join(lines)
+        yield _json_line(finding, queued)
+
+
+def render_json(rows: Iterable[CheckRow]) -> str:
+    return "\n".join(iter_json(rows))
 
 
 def render_table(
-    rows: Sequence[CheckRow],
+    rows: Sequence[CheckRow] | CheckRows,
     console: Console | None = None,
     *,
     report_only: frozenset[str] = frozenset(),
@@ -107,5 +186,7 @@ def render_table(
     console.print(table)
 
 
-def has_errors(rows: Sequence[CheckRow]) -> bool:
+def has_errors(rows: Iterable[CheckRow] | CheckRows) -> bool:
+    if isinstance(rows, CheckRows):
+        return rows.errors > 0
     return any(f.severity is Severity.ERROR for f, _ in rows)

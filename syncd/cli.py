@@ -127,7 +127,7 @@ def check(
     """Print current findings; exit 1 if any has error severity (to gate a CI), 3 if a
     tracker could not be read."""
     from rules.engine import Engine
-    from syncd.check import collect, has_errors, render_json, render_table
+    from syncd.check import collect, has_errors, iter_json, render_table
     from syncd.clock import process_clock
     from syncd.cycle import build_runners
 
@@ -163,9 +163,10 @@ def check(
                 runner.close()
     rows = collect(app.policy, app.store, Engine.from_policy(app.policy), at, selected)
     if as_json:
-        text = render_json(rows)
-        if text:
-            click.echo(text)
+        # Buffered writes: click.echo flushes every line, 200,000 flushes at scale.
+        for line in iter_json(rows):
+            sys.stdout.write(line + "\n")
+        sys.stdout.flush()
     else:
         quiet = frozenset(s.name for s in app.policy.sources if not s.enforce)
         render_table(rows, report_only=quiet, not_read=frozenset({*broken, *failed}))

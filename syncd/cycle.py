@@ -34,6 +34,7 @@ __all__ = [
     "UnavailableRunner",
     "build_runners",
     "evaluate_source",
+    "iter_source_findings",
 ]
 
 log = get_logger("syncd.cycle")
@@ -61,6 +62,14 @@ _SLIM: dict[str, object] = {
     "description_source": "",
     "sections": (),
 }
+
+
+def iter_source_findings(
+    store: Store, engine: Engine, source: str, now: datetime
+) -> Iterator[Finding]:
+    """The findings of every stored open task of ``source`` at ``now``, streamed: nothing
+    of a task is kept once its findings are out (``check`` needs no task, only findings)."""
+    return engine.iter_findings(store.iter_tasks(source, open_only=True), now)
 
 
 def evaluate_source(
