@@ -85,6 +85,10 @@ class CheckRows:
     def __bool__(self) -> bool:
         return bool(self._rows)
 
+    def compact(self) -> Iterator[_Compact]:
+        """The rows as stored: what the JSON renderer reads, with no model to build."""
+        return iter(self._rows)
+
     def __iter__(self) -> Iterator[CheckRow]:
         for source, rule, key, severity, message, fp, detected, data, queued in self._rows:
             finding = Finding.model_construct(
@@ -117,31 +121,55 @@ def collect(
     return rows
 
 
-def _json_line(finding: Finding, queued: datetime | None) -> str:
+def _json_line(  # noqa: PLR0917 - the columns of a compact row, in order
+    source: str,
+    rule: str,
+    key: str,
+    severity: Severity,
+    message: str,
+    fp: str,
+    detected: datetime,
+    data: dict[str, str],
+    queued: datetime | None,
+) -> str:
     obj: dict[str, Any] = {
         "schema": CHECK_SCHEMA,
-        "source": finding.source,
-        "key": finding.task_key,
-        "rule": finding.rule,
-        "severity": finding.severity.value,
-        "message": finding.message,
-        "fingerprint": finding.fingerprint,
-        "detected_at": finding.detected_at.isoformat(),
-        "data": finding.data,
+        "source": source,
+        "key": key,
+        "rule": rule,
+        "severity": severity.value,
+        "message": message,
+        "fingerprint": fp,
+        "detected_at": detected.isoformat(),
+        "data": data,
     }
     if queued is not None:
         obj["queued_until"] = queued.isoformat()
     return json.dumps(obj, ensure_ascii=False, sort_keys=True)
 
 
-def iter_json(rows: Iterable[CheckRow]) -> Iterator[str]:
+def iter_json(rows: Iterable[CheckRow] | CheckRows) -> Iterator[str]:
     """One JSON Lines line per row, as the rows come: printing 200,000 findings need not
     build one 80 MB string first."""
-    for finding, queued in rows:
-        yield _json_line(finding, queued)
+    if isinstance(rows, CheckRows):
+        for compact in rows.compact():
+            yield _json_line(*compact)
+        return
+    for f, queued in rows:
+        yield _json_line(
+            f.source,
+            f.rule,
+            f.task_key,
+            f.severity,
+            f.message,
+            f.fingerprint,
+            f.detected_at,
+            f.data,
+            queued,
+        )
 
 
-def render_json(rows: Iterable[CheckRow]) -> str:
+def render_json(rows: Iterable[CheckRow] | CheckRows) -> str:
     return "\n".join(iter_json(rows))
 
 

@@ -20,16 +20,26 @@ from rules.sections import document_source, parse_description, to_plain_text
 from syncd.models import Activity, Comment, Person, Section, StatusCategory, Task
 from syncd.store import open_store
 
-__all__ = ["NOW", "POLICY", "SOURCE", "build_store", "generated_tasks"]
+__all__ = [
+    "NOW",
+    "POLICY",
+    "SOURCE",
+    "TOKEN",
+    "build_store",
+    "generated_tasks",
+    "write_policy",
+]
 
 SOURCE = "bench-jira"
+TOKEN = "bot-token"
+"""The generated seed's bot token (``BENCH_JIRA_TOKEN``), for a sandbox serving it."""
 NOW = datetime.fromisoformat("2026-11-23T09:00:00+03:00")
 POLICY = """\
 sources:
   - name: bench-jira
     type: jira
     url: {url}
-    auth: {{kind: bearer, secret: BENCH_JIRA_TOKEN}}
+    auth: {{kind: basic, user: syncd@agency.example, secret: BENCH_JIRA_TOKEN}}
     scope: {{jql: "project in (P0, P1, P2, P3)"}}
     calendar: {{country: RU, timezone: Europe/Moscow}}
     enforce: {enforce}

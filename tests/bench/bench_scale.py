@@ -1,0 +1,162 @@
+"""Memory and speed at 100,000 stored tasks (issue 17), each measured in its own process.
+
+Run: ``python -m tests.bench.bench_scale [N]``. Builds a store of N generated tasks (ADF
+descriptions, comments, a status change each) by writing rows through the store API, then
+runs, as subprocesses whose peak RSS is read from ``wait4``'s rusage:
+
+- ``syncd check --no-sync --json`` (stored tasks per second, end to end, imports included);
+- ``syncd once`` report-only (``enforce: false``), twice: the first records every finding,
+  the second is the idle steady state. A tiny sandbox Jira answers the one incremental
+  search (its full sync ran before the N tasks were written, so nothing is forgotten);
+- loading the N-task generated seed with ADF documents (``load_seed`` + the Jira Cloud app).
+
+Prints a table with the issue's "now" figures and goals beside; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from connectors.sandbox.generator import generate_seed
+from connectors.sandbox.seed import load_seed
+from connectors.sandbox.server import SandboxServer, create_app
+from tests.bench.scale_store import NOW, TOKEN, build_store, write_policy
+
+SYNCD = [sys.executable, "-m", "syncd"]
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    code: int
+    lines: int
+
+
+def measure(argv: list[str], env: dict[str, str], cwd: Path) -> Run:
+    """Wall time and peak RSS of one child process (``wait4`` reports that child alone)."""
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        child = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        lines = sum(1 for _ in out)
+    # ru_maxrss is in kilobytes on Linux, bytes on macOS.
+    scale = 1 if sys.platform == "darwin" else 1024
+    return Run(elapsed, usage.ru_maxrss * scale / 1e6, child.returncode, lines)
+
+
+def _tiny_tracker() -> SandboxServer:
+    """A Jira Cloud sandbox with a handful of old tasks: the idle cycle's one search."""
+    seed = load_seed(generate_seed(8, n_projects=4, now=NOW - timedelta(days=30)))
+    server = SandboxServer(create_app("jira-cloud", seed))
+    server.start()
+    return server
+
+
+SEED_LOADER = """
+import sys, time
+from connectors.sandbox.seed import load_seed
+from connectors.sandbox.server import create_app
+start = time.perf_counter()
+seed = load_seed(sys.argv[1], flavour="jira-cloud")
+loaded = time.perf_counter()
+create_app("jira-cloud", seed)
+print(f"{loaded - start:.2f} {time.perf_counter() - loaded:.2f}")
+"""
+
+
+def main(n_tasks: int = 100_000) -> None:
+    root = Path(__file__).resolve().parents[2]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        db = work / "state.db"
+        env = {
+            **os.environ,
+            "SYNCD_STATE_URL": f"sqlite:///{db}",
+            "SYNCD_DATA_DIR": str(work),
+            "SYNCD_HTTP_PORT": "0",
+            "BENCH_JIRA_TOKEN": TOKEN,
+            "PYTHONPATH": str(root),
+        }
+        server = _tiny_tracker()
+        try:
+            policy = write_policy(work, url=server.url, enforce=False)
+            config = ["--config", str(policy)]
+            first = measure([*SYNCD, *config, "once"], env, work)  # full sync of the tiny tracker
+            t0 = time.perf_counter()
+            open_tasks = build_store(f"sqlite:///{db}", n_tasks)
+            print(
+                f"stored {n_tasks:,} tasks ({open_tasks:,} open) in "
+                f"{time.perf_counter() - t0:.1f} s (tiny tracker synced: exit {first.code})",
+                flush=True,
+            )
+            at = ["--at", NOW.isoformat()]
+            check = measure([*SYNCD, *config, "check", "--no-sync", "--json", *at], env, work)
+            print(f"check: {check}", flush=True)
+            report_once = measure([*SYNCD, *config, "once"], env, work)
+            print(f"report-only once (records every finding): {report_once}", flush=True)
+            idle_once = measure([*SYNCD, *config, "once"], env, work)
+            print(f"idle once: {idle_once}", flush=True)
+        finally:
+            server.stop()
+        seed_path = work / "seed.json"
+        data = generate_seed(n_tasks, n_projects=20, n_users=50, documents="adf")
+        seed_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        del data
+        loader = [sys.executable, "-c", SEED_LOADER, str(seed_path)]
+        start = time.perf_counter()
+        timings = subprocess.run(
+            loader, env=env, check=True, capture_output=True, text=True
+        ).stdout.split()
+        seed_seconds = time.perf_counter() - start
+        print(f"seed: load_seed {timings[0]} s, Jira Cloud app {timings[1]} s", flush=True)
+
+    rate = n_tasks / check.seconds
+    rows = [
+        (
+            f"`check --no-sync` over {n_tasks:,} stored ({open_tasks:,} open)",
+            f"{check.seconds:.1f} s = {rate:,.0f} tasks/s, {check.peak_mb:.0f} MB "
+            f"({check.lines:,} findings)",
+            "14 s = 6,000 tasks/s, 828 MB",
+            "≥ 50,000 tasks/s, ≤ 300 MB",
+        ),
+        (
+            f"report-only `once` at {n_tasks:,} (first: records every finding)",
+            f"{report_once.seconds:.1f} s, {report_once.peak_mb:.0f} MB",
+            "27 s, 1,087 MB",
+            "≤ 300 MB",
+        ),
+        (
+            f"idle `once` at {n_tasks:,} stored (report-only, steady state)",
+            f"{idle_once.seconds:.1f} s, {idle_once.peak_mb:.0f} MB",
+            "19 s, 828 MB",
+            "a second or two, ≤ 300 MB",
+        ),
+        (
+            f"sandbox: {n_tasks:,}-task seed with ADF documents (process, imports included)",
+            f"{seed_seconds:.1f} s",
+            "≈ 47 min",
+            "< 30 s",
+        ),
+    ]
+    print()
+    print("| measure | syncd now | issue 17: before | goal |")
+    print("| --- | --- | --- | --- |")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print(f"\n(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
