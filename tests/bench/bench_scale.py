@@ -15,7 +15,6 @@ Prints a table with the issue's "now" figures and goals beside; asserts nothing.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 from connectors.sandbox.generator import generate_seed
 from connectors.sandbox.seed import load_seed
 from connectors.sandbox.server import SandboxServer, create_app
-from tests.bench.scale_store import NOW, TOKEN, build_store, write_policy
+from tests.bench.scale_store import NOW, TOKEN, write_policy
 
 SYNCD = [sys.executable, "-m", "syncd"]
 
@@ -57,13 +56,32 @@ def measure(argv: list[str], env: dict[str, str], cwd: Path) -> Run:
 
 
 def _tiny_tracker() -> SandboxServer:
-    """A Jira Cloud sandbox with a handful of old tasks: the idle cycle's one search."""
-    seed = load_seed(generate_seed(8, n_projects=4, now=NOW - timedelta(days=30)))
+    """A Jira Cloud sandbox with a handful of old tasks (projects Q0…Q3, so their keys are
+    not the stored ones'): the idle cycle's one search."""
+    data = generate_seed(8, n_projects=4, now=NOW - timedelta(days=30))
+    for item in (*data["projects"], *data["tasks"]):
+        field = "key" if "key" in item else "project"
+        item[field] = item[field].replace("P", "Q", 1)
+    seed = load_seed(data)
     server = SandboxServer(create_app("jira-cloud", seed))
     server.start()
     return server
 
 
+# Run in children so the parent stays small: a child forked from a large parent starts
+# with the parent's pages resident, and its ru_maxrss would count them.
+STORE_BUILDER = """
+import sys
+from tests.bench.scale_store import build_store
+print(build_store(sys.argv[1], int(sys.argv[2])))
+"""
+SEED_WRITER = """
+import json, sys
+from connectors.sandbox.generator import generate_seed
+data = generate_seed(int(sys.argv[2]), n_projects=20, n_users=50, documents="adf")
+with open(sys.argv[1], "w", encoding="utf-8") as out:
+    json.dump(data, out, ensure_ascii=False)
+"""
 SEED_LOADER = """
 import sys, time
 from connectors.sandbox.seed import load_seed
@@ -95,7 +113,9 @@ def main(n_tasks: int = 100_000) -> None:
             config = ["--config", str(policy)]
             first = measure([*SYNCD, *config, "once"], env, work)  # full sync of the tiny tracker
             t0 = time.perf_counter()
-            open_tasks = build_store(f"sqlite:///{db}", n_tasks)
+            builder = [sys.executable, "-c", STORE_BUILDER, f"sqlite:///{db}", str(n_tasks)]
+            built = subprocess.run(builder, env=env, check=True, capture_output=True, text=True)
+            open_tasks = int(built.stdout.split()[-1])
             print(
                 f"stored {n_tasks:,} tasks ({open_tasks:,} open) in "
                 f"{time.perf_counter() - t0:.1f} s (tiny tracker synced: exit {first.code})",
@@ -111,9 +131,8 @@ def main(n_tasks: int = 100_000) -> None:
         finally:
             server.stop()
         seed_path = work / "seed.json"
-        data = generate_seed(n_tasks, n_projects=20, n_users=50, documents="adf")
-        seed_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        del data
+        writer = [sys.executable, "-c", SEED_WRITER, str(seed_path), str(n_tasks)]
+        subprocess.run(writer, env=env, check=True)
         loader = [sys.executable, "-c", SEED_LOADER, str(seed_path)]
         start = time.perf_counter()
         timings = subprocess.run(

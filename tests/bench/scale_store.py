@@ -40,7 +40,7 @@ sources:
     type: jira
     url: {url}
     auth: {{kind: basic, user: syncd@agency.example, secret: BENCH_JIRA_TOKEN}}
-    scope: {{jql: "project in (P0, P1, P2, P3)"}}
+    scope: {{jql: "project in (Q0, Q1, Q2, Q3)"}}
     calendar: {{country: RU, timezone: Europe/Moscow}}
     enforce: {enforce}
 """
