@@ -8,7 +8,7 @@ tests run exactly the code the daemon runs.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -27,6 +27,7 @@ from syncd.reconcile import Evaluation, Reconciler, ReconcileResult
 from syncd.reminders import ATTENTION_LABEL
 from syncd.replica import default_owner
 from syncd.store import Store
+from syncd.working_set import FindingList, FlaggedTasks
 
 __all__ = [
     "CycleReport",
@@ -51,17 +52,8 @@ class CycleReport:
     deferred: int = 0
     requests: int = 0
     duration: float = 0.0
-    findings_list: list[Finding] = field(default_factory=list)
+    findings_list: Sequence[Finding] = field(default_factory=list)
     reconcile: ReconcileResult | None = None
-
-
-_SLIM: dict[str, object] = {
-    "comments": (),
-    "activity": (),
-    "description_text": "",
-    "description_source": "",
-    "sections": (),
-}
 
 
 def iter_source_findings(
@@ -96,17 +88,18 @@ def evaluate_source(
                 labelled.add(task.key)
             yield task
 
-    ev = Evaluation(tasks={}, findings=[], labelled=labelled)
+    # Held compactly (``syncd.working_set``): on a broken backlog most tasks are flagged.
+    flagged = FlaggedTasks()
+    findings = FindingList()
     failures: list[tuple[str, str]] = []
     for finding in engine.iter_findings(stream(), now, failures):
         task = current[0]  # the engine yields a task's findings while it is current
-        if task.key not in ev.tasks:
-            # Reminders need who to mention, not the task's history: on a broken backlog
-            # most tasks are flagged, and their comments would be most of the memory.
-            ev.tasks[task.key] = task.model_copy(update=_SLIM)
-        ev.findings.append(finding)
-    ev.failed = set(failures)
-    return ev
+        if task.key not in flagged:
+            # Reminders need who to mention, not the task's history: its comments would
+            # be most of the memory.
+            flagged.add(task)
+        findings.append(finding)
+    return Evaluation(tasks=flagged, findings=findings, failed=set(failures), labelled=labelled)
 
 
 class SourceRunner:

@@ -1,0 +1,132 @@
+"""What one evaluation of a large source holds: findings and flagged tasks, compactly.
+
+A broken 100,000-task backlog has some 200,000 findings on some 70,000 flagged tasks, and
+reconciliation needs them all at once (which findings are new, which cleared). A pydantic
+``Finding`` or ``Task`` carries a per-object dict and a fields-set beside its values; held
+here as plain tuples they take a fraction of that. Objects are rebuilt on the way out,
+without re-validation: they were valid when they went in.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, overload
+
+from syncd.models import Finding, Person, Severity, Task
+
+__all__ = ["FindingList", "FlaggedTasks"]
+
+_FindingRow = tuple[str, str, str, Severity, str, str, datetime, dict[str, str]]
+
+
+class FindingList(Sequence[Finding]):
+    """A list of findings stored as tuples; iterating or indexing yields ``Finding``s."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, findings: Iterable[Finding] = ()) -> None:
+        self._rows: list[_FindingRow] = []
+        for f in findings:
+            self.append(f)
+
+    def append(self, f: Finding) -> None:
+        self._rows.append(
+            (
+                f.rule,
+                sys.intern(f.source),
+                f.task_key,
+                f.severity,
+                f.message,
+                f.fingerprint,
+                f.detected_at,
+                f.data,
+            )
+        )
+
+    @staticmethod
+    def _finding(row: _FindingRow) -> Finding:
+        rule, source, key, severity, message, fp, detected, data = row
+        return Finding.model_construct(
+            rule=rule,
+            source=source,
+            task_key=key,
+            severity=severity,
+            message=message,
+            fingerprint=fp,
+            detected_at=detected,
+            data=data,
+        )
+
+    def keys(self) -> Iterator[tuple[str, str, str]]:
+        """(task key, rule, fingerprint) of each finding, with no model built."""
+        return ((r[2], r[0], r[5]) for r in self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __iter__(self) -> Iterator[Finding]:
+        return map(self._finding, self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Finding: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Finding]: ...
+    def __getitem__(self, index: int | slice) -> Finding | list[Finding]:
+        if isinstance(index, slice):
+            return [self._finding(r) for r in self._rows[index]]
+        return self._finding(self._rows[index])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FindingList):
+            return self._rows == other._rows
+        if isinstance(other, list):
+            return list(self) == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
+
+# What reminders and their planning read of a flagged task is the task's identity and its
+# people; comments, activity, description and sections are left out, as they always were.
+_KEPT = tuple(
+    name
+    for name in Task.model_fields
+    if name not in {"comments", "activity", "description_text", "description_source", "sections"}
+)
+
+
+class FlaggedTasks(Mapping[str, Task]):
+    """Task key → the flagged task without its history and description (``_KEPT``)."""
+
+    __slots__ = ("_people", "_rows")
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[Any, ...]] = {}
+        # A team has dozens of people and a backlog tens of thousands of tasks: one object
+        # per person, not one per task that names them.
+        self._people: dict[Person, Person] = {}
+
+    def _person(self, person: Person) -> Person:
+        return self._people.setdefault(person, person)
+
+    def add(self, task: Task) -> None:
+        values = task.__dict__
+        row = [values[name] for name in _KEPT]
+        row[_KEPT.index("assignees")] = tuple(self._person(p) for p in task.assignees)
+        if task.reporter is not None:
+            row[_KEPT.index("reporter")] = self._person(task.reporter)
+        self._rows[task.key] = tuple(row)
+
+    def __getitem__(self, key: str) -> Task:
+        return Task.model_construct(**dict(zip(_KEPT, self._rows[key], strict=True)))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
