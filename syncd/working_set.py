@@ -18,36 +18,46 @@ from syncd.models import Finding, Person, Severity, Task
 
 __all__ = ["FindingList", "FlaggedTasks"]
 
-_FindingRow = tuple[str, str, str, Severity, str, str, datetime, dict[str, str]]
+_FindingRow = tuple[str, str, str, Severity, str, str, datetime, tuple[str, ...], tuple[str, ...]]
 
 
 class FindingList(Sequence[Finding]):
-    """A list of findings stored as tuples; iterating or indexing yields ``Finding``s."""
+    """A list of findings stored as tuples; iterating or indexing yields ``Finding``s.
 
-    __slots__ = ("_rows",)
+    A finding's ``data`` is kept as its keys (one shared tuple per rule's set of facts)
+    and its values, interned: dates, states and section names repeat across thousands of
+    findings."""
+
+    __slots__ = ("_data_keys", "_rows")
 
     def __init__(self, findings: Iterable[Finding] = ()) -> None:
         self._rows: list[_FindingRow] = []
+        self._data_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
         for f in findings:
             self.append(f)
 
     def append(self, f: Finding) -> None:
+        keys = tuple(f.data)
+        keys = self._data_keys.setdefault(keys, keys)
         self._rows.append(
             (
                 f.rule,
                 sys.intern(f.source),
-                f.task_key,
+                # Interned, as the findings ledger's rows are: reconciliation holds both,
+                # and the same finding's strings are then one object.
+                sys.intern(f.task_key),
                 f.severity,
-                f.message,
-                f.fingerprint,
+                sys.intern(f.message),
+                sys.intern(f.fingerprint),
                 f.detected_at,
-                f.data,
+                keys,
+                tuple(sys.intern(v) for v in f.data.values()),
             )
         )
 
     @staticmethod
     def _finding(row: _FindingRow) -> Finding:
-        rule, source, key, severity, message, fp, detected, data = row
+        rule, source, key, severity, message, fp, detected, data_keys, data_values = row
         return Finding.model_construct(
             rule=rule,
             source=source,
@@ -56,7 +66,7 @@ class FindingList(Sequence[Finding]):
             message=message,
             fingerprint=fp,
             detected_at=detected,
-            data=data,
+            data=dict(zip(data_keys, data_values, strict=True)),
         )
 
     def keys(self) -> Iterator[tuple[str, str, str]]:
@@ -95,6 +105,12 @@ _KEPT = tuple(
     for name in Task.model_fields
     if name not in {"comments", "activity", "description_text", "description_source", "sections"}
 )
+_ASSIGNEES = _KEPT.index("assignees")
+_REPORTER = _KEPT.index("reporter")
+_FEW_VALUES = tuple(
+    _KEPT.index(name)
+    for name in ("source", "project", "description_format", "status", "priority", "issue_type")
+)
 
 
 class FlaggedTasks(Mapping[str, Task]):
@@ -114,9 +130,12 @@ class FlaggedTasks(Mapping[str, Task]):
     def add(self, task: Task) -> None:
         values = task.__dict__
         row = [values[name] for name in _KEPT]
-        row[_KEPT.index("assignees")] = tuple(self._person(p) for p in task.assignees)
+        row[_ASSIGNEES] = tuple(self._person(p) for p in task.assignees)
         if task.reporter is not None:
-            row[_KEPT.index("reporter")] = self._person(task.reporter)
+            row[_REPORTER] = self._person(task.reporter)
+        for i in _FEW_VALUES:  # project, status, type…: a handful of values each
+            if isinstance(row[i], str):
+                row[i] = sys.intern(row[i])
         self._rows[task.key] = tuple(row)
 
     def __getitem__(self, key: str) -> Task:

@@ -38,13 +38,16 @@ class FindingsMixin(StoreBase):
             query = query.where(t.findings.c.state == state)
         keys = None if task_keys is None else sorted(set(task_keys))
         out: list[FindingRow] = []
+        # Rows seen, notified or recorded by the same cycle share their moments: one
+        # datetime object per distinct moment, not four per row.
+        moments: dict[datetime, datetime] = {}
         with self.engine.connect() as conn:
             for start in range(0, len(keys) if keys is not None else 1, _BATCH):
                 batch = query
                 if keys is not None:
                     batch = query.where(t.findings.c.task_key.in_(keys[start : start + _BATCH]))
                 for r in conn.execute(batch).mappings():
-                    out.append(_finding_row(r))
+                    out.append(_finding_row(r, moments))
         return out
 
     def record_findings(self, source: str, found: Iterable[Finding], now: datetime) -> None:
@@ -127,22 +130,26 @@ class FindingsMixin(StoreBase):
             mark_notified_rows(conn, source, task_key=task_key, keys=keys, marker=marker, now=now)
 
 
-def _finding_row(r: Any) -> FindingRow:
-    # The few distinct values (source, rule, state, severity) are interned: one string
-    # each, not one per row of a 200,000-row ledger.
+def _finding_row(r: Any, moments: dict[datetime, datetime]) -> FindingRow:
+    def moment(value: datetime | None) -> datetime | None:
+        return None if value is None else moments.setdefault(value, value)
+
+    # Interned: the few distinct values (source, rule, state, severity) are one string
+    # each, not one per row of a 200,000-row ledger; the key, fingerprint and message are
+    # the same objects as those of this cycle's findings (``syncd.working_set``).
     return FindingRow(
         source=sys.intern(r["source"]),
-        task_key=r["task_key"],
+        task_key=sys.intern(r["task_key"]),
         rule=sys.intern(r["rule"]),
-        fingerprint=r["fingerprint"],
+        fingerprint=sys.intern(r["fingerprint"]),
         state=sys.intern(r["state"]),
         severity=sys.intern(r["severity"]),
-        message=r["message"],
-        first_seen=r["first_seen"],
-        last_seen=r["last_seen"],
-        resolved_at=r["resolved_at"],
+        message=sys.intern(r["message"]),
+        first_seen=moments.setdefault(r["first_seen"], r["first_seen"]),
+        last_seen=moments.setdefault(r["last_seen"], r["last_seen"]),
+        resolved_at=moment(r["resolved_at"]),
         notified_marker=r["notified_marker"],
-        notified_at=r["notified_at"],
+        notified_at=moment(r["notified_at"]),
         times_notified=r["times_notified"],
     )
 
