@@ -22,6 +22,7 @@ from rules.engine import Engine
 from syncd.cycle import iter_source_findings
 from syncd.models import Finding, Severity
 from syncd.store import Store
+from syncd.working_set import FindingList
 
 __all__ = [
     "CHECK_SCHEMA",
@@ -40,68 +41,39 @@ CheckRow = tuple[Finding, datetime | None]
 """A finding and, when a reminder would wait for working hours, until when."""
 
 
-_Compact = tuple[str, str, str, Severity, str, str, datetime, dict[str, str], datetime | None]
-"""A finding without its pydantic object: source, rule, task key first (the sort order)."""
-
-
 class CheckRows:
     """``check``'s rows, sorted by source, rule and task; iterating yields ``CheckRow``.
 
-    A finding is held as a plain tuple (a pydantic ``Finding`` weighs about three times
-    as much): a broken 100,000-task backlog has some 200,000 findings, and the sort needs
-    them all at once. Findings are rebuilt one at a time, without re-validation (they
-    were valid when the rule made them), as the renderers walk the rows."""
+    The findings are held compactly (``syncd.working_set.FindingList``): a broken
+    100,000-task backlog has some 200,000 findings, and the sort needs them all at once.
+    The "queued until" moment is the source's, so it is kept once per source."""
 
-    def __init__(self, findings: Iterable[CheckRow] = ()) -> None:
-        self._rows: list[_Compact] = []
+    def __init__(self) -> None:
+        self._findings = FindingList()
+        self._queued: dict[str, datetime | None] = {}
         self.errors = 0
         """How many findings have error severity (the exit code's business)."""
-        self.extend(findings)
 
-    def extend(self, findings: Iterable[CheckRow]) -> None:
-        for f, queued in findings:
+    def add(self, source: str, findings: Iterable[Finding], queued: datetime | None) -> None:
+        self._queued[source] = queued
+        for f in findings:
             if f.severity is Severity.ERROR:
                 self.errors += 1
-            self._rows.append(
-                (
-                    f.source,
-                    f.rule,
-                    f.task_key,
-                    f.severity,
-                    f.message,
-                    f.fingerprint,
-                    f.detected_at,
-                    f.data,
-                    queued,
-                )
-            )
+            self._findings.append(f)
 
     def sort(self) -> None:
-        self._rows.sort(key=lambda r: (r[0], r[1], r[2]))
+        self._findings.sort_by_place()
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._findings)
 
     def __bool__(self) -> bool:
-        return bool(self._rows)
-
-    def compact(self) -> Iterator[_Compact]:
-        """The rows as stored: what the JSON renderer reads, with no model to build."""
-        return iter(self._rows)
+        return bool(self._findings)
 
     def __iter__(self) -> Iterator[CheckRow]:
-        for source, rule, key, severity, message, fp, detected, data, queued in self._rows:
-            finding = Finding.model_construct(
-                rule=rule,
-                source=source,
-                task_key=key,
-                severity=severity,
-                message=message,
-                fingerprint=fp,
-                detected_at=detected,
-                data=data,
-            )
-            yield finding, queued
+        queued = self._queued
+        for finding in self._findings:
+            yield finding, queued[finding.source]
 
 
 def collect(
@@ -116,60 +88,36 @@ def collect(
         queued = None if calendar.is_working_time(at) else calendar.next_working_time(at)
         if by_name[name].enforce is False:
             queued = None  # report-only: nothing will be posted, now or later
-        rows.extend((f, queued) for f in iter_source_findings(store, engine, name, at))
+        rows.add(name, iter_source_findings(store, engine, name, at), queued)
     rows.sort()
     return rows
 
 
-def _json_line(  # noqa: PLR0917 - the columns of a compact row, in order
-    source: str,
-    rule: str,
-    key: str,
-    severity: Severity,
-    message: str,
-    fp: str,
-    detected: datetime,
-    data: dict[str, str],
-    queued: datetime | None,
-) -> str:
+def _json_line(finding: Finding, queued: datetime | None) -> str:
     obj: dict[str, Any] = {
         "schema": CHECK_SCHEMA,
-        "source": source,
-        "key": key,
-        "rule": rule,
-        "severity": severity.value,
-        "message": message,
-        "fingerprint": fp,
-        "detected_at": detected.isoformat(),
-        "data": data,
+        "source": finding.source,
+        "key": finding.task_key,
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "fingerprint": finding.fingerprint,
+        "detected_at": finding.detected_at.isoformat(),
+        "data": finding.data,
     }
     if queued is not None:
         obj["queued_until"] = queued.isoformat()
     return json.dumps(obj, ensure_ascii=False, sort_keys=True)
 
 
-def iter_json(rows: Iterable[CheckRow] | CheckRows) -> Iterator[str]:
+def iter_json(rows: Iterable[CheckRow]) -> Iterator[str]:
     """One JSON Lines line per row, as the rows come: printing 200,000 findings need not
     build one 80 MB string first."""
-    if isinstance(rows, CheckRows):
-        for compact in rows.compact():
-            yield _json_line(*compact)
-        return
-    for f, queued in rows:
-        yield _json_line(
-            f.source,
-            f.rule,
-            f.task_key,
-            f.severity,
-            f.message,
-            f.fingerprint,
-            f.detected_at,
-            f.data,
-            queued,
-        )
+    for finding, queued in rows:
+        yield _json_line(finding, queued)
 
 
-def render_json(rows: Iterable[CheckRow] | CheckRows) -> str:
+def render_json(rows: Iterable[CheckRow]) -> str:
     return "\n".join(iter_json(rows))
 
 

@@ -69,6 +69,10 @@ class FindingList(Sequence[Finding]):
             data=dict(zip(data_keys, data_values, strict=True)),
         )
 
+    def sort_by_place(self) -> None:
+        """Sort (stably) by source, rule and task key: the order ``check`` prints in."""
+        self._rows.sort(key=lambda r: (r[1], r[0], r[2]))
+
     def keys(self) -> Iterator[tuple[str, str, str]]:
         """(task key, rule, fingerprint) of each finding, with no model built."""
         return ((r[2], r[0], r[5]) for r in self._rows)

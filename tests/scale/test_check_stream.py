@@ -38,6 +38,7 @@ def test_collected_rows_are_the_sorted_findings_of_every_open_task(tmp_path: Pat
     assert has_errors(rows) == any(f.severity.value == "error" for f in expected)
     lines = list(iter_json(rows))
     assert render_json(rows) == "\n".join(lines)
+    assert list(iter_json(list(rows))) == lines  # compact rows and findings print alike
     first = json.loads(lines[0])
     assert (first["rule"], first["key"]) == (expected[0].rule, expected[0].task_key)
     assert first["data"] == expected[0].data
