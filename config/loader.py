@@ -3,22 +3,32 @@
 Every problem is reported with the file, the path inside it (``sources[1].scope``), the line
 when known, and what was expected; all problems are reported at once, not the first only.
 Line numbers come from PyYAML's node marks, mapped to the same paths pydantic reports.
+The file is read within the bounds of ``config.bounded_yaml`` (size, UTF-8, aliases,
+depth): it is reloaded by a running daemon and must never be able to exhaust it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from config.bounded_yaml import MAX_FILE_BYTES, DocumentError, load_yaml, read_text
+from config.messages import plain_message
 from config.policy import Policy
-from syncd.errors import ConfigError, ConfigIssue, RuleError
+from syncd.core.errors import ConfigError, ConfigIssue, RuleError
 
-__all__ = ["format_loc", "load_policy", "load_policy_text", "policy_json_schema"]
+__all__ = [
+    "RuleParamsCheck",
+    "format_loc",
+    "load_policy",
+    "load_policy_text",
+    "policy_json_schema",
+]
 
 PathKey = tuple[str | int, ...]
 
@@ -33,17 +43,25 @@ def format_loc(loc: Iterable[str | int]) -> str:
     return out
 
 
-def _line_map(node: yaml.Node, path: PathKey = ()) -> dict[PathKey, int]:
+def _line_map(
+    node: yaml.Node, path: PathKey = (), seen: set[int] | None = None
+) -> dict[PathKey, int]:
+    """Line of every path. A node reached again through an alias is not walked again:
+    paths inside it fall back to the alias's own line (``_nearest_line``)."""
+    seen = set() if seen is None else seen
     lines: dict[PathKey, int] = {path: node.start_mark.line + 1}
+    if id(node) in seen:
+        return lines
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value
             lines[(*path, key)] = key_node.start_mark.line + 1
-            for sub, line in _line_map(value_node, (*path, key)).items():
+            for sub, line in _line_map(value_node, (*path, key), seen).items():
                 lines.setdefault(sub, line)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            lines.update(_line_map(item, (*path, index)))
+            lines.update(_line_map(item, (*path, index), seen))
     return lines
 
 
@@ -59,15 +77,25 @@ def _clean_loc(loc: tuple[Any, ...]) -> PathKey:
     return tuple(p for p in loc if isinstance(p, int) or not str(p).startswith("function-"))
 
 
-def load_policy_text(text: str, file: str = "<policy>") -> Policy:
+RuleParamsCheck = Callable[[str, dict[str, Any]], None]
+"""Validates one rule's parameters: raises ``RuleError`` for an unknown rule, pydantic's
+``ValidationError`` for bad parameters. The rules layer has it
+(``rules.registry.validate_params``); config sits below rules and never imports them, so
+the application hands it in (``syncd.policy_file``)."""
+
+
+def load_policy_text(
+    text: str, file: str = "<policy>", *, check_rule_params: RuleParamsCheck | None = None
+) -> Policy:
+    """The policy in ``text``; every problem at once as a ``ConfigError`` with file, line and
+    path. Rule parameters are checked only with ``check_rule_params`` (the engine checks
+    them again when it is built)."""
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([ConfigIssue(file, "", f"not valid YAML: {problem}", line)]) from None
+        if len(text) > MAX_FILE_BYTES:
+            raise DocumentError(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        data, node = load_yaml(text)
+    except DocumentError as exc:
+        raise ConfigError([ConfigIssue(file, "", exc.message, exc.line)]) from None
     if not isinstance(data, dict):
         raise ConfigError([ConfigIssue(file, "", "expected a mapping with 'sources' at the top")])
     lines = _line_map(node) if node is not None else {}
@@ -89,23 +117,24 @@ def load_policy_text(text: str, file: str = "<policy>") -> Policy:
         ]
         for err in errors:
             loc = _clean_loc(err["loc"])
-            message = err["msg"]
+            message = plain_message(err)
             if err["type"] == "literal_error" and "expected" in err.get("ctx", {}):
                 message = f"expected {err['ctx']['expected']}, got {err['input']!r}"
             elif err["type"] == "extra_forbidden":
                 message = "unknown key (check the spelling; `syncd config schema` lists the keys)"
             issues.append(ConfigIssue(file, format_loc(loc), message, _nearest_line(lines, loc)))
-    issues.extend(_rule_issues(data, file, lines))
+    if check_rule_params is not None:
+        issues.extend(_rule_issues(data, file, lines, check_rule_params))
     if issues:
         raise ConfigError(sorted(issues, key=lambda i: (i.line or 0, i.path)))
     assert policy is not None
     return policy
 
 
-def _rule_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int]) -> list[ConfigIssue]:
+def _rule_issues(
+    data: dict[str, Any], file: str, lines: dict[PathKey, int], validate_params: RuleParamsCheck
+) -> list[ConfigIssue]:
     """Rule parameters are validated by each rule's own parameter model."""
-    from rules.registry import validate_params
-
     issues: list[ConfigIssue] = []
     raw_rules = data.get("rules") or []
     if not isinstance(raw_rules, list):
@@ -123,20 +152,20 @@ def _rule_issues(data: dict[str, Any], file: str, lines: dict[PathKey, int]) -> 
         except ValidationError as exc:
             for err in exc.errors():
                 loc = (*base, "params", *_clean_loc(err["loc"]))
-                msg = err["msg"]
+                msg = plain_message(err)
                 if err["type"] == "extra_forbidden":
                     msg = "unknown parameter for this rule"
                 issues.append(ConfigIssue(file, format_loc(loc), msg, _nearest_line(lines, loc)))
     return issues
 
 
-def load_policy(path: str | Path) -> Policy:
+def load_policy(path: str | Path, *, check_rule_params: RuleParamsCheck | None = None) -> Policy:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError([ConfigIssue(str(path), "", f"cannot read: {exc.strerror}")]) from None
-    return load_policy_text(text, str(path))
+        text = read_text(path, what="policy file")
+    except DocumentError as exc:
+        raise ConfigError([ConfigIssue(str(path), "", exc.message, exc.line)]) from None
+    return load_policy_text(text, str(path), check_rule_params=check_rule_params)
 
 
 def policy_json_schema() -> str:

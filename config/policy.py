@@ -7,13 +7,29 @@ variables holding them (see ``config.settings.resolve_secret``).
 
 from __future__ import annotations
 
-import re
 from datetime import time
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from config.policy_values import (
+    CooldownSeconds,
+    EnvName,
+    OverlapSeconds,
+    PollSeconds,
+    TimeoutSeconds,
+    boolean_for_number,
+    without_credentials,
+)
 
 __all__ = [
     "AuthConfig",
@@ -30,25 +46,19 @@ __all__ = [
     "WorkingHours",
 ]
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
-
-
-def _duration_seconds(value: Any) -> Any:
-    """Accept ``300``, ``"300"``, ``"5m"``, ``"1h"``: what people write in YAML."""
-    if isinstance(value, str):
-        match = _DURATION.match(value)
-        if not match:
-            raise ValueError("expected a duration such as 300, '90s', '5m' or '1h'")
-        return float(match.group(1)) * _UNITS[match.group(2)]
-    return value
-
-
-Seconds = Annotated[float, Field(gt=0)]
-
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """``smtp_port: true`` is a mistake, not port 1."""
+        if info.field_name is not None and boolean_for_number(
+            cls.model_fields[info.field_name].annotation, value
+        ):
+            raise ValueError("expected a number, not true/false")
+        return value
 
 
 def _check_zone(value: str) -> str:
@@ -69,7 +79,7 @@ class AuthConfig(_Model):
         "OAuth token; private_token = GitLab personal/project/group access token."
     )
     user: str | None = Field(default=None, description="E-mail for Jira Cloud basic auth.")
-    secret: str = Field(
+    secret: EnvName = Field(
         description="Name of the environment variable with the token (or NAME_FILE)."
     )
 
@@ -146,13 +156,21 @@ class SourceConfig(_Model):
         pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Short id used in logs and state."
     )
     type: Literal["jira", "gitlab"]
-    url: str = Field(pattern=r"^https?://", description="Base URL of the tracker.")
+    url: Annotated[
+        str,
+        without_credentials(
+            "give the token in the environment variable named by auth.secret (and a Jira "
+            "Cloud account's e-mail in auth.user)"
+        ),
+    ] = Field(pattern=r"^https?://", description="Base URL of the tracker.")
     flavour: Literal["auto", "cloud", "datacenter"] = Field(
         default="auto", description="Jira only: detected from serverInfo when auto."
     )
     auth: AuthConfig
     scope: SourceScope
-    poll_interval: Seconds = Field(default=300.0, description="Seconds between polls ('5m' ok).")
+    poll_interval: PollSeconds = Field(
+        default=300.0, description="Seconds between polls ('5m' ok)."
+    )
     enforce: bool = Field(
         default=False,
         description="Post reminders. False = report-only (findings and digests, no comments): "
@@ -166,12 +184,20 @@ class SourceConfig(_Model):
     doing_labels: tuple[str, ...] = Field(
         default=("Doing",), description="GitLab: labels meaning work has started."
     )
-    scope_sweep_every: Seconds = Field(
+    scope_sweep_every: PollSeconds = Field(
         default=6 * 3600.0,
         description="How often to list the open tasks in scope (one cheap listing) and forget "
         "stored ones that were deleted, moved or left the scope ('6h').",
     )
-    sync_overlap: Seconds = Field(
+    backfill_done_days: int | None = Field(
+        default=62,
+        ge=1,
+        description="Jira: a full sync (the first, or after a scope change) reads the open "
+        "tasks and the done ones updated within this many days — what digests look back on "
+        "(done since the last digest, last month's report); null reads every done task ever. "
+        "Later syncs read every change, done tasks included.",
+    )
+    sync_overlap: OverlapSeconds = Field(
         default=120.0,
         description="Jira: how far before the last change each poll searches again, to cover "
         "search-index lag and clock differences ('2m'); re-read issues are skipped.",
@@ -185,11 +211,13 @@ class SourceConfig(_Model):
         description="When every finding syncd reminded about on a task is fixed, say a short "
         "thank-you on the task (working hours only; no mention).",
     )
-    rule_docs_url: str | None = Field(
-        default=None,
-        pattern=r"^https?://",
-        description="Link added to each reminder item: the team's page about the rule; "
-        "'{rule}' is replaced by the rule name (e.g. https://wiki.agency.example/syncd#{rule}).",
+    rule_docs_url: Annotated[str, without_credentials("the link is shown to everyone")] | None = (
+        Field(
+            default=None,
+            pattern=r"^https?://",
+            description="Link added to each reminder item: the team's page about the rule; "
+            "'{rule}' is replaced by the rule name (e.g. https://wiki.agency.example/syncd#{rule}).",
+        )
     )
     remind_min_severity: Literal["info", "warning", "error"] = Field(
         default="info",
@@ -207,7 +235,7 @@ class SourceConfig(_Model):
         description="More headings naming a section, added to the built-in Russian and "
         "English ones, e.g. {goal: [Бизнес-цель], acceptance: [Чек-лист]}.",
     )
-    reminder_cooldown: Seconds = Field(
+    reminder_cooldown: CooldownSeconds = Field(
         default=3 * 86400.0,
         description="A fixed finding that comes back is reminded about again only after this "
         "long since the last reminder ('3d', '12h').",
@@ -216,10 +244,6 @@ class SourceConfig(_Model):
         default=False, description="Add a syncd label to tasks with open findings."
     )
     client: str | None = Field(default=None, description="Default client name for its projects.")
-
-    _poll = field_validator(
-        "poll_interval", "reminder_cooldown", "sync_overlap", "scope_sweep_every", mode="before"
-    )(classmethod(lambda cls, v: _duration_seconds(v)))
 
     @model_validator(mode="after")
     def _scope_fits_type(self) -> SourceConfig:
@@ -273,11 +297,11 @@ class ChannelConfig(_Model):
     """Where a manager's digest goes. URLs and tokens are secrets, referenced by name."""
 
     type: ChannelType
-    url_secret: str | None = Field(
+    url_secret: EnvName | None = Field(
         default=None,
         description="Env var holding the webhook URL (slack/teams/mattermost/webhook).",
     )
-    bot_token_secret: str | None = Field(
+    bot_token_secret: EnvName | None = Field(
         default=None, description="Telegram: env var with the bot token."
     )
     chat_id: str | None = Field(default=None, description="Telegram chat id.")
@@ -286,19 +310,26 @@ class ChannelConfig(_Model):
     smtp_port: int = 587
     smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
     smtp_user: str | None = None
-    smtp_password_secret: str | None = None
+    smtp_password_secret: EnvName | None = None
+    smtp_allow_plaintext_password: bool = Field(
+        default=False,
+        description="With smtp_security none: allow sending the password unencrypted (only "
+        "to a relay on the same host or a trusted private network).",
+    )
     sender: str | None = Field(default=None, description="E-mail From address.")
     smtp_ca_file: str | None = Field(
         default=None,
         description="PEM file of the CA that signed the SMTP server's certificate (a private "
         "CA); default: the system's trust store.",
     )
-    api_base: str = Field(
+    api_base: Annotated[
+        str, without_credentials("the bot token goes in the variable bot_token_secret names")
+    ] = Field(
         default="https://api.telegram.org",
         pattern=r"^https?://",
         description="Telegram: Bot API base URL (a local Bot API server or a test double).",
     )
-    timeout: float = Field(default=10.0, gt=0, description="Seconds per HTTP/SMTP request.")
+    timeout: TimeoutSeconds = Field(default=10.0, description="Seconds per HTTP/SMTP request.")
 
     @model_validator(mode="after")
     def _needs(self) -> ChannelConfig:
@@ -313,6 +344,17 @@ class ChannelConfig(_Model):
         missing = [k for k in needs[self.type] if not getattr(self, k)]
         if missing:
             raise ValueError(f"a {self.type} channel needs {', '.join(missing)}")
+        if (
+            self.type == "email"
+            and self.smtp_security == "none"
+            and self.smtp_password_secret
+            and not self.smtp_allow_plaintext_password
+        ):
+            raise ValueError(
+                "smtp_security none would send the SMTP password unencrypted: use starttls "
+                "or ssl, or set smtp_allow_plaintext_password: true for a relay on the same "
+                "host or a trusted private network"
+            )
         return self
 
 

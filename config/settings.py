@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from syncd.errors import ConfigError, ConfigIssue
+from config.messages import plain_message
+from syncd.core.errors import ConfigError, ConfigIssue
+from syncd.core.secrets_mask import register_secret
 
 __all__ = ["Settings", "resolve_secret"]
 
@@ -76,7 +78,14 @@ class Settings(BaseSettings):
         ),
     )
     webhook_secret: SecretStr | None = Field(
-        default=None, description="Shared secret for Jira/GitLab webhooks (or _FILE)."
+        default=None,
+        description="Shared secret for Jira/GitLab webhooks (or _FILE); without it the "
+        "webhook endpoints answer 404.",
+    )
+    webhook_insecure: bool = Field(
+        default=False,
+        description="Accept webhooks without SYNCD_WEBHOOK_SECRET: anyone who reaches the "
+        "port can then trigger tracker reads (a warning is logged at every start).",
     )
     clock_start: AwareDatetime | None = Field(
         default=None,
@@ -84,6 +93,10 @@ class Settings(BaseSettings):
         "(ISO 8601 with offset) and runs on from there; combine with dry-run.",
     )
     max_parallel_sources: int = Field(default=4, description="Sources polled at the same time.")
+
+    def model_post_init(self, context: Any, /) -> None:
+        # A caller quoting the webhook secret back must not see it in our logs either.
+        register_secret(self.webhook_secret)
 
     def resolved_state_url(self) -> str:
         if self.state_url:
@@ -100,7 +113,7 @@ class Settings(BaseSettings):
                 ConfigIssue(
                     "environment",
                     "SYNCD_" + "_".join(str(p) for p in err["loc"]).upper(),
-                    f"{err['msg']} (got {err.get('input')!r})",
+                    f"{plain_message(err)} (got {err.get('input')!r})",
                 )
                 for err in exc.errors()
             ]
@@ -131,19 +144,24 @@ def _read_secret_file(var: str) -> str | None:
 def resolve_secret(name: str, env: dict[str, str] | None = None) -> SecretStr:
     """Resolve a secret the policy refers to by name: ``$NAME`` or the file in ``$NAME_FILE``.
 
-    The policy file never holds secrets, only their names, so it can live in git.
+    The policy file never holds secrets, only their names, so it can live in git. Every
+    value resolved is registered with ``syncd.core.secrets_mask``, so error text quoting it back
+    is masked wherever it goes.
     """
     environ = os.environ if env is None else env
     if environ.get(name):
+        register_secret(environ[name])
         return SecretStr(environ[name])
     file_var = f"{name}_FILE"
     if environ.get(file_var):
         try:
-            return SecretStr(Path(environ[file_var]).read_text(encoding="utf-8").strip())
+            value = Path(environ[file_var]).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ConfigError(
                 f"secret {name}: cannot read {file_var}={environ[file_var]}: {exc.strerror}"
             ) from None
+        register_secret(value)
+        return SecretStr(value)
     raise ConfigError(
         f"secret {name} is not set: set the environment variable {name} or {file_var}"
     )

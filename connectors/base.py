@@ -8,22 +8,28 @@ tasks are stored, and it never moves past the moment the poll started.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from connectors.http.reread_keys import Skip
 from connectors.markers import MARKER_PREFIX, PostedReminder
-from syncd.models import Person, Task
+from syncd.core.models import Person, Reminder, Task
 
 __all__ = [
     "MARKER_PREFIX",
-    "Check",
     "Connector",
+    "DoctorCheck",
     "Page",
     "PostedReminder",
-    "Reminder",
-    "ReminderItem",
+    "Previous",
 ]
+
+
+Previous = Callable[[Collection[str]], Mapping[str, Task]]
+"""The snapshots the store holds for some task keys of the source (keys never stored are
+absent): what ``sync`` compares an issue with to read only what changed. One call per
+listing page, so a 100-issue page costs one store query."""
 
 
 @dataclass(frozen=True)
@@ -32,51 +38,13 @@ class Page:
     cursor: dict[str, Any]
     requests: int = 0
     """API requests this page cost (search + comment/changelog pages), for benchmarks."""
+    skipped: tuple[Skip, ...] = ()
+    """Tasks that could not be read or mapped since the previous page (kept in the cursor's
+    retry list by the connector): the daemon shows, counts and logs them."""
 
 
 @dataclass(frozen=True)
-class ReminderItem:
-    title: str
-    """One line saying what is wrong, e.g. "No checkpoint comment since 19 Nov"."""
-    details: tuple[str, ...] = ()
-    """What to do; may include a ready-to-fill template of missing sections."""
-
-
-@dataclass(frozen=True)
-class Reminder:
-    """A tracker-neutral reminder comment; each connector renders it in its own markup
-    (ADF, wiki, Markdown), escaping user text so it cannot trigger quick actions."""
-
-    marker: str
-    intro: str
-    items: tuple[ReminderItem, ...]
-    mention: Person | None = None
-    outro: str = ""
-    covers: tuple[tuple[str, str], ...] = ()
-    """(rule, fingerprint) of the finding each item is about, in the order of ``items``:
-    written into the comment's tag (``connectors.markers``) as its identity."""
-    generation: int = 0
-    """How many times these findings had been reminded about before this reminder."""
-
-    def only(self, keep: set[tuple[str, str]]) -> Reminder:
-        """The reminder naming only the findings in ``keep`` (items follow ``covers``)."""
-        if len(self.items) != len(self.covers):
-            return self
-        pairs = [(i, c) for i, c in zip(self.items, self.covers, strict=True) if c in keep]
-        return replace(self, items=tuple(i for i, _ in pairs), covers=tuple(c for _, c in pairs))
-
-    def plain_text(self) -> str:
-        lines = [f"@{self.mention.name} " + self.intro if self.mention else self.intro]
-        for item in self.items:
-            lines.append(f"- {item.title}")
-            lines.extend(f"  {d}" for d in item.details)
-        if self.outro:
-            lines.append(self.outro)
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class Check:
+class DoctorCheck:
     """One line of ``syncd doctor``."""
 
     name: str
@@ -89,8 +57,13 @@ class Check:
 class Connector(Protocol):
     source: str
 
-    def sync(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        """Tasks changed since ``cursor`` (all in scope when None), complete with comments."""
+    def sync(
+        self, cursor: dict[str, Any] | None, previous: Previous | None = None
+    ) -> Iterator[Page]:
+        """Tasks changed since ``cursor`` (all in scope when None), complete with comments.
+        ``previous``: the stored snapshots, for a connector that reads an issue's comments
+        and history only when the issue's listing says they can have changed (without it,
+        every changed issue is read in full)."""
         ...
 
     def fetch_task(self, key: str) -> Task | None:
@@ -125,6 +98,6 @@ class Connector(Protocol):
 
     def set_labels(self, task_key: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None: ...
 
-    def doctor(self) -> list[Check]: ...
+    def doctor(self) -> list[DoctorCheck]: ...
 
     def close(self) -> None: ...

@@ -9,7 +9,7 @@ from datetime import timedelta
 from config.policy import SourceConfig
 from config.settings import resolve_secret
 from connectors.base import Connector
-from connectors.retry import RetryPolicy
+from connectors.http.retry import RetryPolicy
 
 __all__ = ["create_connector"]
 

@@ -1,30 +1,11 @@
-"""The account manager's rules: description sections, business calendar, rule engine.
+"""The account manager's rules, pure functions of (task, now, calendar).
 
-``Engine.from_policy(policy).evaluate(tasks, now)`` is the entry point; the built-in rules
-live in ``rules.builtin`` (one module each), reminder wording in ``rules.texts``.
+- ``rules.documents``  description documents (ADF, Jira wiki, Markdown) → named sections;
+  the connectors use it too, without loading the engine;
+- ``rules.engine``     ``Engine.from_policy(policy).evaluate(tasks, now)``, the entry point;
+- ``rules.builtin``    one module per rule (its check, wording, label and docs);
+- ``rules.registry``   name → rule, discovering the built-in modules;
+- ``rules.calendar``, ``rules.checkpoints``, ``rules.briefs``, ``rules.texts``.
+
+Nothing is imported here, so importing a part never loads the rest.
 """
-
-from rules.base import Context, Rule, RuleParams
-from rules.calendar import BusinessCalendar
-from rules.checkpoints import CheckpointMatcher, checkpoint_moment
-from rules.engine import DEFAULT_RULES, Engine
-from rules.registry import get_rule, register, rule_names, validate_params
-from rules.sections import parse_description, section_filled, to_plain_text
-
-__all__ = [
-    "DEFAULT_RULES",
-    "BusinessCalendar",
-    "CheckpointMatcher",
-    "Context",
-    "Engine",
-    "Rule",
-    "RuleParams",
-    "checkpoint_moment",
-    "get_rule",
-    "parse_description",
-    "register",
-    "rule_names",
-    "section_filled",
-    "to_plain_text",
-    "validate_params",
-]

@@ -1,7 +1,7 @@
 """What every rule is: a parameter model, a default severity, and a pure check.
 
-A rule sees one normalized :class:`~syncd.models.Task` and a :class:`Context` (now, the
-team's calendar, who is a bot) and returns at most one :class:`~syncd.models.Finding`.
+A rule sees one normalized :class:`~syncd.core.models.Task` and a :class:`Context` (now, the
+team's calendar, who is a bot) and returns at most one :class:`~syncd.core.models.Finding`.
 Rules never read the clock, the store or a tracker, so evaluation is a pure function and
 the same tasks at the same ``now`` always give the same findings.
 """
@@ -16,10 +16,23 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from rules.briefs import Lang
 from rules.calendar import BusinessCalendar
-from syncd.models import Activity, Comment, Finding, Person, Severity, Task, fingerprint
+from syncd.core.models import (
+    Activity,
+    Comment,
+    Finding,
+    Person,
+    ReminderItem,
+    Severity,
+    Task,
+    fingerprint,
+)
 
-__all__ = ["Context", "Rule", "RuleParams"]
+__all__ = ["Context", "Rule", "RuleParams", "Wording"]
+
+Wording = tuple[str, str, str]
+"""A reminder item's three lines: the problem, what to do, why it matters."""
 
 
 class RuleParams(BaseModel):
@@ -51,14 +64,25 @@ class Context:
 
 
 class Rule(ABC):
-    """A named check. Subclasses set ``name``, ``Params``, ``default_severity`` and a
-    docstring with an ``example:`` block of policy YAML (tested by loading it)."""
+    """A named check, and everything said about it: one module holds a rule whole.
+
+    Subclasses set ``name`` (through ``@register``), ``Params``, ``default_severity``,
+    ``label`` (the digest's words for it), ``summary`` (the README's rule table) and a
+    docstring with an ``example:`` block of policy YAML (tested by loading it), and
+    implement ``check`` and ``wording`` (the reminder's three lines, in Russian and English).
+    """
 
     name: ClassVar[str] = ""
     Params: ClassVar[type[RuleParams]] = RuleParams
     default_severity: ClassVar[Severity] = Severity.WARNING
     default_enabled: ClassVar[bool] = True
     """Part of the set used when a policy has no ``rules:`` list."""
+    order: ClassVar[int] = 100
+    """Place in the default set and among a combined reminder's items (lower first)."""
+    label: ClassVar[Mapping[str, str]] = {}
+    """The digest's few words for a violation, per language (``ru``, ``en``)."""
+    summary: ClassVar[str] = ""
+    """"Flags a task when …", for the README's rule table (Markdown)."""
 
     def __init__(self, params: RuleParams | None = None, severity: Severity | None = None) -> None:
         self.params = params if params is not None else self.Params()
@@ -73,6 +97,22 @@ class Rule(ABC):
     @abstractmethod
     def check(self, task: Task, ctx: Context) -> Finding | None:
         """The finding for ``task`` at ``ctx.now``, or None when the task is fine."""
+
+    @classmethod
+    def wording(cls, data: Mapping[str, str], lang: Lang) -> Wording | None:
+        """The reminder's lines for a finding with ``data``; None: the finding's own
+        (English) message is the whole item, as for a rule that says nothing more."""
+        del data, lang
+        return None
+
+    @classmethod
+    def reminder_item(cls, finding: Finding, lang: Lang) -> ReminderItem:
+        """One item of a reminder comment about ``finding``."""
+        wording = cls.wording(finding.data, lang)
+        if wording is None:
+            return ReminderItem(finding.message)
+        title, todo, why = wording
+        return ReminderItem(title, (todo, why))
 
     def finding(  # noqa: PLR0917 - every built-in rule calls it positionally
         self,

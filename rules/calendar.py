@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from config.policy import CalendarConfig
-from syncd.errors import ConfigError
+from syncd.core.errors import ConfigError
 
 __all__ = ["BusinessCalendar"]
 

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from rules.calendar import BusinessCalendar
-from syncd.models import Task
+from syncd.core.models import Task
 
 __all__ = [
     "DEFAULT_HASHTAGS",

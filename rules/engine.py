@@ -23,23 +23,12 @@ from rules.builtin.checkpoint import Checkpoint
 from rules.builtin.due_soon import DueSoon
 from rules.calendar import BusinessCalendar
 from rules.checkpoints import checkpoint_moment
-from rules.registry import get_rule, rule_names
-from syncd.logs import get_logger
-from syncd.models import Finding, Task
+from rules.registry import default_rule_names, get_rule
+from syncd.core.logs import get_logger
+from syncd.core.models import Finding, Task
 
-__all__ = ["DEFAULT_RULES", "Engine", "ScopedRule"]
+__all__ = ["Engine", "ScopedRule"]
 
-DEFAULT_RULES: tuple[str, ...] = (
-    "required-sections",
-    "due-date",
-    "single-owner",
-    "checkpoint",
-    "overdue",
-    "due-soon",
-    "stale",
-    "priority-set",
-)
-"""Enabled when a policy has no ``rules:`` list."""
 
 _log = get_logger("syncd.rules")
 
@@ -110,7 +99,7 @@ class Engine:
 
     @classmethod
     def from_policy(cls, policy: Policy, bot_ids: Mapping[str, set[str]] | None = None) -> Engine:
-        """Rules as configured (disabled ones dropped), or :data:`DEFAULT_RULES` with their
+        """Rules as configured (disabled ones dropped), or the default set with their
         default parameters when the policy lists none. Raises ``RuleError`` for an unknown
         rule and pydantic's ``ValidationError`` for bad parameters."""
         if policy.rules:
@@ -120,11 +109,8 @@ class Engine:
                 if c.enabled
             ]
         else:
-            known = set(rule_names())
             scoped = [
-                ScopedRule.build(get_rule(name)(), RuleScope())
-                for name in DEFAULT_RULES
-                if name in known
+                ScopedRule.build(get_rule(name)(), RuleScope()) for name in default_rule_names()
             ]
         shared: dict[CalendarConfig, BusinessCalendar] = {}
         calendars = {

@@ -7,15 +7,25 @@ the policy is loaded (``config.loader`` calls :func:`validate_params`), before a
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 import textwrap
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from rules.base import Rule
-from syncd.errors import RuleError
+from syncd.core.errors import RuleError
 
-__all__ = ["get_rule", "register", "rule_example", "rule_names", "validate_params"]
+__all__ = [
+    "all_rules",
+    "default_rule_names",
+    "get_rule",
+    "register",
+    "rule_example",
+    "rule_names",
+    "validate_params",
+]
 
 _RULES: dict[str, type[Rule]] = {}
 R = TypeVar("R", bound=type[Rule])
@@ -38,8 +48,27 @@ def register(name: str) -> Callable[[R], R]:
 
 
 def _load_builtins() -> None:
-    # Imported lazily: the built-in modules import this one for ``register``.
-    import rules.builtin  # noqa: F401
+    """Import every module of ``rules.builtin``: a new rule is one new module there.
+    Lazily, since the built-in modules import this one for ``register``."""
+    import rules.builtin
+
+    for module in pkgutil.iter_modules(rules.builtin.__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"rules.builtin.{module.name}")
+
+
+def default_rule_names() -> tuple[str, ...]:
+    """The rules a policy without a ``rules:`` list runs: every rule whose
+    ``default_enabled`` is set, in their ``order``."""
+    _load_builtins()
+    chosen = [cls for cls in _RULES.values() if cls.default_enabled]
+    return tuple(cls.name for cls in sorted(chosen, key=lambda c: (c.order, c.name)))
+
+
+def all_rules() -> list[type[Rule]]:
+    """Every registered rule, in ``order`` (the README's table, the digest's labels)."""
+    _load_builtins()
+    return sorted(_RULES.values(), key=lambda c: (c.order, c.name))
 
 
 def rule_names() -> list[str]:

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Literal, cast
 import click
 
 from syncd import __version__
-from syncd.errors import ConfigError, ConnectorError, SyncdError
+from syncd.core.errors import ConfigError, ConnectorError, SyncdError
 
 if TYPE_CHECKING:
-    from syncd.app import App
-    from syncd.demo import Flavour
+    from syncd.commands.demo import Flavour
+    from syncd.wiring import App
 
 __all__ = ["main"]
 
@@ -72,10 +72,10 @@ def config_schema() -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 def config_validate(file: Path) -> None:
     """Check a policy file; print every problem with file, line and path (exit 2)."""
-    from config.loader import load_policy
+    from syncd.policy_file import read_policy
 
     try:
-        policy = load_policy(file)
+        policy = read_policy(file)
     except ConfigError as exc:
         for issue in exc.issues:
             click.echo(str(issue), err=True)
@@ -90,7 +90,7 @@ def config_validate(file: Path) -> None:
 
 
 def _app(ctx: click.Context) -> App:
-    from syncd.app import load_app
+    from syncd.wiring import load_app
 
     return load_app(ctx.obj["config"], dry_run=ctx.obj["dry_run"])
 
@@ -98,7 +98,7 @@ def _app(ctx: click.Context) -> App:
 def _parse_at(value: str | None, app: App) -> datetime:
     """``--at``, else the process clock: real time, or ``SYNCD_CLOCK_START`` for a
     rehearsal — one clock for every command."""
-    from syncd.clock import process_clock
+    from syncd.core.clock import process_clock
 
     if value is None:
         return process_clock(app.settings.clock_start).now()
@@ -127,9 +127,9 @@ def check(
     """Print current findings; exit 1 if any has error severity (to gate a CI), 3 if a
     tracker could not be read."""
     from rules.engine import Engine
-    from syncd.check import collect, has_errors, iter_json, render_table
-    from syncd.clock import process_clock
-    from syncd.cycle import build_runners
+    from syncd.commands.check import collect, has_errors, iter_json, render_table
+    from syncd.core.clock import process_clock
+    from syncd.source_cycle import build_runners, failure_text
 
     app = _app(ctx)
     at = _parse_at(at_text, app)
@@ -157,8 +157,8 @@ def check(
         for runner in runners:
             try:
                 runner.sync()
-            except SyncdError as exc:
-                failed[runner.source] = str(exc)
+            except Exception as exc:  # one source's failure never hides the others' findings
+                failed[runner.source] = failure_text(exc)
             finally:
                 runner.close()
     rows = collect(app.policy, app.store, Engine.from_policy(app.policy), at, selected)
@@ -183,8 +183,8 @@ def check(
 @click.pass_context
 def once(ctx: click.Context) -> None:
     """Run one cycle for every source, then send the digests that are due."""
-    from syncd.clock import process_clock
-    from syncd.runonce import run_once
+    from syncd.commands.once import run_once
+    from syncd.core.clock import process_clock
 
     app = _app(ctx)
     broken: dict[str, str] = {}
@@ -201,8 +201,8 @@ def once(ctx: click.Context) -> None:
 @click.pass_context
 def run(ctx: click.Context) -> None:
     """Run the daemon: poll every source on its interval, remind, send digests."""
-    from syncd.clock import process_clock
-    from syncd.daemon.runtime import run_daemon
+    from syncd.commands.run import run_daemon
+    from syncd.core.clock import process_clock
 
     app = _app(ctx)
     sys.exit(run_daemon(app, clock=process_clock(app.settings.clock_start)))
@@ -257,7 +257,7 @@ def doctor(ctx: click.Context) -> None:
 )
 def demo(out_dir: Path, flavour: str) -> None:
     """One real cycle against a sandbox tracker with sample agency work."""
-    from syncd.demo import run_demo
+    from syncd.commands.demo import run_demo
 
     sys.exit(run_demo(out_dir, cast("Flavour", flavour), echo=click.echo))
 
@@ -270,9 +270,17 @@ def demo(out_dir: Path, flavour: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 def sandbox(flavour: str, seed: Path | None, shift: bool, port: int, host: str) -> None:
     """Serve a sandbox tracker in the foreground (try syncd without a tracker)."""
-    from connectors.sandbox.server import run_sandbox
+    from connectors.sandbox.common.seed import SeedError
+    from connectors.sandbox.server import BindError, run_sandbox
 
-    run_sandbox(flavour, seed, shift, host, port)
+    try:
+        run_sandbox(flavour, seed, shift, host, port)
+    except SeedError as exc:  # a bad seed file is bad input: one line, like a bad policy
+        click.echo(f"seed error: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
+    except BindError as exc:  # a busy port: one line, no traceback
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_CONFIG)
 
 
 @cli.command()
@@ -319,7 +327,7 @@ def digest_preview(  # noqa: PLR0917 - click passes every option by name
     out: Path | None,
 ) -> None:
     """Render a manager's digest without sending it."""
-    from syncd.digest.service import DigestService
+    from syncd.digest.dispatch import DigestService
 
     app = _app(ctx)
     text = DigestService(app.policy, app.store, dry_run=True).preview(

@@ -6,12 +6,14 @@ carry a token. The registry is an instance, not the library's global one, so tes
 ``syncd demo``) can build a fresh ``Metrics`` and read exact values back.
 
 Who records what:
+- the cycle (``syncd.source_cycle``): tasks skipped, by reason;
 - the daemon: cycles, cycle duration, last success, failure streaks, actions posted and
   failed, reminders queued/deferred (gauges set each cycle), digests, open findings by rule
-  (counted from each cycle's findings);
+  (counted from each cycle's findings), webhook re-read requests queued, coalesced or
+  dropped; actions count the reminders of webhook re-reads too;
 - the connectors' HTTP sessions: API requests by source and status (``error`` when no
   response came back), through the retry policy's ``observe`` callback, which
-  ``syncd.cycle`` binds to :meth:`Metrics.api_request` — every attempt, retries included.
+  ``syncd.source_cycle`` binds to :meth:`Metrics.api_request` — every attempt, retries included.
 """
 
 from __future__ import annotations
@@ -52,6 +54,13 @@ class Metrics:
         )
         self.tasks_synced = Counter(
             "syncd_tasks_synced", "Tasks read from the tracker.", ["source"], registry=r
+        )
+        self.tasks_skipped = Counter(
+            "syncd_tasks_skipped",
+            "Tasks a cycle could not take, by reason (read_failed, malformed, too_deep, "
+            "bad_text, store_failed); each is retried by later cycles.",
+            ["source", "reason"],
+            registry=r,
         )
         self.api_requests = Counter(
             "syncd_api_requests",
@@ -115,6 +124,13 @@ class Metrics:
             "Webhook deliveries by tracker and outcome "
             "(accepted, duplicate, ignored, unauthorized, too_large, bad_request).",
             ["tracker", "outcome"],
+            registry=r,
+        )
+        self.webhook_hints = Counter(
+            "syncd_webhook_hints",
+            "Webhook re-read requests by source and outcome: queued, coalesced (that task "
+            "was already waiting), dropped (the source's queue was full).",
+            ["source", "outcome"],
             registry=r,
         )
         self._rules_seen: dict[str, set[str]] = {}

@@ -36,8 +36,8 @@ from config.policy import SourceConfig
 from connectors.base import Connector, PostedReminder
 from connectors.markers import comment_carrying
 from rules.calendar import BusinessCalendar
-from syncd.errors import ConnectorError, FatalError, RateLimitedError
-from syncd.logs import get_logger
+from syncd.core.errors import ConnectorError, FatalError, RateLimitedError
+from syncd.core.logs import get_logger
 from syncd.reminder_identity import covered
 from syncd.reminders import (
     ATTENTION_LABEL,

@@ -78,34 +78,41 @@ def settings_table_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def table_in(text: str) -> str | None:
+def table_in(text: str, start_mark: str = START, end_mark: str = END) -> str | None:
     """The text between the markers (without them), or None when they are missing."""
-    start, end = text.find(START), text.find(END)
+    start, end = text.find(start_mark), text.find(end_mark)
     if start < 0 or end < start:
         return None
-    return text[start + len(START) : end].strip("\n") + "\n"
+    return text[start + len(start_mark) : end].strip("\n") + "\n"
 
 
-def replace_table(text: str, table: str) -> str:
-    start, end = text.find(START), text.find(END)
+def replace_table(text: str, table: str, start_mark: str = START, end_mark: str = END) -> str:
+    start, end = text.find(start_mark), text.find(end_mark)
     if start < 0 or end < start:
-        raise ValueError(f"markers {START} … {END} not found")
-    return text[: start + len(START)] + "\n" + table + text[end:]
+        raise ValueError(f"markers {start_mark} … {end_mark} not found")
+    return text[: start + len(start_mark)] + "\n" + table + text[end:]
 
 
-def main(argv: list[str]) -> int:
-    table = settings_table_markdown()
+def table_command(
+    argv: list[str], what: str, table: str, start_mark: str = START, end_mark: str = END
+) -> int:
+    """``[--write|--check FILE]``: print the table, write it between the markers, or exit 1
+    when the file's copy differs."""
     if len(argv) == 2 and argv[0] in {"--write", "--check"}:
         path = Path(argv[1])
         text = path.read_text(encoding="utf-8")
         if argv[0] == "--check":
-            ok = table_in(text) == table
-            print(f"{path}: settings table {'up to date' if ok else 'differs'}")
+            ok = table_in(text, start_mark, end_mark) == table
+            print(f"{path}: {what} table {'up to date' if ok else 'differs'}")
             return 0 if ok else 1
-        path.write_text(replace_table(text, table), encoding="utf-8")
+        path.write_text(replace_table(text, table, start_mark, end_mark), encoding="utf-8")
         return 0
     sys.stdout.write(table)
     return 0
+
+
+def main(argv: list[str]) -> int:
+    return table_command(argv, "settings", settings_table_markdown())
 
 
 if __name__ == "__main__":

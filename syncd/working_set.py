@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, overload
 
-from syncd.models import Finding, Person, Severity, Task
+from syncd.core.models import Finding, Person, Severity, Task
 
 __all__ = ["FindingList", "FlaggedTasks"]
 

@@ -46,3 +46,16 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     server: PostgresServer = request.getfixturevalue("pg_server")
     with server.new_database() as url:
         yield url
+
+
+# -- Secrets ---------------------------------------------------------------------------
+# syncd masks every secret it has resolved, process-wide (``syncd.core.secrets_mask``). Each
+# test starts with none, so a short secret one test uses ("token", "wrong") never masks
+# words in another test's messages.
+
+
+@pytest.fixture(autouse=True)
+def _no_secrets_from_other_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    from syncd.core import secrets_mask
+
+    monkeypatch.setattr(secrets_mask, "_PROCESS", secrets_mask.SecretMasker())

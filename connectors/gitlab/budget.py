@@ -13,7 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from syncd.errors import RateLimitedError
+from syncd.core.errors import RateLimitedError
 
 __all__ = ["NoteBudget"]
 

@@ -4,10 +4,11 @@ Reads: changed issues newest first with ``updated_after`` (see ``cursor``; keyse
 a project where GitLab has them, offsets otherwise), always with
 ``iterator=True`` and never ``page=`` (python-gitlab 8.6.0 re-requests a given page forever
 with ``iterator=True``; a bare ``list()`` silently stops at one page), ``per_page=100``;
-then, for those issues only, their notes (oldest first: GitLab's default is newest first)
-and label/state/milestone/iteration/weight events (what a person changed: ``mapping``).
+then, for those issues only and only what can have changed since the stored snapshot
+(``reads``), their notes (oldest first: GitLab's default is newest first) and label/state/
+milestone/iteration/weight events (what a person changed: ``mapping``).
 One issue that cannot be read or mapped is logged with its key and
-kept in the cursor's retry list (``connectors.retry_keys``); it never stops the others.
+kept in the cursor's retry list (``connectors.http.reread_keys``); it never stops the others.
 Writes: a note carrying a hidden marker within the note budget (the caller looks for the
 marker first, per the contract); labels through ``add_labels``/``remove_labels``.
 """
@@ -23,20 +24,30 @@ from gitlab.v4.objects import ProjectIssue
 from pydantic import SecretStr
 
 from config.policy import SourceConfig
-from connectors.base import Check, Page, PostedReminder, Reminder
+from connectors.base import DoctorCheck, Page, PostedReminder, Previous
 from connectors.gitlab import writes
 from connectors.gitlab.budget import NoteBudget
 from connectors.gitlab.cursor import Cursor, Poll
 from connectors.gitlab.errors import gitlab_errors
 from connectors.gitlab.mapping import GitLabContext, map_issue, project_path
+from connectors.gitlab.reads import (
+    OwnWrites,
+    Plan,
+    merge_activity,
+    plan_reads,
+    start_after,
+    tracked,
+)
 from connectors.gitlab.session import DEFAULT_TIMEOUT, RetryingSession, SyncdGitlab
-from connectors.retry import RetryPolicy
-from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, log_skipped
-from connectors.tracker_clock import TrackerClock
-from rules.sections import merge_aliases
-from syncd.errors import AuthError, ConfigError, ConnectorError, FatalError
-from syncd.logs import get_logger
-from syncd.models import Person, Task
+from connectors.http.reread_keys import ISSUE_ERRORS, SOURCE_ERRORS, Skip, log_skipped, skip_of
+from connectors.http.retry import RetryPolicy
+from connectors.http.tracker_clock import TrackerClock
+from connectors.keys import shown_key, split_gitlab_key
+from rules.documents.sections import merge_aliases
+from syncd.core.errors import AuthError, ConfigError, ConnectorError, FatalError
+from syncd.core.logs import get_logger
+from syncd.core.models import Person, Reminder, Task
+from syncd.core.secrets_mask import register_secret
 
 __all__ = ["FIELD_EVENTS", "PAGE_SIZE", "GitLabConnector"]
 
@@ -49,6 +60,14 @@ FIELD_EVENTS = (
 """``Activity.field`` → python-gitlab's manager of that field's resource events (labels
 and state have their own roles: status and the start of work)."""
 PREMIUM_EVENTS = frozenset({"resource_iteration_events", "resource_weight_events"})
+_EVENT_NAMES = {
+    "resourcelabelevents": "label events",
+    "resourcestateevents": "state events",
+    "resourcemilestoneevents": "milestone events",
+    "resource_iteration_events": "iteration events",
+    "resource_weight_events": "weight events",
+}
+"""python-gitlab's manager → what an error message calls those events."""
 _log = get_logger("syncd.connectors.gitlab")
 
 
@@ -74,6 +93,7 @@ class GitLabConnector:
         self.tracker_clock = TrackerClock()  # GitLab's time, from its answers' Date
         self.tracker_clock.attach(self.session)
         secret = token.get_secret_value()
+        register_secret(secret)  # error pages quoting PRIVATE-TOKEN are masked
         private = secret if config.auth.kind == "private_token" else None
         self.gl = SyncdGitlab(
             config.url.rstrip("/"),
@@ -89,26 +109,31 @@ class GitLabConnector:
         self._keyset = True
         self._group_path: str | None = None
         self._no_events: set[str] = set()
+        self.own = OwnWrites()
+        """Notes and labels this connector wrote: not read back as changes (``reads``)."""
         self.aliases = merge_aliases(config.section_aliases)
+        self._skips: list[Skip] = []  # since the last page yielded (``Page.skipped``)
 
     def __repr__(self) -> str:  # never the token
         return f"GitLabConnector(source={self.source!r}, url={self.config.url!r})"
 
     # -- plumbing ----------------------------------------------------------------------------
     def errors(self, operation: str) -> AbstractContextManager[None]:
-        """Context manager: python-gitlab/requests failures → ``syncd.errors``."""
+        """Context manager: python-gitlab/requests failures → ``syncd.core.errors``."""
         return gitlab_errors(operation, self.source, lambda: self.session.last_headers)
 
     def _context(self) -> GitLabContext:
         return GitLabContext(self.source, self.bot().id, self.config.doing_labels, self.aliases)
 
     def _issue_ref(self, key: str) -> tuple[str, int]:
-        path, _, iid = key.rpartition("#")
-        if not path or not iid.isdigit():
+        # Checked before any request: the key may come from a webhook body.
+        ref = split_gitlab_key(key)
+        if ref is None:
             raise FatalError(
-                f"not a GitLab task key: {key!r} (expected group/project#iid)", source=self.source
+                f"not a GitLab task key: {shown_key(key)} (expected group/project#iid)",
+                source=self.source,
             )
-        return path, int(iid)
+        return ref
 
     def _in_scope(self, path: str) -> bool:
         """Whether ``group/project`` lies in the configured scope (a numeric project id is
@@ -146,24 +171,51 @@ class GitLabConnector:
             f"list notes of {key}",
         )
 
-    def _task(self, issue: dict[str, Any]) -> Task:
-        lazy = self._lazy_issue(issue["project_id"], issue["iid"])
+    def _task(self, issue: dict[str, Any], prev: Task | None, *, everything: bool = False) -> Task:
+        """The issue with what ``reads.plan_reads`` says can have changed since ``prev``
+        (the stored snapshot) read; ``everything``: read it all (a re-read by key)."""
         key = f"{project_path(issue)}#{issue['iid']}"
-        notes = self._notes(issue["project_id"], issue["iid"], key)
-        labels = self._all(
-            lambda: lazy.resourcelabelevents.list(iterator=True, per_page=PAGE_SIZE),
-            f"list label events of {key}",
+        if everything:
+            fields = tuple(f for f, _ in FIELD_EVENTS if tracked(issue)[f])
+            plan = Plan(full=True, notes=True, labels=True, states=True, fields=fields)
+        else:
+            plan = plan_reads(
+                issue, prev, self.own, key, doing=self.config.doing_labels, bot=self.bot()
+            )
+        lazy = self._lazy_issue(issue["project_id"], issue["iid"])
+        notes = (
+            self._notes(issue["project_id"], issue["iid"], key)
+            if plan.notes
+            else list(plan.own_notes)
         )
-        states = self._all(
-            lambda: lazy.resourcestateevents.list(iterator=True, per_page=PAGE_SIZE),
-            f"list state events of {key}",
-        )
+        labels = self._events(lazy, "resourcelabelevents", key) if plan.labels else []
+        states = self._events(lazy, "resourcestateevents", key) if plan.states else []
         others = {
-            field: self._events(lazy, manager, key)
-            for field, manager in FIELD_EVENTS
-            if manager not in self._no_events
+            name: self._events(lazy, manager, key)
+            for name, manager in FIELD_EVENTS
+            if name in plan.fields and manager not in self._no_events
         }
-        return map_issue(issue, notes, labels, states, self._context(), field_events=others)
+        task = map_issue(issue, notes, labels, states, self._context(), field_events=others)
+        self.own.forget(key)
+        start = task.start
+        if not plan.full:
+            start = prev.start if prev is not None else None
+            if plan.start_from_labels and prev is not None:
+                start = start_after(labels, self.config.doing_labels, prev.updated)
+        comments = task.comments
+        if prev is not None and not plan.notes:
+            ids = {c.id for c in prev.comments}
+            comments = prev.comments + tuple(c for c in task.comments if c.id not in ids)
+        stored = prev.activity if prev is not None else ()
+        activity = merge_activity(stored, task.activity, plan.inferred, plan.sources)
+        return task.model_copy(
+            update={
+                "comments": comments,
+                "activity": activity,
+                "start": start,
+                "tracker_fields": tuple(sorted(tracked(issue).items())),
+            }
+        )
 
     def _events(self, lazy: ProjectIssue, manager: str, key: str) -> list[dict[str, Any]]:
         """One kind of resource event. Iteration and weight events are GitLab Premium: an
@@ -172,7 +224,7 @@ class GitLabConnector:
         try:
             return self._all(
                 lambda: getattr(lazy, manager).list(iterator=True, per_page=PAGE_SIZE),
-                f"list {manager.removeprefix('resource').replace('_', ' ').strip()} of {key}",
+                f"list {_EVENT_NAMES.get(manager, manager)} of {key}",
             )
         except (FatalError, AuthError) as exc:
             if manager not in PREMIUM_EVENTS or exc.status not in (403, 404):
@@ -182,11 +234,15 @@ class GitLabConnector:
             return []
 
     # -- reads -------------------------------------------------------------------------------
-    def sync(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
+    def sync(
+        self, cursor: dict[str, Any] | None, previous: Previous | None = None
+    ) -> Iterator[Page]:
+        self._skips = []  # what an aborted earlier sync had noted was never yielded
         start = Cursor.from_dict(cursor, source=self.source)
         poll = Poll(start)
         spent = self.session.attempts
         batch: list[Task] = self._retry_failed(poll)
+        pending: list[tuple[dict[str, Any], str]] = []
         self.tracker_clock.latest = None
         for item in self._changed_issues(start):
             if poll.limit is None:  # GitLab's time at its first listing answer
@@ -198,18 +254,34 @@ class GitLabConnector:
                 _log.warning(
                     "issue skipped", source=self.source, issue=raw.get("id"), error=repr(exc)
                 )
+                self._skips.append(skip_of(self._key_of(raw), exc))
                 continue
             if not fresh:
                 continue
-            key = self._key_of(raw)
-            task = self._map_safely(raw, key, poll)
+            pending.append((raw, self._key_of(raw)))
+            if len(pending) >= PAGE_SIZE:  # one listing page: one look-up in the store
+                batch += self._map_pending(pending, previous, poll)
+                pending = []
+                yield Page(batch, start.to_dict(), self.session.attempts - spent, self._drain())
+                batch, spent = [], self.session.attempts
+        batch += self._map_pending(pending, previous, poll)
+        yield Page(batch, poll.final().to_dict(), self.session.attempts - spent, self._drain())
+
+    def _drain(self) -> tuple[Skip, ...]:
+        skipped, self._skips = tuple(self._skips), []
+        return skipped
+
+    def _map_pending(
+        self, pending: list[tuple[dict[str, Any], str]], previous: Previous | None, poll: Poll
+    ) -> list[Task]:
+        stored = previous([key for _, key in pending]) if previous and pending else {}
+        tasks = []
+        for raw, key in pending:
+            task = self._map_safely(raw, key, poll, stored.get(key))
             if task is not None:
                 poll.retry.succeeded(key)
-                batch.append(task)
-            if len(batch) >= PAGE_SIZE:
-                yield Page(batch, start.to_dict(), self.session.attempts - spent)
-                batch, spent = [], self.session.attempts
-        yield Page(batch, poll.final().to_dict(), self.session.attempts - spent)
+                tasks.append(task)
+        return tasks
 
     def _retry_failed(self, poll: Poll) -> list[Task]:
         """Read again the issues an earlier sync could not; they join the first page."""
@@ -234,6 +306,7 @@ class GitLabConnector:
 
     def _skipped(self, key: str, exc: BaseException, given_up: str | None) -> None:
         log_skipped(_log.bind(source=self.source), key, exc, given_up)
+        self._skips.append(skip_of(key, exc))
 
     def _changed_issues(self, start: Cursor) -> Iterator[Any]:
         """Issues updated since ``start``, newest first (see ``cursor``). A project's issues
@@ -282,13 +355,15 @@ class GitLabConnector:
                     keys.add(f"{path}#{raw['iid']}")
         return keys
 
-    def _map_safely(self, raw: dict[str, Any], key: str, poll: Poll) -> Task | None:
+    def _map_safely(
+        self, raw: dict[str, Any], key: str, poll: Poll, prev: Task | None
+    ) -> Task | None:
         """One issue, its notes and events. A failure (a notes endpoint answering 500,
         a 403 on one issue, an odd field shape) is logged with the key and the key kept
         for the next sync; only a failure about the whole server (a rate limit, no
         connection: ``SOURCE_ERRORS``) ends the sync."""
         try:
-            return self._task(raw)
+            return self._task(raw, prev)
         except SOURCE_ERRORS:
             raise
         except FatalError as exc:
@@ -315,7 +390,7 @@ class GitLabConnector:
         if scope.project and scope.project.isdigit() and str(issue["project_id"]) != scope.project:
             return None
         try:
-            return self._task(issue)
+            return self._task(issue, None, everything=True)
         except ISSUE_ERRORS as exc:
             raise FatalError(
                 f"issue {key}: cannot be mapped: {type(exc).__name__}: {exc}", source=self.source
@@ -343,7 +418,7 @@ class GitLabConnector:
     def set_labels(self, task_key: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
         writes.set_labels(self, task_key, add, remove)
 
-    def doctor(self) -> list[Check]:
+    def doctor(self) -> list[DoctorCheck]:
         from connectors.gitlab.doctor import run_doctor
 
         return run_doctor(self)

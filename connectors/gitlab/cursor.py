@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from connectors.retry_keys import RetryKeys
-from connectors.timeparse import parse_timestamp
-from syncd.errors import FatalError
+from connectors.http.reread_keys import RetryKeys
+from connectors.http.timestamps import parse_timestamp
+from syncd.core.errors import FatalError
 
 __all__ = ["Cursor", "Poll"]
 
@@ -80,7 +80,7 @@ class Poll:
 
     start: Cursor
     limit: datetime | None = None
-    """The tracker's time at its first answer (``connectors.tracker_clock``): an issue
+    """The tracker's time at its first answer (``connectors.http.tracker_clock``): an issue
     stamped later than that (an import that set ``updated_at``, a skewed node) must not
     carry the watermark into the future, where it would hide every later change."""
     _best: tuple[datetime, str] | None = None

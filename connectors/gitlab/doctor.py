@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from connectors.base import Check
-from syncd.errors import ConnectorError
+from connectors.base import DoctorCheck
+from syncd.core.errors import ConnectorError
 
 if TYPE_CHECKING:
     from connectors.gitlab.connector import GitLabConnector
@@ -39,18 +39,18 @@ def _get(conn: GitLabConnector, path: str, operation: str) -> dict[str, Any]:
     return data
 
 
-def run_doctor(conn: GitLabConnector) -> list[Check]:
-    checks: list[Check] = []
+def run_doctor(conn: GitLabConnector) -> list[DoctorCheck]:
+    checks: list[DoctorCheck] = []
     try:
         version = _get(conn, "/version", "read version")
-        checks.append(Check("version", True, f"GitLab {version.get('version')}", version))
+        checks.append(DoctorCheck("version", True, f"GitLab {version.get('version')}", version))
     except ConnectorError as exc:
-        checks.append(Check("version", False, str(exc)))
+        checks.append(DoctorCheck("version", False, str(exc)))
         return checks
     try:
         user = _get(conn, "/user", "read current user")
     except ConnectorError as exc:
-        checks.append(Check("auth", False, str(exc)))
+        checks.append(DoctorCheck("auth", False, str(exc)))
         return checks
     kind = "OAuth token" if conn.config.auth.kind == "bearer" else "personal access token"
     if user.get("bot"):
@@ -69,7 +69,7 @@ def run_doctor(conn: GitLabConnector) -> list[Check]:
     can_write = scopes is None or "api" in scopes
     if not can_write:
         detail += ": the 'api' scope is needed to write notes"
-    checks.append(Check("auth", can_write, detail, {"user_id": user.get("id"), "kind": kind}))
+    checks.append(DoctorCheck("auth", can_write, detail, {"user_id": user.get("id"), "kind": kind}))
     scope = conn.config.scope
     if scope.project:
         owner, what = f"/projects/{_quote(scope.project)}", f"project {scope.project}"
@@ -77,22 +77,22 @@ def run_doctor(conn: GitLabConnector) -> list[Check]:
         owner, what = f"/groups/{_quote(str(scope.group))}", f"group {scope.group}"
     try:
         _get(conn, owner, f"read {what}")
-        checks.append(Check("scope", True, f"{what} is readable"))
+        checks.append(DoctorCheck("scope", True, f"{what} is readable"))
     except ConnectorError as exc:
-        checks.append(Check("scope", False, str(exc)))
+        checks.append(DoctorCheck("scope", False, str(exc)))
         return checks
     try:
         member = _get(conn, f"{owner}/members/all/{user.get('id')}", "read membership")
         level = int(member.get("access_level") or 0)
     except ConnectorError as exc:
-        checks.append(Check("notes", False, f"cannot tell the account's role: {exc}"))
+        checks.append(DoctorCheck("notes", False, f"cannot tell the account's role: {exc}"))
         return checks
     role = _ROLES.get(level, str(level))
     ok = level >= 10 and can_write and (level >= 20 or not conn.config.labels_on_finding)
     detail = f"role {role}: " + ("can create notes" if level >= 10 else "cannot comment")
     if conn.config.labels_on_finding:
         detail += ", can set labels" if level >= 20 else ", cannot set labels (Reporter needed)"
-    checks.append(Check("notes", ok, detail, {"access_level": level}))
+    checks.append(DoctorCheck("notes", ok, detail, {"access_level": level}))
     return checks
 
 

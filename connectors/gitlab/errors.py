@@ -1,4 +1,4 @@
-"""Mapping python-gitlab and ``requests`` failures to ``syncd.errors`` at the boundary.
+"""Mapping python-gitlab and ``requests`` failures to ``syncd.core.errors`` at the boundary.
 
 python-gitlab raises ``GitlabHttpError`` subclasses carrying the status and GitLab's
 ``message``; the headers of that answer come from the session, which has already turned a
@@ -17,9 +17,9 @@ from contextlib import contextmanager
 import gitlab
 import requests
 
-from connectors.http_errors import error_for_status, error_for_transport
-from connectors.retry import retry_after_seconds
-from syncd.errors import ConnectorError, RetriableError
+from connectors.http.retry import retry_after_seconds
+from connectors.http.status_errors import error_for_status, error_for_transport
+from syncd.core.errors import ConnectorError, RetriableError
 
 __all__ = ["APP_LIMIT_WAIT", "gitlab_errors", "map_gitlab_error"]
 
@@ -49,7 +49,7 @@ def gitlab_errors(
     operation: str, source: str, headers: Callable[[], Mapping[str, str]] | None = None
 ) -> Iterator[None]:
     """``with gitlab_errors("list issues", source, lambda: session.last_headers): ...`` —
-    raise only ``syncd.errors``; ``headers`` is asked for the failed answer's headers."""
+    raise only ``syncd.core.errors``; ``headers`` is asked for the failed answer's headers."""
     try:
         yield
     except (gitlab.GitlabError, requests.RequestException) as exc:

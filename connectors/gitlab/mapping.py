@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from connectors.timeparse import parse_timestamp
-from rules.sections import document_source, parse_description, to_plain_text
-from syncd.models import Activity, Comment, Person, StatusCategory, Task
+from connectors.http.timestamps import parse_timestamp
+from connectors.text_sanitize import clean_task
+from rules.documents.sections import document_source, parse_description, to_plain_text
+from syncd.core.models import Activity, Comment, Person, StatusCategory, Task
 
 __all__ = ["GitLabContext", "map_issue", "project_path", "work_start"]
 
@@ -180,7 +181,7 @@ def map_issue(
     path = project_path(issue)
     where = f"issue {path}#{issue.get('iid')}"
     due = issue.get("due_date")
-    return Task(
+    task = Task(
         source=ctx.source,
         key=f"{path}#{issue['iid']}",
         id=str(issue["id"]),
@@ -211,3 +212,4 @@ def map_issue(
         comments=tuple(_comment(n, ctx) for n in notes if not n.get("system")),
         activity=_activity(notes, label_events, state_events, ctx, field_events or {}),
     )
+    return clean_task(task)  # the one place tracker text is made safe (lone surrogates, NUL)

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 
-from connectors.base import MARKER_PREFIX, Reminder
+from connectors.base import MARKER_PREFIX
 from connectors.markers import tag_text
-from syncd.usertext import balance_bidi, isolate
+from syncd.core.models import Reminder
+from syncd.core.usertext import balance_bidi, isolate
 
 __all__ = ["escape_line", "has_marker", "marker_line", "render_markdown", "starts_quick_action"]
 

@@ -7,11 +7,12 @@ response was lost, which duplicates the note. So:
 
 - ``SyncdGitlab`` forces both off on every request, whatever a call site passes;
 - ``RetryingSession`` (a ``requests.Session`` handed to python-gitlab) sends each request
-  through ``connectors.retry``: idempotent methods only, ``Retry-After`` honoured in both
+  through ``connectors.http.retry``: idempotent methods only, ``Retry-After`` honoured in both
   forms and never shortened, explicit timeouts. After the last attempt the final answer goes
   back to python-gitlab, which raises; ``last_headers`` keeps that answer's headers so the
   error mapping can tell the daemon how long to wait. A throttle answer carrying only
   ``RateLimit-Reset`` gets the equivalent ``Retry-After`` so the policy honours it too.
+- Answers are ``tracker_json.TrackerResponse``s: no nesting depth makes decoding fail.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from typing import Any
 import gitlab
 import requests
 
-from connectors.retry import RetryPolicy, is_idempotent
+from connectors.http.retry import RetryPolicy, is_idempotent
+from connectors.http.tracker_json import adopt
 
 __all__ = ["DEFAULT_TIMEOUT", "RetryingSession", "SyncdGitlab", "retry_after_from_reset"]
 
@@ -53,7 +55,7 @@ class RetryingSession(requests.Session):
         def send() -> requests.Response:
             self.attempts += 1
             self.last_status, self.last_headers = None, {}
-            response = super(RetryingSession, self).request(verb, url, *args, **kwargs)
+            response = adopt(super(RetryingSession, self).request(verb, url, *args, **kwargs))
             retry_after_from_reset(response)
             self.last_status, self.last_headers = response.status_code, response.headers
             return response

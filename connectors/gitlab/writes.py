@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from connectors.base import Reminder
+from connectors.gitlab.reads import until_after
 from connectors.gitlab.render import render_markdown
 from connectors.markers import PostedReminder, comment_carrying, parse_tags
-from syncd.errors import FatalError
+from syncd.core.errors import FatalError
+from syncd.core.models import Reminder
 
 if TYPE_CHECKING:
     from connectors.gitlab.connector import GitLabConnector
@@ -61,6 +62,10 @@ def post_reminder(conn: GitLabConnector, task_key: str, reminder: Reminder) -> s
             source=conn.source,
             status=202,
         )
+    # The next sync sees the issue bumped by this note: known, so not read back.
+    until = until_after(created.attributes, conn.tracker_clock.after_latest())
+    if until is not None:
+        conn.own.noted(task_key, dict(created.attributes), until)
     return str(note_id)
 
 
@@ -72,4 +77,5 @@ def set_labels(
     path, iid = conn._issue_ref(task_key)
     data = {"add_labels": ",".join(add), "remove_labels": ",".join(remove)}
     with conn.errors(f"set labels on {task_key}"):
-        conn.gl.projects.get(path, lazy=True).issues.update(iid, data)
+        answer = conn.gl.projects.get(path, lazy=True).issues.update(iid, data)
+    conn.own.labelled(task_key, answer)  # the issue as changed: not read back next sync

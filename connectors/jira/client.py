@@ -18,10 +18,11 @@ from jira import JIRA
 from pydantic import SecretStr
 
 from config.policy import SourceConfig
+from connectors.http.retry import RetryPolicy
 from connectors.jira.errors import jira_errors
 from connectors.jira.session import DEFAULT_TIMEOUT, RetryingSession
-from connectors.retry import RetryPolicy
-from syncd.errors import ConfigError
+from syncd.core.errors import ConfigError
+from syncd.core.secrets_mask import register_secret
 
 __all__ = ["Site", "auth_options", "connect"]
 
@@ -53,7 +54,10 @@ class Site:
 
 def auth_options(config: SourceConfig, token: SecretStr) -> dict[str, Any]:
     """The ``JIRA(...)`` auth keyword for the source; the one place the kind is checked
-    (the connector calls it at construction so a wrong kind fails before any request)."""
+    (the connector calls it at construction so a wrong kind fails before any request).
+    The token is registered for masking with the user it is sent with: an error page that
+    quotes the Basic header back is masked too."""
+    register_secret(token, user=config.auth.user if config.auth.kind == "basic" else None)
     if config.auth.kind == "basic":
         return {"basic_auth": (config.auth.user or "", token.get_secret_value())}
     if config.auth.kind == "bearer":

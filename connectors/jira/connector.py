@@ -16,23 +16,32 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import SecretStr
 
 from config.policy import SourceConfig
-from connectors.base import Check, Page, PostedReminder, Reminder
+from connectors.base import DoctorCheck, Page, PostedReminder, Previous
+from connectors.http.reread_keys import ISSUE_ERRORS, SOURCE_ERRORS, Skip, log_skipped, skip_of
+from connectors.http.retry import RetryPolicy
+from connectors.http.tracker_clock import TrackerClock
 from connectors.jira.client import Site, auth_options, connect
 from connectors.jira.cursor import Cursor, Poll
 from connectors.jira.errors import jira_errors
 from connectors.jira.mapping import BASE_FIELDS, map_issue
 from connectors.jira.paging import all_comments, all_histories, embedded_complete
-from connectors.jira.search import in_scope, incremental_jql, search_pages, strip_order_by
+from connectors.jira.search import (
+    KEY_PAGE_CLOUD,
+    KEY_PAGE_DC,
+    SEARCH_PAGE,
+    in_scope,
+    incremental_jql,
+    search_pages,
+    strip_order_by,
+)
 from connectors.jira.session import DEFAULT_TIMEOUT
 from connectors.jira.values import CATEGORY_KEYS, JiraContext, parse_ts, person
 from connectors.jira.writes import Writer
-from connectors.retry import RetryPolicy
-from connectors.retry_keys import ISSUE_ERRORS, SOURCE_ERRORS, log_skipped
-from connectors.tracker_clock import TrackerClock
-from rules.sections import merge_aliases
-from syncd.errors import ConnectorError, FatalError
-from syncd.logs import get_logger
-from syncd.models import Person, StatusCategory, Task
+from connectors.keys import is_jira_issue, shown_key
+from rules.documents.sections import merge_aliases
+from syncd.core.errors import ConnectorError, FatalError
+from syncd.core.logs import get_logger
+from syncd.core.models import Person, Reminder, StatusCategory, Task
 
 __all__ = ["JiraConnector"]
 
@@ -45,7 +54,7 @@ class JiraConnector:
         config: SourceConfig,
         token: SecretStr,
         *,
-        page_size: int = 50,
+        page_size: int = SEARCH_PAGE,
         overlap: timedelta = timedelta(minutes=2),
         retry: RetryPolicy | None = None,
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
@@ -72,6 +81,7 @@ class JiraConnector:
         self._ctx: JiraContext | None = None
         self._writer: Writer | None = None
         self._properties_kept = False
+        self._skips: list[Skip] = []  # since the last page yielded (``Page.skipped``)
 
     # -- site facts -------------------------------------------------------------------
     @property
@@ -158,18 +168,28 @@ class JiraConnector:
         return [*BASE_FIELDS, *([ctx.start_field] if ctx.start_field else [])]
 
     # -- reading ----------------------------------------------------------------------
-    def sync(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        """Pages of changed tasks. One issue that cannot be read or mapped is logged with
-        its key and kept in the cursor's retry list (``connectors.retry_keys``); it never
-        stops the others. Only a failure about the whole site (a rate limit, no connection:
-        ``SOURCE_ERRORS``) ends the sync; the pages already yielded stay stored."""
+    def sync(
+        self, cursor: dict[str, Any] | None, previous: Previous | None = None
+    ) -> Iterator[Page]:
+        """Pages of changed tasks (``previous`` is not needed: a search page embeds each
+        issue's comments and changelog, so a changed issue costs no read of its own). One
+        issue that cannot be read or mapped is logged with its key and kept in the cursor's
+        retry list (``connectors.http.reread_keys``); it never stops the others. Only a failure
+        about the whole site (a rate limit, no connection: ``SOURCE_ERRORS``) ends the
+        sync; the pages already yielded stay stored."""
+        self._skips = []  # what an aborted earlier sync had noted was never yielded
         ctx = self.context()
         zone = self.profile_zone()
         state = Cursor.from_dict(cursor, source=self.source)
         if state.properties_kept:
             self._properties_kept = True
         poll = Poll(state, started=None, overlap=self.overlap)
-        jql = incremental_jql(self.config.scope.jql or "", poll.lower, zone)
+        jql = incremental_jql(
+            self.config.scope.jql or "",
+            poll.lower,
+            zone,
+            done_within_days=self.config.backfill_done_days,
+        )
         last = cursor or Cursor().to_dict()
         before = self.site.session.attempts
         carried = self._retry_failed(poll, ctx)
@@ -189,8 +209,9 @@ class JiraConnector:
             new_cursor = replace(ended, properties_kept=self.properties_kept()).to_dict()
             spent = self.site.session.attempts - before
             before = self.site.session.attempts
-            if tasks or new_cursor != last:
-                yield Page(tasks=tasks, cursor=new_cursor, requests=spent)
+            skipped, self._skips = tuple(self._skips), []
+            if tasks or skipped or new_cursor != last:
+                yield Page(tasks=tasks, cursor=new_cursor, requests=spent, skipped=skipped)
                 last = new_cursor
         if poll.shift_suspected:
             self.log.info("jira.results_moved_while_paging", watermark=last.get("watermark"))
@@ -211,7 +232,7 @@ class JiraConnector:
             task = self._complete(raw, ctx)
         except SOURCE_ERRORS:
             raise
-        except (ConnectorError, AttributeError, TypeError, KeyError, ValueError) as exc:
+        except (ConnectorError, *ISSUE_ERRORS) as exc:
             if isinstance(exc, ConnectorError) and exc.status == 404:
                 poll.record(issue_id, updated, key)  # deleted while we read it
                 return None
@@ -228,7 +249,7 @@ class JiraConnector:
                 task = self._read(key, ctx)
             except SOURCE_ERRORS:
                 raise
-            except (ConnectorError, AttributeError, TypeError, KeyError, ValueError) as exc:
+            except (ConnectorError, *ISSUE_ERRORS) as exc:
                 self._skipped(key, exc, poll.failed(key))
                 continue
             if task is None:  # gone or out of scope now
@@ -240,6 +261,7 @@ class JiraConnector:
 
     def _skipped(self, key: str, exc: BaseException, given_up: str | None) -> None:
         log_skipped(self.log, key, exc, given_up)
+        self._skips.append(skip_of(key, exc))
 
     def _complete(self, raw: dict[str, Any], ctx: JiraContext) -> Task:
         """Map one issue, paging its comments/changelog only if the embed is partial.
@@ -278,7 +300,11 @@ class JiraConnector:
 
     def fetch_task(self, key: str) -> Task | None:
         """Re-read one issue (a webhook hint): None if it is gone or out of scope (another
-        project, or excluded by the JQL). Two requests: the issue, then the scope check."""
+        project, or excluded by the JQL). Two requests: the issue, then the scope check.
+        A key that is not a Jira key or id never reaches the request path (it may come from
+        a webhook body)."""
+        if not is_jira_issue(key):
+            raise FatalError(f"not a Jira issue key: {shown_key(key)}", source=self.source)
         try:
             return self._read(key, self.context())
         except ISSUE_ERRORS as exc:
@@ -289,8 +315,9 @@ class JiraConnector:
     def open_keys(self) -> set[str]:
         jql = f"({strip_order_by(self.config.scope.jql or '')}) AND statusCategory != Done"
         keys: set[str] = set()
+        size = KEY_PAGE_CLOUD if self.site.cloud else KEY_PAGE_DC
         for page in search_pages(
-            self.site, jql, ["key"], page_size=100, source=self.source, expand=None
+            self.site, jql, ["key"], page_size=size, source=self.source, expand=None
         ):
             keys.update(str(issue["key"]) for issue in page.issues if issue.get("key"))
         return keys
@@ -321,7 +348,7 @@ class JiraConnector:
     def set_labels(self, task_key: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
         self.writer().set_labels(task_key, add, remove)
 
-    def doctor(self) -> list[Check]:
+    def doctor(self) -> list[DoctorCheck]:
         from connectors.jira.doctor import run_checks
 
         return run_checks(self)

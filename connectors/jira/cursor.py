@@ -7,7 +7,7 @@ profile time zone, while ``fields.updated`` has milliseconds and an offset. So:
   the moment the poll started (an issue changed while we page shows up again next poll);
   once a poll has read its last page and nothing moved, it *is* the poll's start. That
   moment is the **tracker's** time (the ``Date`` of its first search answer,
-  ``connectors.tracker_clock``), never the host's: a host clock ahead would skip the
+  ``connectors.http.tracker_clock``), never the host's: a host clock ahead would skip the
   changes made in the gap, one behind would re-read the same changes every poll. Without
   a usable ``Date`` the watermark is the newest ``updated`` seen;
 - the next query asks ``updated >= floor_minute(watermark) - overlap`` written in the
@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from connectors.retry_keys import RetryKeys
-from connectors.timeparse import parse_timestamp
-from syncd.errors import FatalError
+from connectors.http.reread_keys import RetryKeys
+from connectors.http.timestamps import parse_timestamp
+from syncd.core.errors import FatalError
 
 __all__ = ["CURSOR_VERSION", "MAX_SEEN", "Cursor", "Poll", "floor_minute", "jql_literal"]
 

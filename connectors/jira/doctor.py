@@ -1,7 +1,7 @@
 """``syncd doctor`` for a Jira source: one clear line per thing that must work.
 
 Each check catches its own failure, so one broken thing (say, permissions) does not hide the
-others. Messages come from ``syncd.errors`` and never carry the token.
+others. Messages come from ``syncd.core.errors`` and never carry the token.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from connectors.base import Check
+from connectors.base import DoctorCheck
 from connectors.jira.errors import jira_errors
-from syncd.errors import SyncdError
+from syncd.core.errors import SyncdError
 
 if TYPE_CHECKING:
     from connectors.jira.connector import JiraConnector
@@ -22,21 +22,21 @@ __all__ = ["run_checks"]
 _PERMISSIONS = ("BROWSE_PROJECTS", "ADD_COMMENTS")
 
 
-def _guard(name: str, check: Callable[[], Check]) -> Check:
+def _guard(name: str, check: Callable[[], DoctorCheck]) -> DoctorCheck:
     try:
         return check()
     except SyncdError as exc:
-        return Check(name=name, ok=False, detail=str(exc))
+        return DoctorCheck(name=name, ok=False, detail=str(exc))
 
 
-def run_checks(conn: JiraConnector) -> list[Check]:
+def run_checks(conn: JiraConnector) -> list[DoctorCheck]:
     """The checks in order. Connecting is the first one: a server that cannot be reached
     (wrong URL or port, down, TLS) gives one failed ``server`` line and nothing more —
     every later check would only repeat the same failure."""
     try:
         site = conn.site
     except SyncdError as exc:
-        return [Check(name="server", ok=False, detail=f"{_shown(conn.config.url)}: {exc}")]
+        return [DoctorCheck(name="server", ok=False, detail=f"{_shown(conn.config.url)}: {exc}")]
     info = site.server_info
     flavour = "Cloud" if site.cloud else "Data Center"
     detail = (
@@ -47,7 +47,9 @@ def run_checks(conn: JiraConnector) -> list[Check]:
     if mismatch:
         detail += f" (flavour forced to {conn.config.flavour}; server says "
         detail += f"{info.get('deploymentType')!r})"
-    checks = [Check(name="server", ok=not mismatch, detail=detail, extra={"cloud": site.cloud})]
+    checks = [
+        DoctorCheck(name="server", ok=not mismatch, detail=detail, extra={"cloud": site.cloud})
+    ]
     checks.append(_guard("auth", lambda: _auth(conn)))
     if not checks[-1].ok:  # everything below would fail the same way: say it once
         return checks
@@ -64,20 +66,20 @@ def _shown(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
-def _auth(conn: JiraConnector) -> Check:
+def _auth(conn: JiraConnector) -> DoctorCheck:
     bot = conn.bot()
     who = f"{bot.name} ({'accountId' if conn.site.cloud else 'user'} {bot.id})"
-    return Check(name="auth", ok=True, detail=f"logged in as {who}", extra={"id": bot.id})
+    return DoctorCheck(name="auth", ok=True, detail=f"logged in as {who}", extra={"id": bot.id})
 
 
-def _zone(conn: JiraConnector) -> Check:
+def _zone(conn: JiraConnector) -> DoctorCheck:
     raw = conn.myself().get("timeZone")
     zone = conn.profile_zone()
     if not raw:
-        return Check(
+        return DoctorCheck(
             name="time zone", ok=False, detail="profile has no timeZone; assuming UTC for JQL"
         )
-    return Check(
+    return DoctorCheck(
         name="time zone",
         ok=True,
         detail=f"JQL dates are read in {zone.key}",
@@ -85,7 +87,7 @@ def _zone(conn: JiraConnector) -> Check:
     )
 
 
-def _jql(conn: JiraConnector) -> Check:
+def _jql(conn: JiraConnector) -> DoctorCheck:
     jql = conn.config.scope.jql or ""
     client = conn.site.client
     with jira_errors("JQL check", conn.source):
@@ -96,10 +98,10 @@ def _jql(conn: JiraConnector) -> Check:
             data = client.search_issues(jql, maxResults=1, fields=["id"], json_result=True)
             count = data.get("total")
             size = f"{count} issues"
-    return Check(name="jql", ok=True, detail=f"JQL is valid: {size}", extra={"count": count})
+    return DoctorCheck(name="jql", ok=True, detail=f"JQL is valid: {size}", extra={"count": count})
 
 
-def _permissions(conn: JiraConnector) -> Check:
+def _permissions(conn: JiraConnector) -> DoctorCheck:
     jql = conn.config.scope.jql or ""
     client = conn.site.client
     with jira_errors("permissions", conn.source):
@@ -117,23 +119,25 @@ def _permissions(conn: JiraConnector) -> Check:
     missing = [p for p in _PERMISSIONS if not (granted.get(p) or {}).get("havePermission")]
     where = f" on {params['issueKey']}" if "issueKey" in params else ""
     if missing:
-        return Check(
+        return DoctorCheck(
             name="permissions",
             ok=False,
             detail=f"missing {', '.join(missing)}{where}: syncd cannot read or comment",
         )
-    return Check(name="permissions", ok=True, detail=f"can browse and comment{where}")
+    return DoctorCheck(name="permissions", ok=True, detail=f"can browse and comment{where}")
 
 
-def _start_field(conn: JiraConnector) -> Check:
+def _start_field(conn: JiraConnector) -> DoctorCheck:
     name = conn.config.start_date_field
     if not name:
-        return Check(name="start date field", ok=True, detail="not configured (changelog used)")
+        return DoctorCheck(
+            name="start date field", ok=True, detail="not configured (changelog used)"
+        )
     field_id = conn.start_field()
     if field_id is None:
-        return Check(
+        return DoctorCheck(
             name="start date field",
             ok=False,
             detail=f"no field named {name!r}; starts will come from the changelog",
         )
-    return Check(name="start date field", ok=True, detail=f"{name!r} is {field_id}")
+    return DoctorCheck(name="start date field", ok=True, detail=f"{name!r} is {field_id}")

@@ -1,4 +1,4 @@
-"""Mapping ``jira``/``requests`` failures to ``syncd.errors`` at the connector boundary.
+"""Mapping ``jira``/``requests`` failures to ``syncd.core.errors`` at the connector boundary.
 
 ``JIRAError.__str__`` prints the request headers — the ``Authorization`` header included —
 so the original exception is never chained (``from None``) and messages are built only
@@ -13,15 +13,15 @@ from contextlib import contextmanager
 import requests
 from jira.exceptions import JIRAError
 
-from connectors.http_errors import error_for_status, error_for_transport
-from connectors.retry import retry_after_seconds
-from syncd.errors import ConnectorError
+from connectors.http.retry import retry_after_seconds
+from connectors.http.status_errors import error_for_status, error_for_transport
+from syncd.core.errors import ConnectorError
 
 __all__ = ["jira_errors", "map_jira_error"]
 
 
 def map_jira_error(exc: BaseException, operation: str, source: str) -> ConnectorError:
-    """The ``syncd.errors`` exception for a failure of ``operation`` (e.g. ``search``)."""
+    """The ``syncd.core.errors`` exception for a failure of ``operation`` (e.g. ``search``)."""
     if isinstance(exc, JIRAError):
         headers = exc.response.headers if exc.response is not None else {}
         return error_for_status(
@@ -38,7 +38,7 @@ def map_jira_error(exc: BaseException, operation: str, source: str) -> Connector
 
 @contextmanager
 def jira_errors(operation: str, source: str) -> Iterator[None]:
-    """``with jira_errors("search", source): ...`` — raise only ``syncd.errors``."""
+    """``with jira_errors("search", source): ...`` — raise only ``syncd.core.errors``."""
     try:
         yield
     except (JIRAError, requests.RequestException) as exc:

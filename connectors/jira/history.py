@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from connectors.jira.values import JiraContext, parse_ts, person
-from syncd.models import Activity, StatusCategory
+from syncd.core.models import Activity, StatusCategory
 
 __all__ = [
     "ACTIVITY_FIELDS",

@@ -24,8 +24,9 @@ from connectors.jira.values import (
     parse_ts,
     person,
 )
-from rules.sections import document_source, parse_description, to_plain_text
-from syncd.models import Comment, Person, Task
+from connectors.text_sanitize import clean_task
+from rules.documents.sections import document_source, parse_description, to_plain_text
+from syncd.core.models import Comment, Person, Task
 
 __all__ = ["BASE_FIELDS", "body_text", "map_comment", "map_issue"]
 
@@ -101,7 +102,7 @@ def map_issue(
     mapped_comments = tuple(
         map_comment(c, ctx, f"{where}.comment[{n}]") for n, c in enumerate(comments)
     )
-    return Task(
+    task = Task(
         source=ctx.source,
         key=key,
         id=str(raw.get("id")),
@@ -132,3 +133,4 @@ def map_issue(
         comments=mapped_comments,
         activity=activity_of(histories, ctx, where),
     )
+    return clean_task(task)  # the one place tracker text is made safe (lone surrogates, NUL)

@@ -18,9 +18,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from connectors.base import MARKER_PREFIX, Reminder
+from connectors.base import MARKER_PREFIX
 from connectors.markers import tag_text
-from syncd.usertext import balance_bidi
+from syncd.core.models import Reminder
+from syncd.core.usertext import balance_bidi
 
 __all__ = [
     "PROPERTY_KEY",

@@ -22,7 +22,27 @@ from connectors.jira.client import Site
 from connectors.jira.cursor import jql_literal
 from connectors.jira.errors import jira_errors
 
-__all__ = ["SearchPage", "in_scope", "incremental_jql", "search_pages", "strip_order_by"]
+__all__ = [
+    "KEY_PAGE_CLOUD",
+    "KEY_PAGE_DC",
+    "SEARCH_PAGE",
+    "SearchPage",
+    "in_scope",
+    "incremental_jql",
+    "search_pages",
+    "strip_order_by",
+]
+
+SEARCH_PAGE = 100
+"""Issues asked for per search page. Jira Cloud's ``/search/jql`` serves up to 100 when
+fields beyond ``id``/``key`` are asked (fewer when many fields or ``expand=changelog``
+make a page heavy: a short page is followed by its ``nextPageToken`` like any other);
+Data Center's default cap (``jira.search.views.default.max``) is 1,000."""
+KEY_PAGE_CLOUD = 5000
+"""Cloud's documented maximum page of a search asking only for ``id``/``key``."""
+KEY_PAGE_DC = 1000
+"""Data Center's default maximum page (``jira.search.views.default.max``); a site set
+lower answers fewer, and ``startAt``/``total`` page on."""
 
 _ORDER_BY = re.compile(r"order\s+by\b", re.IGNORECASE)
 
@@ -51,15 +71,23 @@ def strip_order_by(jql: str) -> str:
     return jql.strip()
 
 
-def incremental_jql(scope: str, lower: datetime | None, zone: tzinfo) -> str:
+def incremental_jql(
+    scope: str, lower: datetime | None, zone: tzinfo, *, done_within_days: int | None = None
+) -> str:
     """The scope JQL narrowed to ``updated >= lower`` (written in the bot's profile zone)
-    and ordered so that paging is stable: ``ORDER BY updated ASC, key ASC``."""
+    and ordered so that paging is stable: ``ORDER BY updated ASC, key ASC``.
+
+    A full sync (no ``lower``) with ``done_within_days`` leaves out done issues not updated
+    for that long: a done issue's resolution is its last update or earlier, so every issue
+    resolved within the window is kept (also on workflows that set no resolution date)."""
     base = strip_order_by(scope)
     if not base:
         raise ValueError("empty JQL scope")
     clause = f"({base})"
     if lower is not None:
         clause += f' AND updated >= "{jql_literal(lower, zone)}"'
+    elif done_within_days is not None:
+        clause += f" AND (statusCategory != Done OR updated >= -{int(done_within_days)}d)"
     return f"{clause} ORDER BY updated ASC, key ASC"
 
 

@@ -5,8 +5,9 @@
 crashes on an HTTP-date Retry-After, retries POSTs (a lost response becomes a duplicate
 comment) and has no default timeout. ``RetryingSession`` keeps the library's interface
 (it still raises ``JIRAError`` for a non-2xx answer, which the library expects) but sends
-every request through ``connectors.retry``: explicit timeouts, idempotent methods only,
-``Retry-After`` honoured in both forms and never shortened.
+every request through ``connectors.http.retry``: explicit timeouts, idempotent methods only,
+``Retry-After`` honoured in both forms and never shortened. Answers are
+``tracker_json.TrackerResponse``s: no nesting depth makes decoding them fail.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 import requests
 from jira.resilientsession import ResilientSession, raise_on_error
 
-from connectors.retry import RetryPolicy, is_idempotent
+from connectors.http.retry import RetryPolicy, is_idempotent
+from connectors.http.tracker_json import adopt
 
 __all__ = ["DEFAULT_TIMEOUT", "RetryingSession"]
 
@@ -55,7 +57,9 @@ class RetryingSession(ResilientSession):
 
         def send() -> requests.Response:
             self.attempts += 1
-            return requests.Session.request(self, method, url, timeout=self.timeout, **prepared)
+            return adopt(
+                requests.Session.request(self, method, url, timeout=self.timeout, **prepared)
+            )
 
         response: requests.Response = self.policy.retrying(idempotent=is_idempotent(method))(
             self.policy.counted(send)

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from connectors.timeparse import parse_timestamp
-from syncd.errors import FatalError
-from syncd.models import Person, StatusCategory
+from connectors.http.timestamps import parse_timestamp
+from syncd.core.errors import FatalError
+from syncd.core.models import Person, StatusCategory
 
 __all__ = ["CATEGORY_KEYS", "JiraContext", "category_of", "parse_date", "parse_ts", "person"]
 
@@ -43,7 +43,7 @@ class JiraContext:
 
 def parse_ts(value: Any, where: str) -> datetime:
     """A Jira timestamp such as ``2026-11-20T10:15:30.123+0300``, offset kept; a clear
-    ``FatalError`` naming ``where`` otherwise (parsing itself is ``connectors.timeparse``)."""
+    ``FatalError`` naming ``where`` otherwise (parsing itself is ``connectors.http.timestamps``)."""
     try:
         return parse_timestamp(value, where)
     except ValueError as exc:

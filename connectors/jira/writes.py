@@ -28,7 +28,6 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from connectors.base import Reminder
 from connectors.jira.client import Site
 from connectors.jira.errors import jira_errors
 from connectors.jira.mapping import body_text
@@ -42,8 +41,8 @@ from connectors.markers import (
     parse_tags,
     property_value,
 )
-from syncd.errors import FatalError
-from syncd.models import Person
+from syncd.core.errors import FatalError
+from syncd.core.models import Person, Reminder
 
 __all__ = ["PROPERTY_KEY", "Writer"]
 

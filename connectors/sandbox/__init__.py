@@ -2,6 +2,6 @@
 one tracker-neutral seed format. Used by tests, benchmarks, ``syncd demo`` and
 ``syncd sandbox``. See ``README.md`` beside this file for the control endpoints."""
 
-from connectors.sandbox.seed import Document, Seed, SeedError, load_seed, shift_seed
+from connectors.sandbox.common.seed import Document, Seed, SeedError, load_seed, shift_seed
 
 __all__ = ["Document", "Seed", "SeedError", "load_seed", "shift_seed"]

@@ -10,7 +10,9 @@ endpoints: ``sandbox_act`` (``Callable[[control.Act], dict]``, for ``POST /_sand
 from __future__ import annotations
 
 import asyncio
+import errno
 import importlib
+import socket
 import threading
 import time
 from pathlib import Path
@@ -20,7 +22,7 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from connectors.sandbox.faults import (
+from connectors.sandbox.common.faults import (
     TRANSPORT_KEY,
     ASGIApp,
     FaultPlan,
@@ -30,12 +32,40 @@ from connectors.sandbox.faults import (
     Send,
     instrument,
 )
-from connectors.sandbox.seed import Seed, SeedUser, load_seed
+from connectors.sandbox.common.seed import Seed, SeedUser, load_seed
 
-__all__ = ["DEMO_SEED", "SandboxServer", "create_app", "run_sandbox"]
+__all__ = ["DEMO_SEED", "BindError", "SandboxServer", "create_app", "run_sandbox"]
 
 DEMO_SEED = Path(__file__).with_name("seeds") / "demo.json"
 FLAVOURS = ("jira-cloud", "jira-dc", "gitlab")
+
+
+class BindError(OSError):
+    """The sandbox cannot listen where it was asked to; the message is one line for a
+    person (``syncd sandbox`` prints it and exits 2)."""
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``, bound here rather than by uvicorn so a busy
+    port is one clear error instead of uvicorn's log line and a timeout."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise BindError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise BindError(f"port {port} in use on {host}: choose another with --port") from None
+        raise BindError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 class _DroppableH11(H11Protocol):
@@ -92,10 +122,11 @@ class SandboxServer:
             loop="asyncio",
             date_header=False,  # the app stamps Date from the sandbox clock (``faults``)
         )
+        sock = _listen(self.host, self.port)
         server = uvicorn.Server(config)
         self._server = server
         self._thread = threading.Thread(
-            target=self._serve, args=(server,), name="sandbox-server", daemon=True
+            target=self._serve, args=(server, sock), name="sandbox-server", daemon=True
         )
         self._thread.start()
         deadline = time.monotonic() + 15
@@ -110,8 +141,11 @@ class SandboxServer:
         return self.url
 
     @staticmethod
-    def _serve(server: uvicorn.Server) -> None:
-        asyncio.run(server.serve())
+    def _serve(server: uvicorn.Server, sock: socket.socket) -> None:
+        try:
+            asyncio.run(server.serve(sockets=[sock]))
+        finally:
+            sock.close()
 
     def stop(self) -> None:
         if self._server is not None:
@@ -138,11 +172,11 @@ def create_app(flavour: str, seed: Seed) -> ASGIApp:
     """The tracker app for ``flavour`` (imports lazily: each tracker is its own module)."""
     # Imported by name: each tracker is its own module, loaded only when served.
     if flavour in ("jira-cloud", "jira-dc"):
-        module = importlib.import_module("connectors.sandbox.jira_app")
+        module = importlib.import_module("connectors.sandbox.jira.app")
         app: ASGIApp = module.create_jira_app(seed, "cloud" if flavour == "jira-cloud" else "dc")
         return app
     if flavour == "gitlab":
-        module = importlib.import_module("connectors.sandbox.gitlab_app")
+        module = importlib.import_module("connectors.sandbox.gitlab.app")
         gitlab: ASGIApp = module.create_gitlab_app(seed)
         return gitlab
     raise ValueError(f"unknown sandbox flavour {flavour!r}; expected one of {', '.join(FLAVOURS)}")

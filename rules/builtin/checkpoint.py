@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import ClassVar
 
 from pydantic import Field
 
-from rules.base import Context, Rule, RuleParams
+from rules.base import Context, Rule, RuleParams, Wording
+from rules.briefs import Lang
 from rules.builtin._util import iso
 from rules.checkpoints import (
     DEFAULT_HASHTAGS,
@@ -15,7 +18,8 @@ from rules.checkpoints import (
     checkpoint_moment,
 )
 from rules.registry import register
-from syncd.models import Finding, Severity, Task
+from rules.texts import day, moment, say
+from syncd.core.models import Finding, Severity, Task
 
 __all__ = ["Checkpoint", "CheckpointParams"]
 
@@ -61,6 +65,15 @@ class Checkpoint(Rule):
     Params = CheckpointParams
     params: CheckpointParams
     default_severity = Severity.ERROR
+    order = 40
+    label: ClassVar[Mapping[str, str]] = {"ru": "пропущен чекпоинт", "en": "checkpoint missed"}
+    summary = (
+        "by start + 35 % of the time to the due date (from when the deadline was set, if "
+        "later; business time when a holiday calendar is set) nobody wrote a checkpoint "
+        "comment — one that begins with Checkpoint, Check-in, Status, Статус, Чекпоинт, "
+        "Чекпойнт, Чек-поинт or Контрольная точка (as a whole word), or carries "
+        "`#checkpoint`/`#чекпоинт`; at risk for `grace_hours`, then missed"
+    )
 
     def __init__(self, params: RuleParams | None = None, severity: Severity | None = None) -> None:
         super().__init__(params, severity)
@@ -104,4 +117,40 @@ class Checkpoint(Rule):
             },
             # At risk is one step milder than missed, never louder than configured.
             severity=Severity.WARNING if at_risk and self.severity is Severity.ERROR else None,
+        )
+
+    @classmethod
+    def wording(cls, data: Mapping[str, str], lang: Lang) -> Wording:
+        # ``check_at``: the moment moved into working hours (a finding from before it existed
+        # has only ``checkpoint_at``).
+        at = moment(data.get("check_at") or data.get("checkpoint_at"), lang)
+        due = day(data.get("due"), lang)
+        if data.get("state") == "at_risk":
+            title = say(
+                lang,
+                f"Пора отметить чекпоинт: контрольная точка — {at}",
+                f"Checkpoint due: the checkpoint is {at}",
+            )
+        else:
+            title = say(
+                lang,
+                f"Нет комментария-чекпоинта: контрольная точка была {at}",
+                f"No checkpoint comment: the checkpoint was {at}",
+            )
+        return (
+            title,
+            say(
+                lang,
+                "Что сделать: напишите комментарий, который начинается со слова «Статус» или "
+                f"«Чекпоинт»: что сделано, что осталось, успеваете ли к сроку {due}.",
+                "What to do: write a comment starting with “Status” or “Checkpoint”: what is "
+                f"done, what is left, will it be ready by {due}.",
+            ),
+            say(
+                lang,
+                "Почему это важно: проверка на 30–40 % срока оставляет время передать задачу, "
+                "уточнить вводные или перенести дедлайн.",
+                "Why it matters: checking at 30–40% of the time leaves room to hand the task "
+                "over, clarify the brief or move the deadline.",
+            ),
         )

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 from pydantic import Field
 
-from rules.base import Context, Rule, RuleParams
+from rules.base import Context, Rule, RuleParams, Wording
+from rules.briefs import Lang
 from rules.registry import register
-from rules.texts import business_days
-from syncd.models import Finding, Severity, Task
+from rules.texts import business_days, day, say
+from syncd.core.models import Finding, Severity, Task
 
 __all__ = ["DueSoon", "DueSoonParams"]
 
@@ -31,6 +35,9 @@ class DueSoon(Rule):
     Params = DueSoonParams
     params: DueSoonParams
     default_severity = Severity.INFO
+    order = 60
+    label: ClassVar[Mapping[str, str]] = {"ru": "скоро срок", "en": "due soon"}
+    summary = "it is due within N business days"
 
     def check(self, task: Task, ctx: Context) -> Finding | None:
         if task.due is None or ctx.now >= ctx.calendar.due_end(task.due):
@@ -45,4 +52,27 @@ class DueSoon(Rule):
             "due today" if left == 0 else f"due {due}, in {business_days(left, 'en')}",
             (due,),
             {"due": due, "days_left": str(max(left, 0))},
+        )
+
+    @classmethod
+    def wording(cls, data: Mapping[str, str], lang: Lang) -> Wording:
+        due, left = day(data.get("due"), lang), int(data.get("days_left", "0") or 0)
+        if left == 0:
+            title = say(lang, f"Срок — сегодня, {due}", f"Due today, {due}")
+        else:
+            span = business_days(left, lang)
+            title = say(lang, f"Срок через {span} — {due}", f"Due in {span}, {due}")
+        return (
+            title,
+            say(
+                lang,
+                "Что сделать: если не успеваете, предупредите менеджера сейчас, "
+                "а не в последний день.",
+                "What to do: if it will not be ready, tell the manager now, not on the last day.",
+            ),
+            say(
+                lang,
+                "Почему это важно: ранний сигнал оставляет время договориться с клиентом.",
+                "Why it matters: an early warning leaves time to agree with the client.",
+            ),
         )

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import ClassVar
 
 from pydantic import Field
 
-from rules.base import Context, Rule, RuleParams
+from rules.base import Context, Rule, RuleParams, Wording
+from rules.briefs import Lang
+from rules.documents.sections import section_filled
 from rules.registry import register
-from rules.sections import section_filled
-from syncd.models import Finding, Severity, Task
+from rules.texts import say
+from syncd.core.models import Finding, Severity, Task
 
 __all__ = ["MEASURABLE", "MeasurableGoal", "MeasurableGoalParams", "is_measurable"]
 
@@ -83,6 +87,12 @@ class MeasurableGoal(Rule):
     params: MeasurableGoalParams
     default_severity = Severity.WARNING
     default_enabled = False
+    order = 90
+    label: ClassVar[Mapping[str, str]] = {"ru": "цель не измерима", "en": "goal not measurable"}
+    summary = (
+        "the goal states nothing measurable (a number, percentage, amount, date or "
+        "deadline) — SMART; off unless listed"
+    )
 
     def __init__(self, params: RuleParams | None = None, severity: Severity | None = None) -> None:
         super().__init__(params, severity)
@@ -96,3 +106,21 @@ class MeasurableGoal(Rule):
         if is_measurable(goal.text) or (self._extra is not None and self._extra.search(goal.text)):
             return None
         return self.finding(task, ctx, "the goal states nothing measurable", ("goal",), {})
+
+    @classmethod
+    def wording(cls, data: Mapping[str, str], lang: Lang) -> Wording:
+        return (
+            say(lang, "Цель не измерима", "The goal is not measurable"),
+            say(
+                lang,
+                "Что сделать: добавьте в цель число, процент, сумму или срок — например, "
+                "«увеличить конверсию рассылки на 10 % к 1 марта».",
+                "What to do: add a number, a percentage, an amount or a date to the goal, "
+                "e.g. “raise the newsletter conversion by 10% by 1 March”.",
+            ),
+            say(
+                lang,
+                "Почему это важно: по измеримой цели понятно, получилось ли (SMART).",
+                "Why it matters: a measurable goal tells whether it worked (SMART).",
+            ),
+        )

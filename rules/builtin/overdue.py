@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from rules.base import Context, Rule
+from collections.abc import Mapping
+from typing import ClassVar
+
+from rules.base import Context, Rule, Wording
+from rules.briefs import Lang
 from rules.registry import register
-from rules.texts import business_days
-from syncd.models import Finding, Severity, Task
+from rules.texts import business_days, day, say
+from syncd.core.models import Finding, Severity, Task
 
 __all__ = ["Overdue"]
 
@@ -24,6 +28,9 @@ class Overdue(Rule):
     """
 
     default_severity = Severity.ERROR
+    order = 50
+    label: ClassVar[Mapping[str, str]] = {"ru": "просрочено", "en": "overdue"}
+    summary = "the due date has passed (due dates end at midnight in the team's time zone)"
 
     def check(self, task: Task, ctx: Context) -> Finding | None:
         if task.due is None or ctx.now < ctx.calendar.due_end(task.due):
@@ -36,4 +43,23 @@ class Overdue(Rule):
             f"overdue since {due} ({business_days(days, 'en')})",
             (due,),
             {"due": due, "days": str(days)},
+        )
+
+    @classmethod
+    def wording(cls, data: Mapping[str, str], lang: Lang) -> Wording:
+        due, days = day(data.get("due"), lang), int(data.get("days", "0") or 0)
+        late = business_days(days, lang)
+        return (
+            say(lang, f"Срок прошёл: {due}", f"Overdue since {due}")
+            + (say(lang, f" (просрочено на {late})", f" ({late})") if days else ""),
+            say(
+                lang,
+                "Что сделать: закройте задачу, если она готова, или согласуйте новый срок.",
+                "What to do: close the task if it is done, or agree a new due date.",
+            ),
+            say(
+                lang,
+                "Почему это важно: задача, не сделанная в срок, вызывает недовольство клиента.",
+                "Why it matters: a task not done on time means an unhappy client.",
+            ),
         )

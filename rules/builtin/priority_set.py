@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 from pydantic import Field
 
-from rules.base import Context, Rule, RuleParams
+from rules.base import Context, Rule, RuleParams, Wording
+from rules.briefs import Lang
 from rules.builtin._util import casefolded
 from rules.registry import register
-from syncd.models import Finding, Severity, Task
+from rules.texts import say
+from syncd.core.models import Finding, Severity, Task
 
 __all__ = ["PrioritySet", "PrioritySetParams"]
 
@@ -34,6 +39,9 @@ class PrioritySet(Rule):
     Params = PrioritySetParams
     params: PrioritySetParams
     default_severity = Severity.WARNING
+    order = 80
+    label: ClassVar[Mapping[str, str]] = {"ru": "нет приоритета", "en": "no priority"}
+    summary = "it has no priority"
 
     def __init__(self, params: RuleParams | None = None, severity: Severity | None = None) -> None:
         super().__init__(params, severity)
@@ -44,3 +52,19 @@ class PrioritySet(Rule):
         if priority.casefold() not in self._unset:
             return None
         return self.finding(task, ctx, "no priority", ("unset",), {"priority": priority})
+
+    @classmethod
+    def wording(cls, data: Mapping[str, str], lang: Lang) -> Wording:
+        return (
+            say(lang, "Не указан приоритет", "No priority"),
+            say(
+                lang,
+                "Что сделать: укажите приоритет — насколько задача важна для клиента.",
+                "What to do: set a priority: how much the task matters to the client.",
+            ),
+            say(
+                lang,
+                "Почему это важно: по приоритету команда решает, что делать первым.",
+                "Why it matters: priorities tell the team what to do first.",
+            ),
+        )

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from rules.base import Context, Rule, RuleParams
+from rules.briefs import SECTION_TITLES, Lang, section_template, section_title
 from rules.builtin._util import casefolded
+from rules.documents.sections import (
+    DEFAULT_ALIASES,
+    merge_aliases,
+    parse_description,
+    section_filled,
+)
 from rules.registry import register
-from rules.sections import DEFAULT_ALIASES, merge_aliases, parse_description, section_filled
-from syncd.models import Finding, Section, Severity, Task
+from syncd.core.models import Finding, ReminderItem, Section, Severity, Task
+from syncd.core.usertext import isolate
 
 __all__ = ["RequiredSections", "RequiredSectionsParams", "Variant"]
 
@@ -87,6 +95,17 @@ class RequiredSections(Rule):
     Params = RequiredSectionsParams
     params: RequiredSectionsParams
     default_severity = Severity.ERROR
+    order = 10
+    label: ClassVar[Mapping[str, str]] = {
+        "ru": "не заполнены обязательные разделы",
+        "en": "required sections missing",
+    }
+    summary = (
+        "the description has no filled **Goal** or **Acceptance criteria** section "
+        "(Markdown, Jira wiki or ADF; Russian and English headings such as «Цель», "
+        '«Критерии приёмки», "Definition of Done"; also inside panels, quotes and '
+        "expands)"
+    )
 
     def __init__(self, params: RuleParams | None = None, severity: Severity | None = None) -> None:
         super().__init__(params, severity)
@@ -162,3 +181,36 @@ class RequiredSections(Rule):
             tuple(sorted(missing)),
             data,
         )
+
+    @classmethod
+    def reminder_item(cls, finding: Finding, lang: Lang) -> ReminderItem:
+        f = finding
+        names = [n for n in f.data.get("missing", "").split(",") if n]
+        # A section syncd has no wording for is named as the policy's author wrote it:
+        # isolated, so its direction cannot reorder the sentence around it. The template
+        # lines keep it bare (a pasted template must parse); the renderers balance them.
+        titles = ", ".join(
+            section_title(n, f.data, lang)
+            if n in SECTION_TITLES
+            else isolate(section_title(n, f.data, lang))
+            for n in names
+        )
+        if lang == "ru":
+            head = (
+                "В описании не заполнены разделы: "
+                if len(names) > 1
+                else "В описании не заполнен раздел: "
+            )
+            todo = "Что сделать: скопируйте шаблон в описание и заполните:"
+            why = (
+                "Почему это важно: исполнитель работает на цель клиента, а по чётким требованиям "
+                "результат принимают с первого раза, а не переделывают."
+            )
+        else:
+            head = "The description lacks: "
+            todo = "What to do: copy this template into the description and fill it in:"
+            why = (
+                "Why it matters: people work towards the client's goal, and clear requirements "
+                "get work accepted the first time instead of redone."
+            )
+        return ReminderItem(head + titles, (todo, *section_template(names, f.data, lang), why))

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from rules.base import Context, Rule
+from collections.abc import Mapping
+from typing import ClassVar
+
+from rules.base import Context, Rule, Wording
+from rules.briefs import Lang
 from rules.registry import register
-from syncd.models import Finding, Severity, Task
+from rules.texts import say
+from syncd.core.models import Finding, Severity, Task
 
 __all__ = ["SingleOwner"]
 
@@ -22,6 +27,12 @@ class SingleOwner(Rule):
     """
 
     default_severity = Severity.ERROR
+    order = 30
+    label: ClassVar[Mapping[str, str]] = {
+        "ru": "нет одного ответственного",
+        "en": "not exactly one assignee",
+    }
+    summary = "it has no assignee or more than one"
 
     def check(self, task: Task, ctx: Context) -> Finding | None:
         count = len(task.assignees)
@@ -36,4 +47,29 @@ class SingleOwner(Rule):
             f"{count} assignees ({names}); one person should own the task",
             ("many",),
             {"count": str(count), "assignees": names},
+        )
+
+    @classmethod
+    def wording(cls, data: Mapping[str, str], lang: Lang) -> Wording:
+        count = int(data.get("count", "0") or 0)
+        if count == 0:
+            title = say(lang, "Не назначен ответственный", "No assignee")
+        else:
+            title = say(
+                lang,
+                f"Назначено несколько исполнителей ({count}) — нужен один ответственный",
+                f"{count} assignees: one person should own the task",
+            )
+        return (
+            title,
+            say(
+                lang,
+                "Что сделать: оставьте в задаче одного ответственного.",
+                "What to do: leave exactly one assignee on the task.",
+            ),
+            say(
+                lang,
+                "Почему это важно: у задачи должен быть один ответственный, с кого спрашивают.",
+                "Why it matters: there must always be the one person everybody asks.",
+            ),
         )

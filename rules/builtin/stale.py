@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import ClassVar
 
 from pydantic import Field
 
-from rules.base import Context, Rule, RuleParams
+from rules.base import Context, Rule, RuleParams, Wording
+from rules.briefs import Lang
 from rules.builtin._util import iso
 from rules.registry import register
-from rules.texts import business_days
-from syncd.models import Finding, Severity, StatusCategory, Task
+from rules.texts import business_days, day, say
+from syncd.core.models import Finding, Severity, StatusCategory, Task
 
 __all__ = ["Stale", "StaleParams", "last_human_activity"]
 
@@ -51,6 +54,12 @@ class Stale(Rule):
     Params = StaleParams
     params: StaleParams
     default_severity = Severity.WARNING
+    order = 70
+    label: ClassVar[Mapping[str, str]] = {"ru": "нет движения", "en": "no activity"}
+    summary = (
+        "it is in progress with no human activity (comments or field changes by people; "
+        "syncd's own never count) for N business days"
+    )
 
     def check(self, task: Task, ctx: Context) -> Finding | None:
         if task.status_category is not StatusCategory.IN_PROGRESS:
@@ -65,4 +74,24 @@ class Stale(Rule):
             f"no activity for {business_days(idle, 'en')}",
             (last.isoformat(),),
             {"last_activity": iso(last, ctx), "days": str(idle)},
+        )
+
+    @classmethod
+    def wording(cls, data: Mapping[str, str], lang: Lang) -> Wording:
+        since = day(data.get("last_activity"), lang)
+        span = business_days(int(data.get("days", "0") or 0), lang)
+        return (
+            say(
+                lang, f"Нет движения {span} (с {since})", f"No activity for {span} (since {since})"
+            ),
+            say(
+                lang,
+                "Что сделать: напишите короткий статус: что сделано и что мешает.",
+                "What to do: write a short status: what is done and what is blocking.",
+            ),
+            say(
+                lang,
+                "Почему это важно: задача без движения незаметно срывает срок.",
+                "Why it matters: work in progress that nobody touches misses deadlines quietly.",
+            ),
         )

@@ -1,7 +1,7 @@
 """Digest delivery channels: Slack, Microsoft Teams, Mattermost, Telegram, generic JSON
 webhook (all over httpx with the shared retry policy) and e-mail over SMTP.
 
-Every failure is a ``syncd.errors.ChannelError`` whose message names the channel and
+Every failure is a ``syncd.core.errors.ChannelError`` whose message names the channel and
 never contains a webhook URL, bot token or password.
 """
 

@@ -8,12 +8,12 @@ from typing import Protocol
 import httpx
 
 from config.policy import ChannelConfig
-from connectors.retry import RetryPolicy
+from connectors.http.retry import RetryPolicy
 from syncd.channels.email import EmailSender
-from syncd.channels.http import DEFAULT_RETRY, HttpPoster
+from syncd.channels.http_client import DEFAULT_RETRY, HttpPoster
+from syncd.channels.json_webhook import MattermostSender, SlackSender, TeamsSender, WebhookSender
 from syncd.channels.payloads import Document
 from syncd.channels.telegram import TelegramSender
-from syncd.channels.webhooks import MattermostSender, SlackSender, TeamsSender, WebhookSender
 
 __all__ = ["PartLedger", "PartedSender", "Sender", "SenderFactory", "build_sender"]
 
@@ -29,7 +29,7 @@ class Sender(Protocol):
 
 class PartLedger(Protocol):
     """Remembers, across attempts, which messages of a multi-message send went out
-    (``syncd.digest.delivery.Parts`` keeps it in the digest ledger)."""
+    (``syncd.digest.channel_ledger.Parts`` keeps it in the digest ledger)."""
 
     def begin(self, part: int) -> bool:
         """Claim part ``part`` (1-based): True to send it now, False to skip it (sent by
@@ -38,6 +38,9 @@ class PartLedger(Protocol):
 
     def sent(self, part: int) -> None: ...
     def failed(self, part: int) -> None: ...
+    def unknown(self, part: int, problem: str) -> None:
+        """Part ``part`` went out and no answer came: never send it again."""
+        ...
 
 
 class PartedSender(Sender, Protocol):

@@ -3,6 +3,11 @@
 Built with ``email.policy.SMTP`` so lines end in CRLF (strict servers refuse bare LF).
 The subject is generated from digest counts and localized strings, and flattened to one
 line, so a CR/LF in a task title can never reach a header.
+
+A failure before the server said ``354`` (start mail input) means nothing was handed over:
+a ``ChannelError`` retried next cycle. A timeout or a dropped connection once the message
+is being sent may mean it was queued: ``DeliveryUnknownError``, never resent. A failing
+``QUIT`` after the server accepted the message is ignored: the message is delivered.
 """
 
 from __future__ import annotations
@@ -17,10 +22,10 @@ from email.utils import format_datetime, make_msgid
 
 from config.policy import ChannelConfig
 from config.settings import resolve_secret
-from syncd.channels.http import scrub
+from syncd.channels.http_client import scrub
 from syncd.channels.payloads import Document, html_body, subject, text_body
+from syncd.core.errors import ChannelError, DeliveryUnknownError
 from syncd.digest.render.common import clean
-from syncd.errors import ChannelError
 
 __all__ = ["EmailSender", "build_message"]
 
@@ -60,6 +65,35 @@ def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
         smtp.login(user, password)
 
 
+class _ContentPhase(smtplib.SMTP):
+    """Notes when the server agreed to take the message (its ``354`` answer to DATA):
+    from then on a lost answer leaves the delivery unknown."""
+
+    content_sent = False
+
+    def getreply(self) -> tuple[int, bytes]:
+        code, reply = super().getreply()
+        if code == 354:
+            self.content_sent = True
+        return code, reply
+
+
+class _SMTP(_ContentPhase):
+    pass
+
+
+class _SMTPSSL(_ContentPhase, smtplib.SMTP_SSL):
+    pass
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    """Say goodbye without letting a slow goodbye turn a delivered message into an error."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
 class EmailSender:
     def __init__(self, config: ChannelConfig, env: Mapping[str, str] | None = None) -> None:
         assert config.smtp_host is not None
@@ -68,13 +102,13 @@ class EmailSender:
         self.env = dict(env) if env is not None else None
         self.name = f"email:{config.smtp_host}"
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _ContentPhase:
         c = self.config
         assert c.smtp_host is not None
         context = ssl.create_default_context(cafile=c.smtp_ca_file)
         if c.smtp_security == "ssl":
-            return smtplib.SMTP_SSL(c.smtp_host, c.smtp_port, timeout=c.timeout, context=context)
-        smtp = smtplib.SMTP(c.smtp_host, c.smtp_port, timeout=c.timeout)
+            return _SMTPSSL(c.smtp_host, c.smtp_port, timeout=c.timeout, context=context)
+        smtp = _SMTP(c.smtp_host, c.smtp_port, timeout=c.timeout)
         if c.smtp_security == "starttls":
             try:
                 smtp.starttls(context=context)
@@ -90,14 +124,25 @@ class EmailSender:
             if self.config.smtp_password_secret
             else ""
         )
+        smtp: _ContentPhase | None = None
         try:
-            with self._connect() as smtp:
-                if self.config.smtp_user:
-                    _login(smtp, self.config.smtp_user, password)
-                refused = smtp.send_message(message)
+            smtp = self._connect()
+            if self.config.smtp_user:
+                _login(smtp, self.config.smtp_user, password)
+            refused = smtp.send_message(message)
         except (smtplib.SMTPException, OSError) as exc:
-            problem = scrub(f"{type(exc).__name__}: {exc}", [password])
+            # An SMTP server may quote the AUTH line back: base64 of "\0user\0password".
+            problem = scrub(f"{type(exc).__name__}: {exc}", [password], user=self.config.smtp_user)
+            answered = isinstance(exc, smtplib.SMTPResponseException)
+            if smtp is not None:
+                smtp.close()
+                if smtp.content_sent and not answered:
+                    raise DeliveryUnknownError(
+                        f"{problem} (message sent, no answer: it may have been delivered)",
+                        channel=self.name,
+                    ) from None
             raise ChannelError(problem, channel=self.name, retriable=True) from None
+        _quit(smtp)
         if refused:
             raise ChannelError(
                 f"recipients refused: {', '.join(sorted(refused))}",

@@ -10,8 +10,9 @@ from pydantic import SecretStr
 
 from config.policy import ChannelConfig
 from config.settings import resolve_secret
-from syncd.channels.http import HttpPoster
+from syncd.channels.http_client import HttpPoster
 from syncd.channels.payloads import Document, telegram_messages
+from syncd.core.errors import DeliveryUnknownError
 
 if TYPE_CHECKING:
     from syncd.channels.base import PartLedger
@@ -45,11 +46,16 @@ class TelegramSender:
     def send(self, doc: Document, parts: PartLedger | None = None) -> None:
         """Parts go in order; a failure part-way raises. With ``parts`` (the digest
         ledger) each part is claimed before and confirmed after its message, so the retry
-        next cycle sends only the parts that did not go out — never part 1 twice."""
+        next cycle sends only the parts that did not go out — never part 1 twice.
+
+        A part that went out unanswered (a read timeout) is recorded as unknown and not
+        repeated; the later parts still go, each at most once, and the send then raises
+        ``DeliveryUnknownError`` so the channel is reported as possibly incomplete."""
         assert self.config.bot_token_secret is not None
         messages = telegram_messages(doc)
         token = resolve_secret(self.config.bot_token_secret, self.env).get_secret_value()
         url = SecretStr(f"{self.config.api_base.rstrip('/')}/bot{token}/sendMessage")
+        unknown: list[str] = []
         for number, text in enumerate(messages, start=1):
             if parts is not None and not parts.begin(number):
                 continue
@@ -65,9 +71,17 @@ class TelegramSender:
                     accept=_ok,
                     secrets=(token,),
                 )
+            except DeliveryUnknownError as exc:
+                if parts is None:
+                    raise
+                parts.unknown(number, str(exc))
+                unknown.append(f"part {number}/{len(messages)}: {exc}")
+                continue
             except Exception:
                 if parts is not None:
                     parts.failed(number)
                 raise
             if parts is not None:
                 parts.sent(number)
+        if unknown:
+            raise DeliveryUnknownError("; ".join(unknown), channel=self.name)

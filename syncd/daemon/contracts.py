@@ -1,4 +1,4 @@
-"""What the daemon runs, as Protocols: ``syncd.cycle.SourceRunner`` and the digest
+"""What the daemon runs, as Protocols: ``syncd.source_cycle.SourceRunner`` and the digest
 service are the production implementations; tests use small real ones."""
 
 from __future__ import annotations
@@ -9,13 +9,21 @@ from datetime import datetime
 from typing import Protocol
 
 from config.policy import SourceConfig
-from syncd.models import Finding
+from syncd.core.models import Finding
 
-__all__ = ["CycleReportLike", "DigestResult", "DigestRunner", "Leases", "Runner", "Wiring"]
+__all__ = [
+    "ActionsLike",
+    "CycleReportLike",
+    "DigestResult",
+    "DigestRunner",
+    "Leases",
+    "Runner",
+    "Wiring",
+]
 
 
 class CycleReportLike(Protocol):
-    """What the daemon reads from ``syncd.cycle.CycleReport``."""
+    """What the daemon reads from ``syncd.source_cycle.CycleReport``."""
 
     @property
     def synced(self) -> int: ...
@@ -36,6 +44,15 @@ class CycleReportLike(Protocol):
         ...
 
 
+class ActionsLike(Protocol):
+    """What the daemon counts of a webhook re-read (``syncd.reminders.ReconcileResult``)."""
+
+    @property
+    def posted(self) -> Sequence[object]: ...
+    @property
+    def failed(self) -> int: ...
+
+
 class Runner(Protocol):
     """One source: sync → evaluate → reconcile. Called from one thread only."""
 
@@ -44,7 +61,10 @@ class Runner(Protocol):
     @property
     def interval(self) -> float: ...
     def run_cycle(self, now: datetime) -> CycleReportLike: ...
-    def refresh(self, task_key: str) -> None: ...
+    def refresh(self, task_key: str) -> ActionsLike | None:
+        """Re-read one task now (a webhook hint) and act on it; what was posted, if known."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -68,7 +88,7 @@ class Leases(Protocol):
 
 
 class DigestResult(Protocol):
-    """``syncd.digest.service.SentDigest``: one digest the service tried."""
+    """``syncd.digest.dispatch.SentDigest``: one digest the service tried."""
 
     @property
     def kind(self) -> str: ...
@@ -84,7 +104,7 @@ class DigestResult(Protocol):
 
 
 class DigestRunner(Protocol):
-    """``syncd.digest.service.DigestService``."""
+    """``syncd.digest.dispatch.DigestService``."""
 
     def run_due(self, now: datetime) -> Sequence[DigestResult]: ...
     def next_due(self, now: datetime) -> datetime | None:

@@ -17,11 +17,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from syncd.clock import Clock
+from syncd.core.clock import Clock
+from syncd.core.errors import ConnectorError, RateLimitedError, StoreError
 from syncd.daemon.contracts import CycleReportLike, Runner
-from syncd.daemon.state import MAX_PENDING, SourceState, backoff_delay, error_text
-from syncd.daemon.state import log as _log
-from syncd.errors import ConnectorError, RateLimitedError
+from syncd.daemon.hints import HintQueue
+from syncd.daemon.source_state import MAX_PENDING, SourceState, backoff_delay, error_text
+from syncd.daemon.source_state import log as _log
 from syncd.metrics import Metrics
 
 __all__ = ["Coordinator", "Host"]
@@ -37,6 +38,10 @@ class Host(Protocol):
     def release_slot(self) -> None: ...
     @property
     def lease_recheck(self) -> float: ...
+    @property
+    def reread_window(self) -> float:
+        """Seconds between two webhook re-reads of one task (``syncd.daemon.hints``)."""
+        ...
 
     def holds(self, source: str) -> bool: ...
     def cycle_finished(self) -> None: ...
@@ -61,7 +66,8 @@ class Coordinator(threading.Thread):
         # polled twice at once and its schedule carries over.
         self.predecessor = predecessor
         self._cond = threading.Condition()
-        self._pending: dict[str, None] = {}  # ordered set: coalesces repeated hints
+        self._hints = HintQueue(daemon.reread_window, MAX_PENDING)
+        self.last_polled: float | None = None  # monotonic end of the last cycle
         self._stopped = False
         self._abandoned = False
 
@@ -83,16 +89,17 @@ class Coordinator(threading.Thread):
             self._cond.notify_all()
 
     def enqueue(self, key: str) -> bool:
+        """Queue an early re-read of ``key``; False when the queue is full (dropped)."""
         with self._cond:
-            if len(self._pending) >= MAX_PENDING and key not in self._pending:
-                return False
-            self._pending[key] = None
-            self._cond.notify_all()
-            return True
+            outcome = self._hints.add(key, time.monotonic())
+            if outcome == "queued":
+                self._cond.notify_all()
+        self.d.metrics.webhook_hints.labels(source=self.runner.source, outcome=outcome).inc()
+        return outcome != "dropped"
 
     def pending(self) -> list[str]:
         with self._cond:
-            return list(self._pending)
+            return self._hints.keys()
 
     def run(self) -> None:
         try:
@@ -111,6 +118,12 @@ class Coordinator(threading.Thread):
         if before.is_alive():
             return False
         self.next_due, self.predecessor = before.next_due, None
+        if before.last_polled is not None and self.state.failures == 0:
+            # A reload that shortened the interval: the next poll comes no later than the
+            # new interval after the last one (readiness already judges by the new one).
+            # A failing source keeps its backoff.
+            self.next_due = min(self.next_due, before.last_polled + self.runner.interval)
+        self.last_polled = before.last_polled
         return not self._stopped
 
     def _close(self) -> None:
@@ -122,39 +135,57 @@ class Coordinator(threading.Thread):
     def _loop(self) -> None:
         while True:
             with self._cond:
-                while not self._stopped and not self._pending:
-                    wait = self.next_due - time.monotonic()
-                    if wait <= 0:
-                        break
-                    self._cond.wait(wait)
-                if self._stopped:
-                    return
-                keys = list(self._pending)
-                self._pending.clear()
-                due = time.monotonic() >= self.next_due
-                if due and not self.d.holds(self.runner.source):
-                    # Served by another replica (or nobody yet): look again next claim round.
-                    due, self.next_due = False, time.monotonic() + self.d.lease_recheck
-                if not (keys or due):
-                    continue
+                work = self._next_work()
+            if work is None:
+                return
+            keys, due = work
             if not self.d.acquire_slot(lambda: self._stopped):
                 return
             try:
                 for key in keys:
+                    if self._stopped:
+                        break
                     self._refresh(key)
                 if due and not self._stopped and self.d.holds(self.runner.source):
                     self._cycle()
             finally:
                 self.d.release_slot()
 
+    def _next_work(self) -> tuple[list[str], bool] | None:
+        """Wait (holding ``_cond``) until re-reads are ready or a poll is due: (keys to
+        re-read, poll due); None once stopped."""
+        while not self._stopped:
+            now = time.monotonic()
+            keys = self._hints.take(now)
+            due = now >= self.next_due
+            if due and not self.d.holds(self.runner.source):
+                # Served by another replica (or nobody yet): look again next claim round.
+                due, self.next_due = False, now + self.d.lease_recheck
+            if keys or due:
+                return keys, due
+            wake = self.next_due
+            hint_at = self._hints.next_at()
+            if hint_at is not None:
+                wake = min(wake, hint_at)
+            self._cond.wait(max(0.0, wake - now))
+        return None
+
     def _refresh(self, key: str) -> None:
+        name = self.runner.source
+        with self._cond:
+            self._hints.reading(key, time.monotonic())
         try:
-            self.runner.refresh(key)
-            _log(source=self.runner.source).debug("refreshed", task=key)
+            result = self.runner.refresh(key)
+            _log(source=name).debug("refreshed", task=key)
         except ConnectorError as exc:
-            _log(source=self.runner.source).warning("refresh.failed", task=key, error=str(exc))
+            _log(source=name).warning("refresh.failed", task=key, error=str(exc))
+            return
         except Exception:
-            _log(source=self.runner.source).exception("refresh.crashed", task=key)
+            _log(source=name).exception("refresh.crashed", task=key)
+            return
+        if result is not None:  # reminders a webhook brought forward count like any other
+            self.d.metrics.actions.labels(source=name, outcome="posted").inc(len(result.posted))
+            self.d.metrics.actions.labels(source=name, outcome="failed").inc(result.failed)
 
     def _cycle(self) -> None:
         st = self.state
@@ -164,13 +195,17 @@ class Coordinator(threading.Thread):
             report = self.runner.run_cycle(started)
         except Exception as exc:
             if not self._abandoned:
-                self._failed(started, exc, expected=isinstance(exc, ConnectorError))
+                # A store that cannot be written (full or read-only disk) is an expected
+                # failure too: its reason goes to /readyz, without a driver traceback.
+                expected = isinstance(exc, ConnectorError | StoreError)
+                self._failed(started, exc, expected=expected)
         else:
             if not self._abandoned:
                 self._succeeded(started, report, time.monotonic() - t0)
         finally:
             st.running = False
             st.attempts += 1
+            self.last_polled = time.monotonic()
             self.d.cycle_finished()
 
     def _succeeded(self, started: datetime, report: CycleReportLike, took: float) -> None:

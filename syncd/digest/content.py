@@ -16,6 +16,7 @@ from typing import Any
 from config.policy import ManagerConfig, Policy
 from rules.base import Context
 from rules.engine import Engine
+from syncd.core.models import Finding, Task
 from syncd.digest.model import (
     METRICS,
     SECTION_ORDER,
@@ -29,7 +30,6 @@ from syncd.digest.model import (
 )
 from syncd.digest.priority import quadrant
 from syncd.digest.scope import Clients, manager_zone
-from syncd.models import Finding, Task
 
 __all__ = ["SECTION_RULES", "build_digest"]
 

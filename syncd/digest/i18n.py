@@ -18,6 +18,9 @@ from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal, format_percent
 
+from rules.registry import get_rule
+from syncd.core.errors import RuleError
+
 __all__ = ["Language", "Translator", "translator"]
 
 Language = Literal["ru", "en"]
@@ -60,8 +63,12 @@ class Translator:
         return template.format(n=self.number(n))
 
     def rule(self, name: str) -> str:
-        """A rule's human name; an unknown (custom) rule shows as its id."""
-        return str(self._catalog["rules"].get(name, name))
+        """A rule's human name (its ``label``); an unknown rule shows as its id."""
+        try:
+            label = get_rule(name).label
+        except RuleError:
+            return name
+        return label.get(self.language, name)
 
     def number(self, n: float) -> str:
         return format_decimal(n, locale=self.locale)

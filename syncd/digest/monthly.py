@@ -15,9 +15,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from config.policy import Policy
+from syncd.core.models import Task
 from syncd.digest.i18n import Language
 from syncd.digest.scope import Clients, owns
-from syncd.models import Task
 from syncd.store.ledger import FindingRow
 
 __all__ = [

@@ -9,12 +9,12 @@ from typing import Literal
 
 from config.policy import Policy
 from syncd.channels.payloads import Document, json_payload
+from syncd.core.errors import SyncdError
 from syncd.digest.model import Digest
 from syncd.digest.monthly import missed_checkpoints, monthly_reports, parse_month, report_setting
 from syncd.digest.render import render
 from syncd.digest.render.monthly import render_monthly
 from syncd.digest.scope import Clients
-from syncd.errors import SyncdError
 from syncd.store.store import Store
 
 __all__ = ["preview_format", "render_document", "render_report_file"]

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from config.policy import ManagerConfig, Policy
 from rules.calendar import BusinessCalendar
 from rules.engine import Engine
-from syncd.models import Task
+from syncd.core.models import Task
 
 __all__ = [
     "Clients",

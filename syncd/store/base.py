@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from syncd.store import migrate
-from syncd.store.engine import WRITE
+from syncd.store.database import WRITE
 
 __all__ = ["BATCH", "StoreBase"]
 

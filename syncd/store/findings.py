@@ -10,11 +10,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from syncd.models import Finding
+from syncd.core.models import Finding
 from syncd.store import schema as t
 from syncd.store.base import BATCH as _BATCH
 from syncd.store.base import StoreBase
-from syncd.store.engine import dialect_insert
+from syncd.store.database import dialect_insert
 from syncd.store.ledger import FindingRow
 
 __all__ = ["FindingsMixin", "mark_notified_rows"]

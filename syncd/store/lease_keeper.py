@@ -20,8 +20,8 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from syncd.clock import Clock, SystemClock
-from syncd.logs import get_logger
+from syncd.core.clock import Clock, SystemClock
+from syncd.core.logs import get_logger
 from syncd.store.store import Store
 
 __all__ = ["LeaseKeeper"]

@@ -3,7 +3,9 @@
 A lease is a row (source, owner, expires_at). Each cycle a replica calls ``claim``: it
 announces itself (heartbeat row in ``replicas``), renews the leases it holds, gives back
 any above its fair share (a new replica joined), and takes free or expired ones up to its
-fair share, ``ceil(sources / live replicas)``. A replica that dies stops renewing; after
+fair share, ``ceil(sources / live replicas)``; while another replica holds fewer than
+``floor(sources / live replicas)`` it gives one back per round instead (``_share``), so the
+spread ends within one (4/3/3, not 4/4/2). A replica that dies stops renewing; after
 ``ttl`` both its leases and its heartbeat expire, the survivors' fair share grows and they
 take its sources over.
 
@@ -26,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from syncd.store import schema as t
-from syncd.store.engine import dialect_insert
+from syncd.store.database import dialect_insert
 
 __all__ = ["FREE", "claim", "heartbeat", "live_replicas", "owners", "release", "renew"]
 
@@ -81,9 +83,6 @@ def claim(
     wanted = sorted(set(sources))
     if not wanted:
         return []
-    cap = fair_share
-    if cap is None:
-        cap = math.ceil(len(wanted) / max(1, len(live_replicas(conn, now))))
     _ensure_rows(conn, wanted)
     leases = t.leases.c
     expires = now + ttl
@@ -94,7 +93,10 @@ def claim(
     if postgres:  # lock them; one taken over meanwhile no longer matches and drops out
         mine_q = mine_q.with_for_update()
     mine = list(conn.execute(mine_q.order_by(leases.source)).scalars())
-    keep, shed = mine[:cap], mine[cap:]
+    keep_at_most, take_up_to = _share(
+        conn, owner, wanted, len(mine), now=now, fair_share=fair_share
+    )
+    keep, shed = mine[:keep_at_most], mine[keep_at_most:]
     if keep:
         conn.execute(
             t.leases.update()
@@ -109,7 +111,7 @@ def claim(
         )
 
     taken: list[str] = []
-    room = cap - len(keep)
+    room = 0 if shed else take_up_to - len(keep)  # never take back what was just given
     if room > 0:
         free_q = sa.select(leases.source).where(
             leases.source.in_(wanted), leases.owner != owner, leases.expires_at <= now
@@ -128,6 +130,41 @@ def claim(
                 .values(owner=owner, expires_at=expires, acquired_at=now)
             )
     return sorted(keep + taken)
+
+
+def _share(
+    conn: sa.Connection,
+    owner: str,
+    wanted: list[str],
+    held: int,
+    *,
+    now: datetime,
+    fair_share: int | None,
+) -> tuple[int, int]:
+    """(how many leases ``owner`` may keep, how many it may hold after taking free ones).
+
+    The cap is ``ceil(N / live replicas)``; that alone lets ten sources on three replicas
+    end 4/4/2. So while another live replica holds fewer than ``floor(N / replicas)``, a
+    replica above the floor gives one source back per round and takes none: the one below
+    picks it up. Once nobody is below the floor nothing moves (4/3/3 stays 4/3/3): the
+    hysteresis that keeps sources from flapping between replicas. Only replicas already
+    holding some of these sources count as below: one that holds none may be configured
+    with other sources, and would never pick up what is given back (a newcomer gets its
+    first ones from the cap: the others shed what is above it). An explicit
+    ``fair_share`` is a plain cap."""
+    if fair_share is not None:
+        return fair_share, fair_share
+    live = [r for r in live_replicas(conn, now) if r != owner]
+    replicas = len(live) + 1
+    cap, floor = math.ceil(len(wanted) / replicas), len(wanted) // replicas
+    held_by = (
+        sa.select(t.leases.c.owner, sa.func.count())
+        .where(t.leases.c.source.in_(wanted), t.leases.c.owner.in_(live))
+        .group_by(t.leases.c.owner)
+    )
+    if all(int(n) >= floor for _owner, n in conn.execute(held_by)):
+        return cap, cap
+    return min(cap, max(floor, held - 1)), floor
 
 
 def renew(conn: sa.Connection, owner: str, source: str, now: datetime, ttl: timedelta) -> bool:

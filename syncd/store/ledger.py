@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-__all__ = ["ActionRow", "DigestRow", "FindingRow", "SourceRow"]
+__all__ = ["ActionRow", "DigestRow", "FindingRow", "SkippedRow", "SourceRow"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +66,15 @@ class SourceRow:
     lease_expires: datetime | None = None
     cursor: dict[str, Any] | None = None
     pending: int = 0  # ledger entries claimed but not confirmed
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    source: str
+    key: str
+    stage: str  # read (the connector retries it) | store (the cycle retries it)
+    reason: str
+    error: str
+    attempts: int
+    first_skipped: datetime
+    last_skipped: datetime

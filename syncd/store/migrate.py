@@ -18,8 +18,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from syncd.errors import StoreError
-from syncd.store.engine import describe_failure, redacted_url
+from syncd.core.errors import StoreError
+from syncd.store.database import describe_failure, redacted_url
 
 __all__ = ["alembic_config", "current_version", "upgrade"]
 

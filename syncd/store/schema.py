@@ -35,6 +35,7 @@ __all__ = [
     "leases",
     "metadata",
     "replicas",
+    "skipped_tasks",
     "sources",
     "tasks",
 ]
@@ -160,4 +161,20 @@ replicas = Table(
     Column("started_at", UTCDateTime(), nullable=False),
     Column("heartbeat_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
+)
+
+# Tasks a cycle could not take (unreadable, malformed, refused by the store): shown by
+# ``syncd status`` until the task is stored or leaves the scope. ``stage`` says who retries
+# it: ``read`` — the connector (its cursor's retry list); ``store`` — the cycle re-reads it.
+skipped_tasks = Table(
+    "skipped_tasks",
+    metadata,
+    Column("source", String(200), primary_key=True),
+    Column("key", String(300), primary_key=True),
+    Column("stage", String(20), nullable=False),
+    Column("reason", String(40), nullable=False),
+    Column("error", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("first_skipped", UTCDateTime(), nullable=False),
+    Column("last_skipped", UTCDateTime(), nullable=False),
 )

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from syncd.store import leases
 from syncd.store import schema as t
 from syncd.store.base import StoreBase
-from syncd.store.engine import dialect_insert
+from syncd.store.database import dialect_insert
 from syncd.store.ledger import SourceRow
 
 __all__ = ["SourcesMixin"]

@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 from rich.console import Console
 from rich.table import Table
 
-from syncd.store.ledger import SourceRow
+from syncd.store.ledger import SkippedRow, SourceRow
 from syncd.store.store import Store
 
-__all__ = ["ago", "render_status", "status_table"]
+__all__ = ["ago", "render_status", "skipped_table", "status_table"]
 
 _CURSOR_WIDTH = 60
 
@@ -82,6 +82,25 @@ def status_table(rows: Iterable[SourceRow], now: datetime) -> Table:
     return table
 
 
+def skipped_table(rows: Iterable[SkippedRow], now: datetime) -> Table:
+    """Tasks set aside by the cycles (``syncd.task_skips``): each is retried, the rest of
+    its source is served."""
+    table = Table(title="skipped tasks (retried by later cycles)", title_justify="left")
+    for header in ("source", "task", "reason", "tries", "since", "last", "error"):
+        table.add_column(header, justify="right" if header == "tries" else "left")
+    for row in rows:
+        table.add_row(
+            row.source,
+            row.key,
+            row.reason,
+            str(row.attempts),
+            ago(row.first_skipped, now),
+            ago(row.last_skipped, now),
+            row.error[:80],
+        )
+    return table
+
+
 def render_status(
     store: Store,
     sources: Iterable[str] | None = None,
@@ -92,6 +111,7 @@ def render_status(
     """The status report as text: live replicas, then one line per source. ``sources``
     (the configured ones) are listed even if never polled; default: all the store knows."""
     now = now or datetime.now(UTC)
+    sources = None if sources is None else list(sources)  # read twice below
     replicas = store.live_replicas(now)
     rows = store.status_rows(sources)
     out = io.StringIO()
@@ -101,8 +121,12 @@ def render_status(
         + (", ".join(replicas) if replicas else "none")
     )
     console.print(status_table(rows, now))
+    skipped = store.skipped_tasks(sources)
+    if skipped:
+        console.print(skipped_table(skipped, now))
     pending = sum(r.pending for r in rows)
     console.print(
-        f"{len(rows)} source(s), {pending} pending ledger entr{'y' if pending == 1 else 'ies'}"
+        f"{len(rows)} source(s), {pending} pending ledger entr{'y' if pending == 1 else 'ies'}, "
+        f"{len(skipped)} skipped task(s)"
     )
     return "\n".join(line.rstrip() for line in out.getvalue().splitlines())

@@ -3,22 +3,24 @@
 Writes that decide an effect (claiming an action, a digest, a lease) rely on the
 database's unique keys, not on a read-then-write, so two processes — or two replicas —
 racing for the same reminder cannot both win. The ledgers live in one module each
-(``tasks``, ``findings``, ``actions``, ``digests``, ``sources``); ``Store`` is all of them.
+(``tasks``, ``findings``, ``actions``, ``digests``, ``sources``, ``skipped``); ``Store`` is
+all of them.
 """
 
 from __future__ import annotations
 
 from syncd.store.actions import ActionsMixin
-from syncd.store.digests import DigestsMixin
-from syncd.store.engine import create_store_engine
+from syncd.store.database import create_store_engine
+from syncd.store.digest_ledger import DigestsMixin
 from syncd.store.findings import FindingsMixin
+from syncd.store.skipped import SkippedMixin
 from syncd.store.sources import SourcesMixin
 from syncd.store.tasks import TasksMixin
 
 __all__ = ["Store", "open_store"]
 
 
-class Store(TasksMixin, FindingsMixin, ActionsMixin, DigestsMixin, SourcesMixin):
+class Store(TasksMixin, FindingsMixin, ActionsMixin, DigestsMixin, SourcesMixin, SkippedMixin):
     """State of one syncd deployment. Thread-safe: each call uses its own connection."""
 
 

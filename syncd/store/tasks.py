@@ -10,11 +10,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from syncd.models import Task
+from syncd.core.models import Task
 from syncd.store import schema as t
 from syncd.store.base import BATCH as _BATCH
 from syncd.store.base import StoreBase
-from syncd.store.engine import dialect_insert
+from syncd.store.database import dialect_insert
 
 __all__ = ["TasksMixin"]
 
@@ -113,6 +113,22 @@ class TasksMixin(StoreBase):
                 )
             ).scalar()
         return Task.model_validate_json(snapshot) if snapshot else None
+
+    def tasks_by_key(self, source: str, keys: Iterable[str]) -> dict[str, Task]:
+        """The stored snapshots of ``keys`` (those never stored are absent): what a
+        connector compares a changed issue with (``connectors.base.Previous``)."""
+        keys = list(keys)
+        found: dict[str, Task] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(keys), _BATCH):
+                rows = conn.execute(
+                    sa.select(t.tasks.c.key, t.tasks.c.snapshot).where(
+                        t.tasks.c.source == source, t.tasks.c.key.in_(keys[start : start + _BATCH])
+                    )
+                )
+                for key, snapshot in rows:
+                    found[key] = Task.model_validate_json(snapshot)
+        return found
 
     def count_tasks(self, source: str | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(t.tasks)

@@ -23,8 +23,8 @@ from typing import Any
 from pydantic import SecretStr
 
 from connectors.gitlab import GitLabConnector
-from connectors.retry import RetryPolicy
-from connectors.sandbox.gitlab_fixtures import (
+from connectors.http.retry import RetryPolicy
+from connectors.sandbox.gitlab.fixtures import (
     BOT_TOKEN,
     generated_seed,
     gitlab_source,

@@ -28,10 +28,11 @@ from typing import Any
 from pydantic import SecretStr
 
 from config.policy import AuthConfig, SourceConfig, SourceScope
+from connectors.http.retry import RetryPolicy
 from connectors.jira import JiraConnector
-from connectors.retry import RetryPolicy
-from connectors.sandbox.generator import generate_seed
-from connectors.sandbox.seed import Seed, load_seed
+from connectors.jira.search import SEARCH_PAGE
+from connectors.sandbox.common.generator import generate_seed
+from connectors.sandbox.common.seed import Seed, load_seed
 from connectors.sandbox.server import SandboxServer, create_app
 
 
@@ -178,7 +179,7 @@ def run(flavour: str, n_tasks: int, page: int) -> None:
 
 def main() -> None:
     n_tasks = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-    page = int(sys.argv[2]) if len(sys.argv) > 2 else 50
+    page = int(sys.argv[2]) if len(sys.argv) > 2 else SEARCH_PAGE
     for flavour in ("cloud", "dc"):
         run(flavour, n_tasks, page)
 

@@ -18,10 +18,10 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from config.loader import load_policy_text
 from rules.engine import Engine
-from syncd.cycle import evaluate_source
-from syncd.models import Activity, Comment, Person, Section, StatusCategory, Task
+from syncd.core.models import Activity, Comment, Person, Section, StatusCategory, Task
+from syncd.policy_file import read_policy_text
+from syncd.source_cycle import evaluate_source
 from syncd.store import open_store
 
 POLICY = """\
@@ -90,7 +90,7 @@ def peak_rss_mb() -> float:
 
 
 def main(n_tasks: int = 100_000) -> None:
-    engine = Engine.from_policy(load_policy_text(POLICY), bot_ids={"agency-jira": {"bot"}})
+    engine = Engine.from_policy(read_policy_text(POLICY), bot_ids={"agency-jira": {"bot"}})
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(f"sqlite:///{Path(tmp) / 'state.db'}")
         try:

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from connectors.sandbox.generator import generate_seed
-from connectors.sandbox.seed import load_seed
+from connectors.sandbox.common.generator import generate_seed
+from connectors.sandbox.common.seed import load_seed
 from connectors.sandbox.server import SandboxServer, create_app
 from tests.bench.scale_store import NOW, TOKEN, write_policy
 
@@ -95,14 +95,14 @@ store.close()
 """
 SEED_WRITER = """
 import json, sys
-from connectors.sandbox.generator import generate_seed
+from connectors.sandbox.common.generator import generate_seed
 data = generate_seed(int(sys.argv[2]), n_projects=20, n_users=50, documents="adf")
 with open(sys.argv[1], "w", encoding="utf-8") as out:
     json.dump(data, out, ensure_ascii=False)
 """
 SEED_LOADER = """
 import sys, time
-from connectors.sandbox.seed import load_seed
+from connectors.sandbox.common.seed import load_seed
 from connectors.sandbox.server import create_app
 start = time.perf_counter()
 seed = load_seed(sys.argv[1], flavour="jira-cloud")

@@ -12,8 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from connectors.sandbox.generator import generate_seed
-from connectors.sandbox.seed import load_seed
+from connectors.sandbox.common.generator import generate_seed
+from connectors.sandbox.common.seed import load_seed
 
 
 def main(n_tasks: int = 100_000) -> None:
@@ -32,14 +32,14 @@ def main(n_tasks: int = 100_000) -> None:
             print(f"load_seed({flavour}): {len(seed.tasks)} tasks in {loaded - start:.2f} s")
         start = time.perf_counter()
         try:
-            from connectors.sandbox.jira_app import create_jira_app
+            from connectors.sandbox.jira.app import create_jira_app
         except ImportError:
             return
         seed = load_seed(path, flavour="jira-cloud")
         app = create_jira_app(seed, "cloud")
         print(f"load_seed + create_jira_app(cloud): {time.perf_counter() - start:.2f} s")
-        from connectors.sandbox.jira_jql import JqlContext
-        from connectors.sandbox.jira_search import search_cloud
+        from connectors.sandbox.jira.jql import JqlContext
+        from connectors.sandbox.jira.search import search_cloud
 
         store = app.state.jira.store
         bot = seed.bot() or seed.users[0]

@@ -15,9 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from connectors.sandbox.generator import generate_seed
-from rules.sections import document_source, parse_description, to_plain_text
-from syncd.models import Activity, Comment, Person, Section, StatusCategory, Task
+from connectors.sandbox.common.generator import generate_seed
+from rules.documents.sections import document_source, parse_description, to_plain_text
+from syncd.core.models import Activity, Comment, Person, Section, StatusCategory, Task
 from syncd.store import open_store
 
 __all__ = [

@@ -20,9 +20,9 @@ from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 from config.policy import ChannelConfig
 from syncd.channels import build_sender
 from syncd.channels.payloads import subject
+from syncd.core.errors import ChannelError
 from syncd.digest.model import Digest
 from syncd.digest.render.common import clean
-from syncd.errors import ChannelError
 
 PASSWORD = "pa55-S3CR3T"
 

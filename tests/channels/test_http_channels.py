@@ -13,12 +13,12 @@ import pytest
 import respx
 
 from config.policy import ChannelConfig
-from connectors.retry import RetryPolicy
+from connectors.http.retry import RetryPolicy
 from syncd.channels import build_sender
+from syncd.core.errors import ChannelError, ConfigError, DeliveryUnknownError
 from syncd.digest.model import Digest
 from syncd.digest.render.templated import telegram_length
 from syncd.digest.render.webhook import webhook_schema
-from syncd.errors import ChannelError, ConfigError
 from tests.digest import fixtures
 
 SLACK_URL = "https://hooks.slack.test/services/T000/B000/S3CR3TxSLACK"
@@ -144,6 +144,43 @@ def test_connection_errors_exhaust_as_a_retriable_error(digest: Digest, waits: l
     assert info.value.retriable
     assert "ConnectError" in str(info.value)
     assert "S3CR3T" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "before_sending",
+    [httpx.ConnectError("refused"), httpx.ConnectTimeout("slow"), httpx.PoolTimeout("full")],
+    ids=type,
+)
+def test_errors_before_sending_are_retried(
+    digest: Digest, waits: list[float], before_sending: httpx.TransportError
+) -> None:
+    with respx.mock(assert_all_called=True) as mock:
+        route = mock.post(HOOK_URL).mock(side_effect=[before_sending, httpx.Response(200)])
+        sender(waits, type="webhook", url_secret="HOOK_URL").send(digest)
+    assert route.call_count == 2
+
+
+@pytest.mark.parametrize(
+    "after_sending",
+    [
+        httpx.ReadTimeout("timed out"),
+        httpx.WriteTimeout("timed out"),
+        httpx.ReadError("reset"),
+        httpx.RemoteProtocolError("Server disconnected without sending a response."),
+    ],
+    ids=type,
+)
+def test_errors_after_sending_are_delivery_unknown_and_not_retried(
+    digest: Digest, waits: list[float], after_sending: httpx.TransportError
+) -> None:
+    with respx.mock(assert_all_called=True) as mock:
+        route = mock.post(HOOK_URL).mock(side_effect=[after_sending, httpx.Response(200)])
+        with pytest.raises(DeliveryUnknownError) as info:
+            sender(waits, type="webhook", url_secret="HOOK_URL").send(digest)
+    assert route.call_count == 1
+    assert waits == []
+    assert not info.value.retriable
+    assert type(after_sending).__name__ in str(info.value)
 
 
 def test_connection_error_then_success(digest: Digest, waits: list[float]) -> None:

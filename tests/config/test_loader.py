@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from config import Settings, load_policy_text, resolve_secret
-from syncd.errors import ConfigError
+from config import Settings, resolve_secret
+from syncd.core.errors import ConfigError
+from syncd.policy_file import read_policy_text
 
 GOOD = """
 sources:
@@ -47,7 +48,7 @@ managers:
 
 
 def test_good_policy_loads_with_durations() -> None:
-    policy = load_policy_text(GOOD)
+    policy = read_policy_text(GOOD)
     assert policy.sources[0].poll_interval == 300
     assert policy.managers[0].language == "ru"
     assert policy.sources[0].enforce is False  # report-only until confirmed
@@ -55,7 +56,7 @@ def test_good_policy_loads_with_durations() -> None:
 
 def test_three_mistakes_reported_together_with_path_and_line() -> None:
     with pytest.raises(ConfigError) as info:
-        load_policy_text(THREE_MISTAKES, "policy.yaml")
+        read_policy_text(THREE_MISTAKES, "policy.yaml")
     issues = {i.path: i for i in info.value.issues}
     assert "sources[1].type" in issues
     assert issues["sources[1].type"].line == 8
@@ -95,7 +96,7 @@ BAD_CRON = (
 
 def test_bad_cron_is_reported_on_load_with_path_and_line() -> None:
     with pytest.raises(ConfigError) as info:
-        load_policy_text(BAD_CRON, "policy.yaml")
+        read_policy_text(BAD_CRON, "policy.yaml")
     issues = {i.path: i for i in info.value.issues}
     assert set(issues) == {"managers[0].schedules.daily", "managers[0].schedules.weekly"}
     daily = issues["managers[0].schedules.daily"]
@@ -119,7 +120,7 @@ def test_validate_command_names_a_bad_cron(tmp_path: Path) -> None:
 
 def test_yaml_syntax_error_names_line() -> None:
     with pytest.raises(ConfigError) as info:
-        load_policy_text("sources:\n  - name: [unclosed\n", "p.yaml")
+        read_policy_text("sources:\n  - name: [unclosed\n", "p.yaml")
     assert info.value.issues[0].line is not None
     assert "not valid YAML" in str(info.value)
 
@@ -127,13 +128,13 @@ def test_yaml_syntax_error_names_line() -> None:
 def test_scope_must_fit_type() -> None:
     text = GOOD.replace('{jql: "project = SHOP"}', "{project: agency/shop}")
     with pytest.raises(ConfigError, match=r"sources\[0\]: .*scope.jql"):
-        load_policy_text(text)
+        read_policy_text(text)
 
 
 def test_manager_owning_unknown_source_is_named() -> None:
     text = GOOD.replace("owns: [{source: agency-jira}]", "owns: [{source: nope}]")
     with pytest.raises(ConfigError, match="unknown source 'nope'"):
-        load_policy_text(text)
+        read_policy_text(text)
 
 
 def test_schema_is_json_schema() -> None:
@@ -172,14 +173,14 @@ def test_settings_secret_file_and_repr(tmp_path: Path, monkeypatch: pytest.Monke
 def test_a_list_whose_every_item_fails_reports_the_items_only() -> None:
     text = GOOD.replace("type: jira", "type: jirra")
     with pytest.raises(ConfigError) as info:
-        load_policy_text(text)
+        read_policy_text(text)
     assert [i.path for i in info.value.issues] == ["sources[0].type"]
 
 
 def test_auth_kind_must_fit_the_tracker() -> None:
     text = GOOD.replace("kind: basic, user: bot@agency.example", "kind: private_token")
     with pytest.raises(ConfigError, match=r"sources\[0\]: .*takes auth.kind basic or bearer"):
-        load_policy_text(text)
+        read_policy_text(text)
 
 
 def test_calendar_mistakes_are_caught_when_the_file_is_validated() -> None:
@@ -189,7 +190,7 @@ def test_calendar_mistakes_are_caught_when_the_file_is_validated() -> None:
         "      working_hours: {start: '19:00', end: '09:00'}\n",
     )
     with pytest.raises(ConfigError) as info:
-        load_policy_text(text, "p.yaml")
+        read_policy_text(text, "p.yaml")
     messages = {i.path: i.message for i in info.value.issues}
     assert "no public holidays known for 'XX'" in messages["sources[0].calendar.country"]
     week = GOOD.replace(
@@ -197,10 +198,10 @@ def test_calendar_mistakes_are_caught_when_the_file_is_validated() -> None:
         "    poll_interval: 5m\n    calendar: {weekend: [0, 1, 2, 3, 4, 5, 6]}\n",
     )
     with pytest.raises(ConfigError, match="at least one day of the week must be a workday"):
-        load_policy_text(week)
+        read_policy_text(week)
     hours = GOOD.replace(
         "    poll_interval: 5m\n",
         "    poll_interval: 5m\n    calendar: {working_hours: {start: '19:00', end: '09:00'}}\n",
     )
     with pytest.raises(ConfigError, match="start must be before end"):
-        load_policy_text(hours)
+        read_policy_text(hours)

@@ -14,10 +14,10 @@ import pytest
 from pydantic import SecretStr
 
 from config.policy import AuthConfig, SourceConfig, SourceScope
+from connectors.http.retry import RetryPolicy
 from connectors.jira import JiraConnector
-from connectors.retry import RetryPolicy
-from connectors.sandbox.gitlab_fixtures import scenario_seed, serve_gitlab
-from connectors.sandbox.seed import Seed, load_seed
+from connectors.sandbox.common.seed import Seed, load_seed
+from connectors.sandbox.gitlab.fixtures import scenario_seed, serve_gitlab
 from connectors.sandbox.server import DEMO_SEED, SandboxServer, create_app
 
 __all__ = ["RecordingSleep", "jira_source"]
@@ -70,7 +70,7 @@ def jira_sandbox() -> Iterator[Callable[..., tuple[SandboxServer, Seed]]]:
         name = FLAVOURS[flavour]
         loaded = seed if isinstance(seed, Seed) else load_seed(seed or DEMO_SEED, flavour=name)  # type: ignore[arg-type]
         if short_pages or drop_comment_properties:  # short pages: Cloud only
-            from connectors.sandbox.jira_app import create_jira_app
+            from connectors.sandbox.jira.app import create_jira_app
 
             app: Any = create_jira_app(
                 loaded,

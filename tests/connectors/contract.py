@@ -11,13 +11,13 @@ The ``Harness`` protocol:
 - ``name``: e.g. ``"jira-cloud"``, ``"jira-dc"``, ``"gitlab"`` (shown in failures).
 - ``connector``: the production connector under test, connected to the sandbox over real
   HTTP as the seed's bot user, scoped to every project of the seed.
-- ``seed``: the ``connectors.sandbox.seed.Seed`` the sandbox was loaded with.
+- ``seed``: the ``connectors.sandbox.common.seed.Seed`` the sandbox was loaded with.
 - ``task_key(seed_task) -> str``: the ``Task.key`` the connector reports for a seed task
   (``SHOP-1`` on Jira, ``agency/shop#1`` on GitLab).
 - ``person_id(seed_user) -> str``: the ``Person.id`` the connector reports for a seed user
   (accountId on Jira Cloud, username on Jira DC, numeric id on GitLab).
 - ``act(payload: dict) -> dict``: act as a human through ``POST /_sandbox/act`` (payload as in
-  ``connectors/sandbox/control.py``: ``{"action": "comment", "task": "SHOP-1",
+  ``connectors/sandbox/common/control.py``: ``{"action": "comment", "task": "SHOP-1",
   "author": "olga", "body": "…"}``, ``{"action": "update", "task": …, "as": …,
   "fields": {"due": "2026-12-01"}}``, ``{"action": "transition", …, "status": "done"}``).
 - ``requests() -> list[dict]`` / ``clear_requests()``: the sandbox's request log
@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol
 
-from connectors.base import Connector, Reminder, ReminderItem
-from connectors.sandbox.seed import Seed, SeedTask, SeedUser
-from syncd.models import Task
+from connectors.base import Connector
+from connectors.sandbox.common.seed import Seed, SeedTask, SeedUser
+from syncd.core.models import Reminder, ReminderItem, Task
 
 __all__ = [
     "Harness",

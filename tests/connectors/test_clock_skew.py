@@ -15,12 +15,12 @@ from pydantic import SecretStr
 
 from connectors.base import Connector
 from connectors.gitlab import GitLabConnector
+from connectors.http.retry import RetryPolicy
+from connectors.http.timestamps import parse_timestamp
 from connectors.jira import JiraConnector
-from connectors.retry import RetryPolicy
-from connectors.sandbox.gitlab_fixtures import gitlab_source
-from connectors.sandbox.seed import load_seed
+from connectors.sandbox.common.seed import load_seed
+from connectors.sandbox.gitlab.fixtures import gitlab_source
 from connectors.sandbox.server import DEMO_SEED, SandboxServer, create_app
-from connectors.timeparse import parse_timestamp
 from tests.connectors.conftest import jira_source
 
 SKEW = 600  # seconds: more than the default sync overlap (2 minutes)

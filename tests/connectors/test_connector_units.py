@@ -10,12 +10,12 @@ import pytest
 import requests
 
 from connectors.gitlab.mapping import work_start
-from connectors.http_errors import error_for_transport
+from connectors.http.reread_keys import MAX_ATTEMPTS, MAX_KEYS, RetryKeys
+from connectors.http.status_errors import error_for_transport
+from connectors.http.timestamps import parse_timestamp
 from connectors.jira.history import start_of
 from connectors.jira.search import incremental_jql, strip_order_by
-from connectors.retry_keys import MAX_ATTEMPTS, MAX_KEYS, RetryKeys
-from connectors.timeparse import parse_timestamp
-from syncd.errors import FatalError, RetriableError
+from syncd.core.errors import FatalError, RetriableError
 from tests.connectors.test_jira_mapping import ctx, status_move
 
 DOING = ("Doing",)

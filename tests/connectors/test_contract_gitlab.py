@@ -11,10 +11,10 @@ import pytest
 from pydantic import SecretStr
 
 from connectors.gitlab import GitLabConnector
-from connectors.retry import RetryPolicy
-from connectors.sandbox.gitlab_app import create_gitlab_app
-from connectors.sandbox.gitlab_fixtures import gitlab_source
-from connectors.sandbox.seed import SeedTask, SeedUser, load_seed
+from connectors.http.retry import RetryPolicy
+from connectors.sandbox.common.seed import SeedTask, SeedUser, load_seed
+from connectors.sandbox.gitlab.app import create_gitlab_app
+from connectors.sandbox.gitlab.fixtures import gitlab_source
 from connectors.sandbox.server import DEMO_SEED, SandboxServer
 from tests.connectors.contract import *  # noqa: F403
 from tests.connectors.contract import SandboxHarness

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from connectors.jira import JiraConnector
-from connectors.sandbox.seed import Seed, SeedTask, SeedUser
+from connectors.sandbox.common.seed import Seed, SeedTask, SeedUser
 from connectors.sandbox.server import SandboxServer
 from tests.connectors.contract import *  # noqa: F403
 from tests.connectors.contract import SandboxHarness

@@ -13,10 +13,9 @@ import pytest
 import requests
 from pydantic import SecretStr
 
-from connectors.base import Reminder, ReminderItem
 from connectors.gitlab import GitLabConnector
-from connectors.retry import RetryPolicy
-from connectors.sandbox.gitlab_fixtures import (
+from connectors.http.retry import RetryPolicy
+from connectors.sandbox.gitlab.fixtures import (
     BOT_TOKEN,
     HUMAN_TOKEN,
     count_requests,
@@ -26,11 +25,11 @@ from connectors.sandbox.gitlab_fixtures import (
     serve_gitlab,
     settled_log,
 )
-from connectors.sandbox.gitlab_state import GitLabState
-from connectors.sandbox.gitlab_writes import create_note
+from connectors.sandbox.gitlab.state import GitLabState
+from connectors.sandbox.gitlab.writes import create_note
 from connectors.sandbox.server import SandboxServer
-from syncd.errors import AuthError, FatalError, RateLimitedError
-from syncd.models import Person, StatusCategory, Task
+from syncd.core.errors import AuthError, FatalError, RateLimitedError
+from syncd.core.models import Person, Reminder, ReminderItem, StatusCategory, Task
 
 ISSUES = r"/issues$"
 

@@ -12,17 +12,17 @@ import pytest
 import requests
 from pydantic import SecretStr
 
-from connectors.base import Reminder
 from connectors.gitlab import GitLabConnector
-from connectors.retry import RetryPolicy
-from connectors.sandbox.gitlab_fixtures import (
+from connectors.http.retry import RetryPolicy
+from connectors.sandbox.gitlab.fixtures import (
     BOT_TOKEN,
     count_requests,
     gitlab_source,
 )
-from connectors.sandbox.gitlab_state import GitLabState
+from connectors.sandbox.gitlab.state import GitLabState
 from connectors.sandbox.server import SandboxServer
-from syncd.errors import RateLimitedError, RetriableError
+from syncd.core.errors import RateLimitedError, RetriableError
+from syncd.core.models import Reminder
 
 LIST = r"^/api/v4/projects/agency/shop/issues$"
 NOTES = r"/issues/2/notes$"

@@ -13,20 +13,19 @@ import pytest
 from pydantic import SecretStr
 from structlog.testing import capture_logs
 
-from connectors.base import Reminder
 from connectors.gitlab import GitLabConnector
-from connectors.retry import RetryPolicy
-from connectors.sandbox.gitlab_fixtures import (
+from connectors.http.retry import RetryPolicy
+from connectors.sandbox.gitlab.fixtures import (
     BOT_TOKEN,
     gitlab_source,
     scenario_seed,
     serve_gitlab,
     settled_log,
 )
-from connectors.sandbox.gitlab_state import GROUP_ID, GitLabState, Issue, Project
+from connectors.sandbox.gitlab.state import GROUP_ID, GitLabState, Issue, Project
 from connectors.sandbox.server import SandboxServer
-from syncd.errors import FatalError, RateLimitedError
-from syncd.models import Task
+from syncd.core.errors import FatalError, RateLimitedError
+from syncd.core.models import Reminder, Task
 
 NOTES_OF_2 = r"/issues/2/notes$"
 

@@ -9,14 +9,13 @@ import gitlab
 import pytest
 import requests
 
-from connectors.base import Reminder, ReminderItem
 from connectors.gitlab.budget import NoteBudget
 from connectors.gitlab.cursor import Cursor, Poll
 from connectors.gitlab.errors import map_gitlab_error
 from connectors.gitlab.mapping import work_start
 from connectors.gitlab.render import escape_line, has_marker, render_markdown
-from syncd.errors import AuthError, FatalError, RateLimitedError, RetriableError
-from syncd.models import Person
+from syncd.core.errors import AuthError, FatalError, RateLimitedError, RetriableError
+from syncd.core.models import Person, Reminder, ReminderItem
 
 T1 = "2026-11-20T08:00:00.000Z"
 T2 = "2026-11-20T08:00:01.500Z"

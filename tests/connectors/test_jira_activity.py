@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from connectors.jira import JiraConnector
-from connectors.sandbox.seed import Seed, load_seed
+from connectors.sandbox.common.seed import Seed, load_seed
 from connectors.sandbox.server import SandboxServer
 from rules.base import Context
 from rules.builtin.checkpoint import Checkpoint
 from rules.builtin.stale import Stale
 from rules.calendar import BusinessCalendar
-from syncd.models import Finding, Task
+from syncd.core.models import Finding, Task
 from tests.connectors.conftest import FLAVOURS, sandbox_act
 from tests.connectors.contract import full_sync
 from tests.sandbox.jira_helpers import client, serve
@@ -154,7 +154,9 @@ def test_a_task_reopened_months_after_its_start_date_is_measured_from_the_reopen
     )
     rule = Checkpoint()
     with serve(seed, flavour) as server:
-        connector = jira_connector(server, seed, flavour, source={"start_date_field": "Start date"})
+        # The task was done months ago: outside the backfill's window of done tasks.
+        source = {"start_date_field": "Start date", "backfill_done_days": None}
+        connector = jira_connector(server, seed, flavour, source=source)
         tasks, cursor = full_sync(connector, None)
         before: Task = tasks[0]
         assert before.start is not None
@@ -180,7 +182,7 @@ def test_a_start_date_set_after_the_reopen_still_wins() -> None:
     """A task reopened in May and planned to start on 1 June starts on 1 June."""
     from connectors.jira.history import spell_start
     from connectors.jira.values import JiraContext
-    from syncd.models import Person
+    from syncd.core.models import Person
 
     ctx = JiraContext("s", "https://jira", True, "adf", Person(id="bot", name="syncd"))
     reopen = {

@@ -10,7 +10,7 @@ import pytest
 
 from connectors.jira.cursor import Cursor, Poll, floor_minute, jql_literal
 from connectors.jira.search import incremental_jql
-from syncd.errors import FatalError
+from syncd.core.errors import FatalError
 
 MSK = ZoneInfo("Europe/Moscow")
 T0 = datetime(2026, 11, 23, 10, 15, 30, 123000, tzinfo=MSK)

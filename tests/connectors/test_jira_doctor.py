@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from connectors.jira import JiraConnector
-from connectors.sandbox.seed import Seed
+from connectors.sandbox.common.seed import Seed
 from connectors.sandbox.server import SandboxServer
 
 Start = Callable[..., tuple[SandboxServer, Seed]]
@@ -75,8 +75,8 @@ def test_doctor_on_an_unreachable_server_reports_one_failed_server_line(
 
 
 def test_a_malformed_url_is_fatal_and_named_not_retried(jira_sandbox: Start) -> None:
-    from connectors.retry import RetryPolicy
-    from syncd.errors import FatalError
+    from connectors.http.retry import RetryPolicy
+    from syncd.core.errors import FatalError
     from tests.connectors.conftest import RecordingSleep, jira_source
 
     _, seed = jira_sandbox("dc")
@@ -100,7 +100,7 @@ def test_a_wrong_token_is_one_failed_line_not_five(
 ) -> None:
     from pydantic import SecretStr
 
-    from connectors.retry import RetryPolicy
+    from connectors.http.retry import RetryPolicy
     from tests.connectors.conftest import RecordingSleep, jira_source
 
     server, seed = jira_sandbox(flavour)

@@ -8,13 +8,13 @@ from collections.abc import Callable
 
 import pytest
 
-from connectors.base import Reminder, ReminderItem
+from connectors.http.retry import RetryPolicy
 from connectors.jira import JiraConnector
-from connectors.retry import RetryPolicy
-from connectors.sandbox.faults import Fault
-from connectors.sandbox.seed import Seed
+from connectors.sandbox.common.faults import Fault
+from connectors.sandbox.common.seed import Seed
 from connectors.sandbox.server import SandboxServer
-from syncd.errors import AuthError, FatalError, RateLimitedError, RetriableError
+from syncd.core.errors import AuthError, FatalError, RateLimitedError, RetriableError
+from syncd.core.models import Reminder, ReminderItem
 from tests.connectors.conftest import RecordingSleep, jira_source, logged
 from tests.connectors.contract import full_sync
 
@@ -138,7 +138,10 @@ def test_slow_answer_hits_the_read_timeout_and_is_retried(
     server.faults.add(Fault(kind="delay", path=SEARCH, seconds=1.0))
     tasks, _ = full_sync(connector, None)
     assert len(tasks) == len(seed.tasks)
-    assert len(sleep) == 1
+    assert server.faults.pending() == []  # the held search answer timed out…
+    # …and was retried: at least that once (a loaded machine may time out another answer
+    # at 0.3 s too, so the count is not exact).
+    assert len(sleep) >= 1
 
 
 def test_wrong_token_is_an_auth_error_without_the_token(flavour: str, jira_sandbox: Start) -> None:

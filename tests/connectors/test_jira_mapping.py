@@ -12,8 +12,8 @@ import pytest
 from connectors.jira.history import start_of
 from connectors.jira.mapping import map_issue
 from connectors.jira.values import JiraContext
-from syncd.errors import FatalError
-from syncd.models import Person, StatusCategory
+from syncd.core.errors import FatalError
+from syncd.core.models import Person, StatusCategory
 
 BOT_CLOUD = Person(id="acc-bot", name="syncd")
 BOT_DC = Person(id="syncd-bot", name="syncd", username="syncd-bot")

@@ -9,10 +9,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from connectors.base import Reminder, ReminderItem
 from connectors.jira.render import escape_wiki, marker_in_body, render_adf, render_wiki
-from rules.sections import to_plain_text
-from syncd.models import Person
+from rules.documents.sections import to_plain_text
+from syncd.core.models import Person, Reminder, ReminderItem
 
 SCHEMA = json.loads(
     (Path(__file__).parents[2] / "connectors/sandbox/schemas/adf-schema-v1-full.json").read_text()

@@ -1,4 +1,4 @@
-"""The one retry policy (connectors.retry), with plain response objects and a recording
+"""The one retry policy (connectors.http.retry), with plain response objects and a recording
 sleep: waits are measured, never timed."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from email.utils import format_datetime
 import pytest
 import requests
 
-from connectors.retry import RetryPolicy, retry_after_seconds, wait_seconds
+from connectors.http.retry import RetryPolicy, retry_after_seconds, wait_seconds
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

@@ -10,8 +10,8 @@ import pytest
 from structlog.testing import capture_logs
 
 from connectors.jira import JiraConnector
-from connectors.sandbox.faults import Fault
-from connectors.sandbox.seed import Document, Seed
+from connectors.sandbox.common.faults import Fault
+from connectors.sandbox.common.seed import Document, Seed
 from connectors.sandbox.server import SandboxServer
 from tests.connectors.conftest import clear_log, logged
 from tests.connectors.contract import full_sync
@@ -128,7 +128,7 @@ def test_issue_with_malformed_adf_is_skipped_and_the_others_come_through(
 def test_fetch_task_of_a_malformed_issue_is_a_clear_error(
     jira_sandbox: Start, jira_connector: Connect
 ) -> None:
-    from syncd.errors import FatalError
+    from syncd.core.errors import FatalError
 
     server, seed = jira_sandbox("cloud")
     connector = jira_connector(server, seed, "cloud")
@@ -165,7 +165,7 @@ def test_no_connection_ends_the_sync_instead_of_setting_issues_aside(
 ) -> None:
     """A tracker that went away mid-sync is not one bad issue: the sync stops (the pages
     already yielded stay stored) rather than fill the bounded retry list with every issue."""
-    from syncd.errors import RetriableError
+    from syncd.core.errors import RetriableError
 
     server, seed = jira_sandbox("dc")
     connector = jira_connector(server, seed, "dc")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from connectors.jira import JiraConnector
-from connectors.sandbox.seed import Seed
+from connectors.sandbox.common.seed import Seed
 from connectors.sandbox.server import SandboxServer
 from tests.connectors.conftest import bulk_seed, clear_log, logged, sandbox_act, sandbox_clock
 from tests.connectors.contract import full_sync
@@ -208,8 +208,8 @@ def test_constructing_makes_no_request_and_a_dead_tracker_fails_the_sync_retriab
     from pydantic import SecretStr
 
     from config.policy import AuthConfig, SourceConfig, SourceScope
-    from connectors.retry import RetryPolicy
-    from syncd.errors import RetriableError
+    from connectors.http.retry import RetryPolicy
+    from syncd.core.errors import RetriableError
     from tests.connectors.conftest import RecordingSleep
 
     with socket.socket() as probe:  # a port nobody listens on

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from connectors.base import Reminder, ReminderItem
 from connectors.jira import JiraConnector
-from connectors.sandbox.faults import Fault
-from connectors.sandbox.seed import Seed
+from connectors.sandbox.common.faults import Fault
+from connectors.sandbox.common.seed import Seed
 from connectors.sandbox.server import SandboxServer
-from syncd.errors import RetriableError
+from syncd.core.errors import RetriableError
+from syncd.core.models import Reminder, ReminderItem
 from tests.connectors.conftest import sandbox_act
 
 Start = Callable[..., tuple[SandboxServer, Seed]]

@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from connectors.base import Reminder
 from connectors.gitlab.render import render_markdown
 from connectors.jira.render import render_adf, render_wiki
 from rules.texts import reminder_intro, reminder_item, reminder_outro
-from syncd.models import Finding, Person, Severity, fingerprint
+from syncd.core.models import Finding, Person, Reminder, Severity, fingerprint
 from tests.digest import fixtures
 from tests.digest.hostile import laid_out_in_order, visible
 

@@ -9,7 +9,7 @@ import pytest
 import structlog
 from pydantic import SecretStr
 
-from syncd.logs import configure_logging, get_logger
+from syncd.core.logs import configure_logging, get_logger
 
 
 @pytest.fixture(autouse=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from config.loader import load_policy_text
 from config.policy import Policy
-from syncd.models import Finding, Person, Severity, StatusCategory, Task, fingerprint
+from syncd.core.models import Finding, Person, Severity, StatusCategory, Task, fingerprint
+from syncd.policy_file import read_policy_text
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # 09:00 Moscow, 06:00 London
 HOSTILE = (
@@ -64,7 +64,7 @@ LENA = Person(id="u-lena", name="Лена", username="lena")
 
 
 def policy(extra: str = "") -> Policy:
-    return load_policy_text(POLICY_YAML + extra, "fixture.yaml")
+    return read_policy_text(POLICY_YAML + extra, "fixture.yaml")
 
 
 def task(key: str, title: str, **fields: Any) -> Task:

@@ -6,11 +6,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from syncd.core.models import Comment, Task
 from syncd.digest.i18n import translator
 from syncd.digest.model import Digest
 from syncd.digest.priority import is_important, quadrant
 from syncd.digest.scope import manager_tasks
-from syncd.models import Comment, Task
 from tests.digest import fixtures
 
 
@@ -156,10 +156,10 @@ def test_english_plurals_and_dates() -> None:
 
 
 def test_check_today_follows_the_configured_checkpoint_fraction() -> None:
-    from config.loader import load_policy_text
     from syncd.digest.content import build_digest
+    from syncd.policy_file import read_policy_text
 
-    late = load_policy_text(
+    late = read_policy_text(
         fixtures.POLICY_YAML.replace("params: {fraction: 0.35}", "params: {fraction: 0.9}")
     )
     olga = late.managers[0]
@@ -212,12 +212,12 @@ def test_check_today_skips_a_task_whose_checkpoint_comment_exists(
 
 
 def test_check_today_honours_the_checkpoint_rule_scope() -> None:
-    from config.loader import load_policy_text
     from syncd.digest.content import build_digest
+    from syncd.policy_file import read_policy_text
 
     # The first checkpoint rule (late, 90 %) is scoped to BLOG; SHOP follows the second
     # (35 %, its own keyword). SHOP-3's moment is today under the rule that applies to it.
-    scoped = load_policy_text(
+    scoped = read_policy_text(
         fixtures.POLICY_YAML.replace(
             "  - rule: checkpoint\n    params: {fraction: 0.35}\n",
             "  - rule: checkpoint\n    params: {fraction: 0.9}\n"
@@ -244,11 +244,11 @@ def test_check_today_honours_the_checkpoint_rule_scope() -> None:
 def test_due_soon_lists_exactly_what_the_due_soon_rule_flags(params: str) -> None:
     """One horizon: the digest's "due soon" is the rule's ``days`` (default or configured),
     so the digest never lists a task the rule does not flag, nor misses one it does."""
-    from config.loader import load_policy_text
     from rules.engine import Engine
     from syncd.digest.content import build_digest
+    from syncd.policy_file import read_policy_text
 
-    policy = load_policy_text(
+    policy = read_policy_text(
         fixtures.POLICY_YAML.replace(
             "  - rule: due-soon\n    params: {days: 3}\n", f"  - rule: due-soon{params}\n"
         )
@@ -263,11 +263,11 @@ def test_due_soon_lists_exactly_what_the_due_soon_rule_flags(params: str) -> Non
 
 
 def test_the_digest_has_no_horizon_of_its_own() -> None:
-    from config.loader import load_policy_text
-    from syncd.errors import ConfigError
+    from syncd.core.errors import ConfigError
+    from syncd.policy_file import read_policy_text
 
     with pytest.raises(ConfigError, match="due_soon_days was removed"):
-        load_policy_text(
+        read_policy_text(
             fixtures.POLICY_YAML.replace(
                 "    language: en\n", "    language: en\n    schedules: {due_soon_days: 3}\n"
             )
@@ -277,11 +277,11 @@ def test_the_digest_has_no_horizon_of_its_own() -> None:
 def test_a_checkpoint_falling_at_night_is_checked_from_the_next_working_hour() -> None:
     """Start Mon 01:00, due Tue: half-way is Tue 00:30 Moscow. Tuesday's digest lists it
     to check at 09:00, when a manager can act; the rule's own moment stays 00:30."""
-    from config.loader import load_policy_text
     from rules.engine import Engine
     from syncd.digest.content import build_digest
+    from syncd.policy_file import read_policy_text
 
-    half = load_policy_text(
+    half = read_policy_text(
         fixtures.POLICY_YAML.replace(
             "params: {fraction: 0.35}", "params: {fraction: 0.5, business_time: false}"
         )

@@ -14,12 +14,12 @@ import httpx
 import pytest
 import respx
 
-from config.loader import load_policy_text
 from config.policy import ChannelConfig, Policy
-from connectors.retry import RetryPolicy
+from connectors.http.retry import RetryPolicy
 from syncd.channels import Document, Sender, build_sender
+from syncd.digest.dispatch import DigestService
 from syncd.digest.render.templated import telegram_length
-from syncd.digest.service import DigestService
+from syncd.policy_file import read_policy_text
 from syncd.store.store import Store, open_store
 from tests.digest import fixtures
 from tests.digest.test_service import ENV, at, make_policy
@@ -37,7 +37,7 @@ def telegram_policy() -> Policy:
         "    channels: [{type: telegram, bot_token_secret: TG_TOKEN, chat_id: '42',"
         " api_base: 'https://tg.test'}]\n",
     )
-    return load_policy_text(text, "telegram.yaml")
+    return read_policy_text(text, "telegram.yaml")
 
 
 def real_sender(config: ChannelConfig) -> Sender:

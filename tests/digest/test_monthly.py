@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from syncd.core.models import StatusCategory, Task
 from syncd.digest.monthly import (
     build_monthly_report,
     missed_checkpoints,
@@ -12,7 +13,6 @@ from syncd.digest.monthly import (
 )
 from syncd.digest.render.monthly import render_monthly
 from syncd.digest.scope import Clients
-from syncd.models import StatusCategory, Task
 from syncd.store.ledger import FindingRow
 from tests.digest import fixtures
 

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import jsonschema
 import pytest
 
+from syncd.core.models import StatusCategory, Task
 from syncd.digest.i18n import Language
 from syncd.digest.monthly import MonthlyDigest, MonthlyReport, build_monthly_report
 from syncd.digest.render.monthly import (
@@ -20,7 +21,6 @@ from syncd.digest.render.monthly import (
 )
 from syncd.digest.render.templated import telegram_length
 from syncd.digest.render.webhook import webhook_schema
-from syncd.models import StatusCategory, Task
 from tests.digest import fixtures
 from tests.digest.test_render import TELEGRAM_TAGS, TagChecker, _adaptive_card_schema
 

@@ -12,6 +12,7 @@ from importlib import resources
 import jsonschema
 import pytest
 
+from syncd.core.models import Person
 from syncd.digest.model import Digest
 from syncd.digest.render import (
     render_html,
@@ -26,7 +27,6 @@ from syncd.digest.render import (
 from syncd.digest.render.links import safe_url
 from syncd.digest.render.templated import split_telegram, telegram_length
 from syncd.digest.render.webhook import webhook_schema
-from syncd.models import Person
 from tests.digest import fixtures
 
 TELEGRAM_TAGS = {

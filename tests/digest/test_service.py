@@ -13,14 +13,14 @@ import httpx
 import pytest
 import respx
 
-from config.loader import load_policy_text
 from config.policy import ChannelConfig, Policy
-from connectors.retry import RetryPolicy
+from connectors.http.retry import RetryPolicy
 from syncd.channels import Sender, build_sender
+from syncd.core.errors import SyncdError
+from syncd.core.models import StatusCategory
+from syncd.digest.dispatch import DigestService
 from syncd.digest.report import render_report_file
-from syncd.digest.service import DigestService
-from syncd.errors import SyncdError
-from syncd.models import StatusCategory
+from syncd.policy_file import read_policy_text
 from syncd.store.store import Store, open_store
 from tests.digest import fixtures
 
@@ -42,7 +42,7 @@ def make_policy(send_empty: bool = True) -> Policy:
         "    channels: [{type: webhook, url_secret: ALICE_HOOK}]\n"
         f"    schedules: {{send_empty: {str(send_empty).lower()}}}\n",
     )
-    return load_policy_text(text, "service.yaml")
+    return read_policy_text(text, "service.yaml")
 
 
 def senders(config: ChannelConfig) -> Sender:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from syncd.core.usertext import FSI, PDI, balance_bidi, isolate
 from syncd.digest.render import (
     render_html,
     render_markdown,
@@ -19,7 +20,6 @@ from syncd.digest.render import (
     render_telegram,
     render_text,
 )
-from syncd.usertext import FSI, PDI, balance_bidi, isolate
 from tests.digest import hostile
 
 # --- the isolation primitive -------------------------------------------------------------

@@ -28,7 +28,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from config.policy import Policy
 from connectors.base import Connector
 from connectors.factory import create_connector
-from connectors.sandbox.seed import load_seed
+from connectors.sandbox.common.seed import load_seed
 from connectors.sandbox.server import SandboxServer, create_app
 from syncd.store import Store
 from tests.runtime.process import SyncdProcess, start_syncd

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 from config.policy import Policy
 from config.settings import Settings
-from connectors.sandbox.seed import Seed, load_seed
+from connectors.sandbox.common.seed import Seed, load_seed
 from connectors.sandbox.server import SandboxServer, create_app
-from syncd.clock import SystemClock
-from syncd.cycle import CycleReport, SourceRunner, build_runners
+from syncd.core.clock import SystemClock
+from syncd.source_cycle import CycleReport, SourceRunner, build_runners
 from syncd.store import Store, open_store
 
 DEFAULT_NOW = datetime(2026, 11, 24, 11, 0, tzinfo=ZoneInfo("Europe/Moscow"))

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from config.policy import Policy
-from syncd.app import App
-from syncd.clock import FrozenClock
-from syncd.runonce import run_once
+from syncd.commands.once import run_once
+from syncd.core.clock import FrozenClock
+from syncd.wiring import App
 from tests.e2e.scenario import Scenario, scenario
 
 MOSCOW = ZoneInfo("Europe/Moscow")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.sandbox.seed import load_seed
+from connectors.sandbox.common.seed import load_seed
 from connectors.sandbox.server import SandboxServer, create_app
 from tests.e2e.scenario import agency_seed, policy_for
 from tests.e2e.test_daemon import _bot_comment_count

@@ -13,12 +13,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 from tests.runtime.process import REPO_ROOT, free_port
+from tests.support.reference import REFERENCE, required
 
 README = REPO_ROOT / "README.md"
-SHARED_SEED = REPO_ROOT.parent / "shared" / "reference" / "seed-example.json"
+SHARED_SEED = REFERENCE / "seed-example.json"
 
 
 def _readme_example() -> tuple[str, str, str]:
@@ -93,7 +92,7 @@ def test_readme_sandbox_and_check_example(tmp_path: Path) -> None:
         out, _ = server.communicate(timeout=20)
     assert check.returncode == 1, check.stderr  # error-severity findings gate a CI
     rows = [json.loads(line) for line in check.stdout.splitlines()]
-    assert {r["schema"] for r in rows} == {"syncd.check/1"}
+    assert {r["schema"] for r in rows} == {"syncd.commands.check/1"}
     by_key: dict[str, set[str]] = {}
     for r in rows:
         by_key.setdefault(r["key"], set()).add(r["rule"])
@@ -113,7 +112,6 @@ def test_readme_sandbox_and_check_example(tmp_path: Path) -> None:
 
 
 def test_shipped_example_seed_is_the_shared_one() -> None:
-    if not SHARED_SEED.exists():
-        pytest.skip("../shared/reference is not beside the repo")
+    required(SHARED_SEED)
     shipped = REPO_ROOT / "connectors" / "sandbox" / "seeds" / "example.json"
     assert shipped.read_bytes() == SHARED_SEED.read_bytes()

@@ -8,8 +8,8 @@ from typing import Any
 from config.policy import CalendarConfig
 from rules.base import Context
 from rules.calendar import BusinessCalendar
-from rules.sections import document_source, parse_description, to_plain_text
-from syncd.models import Activity, Comment, Person, Section, StatusCategory, Task
+from rules.documents.sections import document_source, parse_description, to_plain_text
+from syncd.core.models import Activity, Comment, Person, Section, StatusCategory, Task
 
 ANNA = Person(id="u-anna", name="Анна", username="anna")
 BORIS = Person(id="u-boris", name="Борис", username="boris")

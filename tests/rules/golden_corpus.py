@@ -27,7 +27,7 @@ from rules.base import Context
 from rules.builtin.checkpoint import Checkpoint
 from rules.builtin.required_sections import RequiredSections, RequiredSectionsParams
 from rules.calendar import BusinessCalendar
-from syncd.models import Person, Task
+from syncd.core.models import Person, Task
 
 __all__ = [
     "GOLDEN",

@@ -16,7 +16,7 @@ from rules.builtin.required_sections import RequiredSections, RequiredSectionsPa
 from rules.builtin.single_owner import SingleOwner
 from rules.builtin.stale import Stale, StaleParams
 from rules.calendar import BusinessCalendar
-from syncd.models import Section, StatusCategory
+from syncd.core.models import Section, StatusCategory
 from tests.rules.factory import (
     ANNA,
     BORIS,

@@ -11,7 +11,7 @@ from config.policy import CalendarConfig
 from rules.builtin.checkpoint import Checkpoint, CheckpointParams
 from rules.calendar import BusinessCalendar
 from rules.checkpoints import DEFAULT_KEYWORDS, CheckpointMatcher, checkpoint_moment
-from syncd.models import Finding, Severity, Task
+from syncd.core.models import Finding, Severity, Task
 from tests.rules.factory import ANNA, BORIS, BOT, at, change, comment, context, make_task
 
 MSK = ZoneInfo("Europe/Moscow")

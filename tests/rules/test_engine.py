@@ -8,12 +8,12 @@ from datetime import date
 
 import pytest
 
-from config.loader import load_policy_text
 from rules.base import Context, Rule
-from rules.engine import DEFAULT_RULES, Engine, ScopedRule
-from rules.registry import get_rule, rule_example, rule_names, validate_params
-from syncd.errors import ConfigError, RuleError
-from syncd.models import Finding, Section, StatusCategory, Task
+from rules.engine import Engine, ScopedRule
+from rules.registry import default_rule_names, get_rule, rule_example, rule_names, validate_params
+from syncd.core.errors import ConfigError, RuleError
+from syncd.core.models import Finding, Section, StatusCategory, Task
+from syncd.policy_file import read_policy_text
 from tests.rules.factory import ANNA, BORIS, BOT, at, comment, described, make_task
 
 SOURCES = """\
@@ -35,7 +35,7 @@ NOW = at("2026-11-25 09:00")
 
 
 def engine(rules_yaml: str = "", **kwargs: object) -> Engine:
-    return Engine.from_policy(load_policy_text(SOURCES + rules_yaml), **kwargs)  # type: ignore[arg-type]
+    return Engine.from_policy(read_policy_text(SOURCES + rules_yaml), **kwargs)  # type: ignore[arg-type]
 
 
 def broken(**fields: object) -> Task:
@@ -56,8 +56,17 @@ def rules_of(findings: list[Finding]) -> list[str]:
 
 def test_default_rule_set_when_policy_lists_none() -> None:
     e = engine()
-    assert tuple(r.rule.name for r in e.rules) == DEFAULT_RULES
-    assert "measurable-goal" not in DEFAULT_RULES
+    assert tuple(r.rule.name for r in e.rules) == (
+        "required-sections",
+        "due-date",
+        "single-owner",
+        "checkpoint",
+        "overdue",
+        "due-soon",
+        "stale",
+        "priority-set",
+    )
+    assert default_rule_names() == tuple(r.rule.name for r in e.rules)
     found = rules_of(e.evaluate([broken()], NOW))
     assert found == ["required-sections", "due-date", "single-owner", "stale", "priority-set"]
     overdue = rules_of(e.evaluate([make_task(due=date(2026, 11, 20))], NOW))
@@ -139,7 +148,7 @@ def test_bot_accounts_declared_in_the_policy_are_bots() -> None:
         "    calendar: {country: RU, timezone: Europe/Moscow}\n",
         f"    calendar: {{country: RU, timezone: Europe/Moscow}}\n    bot_accounts: [{BORIS.id}]\n",
     )
-    policy = load_policy_text(declared + rules)
+    policy = read_policy_text(declared + rules)
     assert rules_of(Engine.from_policy(policy).evaluate([t], NOW)) == ["checkpoint"]
 
 
@@ -181,7 +190,7 @@ def test_unknown_rule_lists_the_valid_ones() -> None:
         get_rule("checkpiont")
     assert "'checkpiont'" in str(info.value)
     with pytest.raises(ConfigError) as config:
-        load_policy_text(SOURCES + "rules:\n  - rule: checkpiont\n", "policy.yaml")
+        read_policy_text(SOURCES + "rules:\n  - rule: checkpiont\n", "policy.yaml")
     (issue,) = config.value.issues
     assert issue.path == "rules[0].rule"
     assert issue.line == SOURCES.count("\n") + 2
@@ -190,7 +199,7 @@ def test_unknown_rule_lists_the_valid_ones() -> None:
 
 def test_bad_params_name_the_path() -> None:
     with pytest.raises(ConfigError) as info:
-        load_policy_text(
+        read_policy_text(
             SOURCES + "rules:\n  - rule: checkpoint\n    params: {fraction: 1.5, colour: red}\n"
         )
     paths = {i.path for i in info.value.issues}
@@ -201,7 +210,7 @@ def test_bad_params_name_the_path() -> None:
 @pytest.mark.parametrize("name", rule_names())
 def test_docstring_example_loads_as_a_policy(name: str) -> None:
     cls = get_rule(name)
-    policy = load_policy_text(SOURCES + rule_example(cls), f"{name} example")
+    policy = read_policy_text(SOURCES + rule_example(cls), f"{name} example")
     e = Engine.from_policy(policy)
     assert [r.rule.name for r in e.rules] == [name]
 
@@ -232,7 +241,7 @@ def test_rule_aliases_keep_the_source_section_aliases() -> None:
         "rules:\n  - rule: required-sections\n"
         "    params: {aliases: {acceptance: [Чек-лист приёмки]}}\n"
     )
-    found = Engine.from_policy(load_policy_text(source_aliases + rules)).evaluate([t], NOW)
+    found = Engine.from_policy(read_policy_text(source_aliases + rules)).evaluate([t], NOW)
     assert found == []  # the goal by the source's alias, the criteria by the rule's
-    without = Engine.from_policy(load_policy_text(SOURCES + rules)).evaluate([t], NOW)
+    without = Engine.from_policy(read_policy_text(SOURCES + rules)).evaluate([t], NOW)
     assert [f.data["missing"] for f in without] == ["goal"]

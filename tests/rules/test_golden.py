@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.sandbox.docconv import adf_errors
+from connectors.sandbox.common.docconv import adf_errors
 from tests.rules.golden_corpus import GOLDEN, Case, actual_verdict, load_cases
 
 CASES = load_cases()

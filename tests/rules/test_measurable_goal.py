@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rules.builtin.measurable_goal import MeasurableGoal, MeasurableGoalParams
-from syncd.models import Section, Task
+from syncd.core.models import Section, Task
 from tests.rules.factory import at, context, make_task
 
 MEASURABLE = [

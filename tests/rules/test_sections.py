@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from rules.sections import (
+from rules.documents.sections import (
     DEFAULT_ALIASES,
     document_source,
     merge_aliases,
@@ -16,7 +16,7 @@ from rules.sections import (
     strip_placeholders,
     to_plain_text,
 )
-from syncd.models import Section
+from syncd.core.models import Section
 
 
 def by_name(sections: tuple[Section, ...]) -> dict[str, Section]:

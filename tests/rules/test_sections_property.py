@@ -9,17 +9,17 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from rules.blocks import normalize_label
 from rules.builtin.required_sections import RequiredSections, RequiredSectionsParams
 from rules.checkpoints import CheckpointMatcher
-from rules.sections import (
+from rules.documents.blocks import normalize_label
+from rules.documents.sections import (
     DEFAULT_ALIASES,
     parse_description,
     section_filled,
     strip_placeholders,
     to_plain_text,
 )
-from syncd.models import Section
+from syncd.core.models import Section
 from tests.rules.factory import at, context, described
 
 NODE_TYPES = [

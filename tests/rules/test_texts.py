@@ -7,14 +7,13 @@ from datetime import date
 import pytest
 
 from config.policy import CalendarConfig
-from connectors.base import Reminder
 from rules.builtin.required_sections import RequiredSections, RequiredSectionsParams, Variant
 from rules.calendar import BusinessCalendar
+from rules.documents.sections import parse_description, section_filled
 from rules.engine import Engine, ScopedRule
 from rules.registry import get_rule, rule_names
-from rules.sections import parse_description, section_filled
 from rules.texts import business_days, reminder_intro, reminder_item, reminder_outro
-from syncd.models import Finding, Severity, StatusCategory
+from syncd.core.models import Finding, Reminder, Severity, StatusCategory
 from tests.rules.factory import ANNA, BORIS, at, context, make_task
 
 RU = BusinessCalendar(CalendarConfig(country="RU", timezone="Europe/Moscow"))

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from syncd.clock import SystemClock
+from syncd.core.clock import SystemClock
 from syncd.daemon import Daemon, Runner
 from syncd.metrics import Metrics
 from syncd.store import Store, open_store

@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import sys
 
-from config.loader import load_policy
 from config.settings import Settings
-from syncd.clock import SystemClock
+from syncd.commands.run import leave
+from syncd.core.clock import SystemClock
+from syncd.core.logs import configure_logging
 from syncd.daemon import Daemon, Wiring
-from syncd.http import serve
-from syncd.logs import configure_logging
+from syncd.http_server import serve
 from syncd.metrics import default_metrics
+from syncd.policy_file import read_policy
 from syncd.store import open_store
 from tests.runtime.support import ScriptedRunner
 
@@ -29,7 +30,7 @@ def main() -> int:
     path = settings.config
 
     def wiring() -> Wiring:
-        policy = load_policy(path)
+        policy = read_policy(path)
         runners = [ScriptedRunner(s.name, interval, delay=delay) for s in policy.sources]
         return Wiring(runners, None, policy.sources)
 
@@ -38,10 +39,12 @@ def main() -> int:
     store = open_store(settings.resolved_state_url())
     daemon = Daemon(first.runners, None, store, SystemClock(), settings, wiring,
                     sources=first.sources)  # fmt: skip
+    code = 1
     try:
-        return serve(daemon, settings, default_metrics())
+        code = serve(daemon, settings, default_metrics())
     finally:
-        store.close()
+        leave(daemon, code, store.close)  # as ``syncd run`` leaves
+    return code
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """A small Dockerfile reader for the container tests: instructions per stage, with line
-continuations joined and comments dropped (enough for syncd's own Dockerfile)."""
+continuations joined and comments dropped, and ``ARG``s declared before the first ``FROM``
+substituted into ``FROM`` with their defaults (enough for syncd's own Dockerfile)."""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,10 +53,15 @@ def read_stages(path: Path) -> list[Stage]:
         logical.append(pending + line)
         pending = ""
     stages: list[Stage] = []
+    defaults: dict[str, str] = {}
     for line in logical:
         op, _, args = line.partition(" ")
         op = op.upper()
-        if op == "FROM":
+        if op == "ARG" and not stages:
+            name, _, value = args.strip().partition("=")
+            defaults[name] = value.strip('"')
+        elif op == "FROM":
+            args = re.sub(r"\$\{?(\w+)\}?", lambda m: defaults.get(m[1], m[0]), args)
             parts = args.split()
             name = parts[2] if len(parts) > 2 and parts[1].upper() == "AS" else None
             stages.append(Stage(parts[0], name))

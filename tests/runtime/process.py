@@ -25,7 +25,7 @@ from types import TracebackType
 
 import httpx
 
-__all__ = ["REPO_ROOT", "SyncdProcess", "free_port", "start_syncd"]
+__all__ = ["REPO_ROOT", "SyncdProcess", "free_port", "run_syncd", "start_syncd"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -149,4 +149,21 @@ def start_syncd(
     full.update(env or {})
     return SyncdProcess(
         argv or [sys.executable, "-m", "syncd", "run"], full, port, data_dir / "logs"
+    )
+
+
+def run_syncd(
+    *args: str, env: Mapping[str, str], timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """Run one ``python -m syncd`` command to completion, with the ``SYNCD_*`` variables of
+    this process replaced by ``env``; its output is captured as text."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
+    full.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "syncd", *args],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )

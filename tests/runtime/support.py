@@ -15,8 +15,8 @@ from datetime import datetime
 from pathlib import Path
 
 from config.settings import Settings
-from syncd.cycle import CycleReport
-from syncd.models import Finding
+from syncd.core.models import Finding
+from syncd.source_cycle import CycleReport
 
 __all__ = ["Gauge", "ScriptedRunner", "make_settings", "wait_for"]
 
@@ -106,7 +106,9 @@ def make_settings(tmp: Path, **overrides: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
+def wait_for(predicate: Callable[[], bool], timeout: float = 30.0, what: str = "") -> None:
+    """Until ``predicate`` holds; ``timeout`` is a hang guard, generous on purpose (a loaded
+    2-core machine), never a claim about speed: times are measured in ``make bench``."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:

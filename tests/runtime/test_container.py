@@ -8,14 +8,13 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
 
 from config.settings import Settings
-from syncd.http import HttpServer, build_app
+from syncd.http_server import HttpServer, build_app
 from syncd.metrics import Metrics
 from syncd.settings_doc import END, START, main, settings_table_markdown, table_in
 from tests.runtime.dockerfile import Stage, read_stages
@@ -63,15 +62,20 @@ def test_multi_stage_slim_non_root_with_data_volume(stages: list[Stage], final: 
     assert not [i for i in final.all("COPY") if "--from" not in i.args], "source in final image"
 
 
-def test_builder_copies_every_packaged_directory(stages: list[Stage]) -> None:
-    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    packages = {p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]}
-    copied = {i.args.split()[0] for i in stages[0].all("COPY")}
-    copied |= {name for i in stages[0].all("COPY") for name in i.args.split()[:-1]}
-    assert packages <= copied
-    assert project["project"]["readme"] in copied
-    ignored = (REPO_ROOT / ".dockerignore").read_text(encoding="utf-8").split()
-    assert not packages & set(ignored)
+def test_the_build_context_is_exactly_what_the_dockerfile_copies(stages: list[Stage]) -> None:
+    ignored = (REPO_ROOT / ".dockerignore").read_text(encoding="utf-8").split("\n")
+    rules = [line.strip() for line in ignored if line.strip() and not line.startswith("#")]
+    assert rules[0] == "*", "the build context is an allow-list: everything else stays out"
+    allowed = {rule[1:] for rule in rules[1:] if rule.startswith("!")}
+    copied = {
+        source
+        for stage in stages
+        for i in stage.all("COPY")
+        if "--from" not in i.args
+        for source in i.args.split()[:-1]
+    }
+    assert copied == allowed
+    assert "requirements.lock" in copied  # the image installs the locked versions
 
 
 def _pip_commands(text: str) -> list[list[str]]:
@@ -81,10 +85,14 @@ def _pip_commands(text: str) -> list[list[str]]:
         if not re.search(r"\bpip (wheel|install)\b", chunk):
             continue
         tokens = shlex.split(chunk.strip())
-        tokens = tokens[tokens.index("pip") :]
+        start = next(n for n, token in enumerate(tokens) if token.rsplit("/", 1)[-1] == "pip")
+        tokens = ["pip", *tokens[start + 1 :]]
         norm: list[str] = []
         for token in tokens:
             if token == "--no-cache-dir":
+                continue
+            if norm and norm[-1] == "-r":  # the lock file, wherever it was copied to
+                norm.append(token.rsplit("/", 1)[-1])
                 continue
             key, eq, _value = token.partition("=")
             if eq and key in {"--wheel-dir", "--find-links"}:
@@ -103,15 +111,17 @@ def test_dockerfile_installs_the_package_the_way_the_readme_says(stages: list[St
     section = README.read_text(encoding="utf-8")
     readme_cmds = _pip_commands("\n".join(re.findall(r"```sh\n(.*?)```", section, re.S)))
     docker_cmds = [cmd for s in stages for i in s.all("RUN") for cmd in _pip_commands(i.args)]
-    assert [c[:2] for c in readme_cmds] == [["pip", "wheel"], ["pip", "install"]]
+    assert [c[:2] for c in readme_cmds] == [["pip", "install"], ["pip", "install"]]
     assert readme_cmds == docker_cmds
+    assert readme_cmds[0][-3:] == ["--require-hashes", "-r", "requirements.lock"]
+    assert "--no-index" in readme_cmds[0]  # from the wheelhouse only, never an index
     assert readme_cmds[1][-1] == "<dir>/syncd-*.whl"  # the built wheel, not PyPI
 
 
 def test_healthcheck_command_probes_healthz(final: Stage, tmp_path: Path) -> None:
     args = final.last("HEALTHCHECK").args
     argv = read_stages_exec(args)
-    assert argv[0] == "python"
+    assert argv[0] == "python3"  # Debian's python3 has no "python" name
     settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
 
     class Idle:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, MutableMapping
 from datetime import UTC, datetime, timedelta
@@ -10,11 +11,18 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from syncd.clock import FrozenClock
-from syncd.daemon import BACKOFF_CAP, Daemon, Wiring, backoff_delay, digest_outcomes
-from syncd.digest.service import SentDigest
-from syncd.errors import AuthError, ConfigError, ConfigIssue, RateLimitedError, RetriableError
-from syncd.models import Finding, Severity
+from syncd.core.clock import FrozenClock
+from syncd.core.errors import AuthError, ConfigError, ConfigIssue, RateLimitedError, RetriableError
+from syncd.core.models import Finding, Severity
+from syncd.daemon import (
+    BACKOFF_CAP,
+    MAX_PENDING,
+    Daemon,
+    Wiring,
+    backoff_delay,
+    digest_outcomes,
+)
+from syncd.digest.dispatch import SentDigest
 from syncd.store import Store
 from tests.runtime.support import Gauge, ScriptedRunner, wait_for
 
@@ -30,13 +38,21 @@ def events(
 def test_failing_and_slow_sources_do_not_block_a_healthy_one(
     daemon_factory: Factory, store: Store
 ) -> None:
+    release = threading.Event()
+
+    def stuck(_call: int) -> None:
+        release.wait(60)  # until the end of the test, however loaded the machine is
+
     broken = ScriptedRunner("broken", 0.05, lambda _n: RetriableError("down", source="broken"))
-    slow = ScriptedRunner("slow", 0.05, delay=2.0)
+    slow = ScriptedRunner("slow", 0.05, stuck)
     healthy = ScriptedRunner("healthy", 0.05)
     daemon_factory([broken, slow, healthy])
 
-    wait_for(lambda: healthy.calls >= 6, timeout=5, what="healthy source to keep polling")
-    assert slow.calls == 1  # still inside its first, long cycle
+    try:
+        wait_for(lambda: healthy.calls >= 6, timeout=30, what="healthy source to keep polling")
+        assert slow.calls == 1  # still inside its first, endless cycle
+    finally:
+        release.set()
     assert broken.calls >= 2  # retried, not given up
     rows = {r.source: r for r in store.source_rows()}
     assert rows["healthy"].last_success is not None
@@ -139,26 +155,34 @@ def test_readiness_follows_three_intervals(daemon_factory: Factory) -> None:
 
 
 def test_stop_closes_runners_and_waits_for_the_running_cycle(daemon_factory: Factory) -> None:
-    runner = ScriptedRunner("slow", 0.02, delay=0.4)
+    gauge = Gauge()
+    runner = ScriptedRunner("slow", 0.02, delay=0.4, gauge=gauge)
     daemon = daemon_factory([runner])
     wait_for(lambda: runner.calls >= 1)
-    started = time.monotonic()
-    assert daemon.stop(timeout=3) is True
-    assert 0 < time.monotonic() - started < 1.5
+    assert daemon.stop(timeout=30) is True  # how long it takes: make bench (bench_stop)
+    assert gauge.now == 0  # the running cycle ended before stop returned
     assert runner.closed
     assert runner.calls == 1
 
 
 def test_stop_abandons_a_stuck_cycle_after_the_timeout(daemon_factory: Factory) -> None:
-    runner = ScriptedRunner("stuck", 0.02, delay=1.5)
+    release, gauge = threading.Event(), Gauge()
+
+    def stuck(_call: int) -> None:
+        # Stuck until released, not for a number of seconds: the outcome cannot depend on load.
+        release.wait(60)
+
+    runner = ScriptedRunner("stuck", 0.02, stuck, gauge=gauge)
     daemon = daemon_factory([runner])
     wait_for(lambda: runner.calls >= 1)
-    started = time.monotonic()
-    with capture_logs() as logs:
-        assert daemon.stop(timeout=0.3) is False
-    assert time.monotonic() - started < 1.0
-    assert not runner.closed  # never closed under a running thread
-    assert events(logs, "source.abandoned", "stuck")
+    try:
+        with capture_logs() as logs:
+            assert daemon.stop(timeout=0.3) is False
+        assert gauge.now == 1  # stop returned while the cycle was still running
+        assert not runner.closed  # never closed under a running thread
+        assert events(logs, "source.abandoned", "stuck")
+    finally:
+        release.set()
 
 
 def test_webhook_hints_are_coalesced_and_reach_the_runner(daemon_factory: Factory) -> None:
@@ -301,3 +325,46 @@ def test_reload_waits_for_the_running_cycle_before_polling_with_the_new_runner(
     assert old.closed
     assert gauge.peak == 1  # never the same source twice at once
     assert new.call_times[0] >= old.call_times[0] + 0.5
+
+
+def test_reload_that_shortens_the_interval_polls_by_the_new_one(daemon_factory: Factory) -> None:
+    """10 minutes → 0.3 s: the next poll comes no later than the new interval after the
+    last one, not at the old schedule (by then /readyz, judging by the new interval, would
+    have called the source stale for minutes)."""
+    old = ScriptedRunner("jira", 600)
+    new = ScriptedRunner("jira", 0.3)
+    daemon = daemon_factory([old], reload_policy=lambda: Wiring([new]))
+    wait_for(lambda: daemon.readiness()[0], what="the first poll")
+    assert daemon.reload() is True
+    # A hang guard, not a timing: under the old schedule this waits ten minutes.
+    wait_for(lambda: new.calls >= 3, timeout=30, what="polls at the new interval")
+    assert old.calls == 1
+    assert daemon.readiness()[0]
+    assert daemon.readiness()[1]["sources"]["jira"]["interval"] == 0.3
+
+
+def test_reload_that_lengthens_the_interval_keeps_the_schedule(daemon_factory: Factory) -> None:
+    old = ScriptedRunner("jira", 0.2)
+    new = ScriptedRunner("jira", 600)
+    daemon = daemon_factory([old], reload_policy=lambda: Wiring([new]))
+    wait_for(lambda: old.calls >= 2, what="polls at the old interval")
+    assert daemon.reload() is True
+    wait_for(lambda: new.calls >= 1, what="the first poll of the new runner (the old schedule)")
+    time.sleep(0.5)  # would be two more polls at the old interval
+    assert new.calls == 1
+
+
+def test_refresh_queue_is_bounded_and_drops_are_counted(daemon_factory: Factory) -> None:
+    runner = ScriptedRunner("jira", 600, delay=1.0)  # busy in its first cycle meanwhile
+    daemon = daemon_factory([runner])
+    wait_for(lambda: runner.calls == 1, what="the first cycle to start")
+    assert all(daemon.refresh("jira", f"SHOP-{i}") for i in range(MAX_PENDING))
+    assert daemon.refresh("jira", "SHOP-1") is True  # already waiting: coalesced, kept
+    assert daemon.refresh("jira", "LATE-1") is False  # the queue is full: dropped
+    g = daemon.metrics.registry.get_sample_value
+    labels = {"source": "jira"}
+    assert g("syncd_webhook_hints_total", {**labels, "outcome": "queued"}) == MAX_PENDING
+    assert g("syncd_webhook_hints_total", {**labels, "outcome": "coalesced"}) == 1
+    assert g("syncd_webhook_hints_total", {**labels, "outcome": "dropped"}) == 1
+    wait_for(lambda: len(runner.refreshed) == MAX_PENDING, timeout=30, what="the queue drained")
+    assert "LATE-1" not in runner.refreshed

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 import respx
 
 from config.policy import ChannelConfig
-from connectors.retry import RetryPolicy
+from connectors.http.retry import RetryPolicy
 from syncd.channels import Sender, build_sender
-from syncd.clock import FrozenClock
+from syncd.core.clock import FrozenClock
 from syncd.daemon import Daemon
-from syncd.digest.service import DigestService
+from syncd.digest.dispatch import DigestService
 from syncd.store import Store
 from tests.digest import fixtures
 from tests.digest.test_service import ENV, OLGA_HOOK, OLGA_SLACK, make_policy
@@ -58,7 +58,7 @@ def test_digest_goes_out_at_the_scheduled_minute_between_polls(
         assert len(service.runs) == 1  # no busy loop before the slot
         clock.set(datetime.fromisoformat("2026-11-24T09:00:00+03:00"))
         woke = time.monotonic()
-        wait_for(lambda: hook.call_count == 1, timeout=3, what="the 09:00 digest")
+        wait_for(lambda: hook.call_count == 1, timeout=30, what="the 09:00 digest")
         latency = time.monotonic() - woke
         clock.advance(timedelta(seconds=20))
         time.sleep(1.2)

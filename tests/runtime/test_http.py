@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 from pydantic import SecretStr
+from structlog.testing import capture_logs
 
-from syncd.clock import FrozenClock
+from syncd.core.clock import FrozenClock
+from syncd.core.errors import RetriableError
 from syncd.daemon import Daemon
-from syncd.errors import RetriableError
-from syncd.http import HttpServer, build_app
-from tests.runtime.support import ScriptedRunner, wait_for
+from syncd.http_server import HttpServer, build_app
+from syncd.metrics import Metrics
+from tests.runtime.support import ScriptedRunner, make_settings, wait_for
 
 Factory = Callable[..., Daemon]
 SECRET = "hook-secret-do-not-leak"
@@ -109,3 +112,33 @@ def test_metrics_exposition(
         assert name in text
     assert SECRET not in text
     assert "http://" not in text
+
+
+def test_a_crashing_endpoint_answers_json_and_logs_one_json_event(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A bug behind an endpoint: a JSON 500 and syncd's own log event with the traceback,
+    not uvicorn's plain-text traceback in the middle of the JSON log stream."""
+
+    class Broken:  # a daemon whose readiness has a bug
+        def readiness(self) -> tuple[bool, dict[str, object]]:
+            raise KeyError("boom")
+
+        def hint(self, tracker: str, project: str | None, key: str) -> list[str]:
+            return []
+
+    settings = make_settings(tmp_path)
+    server = HttpServer(build_app(Broken(), Metrics(), settings), "127.0.0.1", 0)
+    server.start()
+    try:
+        with capture_logs() as logs, httpx.Client(base_url=server.url, timeout=5) as client:
+            response = client.get("/readyz")
+            assert client.get("/healthz").status_code == 200  # still serving
+    finally:
+        server.stop()
+    assert response.status_code == 500
+    assert response.json() == {"error": "internal error"}
+    (crash,) = [e for e in logs if e["event"] == "http.crashed"]
+    assert crash["path"] == "/readyz"
+    assert crash["log_level"] == "error"
+    assert "Traceback" not in capfd.readouterr().err

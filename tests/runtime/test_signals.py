@@ -30,12 +30,13 @@ def start(tmp_path: Path, text: str, **env: str) -> tuple[SyncdProcess, Path]:
     return start_syncd(config, data_dir=tmp_path, env=env, argv=SCRIPT), config
 
 
-def log_events(proc: SyncdProcess, name: str) -> list[dict[str, object]]:
+def log_events(proc: SyncdProcess, name: str | None) -> list[dict[str, object]]:
+    """The process's JSON log events named ``name`` (all of them for None)."""
     out = []
     for line in proc.log().splitlines():
         if line.startswith("{"):
             event = json.loads(line)
-            if event.get("event") == name:
+            if name is None or event.get("event") == name:
                 out.append(event)
     return out
 
@@ -56,11 +57,23 @@ def test_sigterm_abandons_a_stuck_cycle_within_the_timeout(tmp_path: Path) -> No
         proc.wait_until("/healthz", 200)
         assert proc.wait_until("/readyz", 503).json()["sources"]["alpha"]["last_success"] is None
         started = time.monotonic()
+        # Exited (0) while the 60 s cycle was still stuck: the 15 s bound is a hang guard.
+        # How soon after the timeout it exits is measured by ``make bench`` (bench_stop).
         assert proc.terminate(timeout=15) == 0
         took = time.monotonic() - started
         print(f"exit after SIGTERM with a stuck cycle: {took:.2f}s (shutdown_timeout 1s)")
-        assert took < 1 + 5  # the timeout plus process teardown; never the 60 s cycle
-        assert log_events(proc, "source.abandoned")
+        # The stuck step is abandoned, the shutdown says it timed out, and the process
+        # leaves at once instead of closing the store under the stuck thread and waiting for
+        # the interpreter's teardown (which took it up to 1.4 s past the timeout).
+        events = [e["event"] for e in log_events(proc, None)]
+        tail = events[events.index("daemon.stopping") :]
+        assert tail == [
+            "daemon.stopping", "source.abandoned", "daemon.shutdown_timed_out",
+            "daemon.stopped", "process.exit",
+        ]  # fmt: skip
+        (timed_out,) = log_events(proc, "daemon.shutdown_timed_out")
+        assert timed_out["abandoned"] == ["alpha"]
+        assert timed_out["timeout"] == 1
 
 
 def test_sighup_with_a_bad_file_keeps_the_old_policy(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Webhook receivers over real HTTP: signatures, tokens, size limit, de-duplication, routing."""
+"""Webhook receivers over real HTTP: signatures, tokens, size limit, de-duplication, routing,
+and hostile callers: no endpoint without a secret, bad keys, deep bodies, huge keys."""
 
 from __future__ import annotations
 
@@ -7,23 +8,25 @@ import hmac
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import SecretStr
+from structlog.testing import capture_logs
 
-from config.loader import load_policy_text
+from syncd.core.models import Task
 from syncd.daemon import Daemon
-from syncd.http import HttpServer, build_app
-from syncd.models import Task
+from syncd.http_server import HttpServer, build_app
+from syncd.incoming_webhooks import MAX_BODY, InvalidKey, parse_gitlab, parse_jira, route_hint
+from syncd.policy_file import read_policy_text
 from syncd.store import Store
-from syncd.webhooks import MAX_BODY, parse_gitlab, parse_jira, route_hint
 from tests.runtime.support import ScriptedRunner, wait_for
+from tests.support.reference import REFERENCE as SHARED
+from tests.support.reference import required
 
 SECRET = "s3cr3t-hook"
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "gitlab"
+REFERENCE = SHARED / "gitlab"
 POLICY = """
 sources:
   - {name: agency-jira, type: jira, url: https://agency.atlassian.net,
@@ -39,14 +42,11 @@ sources:
 managers:
   - {name: Olga, owns: [{source: agency-jira}]}
 """
-SOURCES = load_policy_text(POLICY).sources
+SOURCES = read_policy_text(POLICY).sources
 
 
 def reference(name: str) -> dict[str, Any]:
-    path = REFERENCE / name
-    if not path.exists():
-        pytest.skip(f"reference payload {path} is not available next to the repository")
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(required(REFERENCE / name).read_text(encoding="utf-8"))
     return data
 
 
@@ -79,11 +79,12 @@ def site_factory(daemon_factory: Callable[..., Daemon]) -> Iterator[Callable[...
     servers: list[HttpServer] = []
     clients: list[httpx.Client] = []
 
-    def make(secret: str | None = SECRET) -> Site:
+    def make(secret: str | None = SECRET, *, insecure: bool = False) -> Site:
         runners = {s.name: ScriptedRunner(s.name, 60) for s in SOURCES}
         daemon = daemon_factory(
-            list(runners.values()), sources=SOURCES,
-            settings={"webhook_secret": SecretStr(secret) if secret else None},
+            list(runners.values()), sources=SOURCES, reread_window=0.2,
+            settings={"webhook_secret": SecretStr(secret) if secret else None,
+                      "webhook_insecure": insecure},
         )  # fmt: skip
         server = HttpServer(build_app(daemon, daemon.metrics, daemon.settings), "127.0.0.1", 0)
         server.start()
@@ -132,11 +133,79 @@ def test_jira_unsigned_or_wrongly_signed_is_rejected(site: Site, headers: dict[s
     assert g("syncd_webhooks_total", {"tracker": "jira", "outcome": "unauthorized"}) == 1
 
 
-def test_without_a_secret_deliveries_are_accepted(site_factory: Callable[..., Site]) -> None:
+def test_without_a_secret_the_endpoints_do_not_exist(site_factory: Callable[..., Site]) -> None:
     site = site_factory(secret=None)
+    assert site.client.post("/webhooks/jira", content=jira_event("ADS-3")).status_code == 404
+    issue = {"object_kind": "issue", "project": {"path_with_namespace": "gitlab-org/x"},
+             "object_attributes": {"iid": 5}}  # fmt: skip
+    assert site.client.post("/webhooks/gitlab", json=issue).status_code == 404
+    site.settle("other-jira", "MARK-1")
+    assert site.refreshed() == {"other-jira": ["MARK-1"]}
+
+
+def test_insecure_mode_accepts_warns_and_names_no_sources(
+    site_factory: Callable[..., Site],
+) -> None:
+    with capture_logs() as logs:
+        site = site_factory(secret=None, insecure=True)
+    assert any(
+        e["event"] == "webhooks.unauthenticated" and e["log_level"] == "warning" for e in logs
+    )
     response = site.client.post("/webhooks/jira", content=jira_event("ADS-3"))
     assert response.status_code == 202
+    assert response.json() == {"status": "accepted"}  # not which sources exist
     wait_for(lambda: site.refreshed() == {"other-jira": ["ADS-3"]})
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["../../../rest/api/3/myself?x=", "SHOP-1/../../../myself", "shop-1", "10001", ["SHOP-1"]],
+)
+def test_jira_hostile_key_is_refused_and_nothing_is_queued(site: Site, key: object) -> None:
+    body = json.dumps({"webhookEvent": "jira:issue_updated", "issue": {"key": key}}).encode()
+    response = site.client.post("/webhooks/jira", content=body,
+                                headers={"X-Hub-Signature": sign(body)})  # fmt: skip
+    assert response.status_code == 400
+    assert response.json() == {"error": "the issue key is not valid"}
+    site.settle("agency-jira", "MARK-1")
+    assert site.refreshed() == {"agency-jira": ["MARK-1"]}
+    g = site.daemon.metrics.registry.get_sample_value
+    assert g("syncd_webhooks_total", {"tracker": "jira", "outcome": "invalid_key"}) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "iid"),
+    [("gitlab-org/../../api/v4/user", 1), ("gitlab-org/x?y", 1), ("gitlab-org/x", -3),
+     ("gitlab-org/x", "1/../2"), (None, 1)],
+)  # fmt: skip
+def test_gitlab_hostile_project_or_iid_is_refused(site: Site, path: object, iid: object) -> None:
+    issue = {"object_kind": "issue", "project": {"path_with_namespace": path},
+             "object_attributes": {"iid": iid}}  # fmt: skip
+    response = site.client.post("/webhooks/gitlab", json=issue, headers={"X-Gitlab-Token": SECRET})
+    assert response.status_code == 400
+    site.settle("gl-org", "MARK")
+    assert site.refreshed() == {"gl-org": ["MARK"]}
+
+
+def test_a_huge_key_is_shortened_in_the_log(site: Site) -> None:
+    key = "SHOP-" + "9" * 500_000
+    body = json.dumps({"webhookEvent": "jira:issue_updated", "issue": {"key": key}}).encode()
+    with capture_logs() as logs:
+        response = site.client.post("/webhooks/jira", content=body,
+                                    headers={"X-Hub-Signature": sign(body)})  # fmt: skip
+    assert response.status_code == 400
+    (line,) = [e for e in logs if e["event"] == "webhook.invalid_key"]
+    assert len(line["key"]) < 120
+    assert "500005 characters" in line["key"]
+    assert all(len(str(v)) < 1000 for e in logs for v in e.values())
+
+
+def test_deeply_nested_body_is_a_bad_request(site: Site) -> None:
+    body = b'{"issue": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = site.client.post("/webhooks/jira", content=body,
+                                headers={"X-Hub-Signature": sign(body)})  # fmt: skip
+    assert response.status_code == 400
+    assert response.json() == {"error": "body is not JSON"}
 
 
 def test_oversize_body_is_refused_with_and_without_content_length(site: Site) -> None:
@@ -232,7 +301,9 @@ def test_bad_json_and_events_without_an_issue(site: Site) -> None:
 
 def test_parsers() -> None:
     assert parse_jira({"issue": {"key": "WEB-7"}}) == ("WEB", "WEB-7")
-    assert parse_jira({"issue": {"key": 7}}) is None
+    with pytest.raises(InvalidKey):
+        parse_jira({"issue": {"key": 7}})
+    assert parse_jira({"issue": {"id": "7"}}) is None
     assert parse_jira([1]) is None
     mr_note = {"object_kind": "note", "project": {"path_with_namespace": "a/b"},
                "merge_request": {"iid": 3}}  # fmt: skip
@@ -241,7 +312,8 @@ def test_parsers() -> None:
              "object_attributes": {"iid": 5}}  # fmt: skip
     assert parse_gitlab(issue) == ("a/b", "a/b#5")
     issue["object_attributes"] = {"iid": True}
-    assert parse_gitlab(issue) is None
+    with pytest.raises(InvalidKey):
+        parse_gitlab(issue)
 
 
 def test_route_hint_without_source_configs_targets_every_runner() -> None:

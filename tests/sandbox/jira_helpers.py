@@ -8,15 +8,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
 from jira import JIRA
 
-from connectors.sandbox.jira_app import create_jira_app
-from connectors.sandbox.seed import Seed, load_seed
+from connectors.sandbox.common.seed import Seed, load_seed
+from connectors.sandbox.jira.app import create_jira_app
 from connectors.sandbox.server import SandboxServer
+from tests.support.reference import REFERENCE, missing
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared" / "reference"
+SHARED = REFERENCE
 EXAMPLE = SHARED / "seed-example.json"
 LOCAL_EXAMPLE = REPO / "connectors" / "sandbox" / "seeds" / "example.json"
 
@@ -26,7 +26,7 @@ def example_seed(flavour: str = "jira-cloud") -> Seed:
     one the README's walkthrough serves)."""
     path = EXAMPLE if EXAMPLE.exists() else LOCAL_EXAMPLE
     if not path.exists():
-        pytest.skip(f"seed example not found at {EXAMPLE}")
+        missing(f"seed example not found at {EXAMPLE} nor at {LOCAL_EXAMPLE}")
     return load_seed(path, flavour=flavour)  # type: ignore[arg-type]
 
 

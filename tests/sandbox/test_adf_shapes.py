@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from connectors.sandbox.docconv import _Shapes, markdown_to_adf, validate_adf
-from connectors.sandbox.generator import generate_seed
-from connectors.sandbox.seed import SeedError, load_seed
+from connectors.sandbox.common.docconv import _Shapes, markdown_to_adf, validate_adf
+from connectors.sandbox.common.generator import generate_seed
+from connectors.sandbox.common.seed import SeedError, load_seed
 
 
 def _doc(*blocks: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,12 @@ from typing import Any
 
 import pytest
 
-from connectors.sandbox.docconv import adf_errors, markdown_to_adf, markdown_to_wiki, validate_adf
+from connectors.sandbox.common.docconv import (
+    adf_errors,
+    markdown_to_adf,
+    markdown_to_wiki,
+    validate_adf,
+)
 
 
 def adf(md: str) -> list[dict[str, Any]]:
@@ -148,7 +153,7 @@ def test_schema_rejects_invalid_adf(doc: Any) -> None:
 
 def test_every_seed_document_derives_valid_forms() -> None:
     """The demo agency's and the example's documents, in every form a flavour serves."""
-    from connectors.sandbox.seed import load_seed
+    from connectors.sandbox.common.seed import load_seed
     from connectors.sandbox.server import DEMO_SEED
     from tests.sandbox.jira_helpers import example_seed
 
@@ -166,7 +171,7 @@ def test_every_seed_document_derives_valid_forms() -> None:
 
 
 def test_wiki_and_adf_convert_both_ways() -> None:
-    from connectors.sandbox.jira_markup import adf_to_wiki, wiki_to_adf
+    from connectors.sandbox.jira.markup import adf_to_wiki, wiki_to_adf
 
     line = "Collect *500* leads [~accountid:5f00] see [brief|https://ex.com] {{code}}"
     wiki = f"h2. Goal\n{line}\n\n* one\n** two\n# first\n"

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from connectors.sandbox.gitlab_app import create_gitlab_app
-from connectors.sandbox.seed import Seed, load_seed
+from connectors.sandbox.common.seed import Seed, load_seed
+from connectors.sandbox.gitlab.app import create_gitlab_app
 from connectors.sandbox.server import DEMO_SEED, SandboxServer
 
 ROOT = Path(__file__).resolve().parents[2]

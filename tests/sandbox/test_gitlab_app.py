@@ -11,8 +11,8 @@ import gitlab
 import pytest
 import requests
 
-from connectors.sandbox.gitlab_fixtures import BOT_TOKEN, HUMAN_TOKEN, scenario_seed, serve_gitlab
-from connectors.sandbox.gitlab_state import GitLabState, Note
+from connectors.sandbox.gitlab.fixtures import BOT_TOKEN, HUMAN_TOKEN, scenario_seed, serve_gitlab
+from connectors.sandbox.gitlab.state import GitLabState, Note
 from connectors.sandbox.server import SandboxServer
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.requests import Request
 
-from connectors.sandbox.gitlab_paging import PageError, keyset_page, offset_page
+from connectors.sandbox.gitlab.paging import PageError, keyset_page, offset_page
 
 
 def request(query: str, path: str = "/api/v4/projects/agency%2Fshop/issues") -> Request:

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from connectors.sandbox.gitlab_fixtures import BOT_TOKEN, scenario_seed, serve_gitlab
+from connectors.sandbox.gitlab.fixtures import BOT_TOKEN, scenario_seed, serve_gitlab
 from connectors.sandbox.server import SandboxServer
+from tests.support.reference import REFERENCE as SHARED
+from tests.support.reference import required
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "gitlab"
+REFERENCE = SHARED / "gitlab"
 NULLABLE = {
     "milestone",
     "closed_at",
@@ -34,10 +35,7 @@ NULLABLE = {
 
 
 def reference(name: str) -> Any:
-    path = REFERENCE / name
-    if not path.exists():
-        pytest.skip(f"reference payload {name} not found at {REFERENCE} (../shared is absent)")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads(required(REFERENCE / name).read_text(encoding="utf-8"))
 
 
 def shape_problems(ref: Any, got: Any, path: str = "$", key: str = "") -> list[str]:

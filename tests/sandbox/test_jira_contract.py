@@ -22,6 +22,7 @@ import requests
 
 from connectors.sandbox.server import SandboxServer
 from tests.sandbox.jira_helpers import SHARED, example_seed, serve
+from tests.support.reference import required
 
 SPEC = SHARED / "jira" / "openapi-v3.json"
 _DATE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)")
@@ -29,8 +30,7 @@ _DATE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\
 
 @pytest.fixture(scope="session")
 def openapi() -> Any:
-    if not SPEC.exists():
-        pytest.skip(f"Jira OpenAPI spec not found at {SPEC} (shared reference folder absent)")
+    required(SPEC)
     from openapi_core import Config, OpenAPI
 
     spec = json.loads(SPEC.read_text(encoding="utf-8"))

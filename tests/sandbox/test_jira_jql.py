@@ -8,10 +8,10 @@ from datetime import datetime
 
 import pytest
 
-from connectors.sandbox.jira_jql import JqlContext, JqlError
-from connectors.sandbox.jira_search import search_dc
-from connectors.sandbox.jira_store import JiraStore
-from connectors.sandbox.seed import Seed
+from connectors.sandbox.common.seed import Seed
+from connectors.sandbox.jira.jql import JqlContext, JqlError
+from connectors.sandbox.jira.search import search_dc
+from connectors.sandbox.jira.store import JiraStore
 from tests.sandbox.jira_helpers import example_seed
 
 NOW = datetime.fromisoformat("2026-11-23T09:00:00+03:00")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from connectors.sandbox.seed import load_seed
+from connectors.sandbox.common.seed import load_seed
 from connectors.sandbox.server import DEMO_SEED, SandboxServer
 from tests.sandbox.jira_helpers import client, example_seed, serve
 

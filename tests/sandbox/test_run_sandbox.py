@@ -4,6 +4,7 @@ seed users' credentials, serves the seed, and stops cleanly on Ctrl-C (SIGINT)."
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -85,3 +86,23 @@ def test_demo_seed_by_default_and_shift() -> None:
         assert banner[1].endswith("(shifted)")
     finally:
         assert stop(proc) == 0
+
+
+def test_busy_port_is_one_line_and_exit_2() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "syncd", "sandbox", "gitlab", "--port", str(port)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,  # a hang guard: the answer is immediate
+        )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"port {port} in use on 127.0.0.1: choose another with --port"
+    ]
+    assert done.stdout == ""

@@ -12,19 +12,18 @@ from typing import Any
 import pytest
 import yaml
 
-from connectors.sandbox.generator import generate_seed
-from connectors.sandbox.seed import SeedError, load_seed, shift_seed
+from connectors.sandbox.common.generator import generate_seed
+from connectors.sandbox.common.seed import SeedError, load_seed, shift_seed
 from connectors.sandbox.server import DEMO_SEED
+from tests.support.reference import REFERENCE, required
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO.parent / "shared" / "reference" / "seed-example.json"
+EXAMPLE = REFERENCE / "seed-example.json"
 
 
 @pytest.fixture
 def example() -> dict[str, Any]:
-    if not EXAMPLE.exists():
-        pytest.skip(f"shared seed example not found at {EXAMPLE}")
-    data: dict[str, Any] = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(required(EXAMPLE).read_text(encoding="utf-8"))
     return data
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from config.loader import load_policy_text
 from rules.engine import Engine
-from syncd.check import CheckRows, collect, has_errors, iter_json, render_json
-from syncd.models import Finding
+from syncd.commands.check import CheckRows, collect, has_errors, iter_json, render_json
+from syncd.core.models import Finding
 from syncd.store import open_store
 from tests.bench.scale_store import NOW, POLICY, SOURCE, generated_tasks
 

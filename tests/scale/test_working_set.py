@@ -9,7 +9,7 @@ from pathlib import Path
 
 from config.loader import load_policy_text
 from rules.engine import Engine
-from syncd.cycle import evaluate_source
+from syncd.source_cycle import evaluate_source
 from syncd.store import open_store
 from syncd.store.base import BATCH
 from syncd.working_set import FindingList, FlaggedTasks

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from syncd.clock import FrozenClock
+from syncd.core.clock import FrozenClock
 from syncd.store import open_store
 from syncd.store.lease_keeper import LeaseKeeper
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import psycopg
 import pytest
 
-from syncd.errors import StoreError
+from syncd.core.errors import StoreError
 from syncd.store import open_store
-from syncd.store.engine import redacted_url
+from syncd.store.database import redacted_url
 from tests.support.postgres import PostgresServer
 
 SECRET = "s3cr3t-Pa55"

@@ -11,13 +11,13 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from syncd.errors import StoreError
-from syncd.models import Finding, Severity, StatusCategory, Task
+from syncd.core.errors import StoreError
+from syncd.core.models import Finding, Severity, StatusCategory, Task
 from syncd.store import open_store
 from syncd.store.migrate import alembic_config
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-HEAD = "0002"
+HEAD = "0003"
 
 
 def _task(key: str, *, done: bool = False) -> Task:

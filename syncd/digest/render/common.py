@@ -4,7 +4,7 @@ and the localized wording of subjects, headlines and "why" lines.
 User text (task titles, names, client names) is never trusted: each markup gets its own
 escaper, and every title is flattened to one line first so a CR/LF in a title can neither
 break a Markdown list nor reach an e-mail header. Every piece of it is also isolated for
-direction (``syncd.usertext``): FSI … PDI in text formats, ``<bdi>`` in HTML, so a bidi
+direction (``syncd.core.usertext``): FSI … PDI in text formats, ``<bdi>`` in HTML, so a bidi
 override or a right-to-left title never reorders syncd's words around it.
 """
 
@@ -17,9 +17,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from syncd.core.usertext import balance_bidi, isolate
 from syncd.digest.i18n import Translator, translator
 from syncd.digest.model import METRICS, ClientHeadline, Digest, DigestItem
-from syncd.usertext import balance_bidi, isolate
 
 __all__ = [
     "TITLE_LIMIT",

@@ -1,0 +1,1 @@
+"""What both sandbox trackers share: seeds, faults, control API, outgoing webhooks."""

@@ -1,0 +1,1 @@
+"""The sandbox GitLab (REST v4)."""

@@ -1,0 +1,1 @@
+"""The sandbox Jira (Cloud v3 and Data Center v2 flavours)."""

@@ -1,0 +1,168 @@
+"""``syncd check``: what syncd would flag at a given moment, as a table or JSON Lines.
+
+JSON shape (``schema: "syncd.commands.check/1"``, one object per line, documented in the README):
+``source, key, rule, severity, message, fingerprint, detected_at, data`` and, when the
+reminder would be held back outside working hours, ``queued_until``. ``data`` carries the
+rule's facts, e.g. ``checkpoint_at`` for the checkpoint rule.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from config.policy import Policy
+from rules.engine import Engine
+from syncd.core.models import Finding, Severity
+from syncd.source_cycle import iter_source_findings
+from syncd.store import Store
+from syncd.working_set import FindingList
+
+__all__ = [
+    "CHECK_SCHEMA",
+    "CheckRow",
+    "CheckRows",
+    "collect",
+    "has_errors",
+    "iter_json",
+    "render_json",
+    "render_table",
+]
+
+CHECK_SCHEMA = "syncd.commands.check/1"
+
+CheckRow = tuple[Finding, datetime | None]
+"""A finding and, when a reminder would wait for working hours, until when."""
+
+
+class CheckRows:
+    """``check``'s rows, sorted by source, rule and task; iterating yields ``CheckRow``.
+
+    The findings are held compactly (``syncd.working_set.FindingList``): a broken
+    100,000-task backlog has some 200,000 findings, and the sort needs them all at once.
+    The "queued until" moment is the source's, so it is kept once per source."""
+
+    def __init__(self) -> None:
+        self._findings = FindingList()
+        self._queued: dict[str, datetime | None] = {}
+        self.errors = 0
+        """How many findings have error severity (the exit code's business)."""
+
+    def add(self, source: str, findings: Iterable[Finding], queued: datetime | None) -> None:
+        self._queued[source] = queued
+        for f in findings:
+            if f.severity is Severity.ERROR:
+                self.errors += 1
+            self._findings.append(f)
+
+    def sort(self) -> None:
+        self._findings.sort_by_place()
+
+    def __len__(self) -> int:
+        return len(self._findings)
+
+    def __bool__(self) -> bool:
+        return bool(self._findings)
+
+    def __iter__(self) -> Iterator[CheckRow]:
+        queued = self._queued
+        for finding in self._findings:
+            yield finding, queued[finding.source]
+
+
+def collect(
+    policy: Policy, store: Store, engine: Engine, at: datetime, sources: Sequence[str]
+) -> CheckRows:
+    """Evaluate ``sources`` at ``at`` over the stored state (pure: same state, same rows).
+    Tasks stream from the store; only the findings are kept (compactly, see ``CheckRows``)."""
+    by_name = {s.name: s for s in policy.sources}
+    rows = CheckRows()
+    for name in sources:
+        calendar = engine.calendar(name)
+        queued = None if calendar.is_working_time(at) else calendar.next_working_time(at)
+        if by_name[name].enforce is False:
+            queued = None  # report-only: nothing will be posted, now or later
+        rows.add(name, iter_source_findings(store, engine, name, at), queued)
+    rows.sort()
+    return rows
+
+
+def _json_line(finding: Finding, queued: datetime | None) -> str:
+    obj: dict[str, Any] = {
+        "schema": CHECK_SCHEMA,
+        "source": finding.source,
+        "key": finding.task_key,
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "fingerprint": finding.fingerprint,
+        "detected_at": finding.detected_at.isoformat(),
+        "data": finding.data,
+    }
+    if queued is not None:
+        obj["queued_until"] = queued.isoformat()
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True)
+
+
+def iter_json(rows: Iterable[CheckRow]) -> Iterator[str]:
+    """One JSON Lines line per row, as the rows come: printing 200,000 findings need not
+    build one 80 MB string first."""
+    for finding, queued in rows:
+        yield _json_line(finding, queued)
+
+
+def render_json(rows: Iterable[CheckRow]) -> str:
+    return "\n".join(iter_json(rows))
+
+
+def render_table(
+    rows: Sequence[CheckRow] | CheckRows,
+    console: Console | None = None,
+    *,
+    report_only: frozenset[str] = frozenset(),
+    not_read: frozenset[str] = frozenset(),
+) -> None:
+    """``report_only``: sources whose reminders are not posted (``enforce: false``);
+    ``not_read``: sources whose tracker could not be read (their rows, if any, come from
+    the stored state), so "in order" cannot be claimed for them."""
+    # A pipe or CI log has no width; 160 columns keep messages on one line there.
+    console = console or Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
+    if not rows and not_read:
+        console.print(
+            f"Not read: {', '.join(sorted(not_read))}. No findings in what is stored, "
+            "which may be out of date (the reason is below)."
+        )
+        return
+    if not rows:
+        console.print("No findings: every task in scope is in order.")
+        return
+    table = Table(title=f"{len(rows)} finding(s)", show_lines=False)
+    for column in ("source", "rule", "task", "severity", "message", "reminder"):
+        table.add_column(column)
+    for finding, queued in rows:
+        style = {"error": "red", "warning": "yellow"}.get(finding.severity.value, "")
+        if finding.source in report_only:
+            when = "report-only"
+        else:
+            when = f"queued until {queued:%a %H:%M}" if queued else "now"
+        table.add_row(
+            finding.source,
+            finding.rule,
+            finding.task_key,
+            f"[{style}]{finding.severity.value}[/]" if style else finding.severity.value,
+            finding.message,
+            when,
+        )
+    console.print(table)
+
+
+def has_errors(rows: Iterable[CheckRow] | CheckRows) -> bool:
+    if isinstance(rows, CheckRows):
+        return rows.errors > 0
+    return any(f.severity is Severity.ERROR for f, _ in rows)

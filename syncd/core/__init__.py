@@ -1,0 +1,1 @@
+"""The kernel: models, errors, logs, clock, user text. Imports nothing of the project."""
