@@ -73,6 +73,11 @@ class FindingList(Sequence[Finding]):
         """Sort (stably) by source, rule and task key: the order ``check`` prints in."""
         self._rows.sort(key=lambda r: (r[1], r[0], r[2]))
 
+    def ledger_fields(self) -> Iterator[tuple[str, str, str, Severity, str]]:
+        """(task key, rule, fingerprint, severity, message) of each finding: what the
+        findings ledger records, with no model built."""
+        return ((r[2], r[0], r[5], r[3], r[4]) for r in self._rows)
+
     def keys(self) -> Iterator[tuple[str, str, str]]:
         """(task key, rule, fingerprint) of each finding, with no model built."""
         return ((r[2], r[0], r[5]) for r in self._rows)

@@ -16,6 +16,7 @@ from syncd.store.base import BATCH as _BATCH
 from syncd.store.base import StoreBase
 from syncd.store.database import dialect_insert
 from syncd.store.ledger import FindingRow
+from syncd.working_set import FindingList
 
 __all__ = ["FindingsMixin", "mark_notified_rows"]
 
@@ -58,20 +59,25 @@ class FindingsMixin(StoreBase):
 
         Written in batches within one transaction: 200,000 findings of a large backlog
         are never all parameter dicts at once."""
+        fields = (
+            found.ledger_fields()  # held compactly: no Finding is built to be read once
+            if isinstance(found, FindingList)
+            else ((f.task_key, f.rule, f.fingerprint, f.severity, f.message) for f in found)
+        )
         params = (
             {
                 "source": source,
-                "task_key": f.task_key,
-                "rule": f.rule,
-                "fingerprint": f.fingerprint,
+                "task_key": task_key,
+                "rule": rule,
+                "fingerprint": fp,
                 "state": "open",
-                "severity": f.severity.value,
-                "message": f.message,
+                "severity": severity.value,
+                "message": message,
                 "first_seen": now,
                 "last_seen": now,
                 "times_notified": 0,
             }
-            for f in found
+            for task_key, rule, fp, severity, message in fields
         )
         rows = list(itertools.islice(params, _BATCH))
         if not rows:

@@ -77,6 +77,10 @@ def test_evaluation_over_the_store_is_every_open_tasks_findings(tmp_path: Path) 
         rows = store.findings(SOURCE)
         assert {(r.task_key, r.rule, r.fingerprint) for r in rows} == set(ev.findings.keys())  # type: ignore[attr-defined]
         assert {r.state for r in rows} == {"open"}
+        recorded = {(r.task_key, r.rule, r.fingerprint): (r.severity, r.message) for r in rows}
+        assert recorded == {
+            (f.task_key, f.rule, f.fingerprint): (f.severity.value, f.message) for f in ev.findings
+        }
         # A second evaluation later touches the same rows, adds none.
         later = NOW + timedelta(minutes=5)
         store.record_findings(SOURCE, evaluate_source(store, engine, SOURCE, later).findings, later)
