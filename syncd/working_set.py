@@ -16,7 +16,7 @@ from typing import Any, overload
 
 from syncd.core.models import Finding, Person, Severity, Task
 
-__all__ = ["FindingList", "FlaggedTasks"]
+__all__ = ["FindingList", "FlaggedTasks", "finding_keys"]
 
 _FindingRow = tuple[str, str, str, Severity, str, str, datetime, tuple[str, ...], tuple[str, ...]]
 
@@ -105,6 +105,13 @@ class FindingList(Sequence[Finding]):
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
+
+def finding_keys(findings: Iterable[Finding]) -> set[tuple[str, str, str]]:
+    """(task key, rule, fingerprint) of every finding: the ledger's identity of each."""
+    if isinstance(findings, FindingList):
+        return set(findings.keys())  # no Finding built just to read three fields
+    return {(f.task_key, f.rule, f.fingerprint) for f in findings}
 
 
 # What reminders and their planning read of a flagged task is the task's identity and its

@@ -12,7 +12,7 @@ from rules.engine import Engine
 from syncd.source_cycle import evaluate_source
 from syncd.store import open_store
 from syncd.store.base import BATCH
-from syncd.working_set import FindingList, FlaggedTasks
+from syncd.working_set import FindingList, FlaggedTasks, finding_keys
 from tests.bench.scale_store import NOW, POLICY, SOURCE, generated_tasks
 
 _STRIPPED = {
@@ -40,6 +40,7 @@ def test_finding_list_gives_back_equal_findings() -> None:
     assert held[-2:] == findings[-2:]
     assert held == findings
     assert list(held.keys()) == [(f.task_key, f.rule, f.fingerprint) for f in findings]
+    assert finding_keys(held) == finding_keys(findings) == set(held.keys())
 
 
 def test_flagged_tasks_keep_what_reminders_read() -> None:
