@@ -72,7 +72,8 @@ class ScopedRule:
         )
 
     def applies(self, task: Task) -> bool:
-        if task.status_category.value not in self.statuses:
+        # A StrEnum member is its value (same hash, equal): no ``.value`` lookup per task.
+        if task.status_category not in self.statuses:
             return False
         if self.projects is not None and task.project.casefold() not in self.projects:
             return False

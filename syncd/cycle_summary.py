@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from syncd.core.models import Finding
 from syncd.reconcile import FAILURES_IN_A_ROW
@@ -91,7 +91,7 @@ def _natural(key: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in _DIGITS.split(key) if p)
 
 
-def _by_rule(findings: list[Finding]) -> dict[str, list[Finding]]:
+def _by_rule(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
     grouped: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         grouped[finding.rule].append(finding)

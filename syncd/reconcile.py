@@ -50,6 +50,7 @@ from syncd.reminders import (
     thanks_plan,
 )
 from syncd.store import ActionRow, FindingRow, Store
+from syncd.working_set import finding_keys
 
 __all__ = [
     "ATTENTION_LABEL",
@@ -142,7 +143,7 @@ class Reconciler:
         findings of other tasks are neither resolved nor reminded about."""
         result = ReconcileResult()
         name = self.source.name
-        current = {(f.task_key, f.rule, f.fingerprint) for f in ev.findings}
+        current = finding_keys(ev.findings)
         open_before = {(r.task_key, r.rule, r.fingerprint): r for r in self.store.findings(name)}
         gone = [
             key

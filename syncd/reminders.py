@@ -55,9 +55,9 @@ class Plan:
 class Evaluation:
     """One evaluation of a source: what reconciliation needs to know."""
 
-    tasks: dict[str, Task]
+    tasks: Mapping[str, Task]
     """The open tasks that have findings."""
-    findings: list[Finding]
+    findings: Sequence[Finding]
     failed: set[tuple[str, str]] = field(default_factory=set)
     """(task key, rule) pairs whose rule crashed: their old findings are not "fixed"."""
     labelled: set[str] = field(default_factory=set)

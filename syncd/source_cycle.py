@@ -8,7 +8,7 @@ tests run exactly the code the daemon runs.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -29,6 +29,7 @@ from syncd.reminders import ATTENTION_LABEL
 from syncd.replica import default_owner
 from syncd.store import Store
 from syncd.task_skips import TaskSkips
+from syncd.working_set import FindingList, FlaggedTasks
 
 __all__ = [
     "AnyRunner",
@@ -39,6 +40,7 @@ __all__ = [
     "build_runners",
     "evaluate_source",
     "failure_text",
+    "iter_source_findings",
 ]
 
 log = get_logger("syncd.source_cycle")
@@ -60,17 +62,16 @@ class CycleReport:
     request_kinds: dict[str, int] = field(default_factory=dict)
     """``requests`` by kind (``connectors.request_counts.KINDS``)."""
     duration: float = 0.0
-    findings_list: list[Finding] = field(default_factory=list)
+    findings_list: Sequence[Finding] = field(default_factory=list)
     reconcile: ReconcileResult | None = None
 
 
-_SLIM: dict[str, object] = {
-    "comments": (),
-    "activity": (),
-    "description_text": "",
-    "description_source": "",
-    "sections": (),
-}
+def iter_source_findings(
+    store: Store, engine: Engine, source: str, now: datetime
+) -> Iterator[Finding]:
+    """The findings of every stored open task of ``source`` at ``now``, streamed: nothing
+    of a task is kept once its findings are out (``check`` needs no task, only findings)."""
+    return engine.iter_findings(store.iter_tasks(source, open_only=True), now)
 
 
 def evaluate_source(
@@ -87,18 +88,23 @@ def evaluate_source(
     100,000-task source does not sit in memory whole.
     """
     source_tasks = store.iter_tasks(source, open_only=True) if tasks is None else tasks
-    ev = Evaluation(tasks={}, findings=[])
+    # Held compactly (``syncd.working_set``): on a broken backlog most tasks are flagged.
+    flagged = FlaggedTasks()
+    findings = FindingList()
+    failed: set[tuple[str, str]] = set()
+    labelled: set[str] = set()
     for result in engine.iter_results(source_tasks, now):
         task = result.task
         if ATTENTION_LABEL in task.labels:
-            ev.labelled.add(task.key)
-        ev.failed.update((task.key, rule) for rule in result.failed)
+            labelled.add(task.key)
+        failed.update((task.key, rule) for rule in result.failed)
         if result.findings:
-            # Reminders need who to mention, not the task's history: on a broken backlog
-            # most tasks are flagged, and their comments would be most of the memory.
-            ev.tasks[task.key] = task.model_copy(update=_SLIM)
-            ev.findings.extend(result.findings)
-    return ev
+            # Reminders need who to mention, not the task's history: its comments would
+            # be most of the memory.
+            flagged.add(task)
+            for finding in result.findings:
+                findings.append(finding)
+    return Evaluation(tasks=flagged, findings=findings, failed=failed, labelled=labelled)
 
 
 def failure_text(exc: Exception) -> str:

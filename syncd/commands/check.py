@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -21,16 +22,24 @@ from config.policy import Policy
 from rules.engine import Engine
 from syncd.core.clock import process_clock
 from syncd.core.models import Finding, Severity
-from syncd.source_cycle import SourceUnavailable, build_runners, evaluate_source, failure_text
+from syncd.source_cycle import (
+    SourceUnavailable,
+    build_runners,
+    failure_text,
+    iter_source_findings,
+)
 from syncd.store import Store
 from syncd.wiring import App
+from syncd.working_set import FindingList
 
 __all__ = [
     "CHECK_SCHEMA",
     "CheckOutcome",
     "CheckRow",
+    "CheckRows",
     "collect",
     "has_errors",
+    "iter_json",
     "render_json",
     "render_table",
     "run_check",
@@ -41,6 +50,41 @@ CHECK_SCHEMA = "syncd.check/1"
 
 CheckRow = tuple[Finding, datetime | None]
 """A finding and, when a reminder would wait for working hours, until when."""
+
+
+class CheckRows:
+    """``check``'s rows, sorted by source, rule and task; iterating yields ``CheckRow``.
+
+    The findings are held compactly (``syncd.working_set.FindingList``): a broken
+    100,000-task backlog has some 200,000 findings, and the sort needs them all at once.
+    The "queued until" moment is the source's, so it is kept once per source."""
+
+    def __init__(self) -> None:
+        self._findings = FindingList()
+        self._queued: dict[str, datetime | None] = {}
+        self.errors = 0
+        """How many findings have error severity (the exit code's business)."""
+
+    def add(self, source: str, findings: Iterable[Finding], queued: datetime | None) -> None:
+        self._queued[source] = queued
+        for f in findings:
+            if f.severity is Severity.ERROR:
+                self.errors += 1
+            self._findings.append(f)
+
+    def sort(self) -> None:
+        self._findings.sort_by_place()
+
+    def __len__(self) -> int:
+        return len(self._findings)
+
+    def __bool__(self) -> bool:
+        return bool(self._findings)
+
+    def __iter__(self) -> Iterator[CheckRow]:
+        queued = self._queued
+        for finding in self._findings:
+            yield finding, queued[finding.source]
 
 
 def sync_for_check(app: App, selected: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -72,7 +116,7 @@ def sync_for_check(app: App, selected: Sequence[str]) -> tuple[dict[str, str], d
 
 @dataclass(frozen=True)
 class CheckOutcome:
-    rows: list[CheckRow]
+    rows: CheckRows
     not_set_up: dict[str, str]
     """Sources that could not even be set up (a secret not set...), with the reason."""
     not_read: dict[str, str]
@@ -98,9 +142,10 @@ def run_check(
         failed, broken = sync_for_check(app, sources)
     rows = collect(app.policy, app.store, Engine.from_policy(app.policy), at, sources)
     if as_json:
-        text = render_json(rows)
-        if text:
-            echo(text)
+        # Buffered writes: echo flushes every line, 200,000 flushes at scale.
+        for line in iter_json(rows):
+            sys.stdout.write(line + "\n")
+        sys.stdout.flush()
     else:
         quiet = frozenset(s.name for s in app.policy.sources if not s.enforce)
         render_table(rows, report_only=quiet, not_read=frozenset({*broken, *failed}))
@@ -111,42 +156,51 @@ def run_check(
 
 def collect(
     policy: Policy, store: Store, engine: Engine, at: datetime, sources: Sequence[str]
-) -> list[CheckRow]:
-    """Evaluate ``sources`` at ``at`` over the stored state (pure: same state, same rows)."""
+) -> CheckRows:
+    """Evaluate ``sources`` at ``at`` over the stored state (pure: same state, same rows).
+    Tasks stream from the store; only the findings are kept (compactly, see ``CheckRows``)."""
     by_name = {s.name: s for s in policy.sources}
-    rows: list[CheckRow] = []
+    rows = CheckRows()
     for name in sources:
         calendar = engine.calendar(name)
         queued = None if calendar.is_working_time(at) else calendar.next_working_time(at)
         if by_name[name].enforce is False:
             queued = None  # report-only: nothing will be posted, now or later
-        rows.extend((f, queued) for f in evaluate_source(store, engine, name, at).findings)
-    rows.sort(key=lambda r: (r[0].source, r[0].rule, r[0].task_key))
+        rows.add(name, iter_source_findings(store, engine, name, at), queued)
+    rows.sort()
     return rows
 
 
-def render_json(rows: Sequence[CheckRow]) -> str:
-    lines = []
+def _json_line(finding: Finding, queued: datetime | None) -> str:
+    obj: dict[str, Any] = {
+        "schema": CHECK_SCHEMA,
+        "source": finding.source,
+        "key": finding.task_key,
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "fingerprint": finding.fingerprint,
+        "detected_at": finding.detected_at.isoformat(),
+        "data": finding.data,
+    }
+    if queued is not None:
+        obj["queued_until"] = queued.isoformat()
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True)
+
+
+def iter_json(rows: Iterable[CheckRow]) -> Iterator[str]:
+    """One JSON Lines line per row, as the rows come: printing 200,000 findings need not
+    build one 80 MB string first."""
     for finding, queued in rows:
-        obj = {
-            "schema": CHECK_SCHEMA,
-            "source": finding.source,
-            "key": finding.task_key,
-            "rule": finding.rule,
-            "severity": finding.severity.value,
-            "message": finding.message,
-            "fingerprint": finding.fingerprint,
-            "detected_at": finding.detected_at.isoformat(),
-            "data": finding.data,
-        }
-        if queued is not None:
-            obj["queued_until"] = queued.isoformat()
-        lines.append(json.dumps(obj, ensure_ascii=False, sort_keys=True))
-    return "\n".join(lines)
+        yield _json_line(finding, queued)
+
+
+def render_json(rows: Iterable[CheckRow]) -> str:
+    return "\n".join(iter_json(rows))
 
 
 def render_table(
-    rows: Sequence[CheckRow],
+    rows: Sequence[CheckRow] | CheckRows,
     console: Console | None = None,
     *,
     report_only: frozenset[str] = frozenset(),
@@ -186,5 +240,7 @@ def render_table(
     console.print(table)
 
 
-def has_errors(rows: Sequence[CheckRow]) -> bool:
+def has_errors(rows: Iterable[CheckRow] | CheckRows) -> bool:
+    if isinstance(rows, CheckRows):
+        return rows.errors > 0
     return any(f.severity is Severity.ERROR for f, _ in rows)

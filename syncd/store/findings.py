@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+import sys
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -13,6 +16,7 @@ from syncd.store.base import BATCH as _BATCH
 from syncd.store.base import StoreBase
 from syncd.store.database import dialect_insert
 from syncd.store.ledger import FindingRow
+from syncd.working_set import FindingList
 
 __all__ = ["FindingsMixin", "mark_notified_rows"]
 
@@ -35,62 +39,74 @@ class FindingsMixin(StoreBase):
             query = query.where(t.findings.c.state == state)
         keys = None if task_keys is None else sorted(set(task_keys))
         out: list[FindingRow] = []
+        # Rows seen, notified or recorded by the same cycle share their moments: one
+        # datetime object per distinct moment, not four per row.
+        moments: dict[datetime, datetime] = {}
         with self.engine.connect() as conn:
             for start in range(0, len(keys) if keys is not None else 1, _BATCH):
                 batch = query
                 if keys is not None:
                     batch = query.where(t.findings.c.task_key.in_(keys[start : start + _BATCH]))
-                rows = conn.execute(batch).mappings().all()
-                out.extend(FindingRow(**{k: v for k, v in r.items() if k != "id"}) for r in rows)
+                for r in conn.execute(batch).mappings():
+                    out.append(_finding_row(r, moments))
         return out
 
     def record_findings(self, source: str, found: Iterable[Finding], now: datetime) -> None:
         """Upsert the findings of one evaluation: new ones open, known ones touched,
         resolved ones that came back reopened. A reopened finding loses its
         ``notified_marker`` (so it may be reminded about again) but keeps ``notified_at``,
-        which the reconciler compares with its cool-down."""
-        rows = [
+        which the reconciler compares with its cool-down.
+
+        Written in batches within one transaction: 200,000 findings of a large backlog
+        are never all parameter dicts at once."""
+        fields = (
+            found.ledger_fields()  # held compactly: no Finding is built to be read once
+            if isinstance(found, FindingList)
+            else ((f.task_key, f.rule, f.fingerprint, f.severity, f.message) for f in found)
+        )
+        params = (
             {
                 "source": source,
-                "task_key": f.task_key,
-                "rule": f.rule,
-                "fingerprint": f.fingerprint,
+                "task_key": task_key,
+                "rule": rule,
+                "fingerprint": fp,
                 "state": "open",
-                "severity": f.severity.value,
-                "message": f.message,
+                "severity": severity.value,
+                "message": message,
                 "first_seen": now,
                 "last_seen": now,
                 "times_notified": 0,
             }
-            for f in found
-        ]
+            for task_key, rule, fp, severity, message in fields
+        )
+        rows = list(itertools.islice(params, _BATCH))
         if not rows:
             return
         with self._write() as conn:
             insert = dialect_insert(conn, t.findings)
-            conn.execute(
-                insert.on_conflict_do_update(
-                    index_elements=[
-                        t.findings.c.source,
-                        t.findings.c.task_key,
-                        t.findings.c.rule,
-                        t.findings.c.fingerprint,
-                    ],
-                    set_={
-                        "state": "open",
-                        "last_seen": now,
-                        "severity": insert.excluded.severity,
-                        "message": insert.excluded.message,
-                        "resolved_at": None,
-                        # Right-hand sides see the old row: only a resolved one is reset.
-                        "notified_marker": sa.case(
-                            (t.findings.c.state == "resolved", sa.null()),
-                            else_=t.findings.c.notified_marker,
-                        ),
-                    },
-                ),
-                rows,
+            upsert = insert.on_conflict_do_update(
+                index_elements=[
+                    t.findings.c.source,
+                    t.findings.c.task_key,
+                    t.findings.c.rule,
+                    t.findings.c.fingerprint,
+                ],
+                set_={
+                    "state": "open",
+                    "last_seen": now,
+                    "severity": insert.excluded.severity,
+                    "message": insert.excluded.message,
+                    "resolved_at": None,
+                    # Right-hand sides see the old row: only a resolved one is reset.
+                    "notified_marker": sa.case(
+                        (t.findings.c.state == "resolved", sa.null()),
+                        else_=t.findings.c.notified_marker,
+                    ),
+                },
             )
+            while rows:
+                conn.execute(upsert, rows)
+                rows = list(itertools.islice(params, _BATCH))
 
     def resolve_findings(
         self, source: str, keys: Iterable[tuple[str, str, str]], now: datetime
@@ -118,6 +134,30 @@ class FindingsMixin(StoreBase):
         """Record that the reminder ``marker`` covered these (rule, fingerprint) findings."""
         with self._write() as conn:
             mark_notified_rows(conn, source, task_key=task_key, keys=keys, marker=marker, now=now)
+
+
+def _finding_row(r: Any, moments: dict[datetime, datetime]) -> FindingRow:
+    def moment(value: datetime | None) -> datetime | None:
+        return None if value is None else moments.setdefault(value, value)
+
+    # Interned: the few distinct values (source, rule, state, severity) are one string
+    # each, not one per row of a 200,000-row ledger; the key, fingerprint and message are
+    # the same objects as those of this cycle's findings (``syncd.working_set``).
+    return FindingRow(
+        source=sys.intern(r["source"]),
+        task_key=sys.intern(r["task_key"]),
+        rule=sys.intern(r["rule"]),
+        fingerprint=sys.intern(r["fingerprint"]),
+        state=sys.intern(r["state"]),
+        severity=sys.intern(r["severity"]),
+        message=sys.intern(r["message"]),
+        first_seen=moments.setdefault(r["first_seen"], r["first_seen"]),
+        last_seen=moments.setdefault(r["last_seen"], r["last_seen"]),
+        resolved_at=moment(r["resolved_at"]),
+        notified_marker=r["notified_marker"],
+        notified_at=moment(r["notified_at"]),
+        times_notified=r["times_notified"],
+    )
 
 
 _BY_KEY = (

@@ -3,13 +3,17 @@
 Deterministic for a given ``seed`` (random generator seed), so benchmark runs compare.
 The mix resembles agency work: most tasks open, some overdue, some with goal and acceptance
 criteria and some without, a few comments each, one assignee (valid for every flavour).
+With ``documents="adf"`` every description and comment is given as an ADF document (the form
+Jira Cloud stores), as a seed exported from a Cloud site would be; the default is Markdown.
 """
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, Literal
 
 __all__ = ["generate_seed"]
 
@@ -26,14 +30,46 @@ _GOOD_RU = (
 )
 
 
+_COMMENTS = (
+    "Checkpoint: on track.",
+    "Checkpoint: **blocked** on the client's assets.\n\n- logo\n- copy",
+    "Asked the client about the deadline.",
+)
+
+
+def _comment_text(task: int, index: int, documents: Literal["markdown", "adf"]) -> str:
+    # Not drawn from the generator's random stream: both forms describe the same tasks.
+    if documents == "markdown":
+        return _COMMENTS[0]
+    return _COMMENTS[(task + index) % len(_COMMENTS)]
+
+
+@lru_cache(maxsize=4096)
+def _adf_json(md: str) -> str:
+    from connectors.sandbox.common.docconv import markdown_to_adf
+
+    return json.dumps(markdown_to_adf(md), ensure_ascii=False)
+
+
+def _document(md: str, documents: Literal["markdown", "adf"]) -> Any:
+    if documents == "markdown":
+        return md
+    # A fresh object per task (the sandbox edits documents in place of whole fields only,
+    # but shared objects would make that an easy mistake to miss).
+    return {"adf": json.loads(_adf_json(md))}
+
+
 def generate_seed(
     n_tasks: int,
     n_projects: int = 10,
     n_users: int = 20,
     seed: int = 0,
     now: datetime | None = None,
+    *,
+    documents: Literal["markdown", "adf"] = "markdown",
 ) -> dict[str, Any]:
-    """A seed with ``n_tasks`` tasks spread over ``n_projects`` projects."""
+    """A seed with ``n_tasks`` tasks spread over ``n_projects`` projects; descriptions and
+    comments in ``documents`` form."""
     rng = random.Random(seed)
     anchor = now or datetime.fromisoformat("2026-11-23T09:00:00+03:00")
     users: list[dict[str, Any]] = [
@@ -73,7 +109,7 @@ def generate_seed(
             started + timedelta(days=rng.randint(1, 10)) if status == "done" and started else None
         )
         due = (created + timedelta(days=rng.randint(3, 40))).date()
-        comments = []
+        comments: list[dict[str, Any]] = []
         moment = started or created
         for _ in range(rng.choice((0, 0, 1, 2, 3))):
             moment += timedelta(hours=rng.randint(1, 48))
@@ -81,7 +117,7 @@ def generate_seed(
                 {
                     "author": rng.choice(people),
                     "created": moment.isoformat(),
-                    "body": "Checkpoint: on track.",
+                    "body": _document(_comment_text(n, len(comments), documents), documents),
                 }
             )
         roll = rng.random()
@@ -107,7 +143,7 @@ def generate_seed(
             "started": started.isoformat() if started else None,
             "due": due.isoformat() if rng.random() < 0.85 else None,
             "resolved": resolved.isoformat() if resolved else None,
-            "description": description,
+            "description": None if description is None else _document(description, documents),
             "comments": comments,
         }
         tasks.append(task)

@@ -1,0 +1,167 @@
+"""What one evaluation of a large source holds: findings and flagged tasks, compactly.
+
+A broken 100,000-task backlog has some 200,000 findings on some 70,000 flagged tasks, and
+reconciliation needs them all at once (which findings are new, which cleared). A pydantic
+``Finding`` or ``Task`` carries a per-object dict and a fields-set beside its values; held
+here as plain tuples they take a fraction of that. Objects are rebuilt on the way out,
+without re-validation: they were valid when they went in.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, overload
+
+from syncd.core.models import Finding, Person, Severity, Task
+
+__all__ = ["FindingList", "FlaggedTasks", "finding_keys"]
+
+_FindingRow = tuple[str, str, str, Severity, str, str, datetime, tuple[str, ...], tuple[str, ...]]
+
+
+class FindingList(Sequence[Finding]):
+    """A list of findings stored as tuples; iterating or indexing yields ``Finding``s.
+
+    A finding's ``data`` is kept as its keys (one shared tuple per rule's set of facts)
+    and its values, interned: dates, states and section names repeat across thousands of
+    findings."""
+
+    __slots__ = ("_data_keys", "_rows")
+
+    def __init__(self, findings: Iterable[Finding] = ()) -> None:
+        self._rows: list[_FindingRow] = []
+        self._data_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for f in findings:
+            self.append(f)
+
+    def append(self, f: Finding) -> None:
+        keys = tuple(f.data)
+        keys = self._data_keys.setdefault(keys, keys)
+        self._rows.append(
+            (
+                f.rule,
+                sys.intern(f.source),
+                # Interned, as the findings ledger's rows are: reconciliation holds both,
+                # and the same finding's strings are then one object.
+                sys.intern(f.task_key),
+                f.severity,
+                sys.intern(f.message),
+                sys.intern(f.fingerprint),
+                f.detected_at,
+                keys,
+                tuple(sys.intern(v) for v in f.data.values()),
+            )
+        )
+
+    @staticmethod
+    def _finding(row: _FindingRow) -> Finding:
+        rule, source, key, severity, message, fp, detected, data_keys, data_values = row
+        return Finding.model_construct(
+            rule=rule,
+            source=source,
+            task_key=key,
+            severity=severity,
+            message=message,
+            fingerprint=fp,
+            detected_at=detected,
+            data=dict(zip(data_keys, data_values, strict=True)),
+        )
+
+    def sort_by_place(self) -> None:
+        """Sort (stably) by source, rule and task key: the order ``check`` prints in."""
+        self._rows.sort(key=lambda r: (r[1], r[0], r[2]))
+
+    def ledger_fields(self) -> Iterator[tuple[str, str, str, Severity, str]]:
+        """(task key, rule, fingerprint, severity, message) of each finding: what the
+        findings ledger records, with no model built."""
+        return ((r[2], r[0], r[5], r[3], r[4]) for r in self._rows)
+
+    def keys(self) -> Iterator[tuple[str, str, str]]:
+        """(task key, rule, fingerprint) of each finding, with no model built."""
+        return ((r[2], r[0], r[5]) for r in self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __iter__(self) -> Iterator[Finding]:
+        return map(self._finding, self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Finding: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Finding]: ...
+    def __getitem__(self, index: int | slice) -> Finding | list[Finding]:
+        if isinstance(index, slice):
+            return [self._finding(r) for r in self._rows[index]]
+        return self._finding(self._rows[index])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FindingList):
+            return self._rows == other._rows
+        if isinstance(other, list):
+            return list(self) == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
+
+def finding_keys(findings: Iterable[Finding]) -> set[tuple[str, str, str]]:
+    """(task key, rule, fingerprint) of every finding: the ledger's identity of each."""
+    if isinstance(findings, FindingList):
+        return set(findings.keys())  # no Finding built just to read three fields
+    return {(f.task_key, f.rule, f.fingerprint) for f in findings}
+
+
+# What reminders and their planning read of a flagged task is the task's identity and its
+# people; comments, activity, description and sections are left out, as they always were.
+_KEPT = tuple(
+    name
+    for name in Task.model_fields
+    if name not in {"comments", "activity", "description_text", "description_source", "sections"}
+)
+_ASSIGNEES = _KEPT.index("assignees")
+_REPORTER = _KEPT.index("reporter")
+_FEW_VALUES = tuple(
+    _KEPT.index(name)
+    for name in ("source", "project", "description_format", "status", "priority", "issue_type")
+)
+
+
+class FlaggedTasks(Mapping[str, Task]):
+    """Task key → the flagged task without its history and description (``_KEPT``)."""
+
+    __slots__ = ("_people", "_rows")
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[Any, ...]] = {}
+        # A team has dozens of people and a backlog tens of thousands of tasks: one object
+        # per person, not one per task that names them.
+        self._people: dict[Person, Person] = {}
+
+    def _person(self, person: Person) -> Person:
+        return self._people.setdefault(person, person)
+
+    def add(self, task: Task) -> None:
+        values = task.__dict__
+        row = [values[name] for name in _KEPT]
+        row[_ASSIGNEES] = tuple(self._person(p) for p in task.assignees)
+        if task.reporter is not None:
+            row[_REPORTER] = self._person(task.reporter)
+        for i in _FEW_VALUES:  # project, status, type…: a handful of values each
+            if isinstance(row[i], str):
+                row[i] = sys.intern(row[i])
+        self._rows[task.key] = tuple(row)
+
+    def __getitem__(self, key: str) -> Task:
+        return Task.model_construct(**dict(zip(_KEPT, self._rows[key], strict=True)))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
