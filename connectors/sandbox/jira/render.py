@@ -163,27 +163,12 @@ class Renderer:
     def listed_project(self, key: str, expand: set[str]) -> dict[str, Any]:
         """A project as ``/project/search`` (Cloud) and ``/project`` list it: the category
         when it has one, the lead (a short user) only with ``expand=lead``, as Jira does."""
-        project = self.store.projects[key]
-        pid = self.store.project_ids[key]
         data: dict[str, Any] = {
             "expand": "description,lead,issueTypes,url,projectKeys,permissions,insight",
-            "self": self.api(f"project/{pid}"),
-            "id": str(pid),
-            "key": key,
-            "name": project.name,
-            "projectTypeKey": "software",
-            "simplified": False,
+            **self.project(key),
             "style": "classic",
             "isPrivate": False,
         }
-        if project.client in self.store.category_ids:
-            category = self.store.category_ids[project.client]
-            data["projectCategory"] = {
-                "self": self.api(f"projectCategory/{category}"),
-                "id": str(category),
-                "name": project.client,
-                "description": "",
-            }
         if "lead" in expand:
             lead = self.user(self.store.project_leads.get(key))
             if lead is not None:
