@@ -11,7 +11,7 @@ headers (CSP without inline script or style, no framing, no referrer).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from datetime import datetime
 from importlib import resources
 from typing import Any
@@ -28,12 +28,13 @@ from rules.engine import Engine
 from syncd.core.errors import ConfigError
 from syncd.core.logs import get_logger
 from syncd.desk.access import ProxyAccess, parse_networks, verify_token
-from syncd.desk.cache import ViewCache, view_key
+from syncd.desk.cache import ViewCache, ViewKey, view_key
 from syncd.desk.pages import (
     DeskView,
     build_view,
     overview_page,
     previous_month,
+    read_tasks,
     report_page,
     reports_page,
     timeline_page,
@@ -197,11 +198,17 @@ class Desk:
 
     def _build(
         self, policy: Policy, manager: ManagerConfig
-    ) -> tuple[Hashable, Callable[[], DeskView]]:
+    ) -> tuple[ViewKey, Callable[[], DeskView]]:
         """The cache key of ``manager``'s view now, and how to build it on a miss."""
         now = self.now()
         key = view_key(self.store, policy, manager, now)
-        return key, lambda: build_view(policy, self.store, self.engine(policy), manager, now)
+
+        def build() -> DeskView:
+            tasks = self.views.tasks(key, lambda: read_tasks(self.store, manager))
+            engine = self.engine(policy)
+            return build_view(policy, self.store, engine, manager, now, tasks=tasks)
+
+        return key, build
 
     def _view(self, policy: Policy, manager: ManagerConfig) -> DeskView:
         return self.views.view(*self._build(policy, manager), policy=policy)

@@ -21,26 +21,44 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from config.policy import ManagerConfig, Policy
+from syncd.core.models import Task
 from syncd.desk.pages import DeskView
 from syncd.store import Store
 
-__all__ = ["ViewCache", "view_key"]
+__all__ = ["ViewCache", "ViewKey", "view_key"]
 
 MAX_ENTRIES = 32
 """Managers whose views are kept at once (each view holds its tasks: a few MB at most)."""
 
 
-def view_key(store: Store, policy: Policy, manager: ManagerConfig, now: datetime) -> Hashable:
+class ViewKey(NamedTuple):
     """Everything a manager's view depends on, cheap to read (two aggregate queries)."""
-    sources = {owned.source for owned in manager.owns}
-    return (
-        id(policy),
-        manager.name,
-        store.tasks_marker(sources),
-        store.client_snapshots_marker(manager.name),
-        now.replace(second=0, microsecond=0),
+
+    policy: int
+    manager: str
+    owned: tuple[tuple[str, tuple[str, ...]], ...]
+    tasks: tuple[int, datetime | None, int]
+    snapshots: tuple[int, str | None]
+    minute: datetime
+
+    @property
+    def stored_tasks(self) -> Hashable:
+        """What the manager's parsed tasks depend on: not the clock, not the policy."""
+        return (self.owned, self.tasks)
+
+
+def view_key(store: Store, policy: Policy, manager: ManagerConfig, now: datetime) -> ViewKey:
+    owned = tuple((o.source, o.projects) for o in manager.owns)
+    return ViewKey(
+        policy=id(policy),
+        manager=manager.name,
+        owned=owned,
+        tasks=store.tasks_marker({source for source, _ in owned}),
+        snapshots=store.client_snapshots_marker(manager.name),
+        minute=now.replace(second=0, microsecond=0),
     )
 
 
@@ -56,8 +74,24 @@ class ViewCache:
         self.max_entries = max_entries
         self.builds = 0
         """Views built so far (what the tests count)."""
+        self.reads = 0
+        """Times the manager's tasks were read and parsed from the store."""
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
-        self._lock = threading.Lock()
+        self._tasks: OrderedDict[Hashable, tuple[Task, ...]] = OrderedDict()
+        self._lock = threading.RLock()  # a view's build asks for its tasks under it
+
+    def tasks(self, key: ViewKey, read: Callable[[], tuple[Task, ...]]) -> tuple[Task, ...]:
+        """The manager's parsed tasks, kept across minutes and policy reloads until the
+        store's tasks move: the next minute's view re-evaluates the rules only."""
+        with self._lock:
+            tasks = self._tasks.get(key.stored_tasks)
+            if tasks is None:
+                tasks = self._tasks[key.stored_tasks] = read()
+                self.reads += 1
+                while len(self._tasks) > self.max_entries:
+                    self._tasks.popitem(last=False)
+            self._tasks.move_to_end(key.stored_tasks)
+            return tasks
 
     def _entry(self, key: Hashable, policy: Policy, build: Callable[[], DeskView]) -> _Entry:
         # Called with the lock held.

@@ -94,12 +94,25 @@ class DeskView:
         return any(self.clients.of(task) == client for task in self.tasks)
 
 
+def read_tasks(store: Store, manager: ManagerConfig) -> tuple[Task, ...]:
+    """The stored tasks ``manager`` owns, parsed (most of a cold view's cost)."""
+    return tuple(manager_tasks(manager, store.iter_tasks()))
+
+
 def build_view(
-    policy: Policy, store: Store, engine: Engine, manager: ManagerConfig, now: datetime
+    policy: Policy,
+    store: Store,
+    engine: Engine,
+    manager: ManagerConfig,
+    now: datetime,
+    *,
+    tasks: tuple[Task, ...] | None = None,
 ) -> DeskView:
+    """``tasks``: what ``read_tasks`` gives, when the caller already has it."""
     zone = manager_zone(manager)
     local = now.astimezone(zone)
-    tasks = tuple(manager_tasks(manager, store.iter_tasks()))
+    if tasks is None:
+        tasks = read_tasks(store, manager)
     open_tasks = [t for t in tasks if t.is_open]
     findings = tuple(engine.evaluate(open_tasks, now))
     digest = week_digest(policy, manager, tasks, list(findings), now, engine=engine)

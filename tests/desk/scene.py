@@ -78,12 +78,15 @@ def desk_scenario(tmp: Path) -> Iterator[Scenario]:
         sc.close()
 
 
-def desk_of(sc: Scenario, settings: dict[str, Any] | None = None) -> tuple[Desk, Settings]:
-    """The desk over the scenario's store, at DEFAULT_NOW, and the settings it was made of."""
+def desk_of(
+    sc: Scenario, settings: dict[str, Any] | None = None, clock: FrozenClock | None = None
+) -> tuple[Desk, Settings]:
+    """The desk over the scenario's store, at ``clock`` (else DEFAULT_NOW), and the
+    settings it was made of."""
     assert sc.store is not None
     s = Settings(data_dir=sc.tmp, **{"desk_secret": SECRET, **(settings or {})})
     policy = sc.policy
-    return Desk(s, lambda: policy, sc.store, FrozenClock(DEFAULT_NOW).now), s
+    return Desk(s, lambda: policy, sc.store, (clock or FrozenClock(DEFAULT_NOW)).now), s
 
 
 def desk_app(sc: Scenario, settings: dict[str, Any] | None = None, desk: Desk | None = None) -> Any:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from rules.engine import Engine
+from syncd.core.clock import FrozenClock
 from syncd.desk.access import sign_link
 from syncd.desk.cache import ViewCache
 from syncd.desk.pages import build_view
@@ -78,3 +79,24 @@ def test_the_cache_keeps_a_bounded_number_of_views(sc: Scenario) -> None:
     assert views.builds == 4  # (k, 0) again: it had been let go
     views.view(("k", 2), lambda: olga, policy=policy)
     assert views.builds == 4  # still kept
+
+
+def test_the_next_minute_rebuilds_the_view_from_the_tasks_already_parsed(
+    sc: Scenario,
+) -> None:
+    clock = FrozenClock(DEFAULT_NOW)
+    desk, _ = desk_of(sc, clock=clock)
+    with served(sc, desk=desk) as client:
+        client.get("/desk/login/" + sign_link(SECRET, "Olga", DEFAULT_NOW, 30))
+        first = client.get("/desk/timeline").text
+        clock.advance(timedelta(minutes=1))
+        later = client.get("/desk/timeline").text
+        assert (desk.views.builds, desk.views.reads) == (2, 1)  # rules again, not the read
+        clock.advance(timedelta(days=25))  # every task overdue by now (the link lasts 30)
+        month_on = client.get("/desk/timeline").text
+    assert (desk.views.builds, desk.views.reads) == (3, 1)
+    # The view follows the clock: a month on, every bar is drawn overdue.
+    bars = month_on.count('<g class="task ')
+    assert bars == first.count('<g class="task ') > 0
+    assert month_on.count('<g class="task s-late"') == bars
+    assert later.count('<g class="task s-late"') < bars
