@@ -14,8 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache, cached_property
-from urllib.parse import urlencode
+from functools import cache, cached_property, lru_cache
+from urllib.parse import quote_plus, urlencode
 
 from markupsafe import Markup, escape
 
@@ -135,7 +135,8 @@ def build_view(
 
 
 def why_href(source: str, key: str) -> str:
-    return "/desk/why?" + urlencode({"source": source, "key": key})
+    # What ``urlencode`` gives, without its per-call generality (called for every bar).
+    return f"/desk/why?source={quote_plus(source)}&key={quote_plus(key)}"
 
 
 def _page(view: DeskView, heading: str, body: Markup, current: str) -> str:
@@ -172,10 +173,12 @@ def _page(view: DeskView, heading: str, body: Markup, current: str) -> str:
     )
 
 
+@lru_cache(maxsize=16384)
 def _task_link(item_key: str, title: str, url: str, source: str) -> Markup:
     """The key linked to the tracker, the title, and the "why" link. Built with plain
     f-strings over escaped parts: a page lists thousands of these, and ``Markup.format``
-    is several times slower."""
+    is several times slower. Kept (a pure function of its strings): a task appears in
+    several sections, and the next view of the same tasks draws the same links."""
     href = safe_url(url)
     key = escape(clip(item_key, 60))
     if href:
