@@ -8,10 +8,13 @@ the store's change markers for the manager's sources and trend snapshots (read f
 shared store on every request, so another replica's writes are noticed at once), and the
 current minute (states such as "overdue" follow the clock; a page is at most a minute
 older than the request, far less than the poll interval the data itself is behind by).
+The parsed tasks are kept apart, under the tasks' marker alone: the next minute's view
+only evaluates the rules again.
 
 Thread-safe (requests are served from a thread pool) and bounded (least recently used
 entries go first). Builds happen under one lock: two requests for the same key build once,
-and building is CPU-bound under the GIL, so letting two builds race would gain nothing.
+and building is CPU-bound under the GIL, so letting two builds race would gain nothing
+(a hit waits for a build in progress: a few hundred ms at most).
 """
 
 from __future__ import annotations
