@@ -28,10 +28,13 @@ from rules.engine import Engine
 from syncd.core.errors import ConfigError
 from syncd.core.logs import get_logger
 from syncd.desk.access import ProxyAccess, parse_networks, verify_token
+from syncd.desk.cache import ViewCache, ViewKey, view_key
 from syncd.desk.pages import (
+    DeskView,
     build_view,
     overview_page,
     previous_month,
+    read_tasks,
     report_page,
     reports_page,
     timeline_page,
@@ -114,6 +117,7 @@ class Desk:
         self.store = store
         self.now = now
         self._engines: dict[int, tuple[Policy, Engine]] = {}
+        self.views = ViewCache()
 
     def engine(self, policy: Policy) -> Engine:
         known = self._engines.get(id(policy))
@@ -192,17 +196,37 @@ class Desk:
 
         return endpoint
 
-    def _view(self, policy: Policy, manager: ManagerConfig) -> Any:
-        return build_view(policy, self.store, self.engine(policy), manager, self.now())
+    def _build(
+        self, policy: Policy, manager: ManagerConfig
+    ) -> tuple[ViewKey, Callable[[], DeskView]]:
+        """The cache key of ``manager``'s view now, and how to build it on a miss."""
+        now = self.now()
+        key = view_key(self.store, policy, manager, now)
+
+        def build() -> DeskView:
+            tasks = self.views.tasks(key, lambda: read_tasks(self.store, manager))
+            engine = self.engine(policy)
+            return build_view(policy, self.store, engine, manager, now, tasks=tasks)
+
+        return key, build
+
+    def _view(self, policy: Policy, manager: ManagerConfig) -> DeskView:
+        return self.views.view(*self._build(policy, manager), policy=policy)
+
+    def _cached_page(
+        self, policy: Policy, manager: ManagerConfig, name: str, render: Callable[[DeskView], str]
+    ) -> str:
+        key, build = self._build(policy, manager)
+        return self.views.page(key, policy, build, name, render)
 
     def _overview(self, _r: Request, policy: Policy, manager: ManagerConfig) -> str:
-        return overview_page(self._view(policy, manager))
+        return self._cached_page(policy, manager, "overview", overview_page)
 
     def _timeline(self, _r: Request, policy: Policy, manager: ManagerConfig) -> str:
-        return timeline_page(self._view(policy, manager))
+        return self._cached_page(policy, manager, "timeline", timeline_page)
 
     def _reports(self, _r: Request, policy: Policy, manager: ManagerConfig) -> str:
-        return reports_page(self._view(policy, manager))
+        return self._cached_page(policy, manager, "reports", reports_page)
 
     def _report(self, request: Request, policy: Policy, manager: ManagerConfig) -> str | None:
         view = self._view(policy, manager)

@@ -14,8 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache, cached_property
-from urllib.parse import urlencode
+from functools import cache, cached_property, lru_cache
+from urllib.parse import quote_plus, urlencode
 
 from markupsafe import Markup, escape
 
@@ -94,12 +94,25 @@ class DeskView:
         return any(self.clients.of(task) == client for task in self.tasks)
 
 
+def read_tasks(store: Store, manager: ManagerConfig) -> tuple[Task, ...]:
+    """The stored tasks ``manager`` owns, parsed (most of a cold view's cost)."""
+    return tuple(manager_tasks(manager, store.iter_tasks()))
+
+
 def build_view(
-    policy: Policy, store: Store, engine: Engine, manager: ManagerConfig, now: datetime
+    policy: Policy,
+    store: Store,
+    engine: Engine,
+    manager: ManagerConfig,
+    now: datetime,
+    *,
+    tasks: tuple[Task, ...] | None = None,
 ) -> DeskView:
+    """``tasks``: what ``read_tasks`` gives, when the caller already has it."""
     zone = manager_zone(manager)
     local = now.astimezone(zone)
-    tasks = tuple(manager_tasks(manager, store.iter_tasks()))
+    if tasks is None:
+        tasks = read_tasks(store, manager)
     open_tasks = [t for t in tasks if t.is_open]
     findings = tuple(engine.evaluate(open_tasks, now))
     digest = week_digest(policy, manager, tasks, list(findings), now, engine=engine)
@@ -122,7 +135,8 @@ def build_view(
 
 
 def why_href(source: str, key: str) -> str:
-    return "/desk/why?" + urlencode({"source": source, "key": key})
+    # What ``urlencode`` gives, without its per-call generality (called for every bar).
+    return f"/desk/why?source={quote_plus(source)}&key={quote_plus(key)}"
 
 
 def _page(view: DeskView, heading: str, body: Markup, current: str) -> str:
@@ -159,10 +173,12 @@ def _page(view: DeskView, heading: str, body: Markup, current: str) -> str:
     )
 
 
+@lru_cache(maxsize=16384)
 def _task_link(item_key: str, title: str, url: str, source: str) -> Markup:
     """The key linked to the tracker, the title, and the "why" link. Built with plain
     f-strings over escaped parts: a page lists thousands of these, and ``Markup.format``
-    is several times slower."""
+    is several times slower. Kept (a pure function of its strings): a task appears in
+    several sections, and the next view of the same tasks draws the same links."""
     href = safe_url(url)
     key = escape(clip(item_key, 60))
     if href:

@@ -47,6 +47,13 @@ class SnapshotsMixin(StoreBase):
         with self._write() as conn:
             conn.execute(dialect_insert(conn, _T).on_conflict_do_nothing(), rows)
 
+    def client_snapshots_marker(self, manager: str) -> tuple[int, str | None]:
+        """How many daily rows ``manager`` has and the latest day: moves when one is taken."""
+        query = sa.select(sa.func.count(), sa.func.max(_T.c.day)).where(_T.c.manager == manager)
+        with self.engine.connect() as conn:
+            count, latest = conn.execute(query).one()
+        return int(count), latest
+
     def client_snapshots(self, manager: str, since: date) -> dict[str, dict[date, dict[str, int]]]:
         """client → day → metric → number, for days from ``since`` on."""
         query = (

@@ -130,6 +130,21 @@ class TasksMixin(StoreBase):
                     found[key] = Task.model_validate_json(snapshot)
         return found
 
+    def tasks_marker(self, sources: Iterable[str]) -> tuple[int, datetime | None, int]:
+        """A cheap change marker of the tasks stored for ``sources``: how many, the latest
+        ``updated`` and the total snapshot length. Any upsert or removal by any replica
+        changes it (an edit moves ``updated``; a re-read of the same version that changes
+        the snapshot almost always changes its length), so a reader can keep what it built
+        from these tasks until it moves."""
+        query = sa.select(
+            sa.func.count(),
+            sa.func.max(t.tasks.c.updated),
+            sa.func.coalesce(sa.func.sum(sa.func.length(t.tasks.c.snapshot)), 0),
+        ).where(t.tasks.c.source.in_(sorted(set(sources))))
+        with self.engine.connect() as conn:
+            count, latest, size = conn.execute(query).one()
+        return int(count), latest, int(size)
+
     def count_tasks(self, source: str | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(t.tasks)
         if source is not None:

@@ -78,19 +78,29 @@ def desk_scenario(tmp: Path) -> Iterator[Scenario]:
         sc.close()
 
 
-def desk_app(sc: Scenario, settings: dict[str, Any] | None = None) -> Any:
-    """The daemon's HTTP app with the desk, over the scenario's store, at DEFAULT_NOW."""
+def desk_of(
+    sc: Scenario, settings: dict[str, Any] | None = None, clock: FrozenClock | None = None
+) -> tuple[Desk, Settings]:
+    """The desk over the scenario's store, at ``clock`` (else DEFAULT_NOW), and the
+    settings it was made of."""
     assert sc.store is not None
     s = Settings(data_dir=sc.tmp, **{"desk_secret": SECRET, **(settings or {})})
     policy = sc.policy
-    desk = Desk(s, lambda: policy, sc.store, FrozenClock(DEFAULT_NOW).now)
-    return build_app(_Idle(), Metrics(), s, desk)
+    return Desk(s, lambda: policy, sc.store, (clock or FrozenClock(DEFAULT_NOW)).now), s
+
+
+def desk_app(sc: Scenario, settings: dict[str, Any] | None = None, desk: Desk | None = None) -> Any:
+    """The daemon's HTTP app with the desk (``desk``, else a new one over the scenario)."""
+    made, s = desk_of(sc, settings)
+    return build_app(_Idle(), Metrics(), s, desk or made)
 
 
 @contextmanager
-def served(sc: Scenario, settings: dict[str, Any] | None = None) -> Iterator[httpx.Client]:
+def served(
+    sc: Scenario, settings: dict[str, Any] | None = None, desk: Desk | None = None
+) -> Iterator[httpx.Client]:
     """The app on a real socket (127.0.0.1, a free port) and a client with a cookie jar."""
-    server = HttpServer(desk_app(sc, settings), "127.0.0.1", 0)
+    server = HttpServer(desk_app(sc, settings, desk), "127.0.0.1", 0)
     server.start()
     try:
         with httpx.Client(base_url=server.url, timeout=60, follow_redirects=True) as client:
