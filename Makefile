@@ -41,7 +41,7 @@ rules-report: $(STAMP)
 	$(BIN)/python -m tests.rules.golden_report
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache data
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .import_linter_cache data build
 
 # -- The container image (README "Deploy") ---------------------------------------------
 # requirements.lock pins every runtime dependency, with hashes, for the image; pyproject.toml
