@@ -5,10 +5,8 @@ against the sandbox Jira over HTTP, on a real SQLite store."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from syncd.metrics import Metrics
 from syncd.source_cycle import SourceRunner, build_runners
 from tests.connectors.poison import poisoned_cloud_page, serve_text
 from tests.e2e.scenario import DEFAULT_NOW, Scenario, agency_seed, policy_for, scenario
+from tests.runtime.process import run_syncd
 
 SEARCH = r"/rest/api/3/search/jql$"
 
@@ -146,12 +145,8 @@ def test_a_task_the_store_refuses_is_skipped_and_read_again_by_the_next_cycle(
 
 
 def _syncd(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SYNCD_", "E2E_"))}
-    env.update(SYNCD_DATA_DIR=str(tmp / "data"), SYNCD_LOG_FORMAT="json", E2E_TOKEN="bot-token")
-    return subprocess.run(
-        [sys.executable, "-m", "syncd", *args], env=env, cwd=tmp, capture_output=True,
-        text=True, timeout=180, check=False,
-    )  # fmt: skip
+    env = {"SYNCD_DATA_DIR": str(tmp / "data"), "SYNCD_LOG_FORMAT": "json"}
+    return run_syncd(*args, env={**env, "E2E_TOKEN": "bot-token"}, cwd=tmp)
 
 
 def test_once_and_check_report_both_sources_when_one_serves_poisoned_content(

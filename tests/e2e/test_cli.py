@@ -4,16 +4,14 @@ exit codes tell a CI what happened, `check --no-sync` needs no tracker and no se
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.scenario import Scenario, policy_for, scenario
-from tests.runtime.process import free_port
+from tests.runtime.process import free_port, run_syncd
 
 
 @pytest.fixture
@@ -33,17 +31,8 @@ def _two_source_policy(tmp: Path, url: str, *, second_url: str, second_secret: s
 
 
 def _syncd(tmp: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("SYNCD_", "E2E_"))}
-    full.update(SYNCD_DATA_DIR=str(tmp / "data"), SYNCD_LOG_FORMAT="json", **env)
-    return subprocess.run(
-        [sys.executable, "-m", "syncd", *args],
-        env=full,
-        cwd=tmp,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    full = {"SYNCD_DATA_DIR": str(tmp / "data"), "SYNCD_LOG_FORMAT": "json", **env}
+    return run_syncd(*args, env=full, cwd=tmp)
 
 
 def test_unreachable_source_is_reported_and_the_other_still_checked(

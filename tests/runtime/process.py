@@ -153,15 +153,17 @@ def start_syncd(
 
 
 def run_syncd(
-    *args: str, env: Mapping[str, str], timeout: float = 180
+    *args: str, env: Mapping[str, str], timeout: float = 180, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run one ``python -m syncd`` command to completion, with the ``SYNCD_*`` variables of
-    this process replaced by ``env``; its output is captured as text."""
-    full = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
+    """Run one ``python -m syncd`` command to completion (in ``cwd``), with the ``SYNCD_*``
+    and ``E2E_*`` variables of this process replaced by ``env``; its output is captured as
+    text."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("SYNCD_", "E2E_"))}
     full.update(env)
     return subprocess.run(
         [sys.executable, "-m", "syncd", *args],
         env=full,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
