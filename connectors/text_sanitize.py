@@ -58,7 +58,11 @@ def _clean(value: Any) -> tuple[Any, bool]:
 
 def _clean_adf_source(source: str) -> tuple[str, bool]:
     """An ADF document kept as JSON text (``Task.description_source``): JSON escapes control
-    characters (``\\u0000``), so they survive :func:`clean_text`; clean the document."""
+    characters (``\\u0000``), so they survive :func:`clean_text`; clean the document.
+    Only a source holding such an escape is parsed again (JSON with ``ensure_ascii=False``
+    writes every other character as itself, so nothing else can hide there)."""
+    if "\\u00" not in source:
+        return source, False
     try:
         document = json.loads(source)
     except (ValueError, RecursionError):
