@@ -155,8 +155,9 @@ class SourceRunner:
         self.progress: CycleProgress | None = None
         """Told how a cycle advances (``syncd once`` sets it: a live line or log lines)."""
 
-    def sync(self, now: datetime | None = None) -> tuple[int, int]:
-        """Pull changed tasks; returns (tasks stored, API requests).
+    def sync(self, now: datetime | None = None) -> int:
+        """Pull changed tasks; returns how many were stored (the cycle counts the requests
+        it sent at the connector's session, ``run_cycle``).
 
         The stored cursor remembers the scope it was made for: a changed JQL, project or
         group starts a full sync, and a completed full sync forgets stored tasks it did not
@@ -169,7 +170,7 @@ class SourceRunner:
         cursor = stored.get("connector") if stored.get("scope") == scope else None
         full = cursor is None
         seen: set[str] = set()
-        synced = requests = 0
+        synced = 0
         self.skips.begin()
         wrapped: dict[str, object] | None = None
         previous = partial(self.store.tasks_by_key, self.source)
@@ -177,7 +178,6 @@ class SourceRunner:
             taken, refused = self.skips.store_tasks(page.tasks)
             self.skips.note(taken, page.skipped, refused)
             synced += len(taken)
-            requests += page.requests
             if self.progress is not None:
                 self.progress.page(len(page.tasks))
             if full:
@@ -198,7 +198,7 @@ class SourceRunner:
             if wrapped is not None:
                 at = now or self.clock.now()
                 self.store.set_cursor(self.source, {**wrapped, "swept_at": at.isoformat()}, at)
-        return synced, requests
+        return synced
 
     def sweep(self, now: datetime) -> int:
         """Forget stored open tasks the tracker no longer lists as open in scope (deleted,
@@ -243,7 +243,7 @@ class SourceRunner:
         counts = self.connector.request_counts
         before = counts.snapshot()  # the whole cycle's requests, writes included
         with watching(self.progress, counts, self.source):
-            synced, _ = self.sync(now)
+            synced = self.sync(now)
             self._phase("sweep")
             self.sweep(now)
             self._phase("evaluate")
@@ -343,7 +343,7 @@ class UnavailableRunner:
     def unavailable(self) -> SourceUnavailable:
         return SourceUnavailable(self.source, self.error)
 
-    def sync(self, now: datetime | None = None) -> tuple[int, int]:
+    def sync(self, now: datetime | None = None) -> int:
         del now
         raise self.unavailable()
 
