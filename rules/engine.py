@@ -12,10 +12,16 @@ not stop the others from being checked.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
 
+import holidays
+
+import syncd.core.models as core_models
 from config.policy import CalendarConfig, Policy, RuleScope
 from rules.base import Context, Rule
 from rules.builtin._util import casefolded
@@ -33,6 +39,19 @@ __all__ = ["Engine", "ScopedRule", "TaskResult"]
 _log = get_logger("syncd.rules")
 
 
+@cache
+def _code_revision() -> str:
+    """A digest of the rule code and the task model: an upgrade that changes how a rule
+    decides must not reuse findings computed by the old code."""
+    digest = hashlib.sha256()
+    roots = (Path(__file__).parent, Path(core_models.__file__).parent)
+    for root in roots:
+        for path in sorted(root.rglob("*.py")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 @dataclass(frozen=True)
 class TaskResult:
     """What the engine made of one task: its findings in rule order, and the rules that
@@ -41,6 +60,11 @@ class TaskResult:
     task: Task
     findings: tuple[Finding, ...] = ()
     failed: tuple[str, ...] = ()
+    valid_until: datetime | None = None
+    """Until when (exclusive) the same task under the same engine gives these same findings
+    (rule, fingerprint, severity, message, data; ``detected_at`` aside): a caller may keep
+    them instead of evaluating again before then. None: nothing is known, they hold only
+    for the ``now`` they were computed at."""
 
 
 def _optional(values: Sequence[str]) -> frozenset[str] | None:
@@ -106,6 +130,7 @@ class Engine:
         self.exempt = casefolded(exempt_labels)
         self.bot_ids = {k: frozenset(v) for k, v in (bot_ids or {}).items()}
         self._by_source: dict[str, tuple[ScopedRule, ...]] = {}
+        self._fingerprint: str | None = None
 
     @classmethod
     def from_policy(cls, policy: Policy, bot_ids: Mapping[str, set[str]] | None = None) -> Engine:
@@ -140,6 +165,41 @@ class Engine:
             bot_ids=bots,
             section_aliases=aliases,
         )
+
+    def fingerprint(self) -> str:
+        """A digest of everything besides the task and the time that the findings depend
+        on: the rules as configured, calendars, exempt labels, bot accounts, section
+        aliases, the rule code itself and the holiday data. Results kept under another
+        fingerprint must not be reused."""
+        if self._fingerprint is None:
+            parts: list[object] = [_code_revision(), getattr(holidays, "__version__", "")]
+            for scoped in self.rules:
+                rule = scoped.rule
+                parts.append(
+                    (
+                        rule.name,
+                        type(rule).__qualname__,
+                        rule.severity,
+                        rule.params.model_dump_json(),
+                        *(
+                            sorted(x) if x is not None else None
+                            for x in (
+                                scoped.sources,
+                                scoped.projects,
+                                scoped.issue_types,
+                                scoped.labels,
+                                scoped.components,
+                            )
+                        ),
+                        sorted(scoped.statuses),
+                    )
+                )
+            parts.append(sorted((k, c.config.model_dump_json()) for k, c in self.calendars.items()))
+            parts.append(sorted(self.exempt))
+            parts.append(sorted((k, sorted(v)) for k, v in self.bot_ids.items()))
+            parts.append(sorted((k, sorted(v.items())) for k, v in self.section_aliases.items()))
+            self._fingerprint = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+        return self._fingerprint
 
     def calendar(self, source: str) -> BusinessCalendar:
         return self.calendars.get(source, self.default_calendar)

@@ -272,3 +272,23 @@ def test_rule_aliases_keep_the_source_section_aliases() -> None:
     assert found == []  # the goal by the source's alias, the criteria by the rule's
     without = Engine.from_policy(read_policy_text(SOURCES + rules)).evaluate([t], NOW)
     assert [f.data["missing"] for f in without] == ["goal"]
+
+
+def test_fingerprint_names_everything_but_the_task_and_the_time() -> None:
+    """Kept findings are reused only under the same fingerprint: equal policies agree,
+    and a changed parameter, severity, scope, calendar or exempt label each changes it."""
+    base = engine().fingerprint()
+    assert engine().fingerprint() == base
+    changed = [
+        engine("rules:\n  - rule: checkpoint\n    params: {fraction: 0.4}\n"),
+        engine("rules:\n  - rule: checkpoint\n    severity: error\n"),
+        engine("rules:\n  - rule: checkpoint\n    scope: {projects: [SHOP]}\n"),
+        engine(bot_ids={"jira": {"u-other-bot"}}),
+    ]
+    prints = {e.fingerprint() for e in changed}
+    assert base not in prints
+    assert len(prints) == len(changed)
+    policy = read_policy_text(SOURCES.replace("Europe/Moscow", "Asia/Yekaterinburg"))
+    assert Engine.from_policy(policy).fingerprint() != base
+    exempt = read_policy_text("exempt_labels: [hold]\n" + SOURCES)
+    assert Engine.from_policy(exempt).fingerprint() != base
