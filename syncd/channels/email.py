@@ -24,7 +24,7 @@ from config.policy import ChannelConfig
 from config.settings import resolve_secret
 from syncd.channels.http_client import scrub
 from syncd.channels.payloads import Document, html_body, subject, text_body
-from syncd.core.errors import ChannelError, DeliveryUnknownError
+from syncd.core.errors import ChannelError, DeliveryUnknownError, PartialDeliveryError
 from syncd.digest.render.common import clean
 
 __all__ = ["EmailSender", "build_message"]
@@ -144,8 +144,9 @@ class EmailSender:
             raise ChannelError(problem, channel=self.name, retriable=True) from None
         _quit(smtp)
         if refused:
-            raise ChannelError(
-                f"recipients refused: {', '.join(sorted(refused))}",
-                channel=self.name,
-                retriable=False,
+            # smtplib raises when every recipient is refused; here some accepted the
+            # message, so it must not be sent again (see PartialDeliveryError).
+            names = tuple(sorted(refused))
+            raise PartialDeliveryError(
+                f"recipients refused: {', '.join(names)}", refused=names, channel=self.name
             )

@@ -11,7 +11,8 @@
     ├── RuleError              a rule or its parameters are wrong
     └── ChannelError           a digest could not be delivered
         ├── (retriable flag)   delivery may succeed next cycle
-        └── DeliveryUnknownError   sent, but no answer came: maybe delivered, never resent
+        ├── DeliveryUnknownError   sent, but no answer came: maybe delivered, never resent
+        └── PartialDeliveryError   accepted for some recipients: recorded as sent, never resent
 
 Errors are mapped at the boundary (connectors, channels) so the daemon can tell expected
 failures (logged once per streak) from bugs (logged with a traceback). Messages never
@@ -28,6 +29,7 @@ __all__ = [
     "ConnectorError",
     "DeliveryUnknownError",
     "FatalError",
+    "PartialDeliveryError",
     "RateLimitedError",
     "RetriableError",
     "RuleError",
@@ -108,6 +110,17 @@ class ChannelError(SyncdError):
         self.channel = channel
         self.retriable = retriable
         super().__init__(f"[{channel}] {message}" if channel else message)
+
+
+class PartialDeliveryError(ChannelError):
+    """The message was accepted for some recipients and refused for others (an SMTP
+    server answering 550 to one ``RCPT TO``). It went out: sending it again would give the
+    accepted recipients a second copy, so it is recorded as sent, with the refusal, and
+    logged for the operator to fix the address."""
+
+    def __init__(self, message: str, *, refused: tuple[str, ...], channel: str = "") -> None:
+        self.refused = refused
+        super().__init__(message, channel=channel, retriable=False)
 
 
 class DeliveryUnknownError(ChannelError):

@@ -26,6 +26,10 @@ request (``DeliveryUnknownError`` from the channel) — is the same unknowable c
 live: its row is settled as unknown at once (``{"delivery": "unknown", "problem": …}``),
 logged as ``digest_delivery_unknown``, and not sent again, in this cycle or a later one.
 
+A message an SMTP server accepted for some recipients and refused for others
+(``PartialDeliveryError``) went out too: its row is confirmed with the refused addresses
+(``{"refused": …}``), logged as ``digest_recipients_refused``, and not sent again.
+
 A fresh claim held by someone else is *busy*: left alone, and the slot is retried next
 cycle, by when it is confirmed (skipped then) or stale (settled as unknown).
 """
@@ -39,7 +43,7 @@ from typing import Literal, cast
 
 from config.policy import ChannelConfig
 from syncd.channels import Document, PartedSender, Sender
-from syncd.core.errors import ChannelError, DeliveryUnknownError
+from syncd.core.errors import ChannelError, DeliveryUnknownError, PartialDeliveryError
 from syncd.core.logs import get_logger
 from syncd.store.ledger import DigestRow
 from syncd.store.store import Store
@@ -124,8 +128,8 @@ class DeliveryLedger:
             self.manager, kind, self.period, {"delivery": "unknown", **details}, self.now
         )
 
-    def confirm(self, kind: str) -> None:
-        self.store.confirm_digest(self.manager, kind, self.period, {}, self.now)
+    def confirm(self, kind: str, details: dict[str, str] | None = None) -> None:
+        self.store.confirm_digest(self.manager, kind, self.period, details or {}, self.now)
 
     def release(self, kind: str) -> None:
         self.store.release_digest(self.manager, kind, self.period)
@@ -196,6 +200,17 @@ def deliver(
                 cast(PartedSender, sender).send(doc, parts=ledger.parts(sub))
             else:
                 sender.send(doc)
+        except PartialDeliveryError as exc:  # some recipients have it: never again
+            _log.warning(
+                "digest_recipients_refused",
+                manager=ledger.manager,
+                channel=sender.name,
+                period=ledger.period,
+                refused=list(exc.refused),
+                action="not resent: the other recipients got it",
+            )
+            ledger.confirm(sub, {"refused": ", ".join(exc.refused)})
+            continue
         except DeliveryUnknownError as exc:  # it went out unanswered: never again
             ledger.unknown(sub, str(exc))
             unknown.append(sender.name)

@@ -154,3 +154,50 @@ def test_smtp_timeout_after_the_message_was_sent_is_not_resent(store: Store) -> 
     stats = rows(store)["daily/0-email"].stats
     assert stats["delivery"] == "unknown"
     assert "timed out" in stats["problem"]
+
+
+class PickyInbox:
+    """Accepts the message for every recipient but one, which it answers with 550."""
+
+    def __init__(self, refuse: str) -> None:
+        self.refuse = refuse
+        self.envelopes: list[Envelope] = []
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Envelope, address: str, options: Any
+    ) -> str:
+        if address == self.refuse:
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
+        self.envelopes.append(envelope)
+        return "250 Message accepted"
+
+
+def test_smtp_refusing_one_recipient_is_sent_once_to_the_others(store: Store) -> None:
+    """A typo in one address must not make every other recipient get the digest again
+    each cycle: the message went out, the refusal is recorded and logged."""
+    inbox = PickyInbox("gone@agency.example")
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        policy = policy_with(
+            "{type: email, to: [olga@agency.example, gone@agency.example],"
+            f" smtp_host: 127.0.0.1, smtp_port: {port}, smtp_security: none,"
+            " sender: syncd@agency.example}"
+        )
+        svc = DigestService(policy, store, owner="me", senders=senders({}))
+        with capture_logs() as logs:
+            first = svc.run_due(NINE)
+        later = svc.run_due(NINE + timedelta(minutes=1))
+    finally:
+        controller.stop()
+    assert olga(first) == [("sent", ())]
+    assert olga(later) == []
+    assert [e.rcpt_tos for e in inbox.envelopes] == [["olga@agency.example"]]
+    assert rows(store)["daily/0-email"].stats == {"refused": "gone@agency.example"}
+    refused = [e for e in logs if e["event"] == "digest_recipients_refused"]
+    assert [e["refused"] for e in refused] == [["gone@agency.example"]]
