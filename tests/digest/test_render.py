@@ -4,6 +4,7 @@ hostile titles come out inert, and big digests stay within each channel's limits
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import date
 from html.parser import HTMLParser
@@ -11,6 +12,8 @@ from importlib import resources
 
 import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from syncd.core.models import Person
 from syncd.digest.model import Digest
@@ -24,6 +27,7 @@ from syncd.digest.render import (
     render_text,
     render_webhook,
 )
+from syncd.digest.render.common import mattermost_escape, md_escape
 from syncd.digest.render.links import safe_url
 from syncd.digest.render.templated import split_telegram, telegram_length
 from syncd.digest.render.webhook import webhook_schema
@@ -227,6 +231,25 @@ def test_mattermost_neutralises_mentions(digest: Digest) -> None:
     out = render_mattermost(digest)
     assert "@channel" not in out
     assert "@\u2060channel" in out
+
+
+_EMOJI = re.compile(r":[a-z0-9_+-]+:|[:;]-?\\?[()DPOop|/\\]")
+
+
+@given(st.text(alphabet=st.sampled_from(":;-)(DPp/|smile+1_ \u0410a@"), max_size=40))
+def test_mattermost_escape_leaves_no_emoji_and_reads_the_same(text: str) -> None:
+    """Mattermost makes ``:smile:`` and ``:)`` emoji in any text: a title's must stay as
+    written — no emoji pattern left, and without the invisible joiners the text is the
+    plain Markdown escaping (with mentions made inert) of the title."""
+    out = mattermost_escape(text)
+    assert not _EMOJI.search(out)
+    assert out.replace("\u2060", "") == md_escape(text)
+
+
+def test_mattermost_title_with_emoji_codes() -> None:
+    assert mattermost_escape("Запуск :rocket: к 10:30 :)") == (
+        "Запуск :\u2060rocket: к 10:\u206030 :\u2060\\)"
+    )
 
 
 def test_cr_lf_in_titles_never_start_a_line(digest: Digest) -> None:

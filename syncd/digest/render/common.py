@@ -30,6 +30,7 @@ __all__ = [
     "headline_text",
     "html_user",
     "isolate",
+    "mattermost_escape",
     "md_escape",
     "neutralise_mentions",
     "render_template",
@@ -47,6 +48,10 @@ TITLE_LIMIT = 200
 _SPACE = re.compile(r"[\s\x00-\x1f\x7f\u2028\u2029]+")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&^$])")
 _MENTION = re.compile(r"@(?=\w)")
+# Mattermost turns ``:name:`` into an emoji and emoticons (``:)``, ``;-P``, ``:D``) into
+# emoji too, in any user text. A word joiner after a colon or semicolon that touches a
+# non-space character keeps the text as written (and invisible) but matches neither.
+_EMOJI_START = re.compile(r"([:;])(?=\S)")
 # Telegram's own rule for a bot command: "/" not after a letter, digit, "_", "/", "<" or
 # ">", followed by a letter, digit or "_" (a URL's "/path" is not one).
 _TG_COMMAND = re.compile(r"(?<![\w/<>])/(?=\w)")
@@ -73,6 +78,13 @@ def neutralise_mentions(text: str) -> str:
     """``@channel``/``@here``/``@all``/``@user`` in user text must not notify anyone:
     a word joiner after ``@`` keeps it readable and inert."""
     return _MENTION.sub("@\u2060", text)
+
+
+def mattermost_escape(text: str | None) -> str:
+    """Markdown escaping, inert ``@channel``/``@here``/``@all``/``@user`` and no emoji made
+    of a title's ``:name:`` or ``:)``: a client's task title must neither notify a whole
+    Mattermost channel nor change its meaning."""
+    return _EMOJI_START.sub("\\1" + _WORD_JOINER, neutralise_mentions(md_escape(text)))
 
 
 def telegram_user(text: str | None) -> str:

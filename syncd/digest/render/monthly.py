@@ -21,8 +21,8 @@ from syncd.digest.render.common import (
     html_t,
     html_user,
     isolate,
+    mattermost_escape,
     md_escape,
-    neutralise_mentions,
     render_template,
     telegram_user,
 )
@@ -124,12 +124,6 @@ def report_title(r: MonthlyReport, t: Translator, user: Callable[[str], str] = i
     return t("monthly.title", client=user(clip(r.client, 80)), month=t.month(r.first_day))
 
 
-def _mattermost_escape(text: str | None) -> str:
-    """Markdown escaping plus inert ``@channel``/``@here``/``@all``/``@user``: a client's
-    task title must not notify a whole Mattermost channel."""
-    return neutralise_mentions(md_escape(text))
-
-
 def _context(
     reports: tuple[MonthlyReport, ...], language: Language, manager: str, fmt: str
 ) -> dict[str, Any]:
@@ -148,7 +142,7 @@ def _context(
         "heading": t("title.monthly"),
         "reports": [{"r": r, "title": heading(r), "rows": monthly_rows(r, t)} for r in reports],
         "link": safe_url,
-        "esc": _mattermost_escape if fmt == "mattermost" else md_escape,
+        "esc": mattermost_escape if fmt == "mattermost" else md_escape,
     }
 
 

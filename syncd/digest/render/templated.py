@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from syncd.digest.i18n import Translator, translator
 from syncd.digest.model import METRICS, Digest, DigestSection
 from syncd.digest.render.common import (
+    mattermost_escape,
     md_escape,
-    neutralise_mentions,
     render_template,
     subject,
     title,
@@ -97,10 +97,8 @@ def render_markdown(d: Digest) -> str:
 
 
 def render_mattermost(d: Digest) -> str:
-    """Markdown with every ``@mention`` in user text made inert."""
-    return render_template(
-        "daily.md.j2", esc=lambda s: neutralise_mentions(md_escape(s)), **_context(d)
-    )
+    """Markdown with every ``@mention`` and ``:emoji:`` in user text made inert."""
+    return render_template("daily.md.j2", esc=mattermost_escape, **_context(d))
 
 
 def _bars(d: Digest) -> list[_Bar]:
