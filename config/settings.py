@@ -62,6 +62,15 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8080, description="Port of health/metrics/webhooks; 0 = off.")
     dry_run: bool = Field(default=False, description="Never write to trackers or send digests.")
     shutdown_timeout: float = Field(default=20.0, description="Seconds to finish on SIGTERM.")
+    progress_every: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description=(
+            "Seconds between `sync.progress` log lines while a long cycle (a backfill) runs; "
+            "a cycle shorter than this logs none."
+        ),
+    )
     replica_id: str | None = Field(
         default=None,
         description=(

@@ -36,7 +36,8 @@ def build_wiring(app: App, policy: Policy, clock: Clock, metrics: Metrics | None
     from rules.engine import Engine
     from syncd.daemon.contracts import Runner
     from syncd.digest.dispatch import DigestService
-    from syncd.source_cycle import build_runners
+    from syncd.progress import LogProgress
+    from syncd.source_cycle import SourceRunner, build_runners
 
     # One engine (rules, calendars) for the runners and the digests: built once, and the
     # digest's "check today" sees the very rules the reminders apply.
@@ -51,6 +52,11 @@ def build_wiring(app: App, policy: Policy, clock: Clock, metrics: Metrics | None
             engine=engine,
         )
     )
+    # A first backfill of a large backlog takes minutes: say how far it got, every few
+    # seconds, instead of staying silent until the cycle's summary line.
+    for runner in runners:
+        if isinstance(runner, SourceRunner):
+            runner.progress = LogProgress(app.settings.progress_every)
     digests = (
         DigestService(
             policy,

@@ -63,10 +63,22 @@ def test_run_daemon_against_the_sandbox(jira: SandboxServer, tmp_path: Path) -> 
         "     scope: {jql: 'project in (SHOP, NOVA, FIT)'}}\n",
         encoding="utf-8",
     )
-    env = {"JIRA_TOKEN": "bot-token-1", "SYNCD_WEBHOOK_SECRET": SECRET}
+    env = {
+        "JIRA_TOKEN": "bot-token-1",
+        "SYNCD_WEBHOOK_SECRET": SECRET,
+        "SYNCD_PROGRESS_EVERY": "0.001",  # every step of the (short) backfill is "long"
+    }
     with start_syncd(policy, data_dir=tmp_path, env=env, argv=RUN) as proc:
         ready = proc.wait_ready(timeout=60).json()
         assert ready["sources"]["agency-jira"]["ready"] is True
+        progress = [
+            json.loads(line)
+            for line in proc.log().splitlines()
+            if line.startswith("{") and '"sync.progress"' in line
+        ]
+        assert progress, proc.log()  # the daemon tells how far a backfill got
+        assert {p["source"] for p in progress} == {"agency-jira"}
+        assert max(p["issues"] for p in progress) > 0
 
         body = json.dumps({"webhookEvent": "jira:issue_updated", "issue": {"key": "SHOP-1"}})
         assert proc.client.post("/webhooks/jira", content=body).status_code == 401
