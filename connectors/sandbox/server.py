@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import gc
 import importlib
 import socket
 import threading
@@ -32,7 +33,7 @@ from connectors.sandbox.common.faults import (
     Send,
     instrument,
 )
-from connectors.sandbox.common.seed import Seed, SeedUser, load_seed
+from connectors.sandbox.common.seed import Seed, SeedUser, gc_paused, load_seed
 
 __all__ = ["DEMO_SEED", "BindError", "SandboxServer", "create_app", "run_sandbox"]
 
@@ -204,8 +205,14 @@ def run_sandbox(flavour: str, seed: Path | None, shift: bool, host: str, port: i
         raise ValueError(
             f"unknown sandbox flavour {flavour!r}; expected one of {', '.join(FLAVOURS)}"
         )
-    loaded = load_seed(seed or DEMO_SEED, flavour=flavour, shift=shift)  # type: ignore[arg-type]
-    server = SandboxServer(create_app(flavour, loaded), host=host, port=port)
+    with gc_paused():
+        loaded = load_seed(seed or DEMO_SEED, flavour=flavour, shift=shift)  # type: ignore[arg-type]
+        app = create_app(flavour, loaded)
+        # The seed and the tracker's state live as long as the process: out of the
+        # collector's sight (before it is switched back on, or its first collection would
+        # walk them all), so no collection walks millions of objects that stay anyway.
+        gc.freeze()
+    server = SandboxServer(app, host=host, port=port)
     url = server.start()
     try:
         print(f"syncd sandbox {flavour} serving {len(loaded.tasks)} tasks at {url}", flush=True)

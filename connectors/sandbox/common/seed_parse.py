@@ -122,9 +122,10 @@ def _strings(value: Any, path: str) -> list[str]:
 
 
 class _Parser:
-    def __init__(self, jira: bool, make_doc: Callable[..., Any]) -> None:
+    def __init__(self, jira: bool, make_doc: Callable[..., Any], decoded_json: bool) -> None:
         self.jira = jira
         self.make_doc = make_doc
+        self.decoded_json = decoded_json
         self.user_ids: set[str] = set()
         self.project_keys: set[str] = set()
 
@@ -186,13 +187,15 @@ class _Parser:
             # Once per document shape: a seed of 100,000 tasks holds a handful of shapes.
             from connectors.sandbox.common.docconv import adf_shape_errors
 
-            problems = adf_shape_errors(adf)
+            problems = adf_shape_errors(adf, decoded_json=self.decoded_json)
             if problems:
                 raise ParseError(f"{path}.adf", f"not valid ADF: {problems[0]}")
+            if not self.decoded_json:
+                adf = dict(adf)  # the caller's data stays the caller's
         return self.make_doc(
             markdown=_opt_str_any(d.get("markdown"), f"{path}.markdown"),
             wiki=_opt_str_any(d.get("wiki"), f"{path}.wiki"),
-            adf=dict(adf) if adf is not None else None,
+            adf=adf,
         )
 
     def comment(self, value: Any, path: str) -> dict[str, Any]:
@@ -280,14 +283,17 @@ def _opt_str_any(value: Any, path: str) -> str | None:
     return None if value is None else _str(value, path, empty=True)
 
 
-def parse_seed(data: Any, *, jira: bool, make_doc: Callable[..., Any]) -> RawSeed:
+def parse_seed(
+    data: Any, *, jira: bool, make_doc: Callable[..., Any], decoded_json: bool = False
+) -> RawSeed:
     """Check ``data`` and return its parts as plain dicts; raise ``ParseError`` at the first
-    problem."""
+    problem. ``decoded_json``: ``data`` is ``json.loads``'s fresh answer, owned by the loader
+    (documents are taken as they are, neither copied nor checked for non-JSON values)."""
     top = _obj(data, "", {"format", "now", "users", "projects", "tasks"}, ("format",))
     if top["format"] != "syncd-seed/1":
         raise ParseError("format", f"expected 'syncd-seed/1', got {top['format']!r}")
     now = _opt_timestamp(top.get("now"), "now")
-    parser = _Parser(jira, make_doc)
+    parser = _Parser(jira, make_doc, decoded_json)
     users = [
         parser.user(u, f"users[{i}]", i) for i, u in enumerate(_list(top.get("users", []), "users"))
     ]
