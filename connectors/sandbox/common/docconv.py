@@ -429,6 +429,8 @@ class _Shapes:
         self._limit = limit
         self.validations = 0
         """How many documents went to the full schema check (tests read it)."""
+        self.substitutions = 0
+        """How many documents had their free text blanked (not recognised by their text)."""
 
     def _blank(self, match: re.Match[bytes]) -> bytes:
         key, value = match.group(1), match.group(2)
@@ -452,6 +454,7 @@ class _Shapes:
         verdict = self._exact.get(text)
         if verdict is not None:
             return verdict
+        self.substitutions += 1
         key = self._free_value.sub(self._blank, text)
         verdict = self._valid.get(key)
         if verdict is None:
