@@ -242,9 +242,7 @@ def collections() -> Iterator[list[int]]:
         gc.callbacks.remove(count)
 
 
-def test_loading_a_seed_runs_no_garbage_collection(
-    tmp_path: Path, collections: list[int]
-) -> None:
+def test_loading_a_seed_runs_no_garbage_collection(tmp_path: Path, collections: list[int]) -> None:
     """Every collection during a load walks every object built so far: a 100,000-task seed
     spent 5 of its 7 s of JSON parsing in them, and the first collections after the load
     2.5 s more. Nothing built holds a cycle."""
