@@ -11,7 +11,8 @@ runs, as subprocesses whose peak RSS is read from ``wait4``'s rusage:
   the reminders had been posted), nothing changed — the daemon's steady state. A tiny
   sandbox Jira answers the one incremental search (its full sync ran before the N tasks
   were written, so nothing is forgotten);
-- loading the N-task generated seed with ADF documents (``load_seed`` + the Jira Cloud app).
+- loading the N-task generated seed with ADF documents (``load_for_life``: the seed and the
+  Jira Cloud app, as ``syncd sandbox`` builds them).
 
 Prints a table with the issue's "now" figures and goals beside; asserts nothing.
 """
@@ -105,9 +106,9 @@ with open(sys.argv[1], "w", encoding="utf-8") as out:
 """
 SEED_LOADER = """
 import sys
-from connectors.sandbox.common.seed import load_seed
-from connectors.sandbox.server import create_app
-create_app("jira-cloud", load_seed(sys.argv[1], flavour="jira-cloud"))
+from pathlib import Path
+from connectors.sandbox.server import load_for_life
+load_for_life("jira-cloud", Path(sys.argv[1]), shift=False)  # what `syncd sandbox` runs
 """
 
 

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal
 
+from connectors.sandbox.common.seed import gc_paused
+
 __all__ = ["generate_seed"]
 
 _TYPES = ("Task", "Task", "Task", "Design", "Story", "Bug", "Copy")
@@ -70,6 +72,19 @@ def generate_seed(
 ) -> dict[str, Any]:
     """A seed with ``n_tasks`` tasks spread over ``n_projects`` projects; descriptions and
     comments in ``documents`` form."""
+    with gc_paused():  # millions of acyclic objects: collections would only walk them
+        return _generate(n_tasks, n_projects, n_users, seed=seed, now=now, documents=documents)
+
+
+def _generate(
+    n_tasks: int,
+    n_projects: int,
+    n_users: int,
+    *,
+    seed: int,
+    now: datetime | None,
+    documents: Literal["markdown", "adf"],
+) -> dict[str, Any]:
     rng = random.Random(seed)
     anchor = now or datetime.fromisoformat("2026-11-23T09:00:00+03:00")
     users: list[dict[str, Any]] = [

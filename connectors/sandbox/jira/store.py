@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from connectors.sandbox.common.seed import Document, Seed, SeedTask, SeedUser
+from connectors.sandbox.common.seed import Document, Seed, SeedTask, SeedUser, gc_paused
 
 __all__ = ["STATUSES", "History", "JiraComment", "JiraIssue", "JiraStore", "StoreError", "ms"]
 
@@ -30,7 +30,10 @@ STATUSES: dict[str, tuple[str, str, str, int, str]] = {
 
 def ms(moment: datetime) -> datetime:
     """Truncate to milliseconds (Jira's precision)."""
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    micro = moment.microsecond
+    if micro % 1000 == 0:  # already whole milliseconds (every seed timestamp in practice)
+        return moment
+    return moment.replace(microsecond=micro - micro % 1000)
 
 
 class StoreError(LookupError):
@@ -118,11 +121,12 @@ class JiraStore:
         self.issues: list[JiraIssue] = []
         self.by_key: dict[str, JiraIssue] = {}
         self.by_id: dict[int, JiraIssue] = {}
-        for index, task in enumerate(seed.tasks):
-            issue = self._from_seed(10001 + index, task)
-            self.issues.append(issue)
-            self.by_key[issue.key] = issue
-            self.by_id[issue.id] = issue
+        with gc_paused():  # hundreds of thousands of acyclic objects (see ``gc_paused``)
+            for index, task in enumerate(seed.tasks):
+                issue = self._from_seed(10001 + index, task)
+                self.issues.append(issue)
+                self.by_key[issue.key] = issue
+                self.by_id[issue.id] = issue
 
     # ------------------------------------------------------------------ building
 
