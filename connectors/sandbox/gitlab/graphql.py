@@ -228,9 +228,14 @@ SCHEMA = _schema()
 
 
 def query_cost(
-    document: Any, variables: Any, operation: OperationDefinitionNode
+    document: Any, variables: dict[str, Any], operation: OperationDefinitionNode
 ) -> tuple[int, int]:
-    """(complexity, depth) of ``operation`` by GitLab's rules (see the module docstring)."""
+    """(complexity, depth) of ``operation`` by GitLab's rules (see the module docstring);
+    ``variables`` as the request gave them. Raises ``GraphQLError`` for a variable that is
+    missing or of the wrong type."""
+    coerced: Any = get_variable_values(SCHEMA, operation.variable_definitions or (), variables)
+    if isinstance(coerced, list):
+        raise coerced[0]
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
@@ -259,7 +264,7 @@ def query_cost(
             )
             deepest = max(deepest, depth + 1)
             if (owner.name, name) in _RESOLVER_CONNECTIONS:
-                args = get_argument_values(field, node, variables)
+                args = get_argument_values(field, node, coerced)
                 first = args.get("first")
                 limit = MAX_PAGE_SIZE if first is None else min(first, MAX_PAGE_SIZE)
                 per_item = 0.0 if args.get("iids") is not None else _PER_ITEM
@@ -294,12 +299,12 @@ def run_query(
     chosen = [o for o in operations if name is None or (o.name and o.name.value == name)]
     if len(chosen) != 1:
         return {"errors": [{"message": "An operation name is required"}]}
-    coerced: Any = get_variable_values(SCHEMA, chosen[0].variable_definitions or (), variables)
-    if isinstance(coerced, list):  # a variable missing or of the wrong type
-        return {"errors": [{"message": e.message} for e in coerced]}
     limit = AUTHENTICATED_COMPLEXITY if user else ANONYMOUS_COMPLEXITY
     max_depth = AUTHENTICATED_DEPTH if user else ANONYMOUS_DEPTH
-    score, depth = query_cost(document, coerced, chosen[0])
+    try:
+        score, depth = query_cost(document, variables, chosen[0])
+    except GraphQLError as exc:  # a variable missing or of the wrong type
+        return {"errors": [{"message": exc.message}]}
     if depth > max_depth:
         message = f"Query has depth of {depth}, which exceeds max depth of {max_depth}"
         return {"errors": [{"message": message}]}
