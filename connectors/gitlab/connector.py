@@ -387,8 +387,16 @@ class GitLabConnector:
         except (GraphQLUnavailable, *ISSUE_ERRORS) as exc:
             reason = str(exc) or type(exc).__name__
         else:
-            self._graphql_failures = 0
-            return found
+            if found:
+                self._graphql_failures = 0
+                return found
+            # Not one issue asked about came back: projects GraphQL does not show this
+            # token, or another API's idea of GraphQL. Tried again, and given up on as a
+            # failure would be.
+            self._graphql_failures += 1
+            if self._graphql_failures < GRAPHQL_FAILURES:
+                return {}
+            reason = f"{GRAPHQL_FAILURES} answers in a row without any issue asked about"
         self.graphql_notes = False
         _log.warning(
             "gitlab graphql unusable; notes over REST from now on",

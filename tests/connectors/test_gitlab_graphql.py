@@ -266,3 +266,20 @@ def test_a_throttled_graphql_request_costs_rest_reads_for_that_page_only(
     first_page_open = rest_notes_reads(generated)
     assert 0 < first_page_open <= 100  # REST notes for the throttled page's open issues only
     assert not [e for e in logs if e["event"] == UNUSABLE]
+
+
+def test_a_graphql_that_never_shows_the_issues_is_given_up_after_three_pages(
+    generated: SandboxServer,
+) -> None:
+    rest = rest_tasks(generated, GENERATED_TOKEN, group="agency")
+    generated.log.clear()
+    nothing = {"data": {"p0": None, "p1": None, "p2": None}}
+    generated.faults.add(
+        kind="status", method="POST", path=GRAPHQL, status=200, body=nothing, times=None
+    )
+    with capture_logs() as logs:
+        tasks = sync(connector(generated, GENERATED_TOKEN, group="agency"))
+    assert _exactly(tasks) == _exactly(rest)  # every note read over REST
+    assert graphql_posts(generated) == 3
+    warned = [e["reason"] for e in logs if e["event"] == UNUSABLE]
+    assert warned == ["3 answers in a row without any issue asked about"]
