@@ -4,8 +4,9 @@ real HTTP with the real python-gitlab for everything REST.
 
 - the sandbox rejects what GitLab would reject: an unknown field, an unknown argument, a
   query over the complexity limit — with GitLab's message;
-- GraphQL and REST give the same tasks, field by field (note times to the second: GitLab's
-  GraphQL ``Time`` has whole seconds), with fewer requests;
+- GraphQL and REST give the same tasks, field by field — note times included: GitLab's
+  GraphQL ``Time`` has whole seconds, and REST's are cut to them (``mapping.note_time``) —
+  with fewer requests;
 - a GitLab whose GraphQL is missing or broken (404 page, errors array mid-backfill, an error
   page quoting the token, a throttle) costs no task: the connector falls back to REST —
   for the process, logged once, or for one page after a passing failure — with no task lost
@@ -78,22 +79,12 @@ def rest_tasks(server: SandboxServer, token: str, **scope: Any) -> list[Task]:
     return sync(conn)
 
 
-def to_the_second(task: Task) -> dict[str, Any]:
-    """Every field of ``task``, with comment and activity times to the second (all GitLab's
-    GraphQL gives) and activity in a stable order (one second may hold several changes)."""
-    data = task.model_dump()
-    for comment in data["comments"]:
-        comment["created"] = comment["created"].replace(microsecond=0)
-    for change in data["activity"]:
-        change["at"] = change["at"].replace(microsecond=0)
-    data["activity"] = sorted(data["activity"], key=repr)
-    return data
-
-
-def by_key(tasks: list[Task]) -> dict[str, dict[str, Any]]:
+def by_key(tasks: list[Task]) -> dict[str, Task]:
+    """Every field of every task, as read (note times are whole seconds either way:
+    ``mapping.note_time``)."""
     keys = [t.key for t in tasks]
     assert len(keys) == len(set(keys)), "a task was read twice"
-    return {t.key: to_the_second(t) for t in tasks}
+    return {t.key: t for t in tasks}
 
 
 def _exactly(tasks: list[Task]) -> dict[str, Task]:
