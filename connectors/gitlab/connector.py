@@ -360,7 +360,8 @@ class GitLabConnector:
         notes = self._graphql_notes([raw for raw, _, plan in planned if plan.notes])
         tasks = []
         for raw, key, plan in planned:
-            read = notes.get((project_path(raw), int(raw["iid"])))
+            ref = _issue_ref_of(raw)
+            read = notes.get(ref) if ref is not None else None
             task = self._map_safely(raw, key, poll, stored.get(key), plan=plan, notes_read=read)
             if task is not None:
                 poll.retry.succeeded(key)
@@ -371,39 +372,41 @@ class GitLabConnector:
         """The notes of ``issues`` in one GraphQL request (a few for a group's many
         projects), or what part of them GitLab gave; the rest are read over REST. A GitLab
         without a usable GraphQL API is told once in the log and not asked again."""
-        if not self.graphql_notes or len(issues) < GRAPHQL_MIN_ISSUES:
+        refs = [ref for ref in map(_issue_ref_of, issues) if ref is not None]
+        if not self.graphql_notes or len(refs) < GRAPHQL_MIN_ISSUES:
             return {}
-        refs = [(project_path(raw), int(raw["iid"])) for raw in issues]
         try:
             found = read_notes(self._post_graphql, refs)
         except GraphQLFailed as exc:
-            self._graphql_failures += 1
-            if self._graphql_failures < GRAPHQL_FAILURES:
-                _log.info(
-                    "gitlab graphql failed; notes over REST", source=self.source, error=str(exc)
-                )
-                return {}
-            reason = f"{GRAPHQL_FAILURES} failures in a row, the last {exc}"
+            _log.info("gitlab graphql failed; notes over REST", source=self.source, error=str(exc))
+            self._graphql_failed(f"{GRAPHQL_FAILURES} failures in a row, the last {exc}")
         except (GraphQLUnavailable, *ISSUE_ERRORS) as exc:
-            reason = str(exc) or type(exc).__name__
+            self._graphql_failures = GRAPHQL_FAILURES - 1  # no use asking again
+            self._graphql_failed(str(exc) or type(exc).__name__)
         else:
             if found:
                 self._graphql_failures = 0
                 return found
             # Not one issue asked about came back: projects GraphQL does not show this
-            # token, or another API's idea of GraphQL. Tried again, and given up on as a
-            # failure would be.
-            self._graphql_failures += 1
-            if self._graphql_failures < GRAPHQL_FAILURES:
-                return {}
-            reason = f"{GRAPHQL_FAILURES} answers in a row without any issue asked about"
+            # token, or another API's idea of GraphQL. Tried again, given up on like a
+            # passing failure that keeps coming back.
+            self._graphql_failed(
+                f"{GRAPHQL_FAILURES} answers in a row without any issue asked about"
+            )
+        return {}
+
+    def _graphql_failed(self, reason: str) -> None:
+        """Count a GraphQL failure; at ``GRAPHQL_FAILURES`` in a row stop asking, and say so
+        once (the reason may quote GitLab's error page: masked)."""
+        self._graphql_failures += 1
+        if self._graphql_failures < GRAPHQL_FAILURES:
+            return
         self.graphql_notes = False
         _log.warning(
             "gitlab graphql unusable; notes over REST from now on",
             source=self.source,
             reason=mask_secrets(reason),
         )
-        return {}
 
     def _post_graphql(self, body: dict[str, Any]) -> requests.Response:
         return self.session.post(self._graphql_url, json=body, headers=self._graphql_auth())
@@ -557,6 +560,15 @@ class GitLabConnector:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _issue_ref_of(raw: dict[str, Any]) -> IssueRef | None:
+    """(project path, iid) of a listed issue; None for one whose iid is no number (its
+    mapping reports it, naming the issue)."""
+    try:
+        return project_path(raw), int(raw["iid"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _text(value: Any) -> str | None:

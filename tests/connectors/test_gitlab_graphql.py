@@ -274,3 +274,17 @@ def test_a_graphql_that_never_shows_the_issues_is_given_up_after_three_pages(
     assert graphql_posts(generated) == 3
     warned = [e["reason"] for e in logs if e["event"] == UNUSABLE]
     assert warned == ["3 answers in a row without any issue asked about"]
+
+
+def test_an_issue_whose_iid_is_no_number_does_not_stop_the_page() -> None:
+    with serve_gitlab(scenario_seed()) as server:
+        state = server.app.state.gitlab  # type: ignore[attr-defined]
+        odd = next(i for i in state.issues.values() if i.iid == 2)
+        odd.iid = "two"  # a hostile listing: GitLab's iids are numbers
+        act(server, action="transition", task="SHOP-3", **{"as": "am"}, status="in_progress")
+        conn = connector(server, BOT_TOKEN)
+        with capture_logs():
+            tasks = sync(conn)
+        assert graphql_posts(server) == 1  # the two other open issues' notes
+    assert sorted(t.key for t in tasks) == ["agency/shop#1", "agency/shop#3"]
+    assert conn.graphql_notes  # nothing held against GraphQL
