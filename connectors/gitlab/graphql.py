@@ -9,10 +9,14 @@ What GitLab's GraphQL API gives, and what it does not (the facts this module rel
   ``GET …/issues/:iid/notes`` lists. Label and state changes are not notes since GitLab 11.x
   (REST notes docs: "Label notes are not part of this API, but recorded as separate events
   in resource label events"); the *synthetic* notes built from those events
-  (``ResourceEvents::MergeIntoNotesService``) are added by the web UI's controllers, not by
-  this resolver, and GraphQL has no label-event type ("Add Label Events to the GraphQL API",
-  gitlab-org/gitlab#299251, open). So the label and state events that give the start of
-  work and ``status``/``labels`` activity stay REST reads (``connector``).
+  (``ResourceEvents::MergeIntoNotesService``) are merged in by the web UI's controllers, not
+  by this resolver, and GraphQL has no label-event type ("Add Label Events to the GraphQL
+  API", gitlab-org/gitlab#299251, open). ``Types::Notes::NoteType#id`` does handle
+  ``SyntheticNote``s for the newer work-item notes widget; that route is not used here: which
+  of its fields merge them is not documented, and a synthetic label note names its labels
+  only in its body's text. So the label and state events that give the start of work and
+  ``status``/``labels`` activity stay REST reads (``connector``) — two per open issue in a
+  backfill, which is where a backfill's time goes now.
 - **Times have whole seconds.** ``Types::TimeType#coerce_result`` is ``value.iso8601``
   ("2023-12-15T17:31:00Z"); REST gives milliseconds. A note read here carries its
   ``created_at`` to the second (comments, system-note activity, the due-date-set moment).
