@@ -6,7 +6,9 @@ a project where GitLab has them, offsets otherwise), always with
 with ``iterator=True``; a bare ``list()`` silently stops at one page), ``per_page=100``;
 then, for those issues only and only what can have changed since the stored snapshot
 (``reads``), their notes (oldest first: GitLab's default is newest first) and label/state/
-milestone/iteration/weight events (what a person changed: ``mapping``).
+milestone/iteration/weight events (what a person changed: ``mapping``). The notes of the
+issues of one listing page come in one GraphQL request (``graphql``) where GitLab answers
+it, one REST read per issue otherwise.
 One issue that cannot be read or mapped is logged with its key and
 kept in the cursor's retry list (``connectors.http.reread_keys``); it never stops the others.
 Writes: a note carrying a hidden marker within the note budget (the caller looks for the
@@ -20,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
+import requests
 from gitlab.v4.objects import ProjectIssue
 from pydantic import SecretStr
 
@@ -29,6 +32,7 @@ from connectors.gitlab import writes
 from connectors.gitlab.budget import NoteBudget
 from connectors.gitlab.cursor import Cursor, Poll
 from connectors.gitlab.errors import gitlab_errors
+from connectors.gitlab.graphql import GraphQLFailed, GraphQLUnavailable, IssueRef, read_notes
 from connectors.gitlab.mapping import GitLabContext, map_issue, project_path
 from connectors.gitlab.reads import (
     OwnWrites,
@@ -49,11 +53,16 @@ from rules.documents.sections import merge_aliases
 from syncd.core.errors import AuthError, ConfigError, ConnectorError, FatalError
 from syncd.core.logs import get_logger
 from syncd.core.models import Person, Reminder, Task
-from syncd.core.secrets_mask import register_secret
+from syncd.core.secrets_mask import mask_secrets, register_secret
 
-__all__ = ["FIELD_EVENTS", "PAGE_SIZE", "GitLabConnector"]
+__all__ = ["FIELD_EVENTS", "GRAPHQL_MIN_ISSUES", "PAGE_SIZE", "GitLabConnector"]
 
 PAGE_SIZE = 100
+GRAPHQL_MIN_ISSUES = 2
+"""A listing page's notes come over GraphQL when at least this many of its issues need
+them: for one issue a REST read costs the same one request."""
+GRAPHQL_FAILURES = 3
+"""Passing GraphQL failures in a row (throttle, 5xx, connection) that count as no GraphQL."""
 FIELD_EVENTS = (
     ("milestone", "resourcemilestoneevents"),
     ("iteration", "resource_iteration_events"),
@@ -120,6 +129,14 @@ class GitLabConnector:
         self._projects: dict[int, tuple[str | None, str | None]] = {}
         self.aliases = merge_aliases(config.section_aliases)
         self._skips: list[Skip] = []  # since the last page yielded (``Page.skipped``)
+        self.graphql_notes = True
+        """Read a page's notes over GraphQL; False after GitLab showed it cannot (logged
+        once), or set by a caller to read them over REST only."""
+        self._graphql_failures = 0
+        self._graphql_url = f"{config.url.rstrip('/')}/api/graphql"
+        header = "PRIVATE-TOKEN" if private else "Authorization"
+        value = secret if private else f"Bearer {secret}"
+        self._graphql_auth: Callable[[], dict[str, str]] = lambda: {header: value}
 
     def __repr__(self) -> str:  # never the token
         return f"GitLabConnector(source={self.source!r}, url={self.config.url!r})"
@@ -178,23 +195,38 @@ class GitLabConnector:
             f"list notes of {key}",
         )
 
-    def _task(self, issue: dict[str, Any], prev: Task | None, *, everything: bool = False) -> Task:
-        """The issue with what ``reads.plan_reads`` says can have changed since ``prev``
-        (the stored snapshot) read; ``everything``: read it all (a re-read by key)."""
-        key = f"{project_path(issue)}#{issue['iid']}"
+    def _plan(self, issue: dict[str, Any], prev: Task | None, *, everything: bool) -> Plan:
+        """What to read of ``issue`` (``reads.plan_reads``); ``everything``: all of it."""
         if everything:
             fields = tuple(f for f, _ in FIELD_EVENTS if tracked(issue)[f])
-            plan = Plan(full=True, notes=True, labels=True, states=True, fields=fields)
-        else:
-            plan = plan_reads(
-                issue, prev, self.own, key, doing=self.config.doing_labels, bot=self.bot()
-            )
-        lazy = self._lazy_issue(issue["project_id"], issue["iid"])
-        notes = (
-            self._notes(issue["project_id"], issue["iid"], key)
-            if plan.notes
-            else list(plan.own_notes)
+            return Plan(full=True, notes=True, labels=True, states=True, fields=fields)
+        key = f"{project_path(issue)}#{issue['iid']}"
+        return plan_reads(
+            issue, prev, self.own, key, doing=self.config.doing_labels, bot=self.bot()
         )
+
+    def _task(
+        self,
+        issue: dict[str, Any],
+        prev: Task | None,
+        *,
+        everything: bool = False,
+        plan: Plan | None = None,
+        notes_read: list[dict[str, Any]] | None = None,
+    ) -> Task:
+        """The issue with what ``reads.plan_reads`` says can have changed since ``prev``
+        (the stored snapshot) read; ``everything``: read it all (a re-read by key).
+        ``plan``: already made; ``notes_read``: the issue's notes, already read (GraphQL)."""
+        key = f"{project_path(issue)}#{issue['iid']}"
+        if plan is None:
+            plan = self._plan(issue, prev, everything=everything)
+        lazy = self._lazy_issue(issue["project_id"], issue["iid"])
+        if not plan.notes:
+            notes = list(plan.own_notes)
+        elif notes_read is not None:
+            notes = notes_read
+        else:
+            notes = self._notes(issue["project_id"], issue["iid"], key)
         labels = self._events(lazy, "resourcelabelevents", key) if plan.labels else []
         states = self._events(lazy, "resourcestateevents", key) if plan.states else []
         others = {
@@ -317,13 +349,67 @@ class GitLabConnector:
         self, pending: list[tuple[dict[str, Any], str]], previous: Previous | None, poll: Poll
     ) -> list[Task]:
         stored = previous([key for _, key in pending]) if previous and pending else {}
-        tasks = []
+        planned: list[tuple[dict[str, Any], str, Plan]] = []
         for raw, key in pending:
-            task = self._map_safely(raw, key, poll, stored.get(key))
+            try:
+                planned.append((raw, key, self._plan(raw, stored.get(key), everything=False)))
+            except SOURCE_ERRORS:
+                raise
+            except (ConnectorError, *ISSUE_ERRORS) as exc:
+                self._skipped(key, exc, poll.retry.failed(key))
+        notes = self._graphql_notes([raw for raw, _, plan in planned if plan.notes])
+        tasks = []
+        for raw, key, plan in planned:
+            ref = _issue_ref_of(raw)
+            read = notes.get(ref) if ref is not None else None
+            task = self._map_safely(raw, key, poll, stored.get(key), plan=plan, notes_read=read)
             if task is not None:
                 poll.retry.succeeded(key)
                 tasks.append(task)
         return tasks
+
+    def _graphql_notes(self, issues: list[dict[str, Any]]) -> dict[IssueRef, list[dict[str, Any]]]:
+        """The notes of ``issues`` in one GraphQL request (a few for a group's many
+        projects), or what part of them GitLab gave; the rest are read over REST. A GitLab
+        without a usable GraphQL API is told once in the log and not asked again."""
+        refs = [ref for ref in map(_issue_ref_of, issues) if ref is not None]
+        if not self.graphql_notes or len(refs) < GRAPHQL_MIN_ISSUES:
+            return {}
+        try:
+            found = read_notes(self._post_graphql, refs)
+        except GraphQLFailed as exc:
+            _log.info("gitlab graphql failed; notes over REST", source=self.source, error=str(exc))
+            self._graphql_failed(f"{GRAPHQL_FAILURES} failures in a row, the last {exc}")
+        except (GraphQLUnavailable, *ISSUE_ERRORS) as exc:
+            self._graphql_failures = GRAPHQL_FAILURES - 1  # no use asking again
+            self._graphql_failed(str(exc) or type(exc).__name__)
+        else:
+            if found:
+                self._graphql_failures = 0
+                return found
+            # Not one issue asked about came back: projects GraphQL does not show this
+            # token, or another API's idea of GraphQL. Tried again, given up on like a
+            # passing failure that keeps coming back.
+            self._graphql_failed(
+                f"{GRAPHQL_FAILURES} answers in a row without any issue asked about"
+            )
+        return {}
+
+    def _graphql_failed(self, reason: str) -> None:
+        """Count a GraphQL failure; at ``GRAPHQL_FAILURES`` in a row stop asking, and say so
+        once (the reason may quote GitLab's error page: masked)."""
+        self._graphql_failures += 1
+        if self._graphql_failures < GRAPHQL_FAILURES:
+            return
+        self.graphql_notes = False
+        _log.warning(
+            "gitlab graphql unusable; notes over REST from now on",
+            source=self.source,
+            reason=mask_secrets(reason),
+        )
+
+    def _post_graphql(self, body: dict[str, Any]) -> requests.Response:
+        return self.session.post(self._graphql_url, json=body, headers=self._graphql_auth())
 
     def _retry_failed(self, poll: Poll) -> list[Task]:
         """Read again the issues an earlier sync could not; they join the first page."""
@@ -398,14 +484,21 @@ class GitLabConnector:
         return keys
 
     def _map_safely(
-        self, raw: dict[str, Any], key: str, poll: Poll, prev: Task | None
+        self,
+        raw: dict[str, Any],
+        key: str,
+        poll: Poll,
+        prev: Task | None,
+        *,
+        plan: Plan | None = None,
+        notes_read: list[dict[str, Any]] | None = None,
     ) -> Task | None:
         """One issue, its notes and events. A failure (a notes endpoint answering 500,
         a 403 on one issue, an odd field shape) is logged with the key and the key kept
         for the next sync; only a failure about the whole server (a rate limit, no
         connection: ``SOURCE_ERRORS``) ends the sync."""
         try:
-            return self._task(raw, prev)
+            return self._task(raw, prev, plan=plan, notes_read=notes_read)
         except SOURCE_ERRORS:
             raise
         except FatalError as exc:
@@ -467,6 +560,15 @@ class GitLabConnector:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _issue_ref_of(raw: dict[str, Any]) -> IssueRef | None:
+    """(project path, iid) of a listed issue; None for one whose iid is no number (its
+    mapping reports it, naming the issue)."""
+    try:
+        return project_path(raw), int(raw["iid"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _text(value: Any) -> str | None:

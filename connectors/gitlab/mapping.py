@@ -5,8 +5,9 @@
   stay labels, except the doing labels, which are the status (as on Jira).
 - Status: ``closed`` → done; open with one of ``SourceConfig.doing_labels`` → in progress
   (status = that label); otherwise ``opened`` → new.
-- Comments are the non-system notes, oldest first. A note is the bot's if its author is the
-  account syncd uses — never for carrying marker text, which anyone can type or quote.
+- Comments are the non-system notes, oldest first, their times (and system notes') to the
+  second (``note_time``). A note is the bot's if its author is the account syncd uses —
+  never for carrying marker text, which anyone can type or quote.
 - Activity (what a person changed): system notes (assignee, due date, title, description,
   links, time spent…), label, state, milestone, iteration and weight events — each
   authored by the person who made the change; syncd's own account's are marked ``is_bot``.
@@ -31,7 +32,7 @@ from connectors.text_sanitize import clean_task
 from rules.documents.sections import document_source, parse_description, to_plain_text
 from syncd.core.models import Activity, Comment, Person, StatusCategory, Task
 
-__all__ = ["GitLabContext", "map_issue", "project_path", "work_start"]
+__all__ = ["GitLabContext", "map_issue", "note_time", "project_path", "work_start"]
 
 _SYSTEM_FIELDS = (
     (re.compile(r"^(assigned to|unassigned|reassigned)\b"), "assignee"),
@@ -61,6 +62,14 @@ def project_path(issue: dict[str, Any]) -> str:
     """``agency/shop`` from ``references.full`` (``agency/shop#12``)."""
     full = str((issue.get("references") or {}).get("full") or "")
     return full.rsplit("#", 1)[0]
+
+
+def note_time(moment: datetime) -> datetime:
+    """A note's time to the second: all GitLab's GraphQL API gives (``Time#iso8601``), so
+    REST's milliseconds are dropped too. A note then has one time however it was read —
+    a stale finding's fingerprint is its last activity's time, and must not change
+    because the same note was read once over REST and once over GraphQL."""
+    return moment.replace(microsecond=0)
 
 
 def _capital(value: str) -> str:
@@ -105,12 +114,13 @@ def _activity(
 ) -> tuple[Activity, ...]:
     out: list[Activity] = []
 
-    def add(author: Person | None, at: str, name: str) -> None:
+    def add(author: Person | None, at: str, name: str, *, note: bool = False) -> None:
         is_bot = author is not None and author.id == ctx.bot_id
+        moment = parse_timestamp(at, f"{name} event.created_at")
         out.append(
             Activity(
                 author=author,
-                at=parse_timestamp(at, f"{name} event.created_at"),
+                at=note_time(moment) if note else moment,
                 field=name,
                 is_bot=is_bot,
             )
@@ -120,7 +130,7 @@ def _activity(
         if note.get("system"):
             body = str(note.get("body") or "")
             name = next((f for rx, f in _SYSTEM_FIELDS if rx.search(body)), "other")
-            add(_person(note.get("author")), note["created_at"], name)
+            add(_person(note.get("author")), note["created_at"], name, note=True)
     for event in label_events:
         add(_person(event.get("user")), event["created_at"], "labels")
     for event in state_events:
@@ -137,7 +147,7 @@ def _comment(note: dict[str, Any], ctx: GitLabContext) -> Comment:
     return Comment(
         id=str(note["id"]),
         author=author,
-        created=parse_timestamp(note["created_at"], f"note {note.get('id')}.created_at"),
+        created=note_time(parse_timestamp(note["created_at"], f"note {note.get('id')}.created_at")),
         body=to_plain_text(body, "markdown"),
         is_bot=author.id == ctx.bot_id,
     )

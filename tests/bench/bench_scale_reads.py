@@ -7,7 +7,10 @@ Run: ``python -m tests.bench.bench_scale_reads [N] [--profile]`` (``make bench``
 with N = 10,000). ``--profile`` prints the top of a cProfile of the GitLab backfill.
 
 - GitLab backfill: the first sync of a generated seed (``connectors.sandbox.common.generator``,
-  one project): reads, seconds, issues/s.
+  one project): reads, seconds (wall, and CPU of this process — the sandbox serves from a
+  thread of it, so CPU counts both sides), issues/s; once over REST only (each open issue's
+  notes read on its own) and once with the notes of each listing page in one GraphQL
+  request (``connectors.gitlab.graphql``), each into a fresh sandbox and store.
 - GitLab churn: 1 % of the issues change between two 5-minute cycles — a comment, a
   priority edit or a due-date edit in turn; reads of the next cycle. Its floor is the
   listing pages plus one notes read per commented open issue; an edit that sets the
@@ -124,43 +127,59 @@ def _anchor() -> datetime:
     return datetime.now(UTC) - timedelta(days=14)
 
 
+def _connector(server: SandboxServer, *, graphql: bool) -> GitLabConnector:
+    conn = GitLabConnector(
+        gitlab_source(server.url, project="agency/p0"), SecretStr("bot-token"), retry=RetryPolicy()
+    )
+    conn.graphql_notes = graphql
+    conn.bot()  # the one site read a connector makes once
+    return conn
+
+
+def _backfill_row(run: Run, seed: Any, label: str, profile: bool) -> tuple[str, str, str]:
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
+    cpu = time.process_time()
+    tasks, log, seconds = run.cycle()
+    cpu = time.process_time() - cpu
+    if profiler:
+        profiler.disable()
+        print(f"\nGitLab backfill profile, {label} (top 25 by cumulative time):")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    closed = sum(1 for t in seed.tasks if t.status == "done")
+    per_issue = Counter(m.group(2) for e in log if (m := _PER_ISSUE.search(e.path)))
+    graphql = sum(1 for e in log if e.path == "/api/graphql")
+    return (
+        f"GitLab backfill, {len(seed.tasks):,} issues ({closed:,} closed), {label}",
+        f"{len(log):,} requests ({dict(per_issue)}, {graphql} GraphQL), {seconds:.1f} s wall, "
+        f"{cpu:.1f} s CPU, {tasks / seconds:,.0f} issues/s",
+        f"{ISSUE_17['gitlab backfill reads']}; {ISSUE_17['gitlab backfill rate']}",
+    )
+
+
 def gitlab(n: int, profile: bool) -> list[tuple[str, str, str]]:
     data = generate_seed(n, n_projects=1, n_users=10, now=_anchor())
     seed = load_seed(data, flavour="gitlab")
     rows: list[tuple[str, str, str]] = []
     with serve_gitlab(seed) as server, temporary_store() as store:
-        conn = GitLabConnector(
-            gitlab_source(server.url, project="agency/p0"),
-            SecretStr("bot-token"),
-            retry=RetryPolicy(),
-        )
-        conn.bot()  # the one site read a connector makes once
+        conn = _connector(server, graphql=False)
+        rows.append(_backfill_row(Run(server, conn, store), seed, "REST notes", profile))
+        conn.close()
+    with serve_gitlab(seed) as server, temporary_store() as store:
+        conn = _connector(server, graphql=True)
         run = Run(server, conn, store)
-        profiler = cProfile.Profile() if profile else None
-        if profiler:
-            profiler.enable()
-        tasks, log, seconds = run.cycle()
-        if profiler:
-            profiler.disable()
-        closed = sum(1 for t in seed.tasks if t.status == "done")
-        per_issue = sum(1 for e in log if _PER_ISSUE.search(e.path))
-        rows.append(
-            (
-                f"GitLab backfill, {n:,} issues ({closed:,} closed)",
-                f"{len(log):,} reads ({per_issue:,} per-issue), {seconds:.1f} s, "
-                f"{tasks / seconds:,.0f} issues/s",
-                f"{ISSUE_17['gitlab backfill reads']}; {ISSUE_17['gitlab backfill rate']}",
-            )
-        )
+        rows.append(_backfill_row(run, seed, "GraphQL notes", profile))
         rng = random.Random(17)
         advance(server, 300)
         changed = rng.sample([t.key for t in seed.tasks], max(1, n // 100))
         made = churn(server, changed, rng)
         advance(server, 300)
-        tasks, log, _ = run.cycle()
+        _, log, _ = run.cycle()
         done = {t.key for t in seed.tasks if t.status == "done"}
         commented_open = sum(1 for i, k in enumerate(changed) if i % 3 == 0 and k not in done)
         kinds = Counter(m.group(2) for e in log if (m := _PER_ISSUE.search(e.path)))
+        kinds["GraphQL"] = sum(1 for e in log if e.path == "/api/graphql")
         # The floor: the listing pages this cycle needed, and notes for commented open issues.
         floor = sum(1 for e in log if e.path.endswith("/issues")) + commented_open
         open_changed = sum(1 for k in changed if k not in done)
@@ -186,9 +205,6 @@ def gitlab(n: int, profile: bool) -> list[tuple[str, str, str]]:
             )
         )
         conn.close()
-    if profiler:
-        print("\nGitLab backfill profile (top 25 by cumulative time):")
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     return rows
 
 

@@ -96,6 +96,7 @@ def test_429_asking_too_long_becomes_rate_limited_error(
 def test_503_and_dropped_connections_are_retried(
     gitlab_server: SandboxServer, conn: GitLabConnector, waits: list[float]
 ) -> None:
+    conn.graphql_notes = False  # the REST notes read is the one retried here
     gitlab_server.faults.add(kind="status", method="GET", path=LIST, status=503)
     gitlab_server.faults.add(kind="drop", method="GET", path=r"/issues/1/notes$")
     assert len(full_sync(conn)) == 3

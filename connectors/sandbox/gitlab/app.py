@@ -10,6 +10,9 @@ token answers 401 ``{"message": "401 Unauthorized"}``), paging (``gitlab_paging`
 Routing works on the raw path: GitLab's ``:id`` is a number or a URL-encoded path
 (``agency%2Fshop``), and ASGI servers decode ``%2F`` in ``scope["path"]``.
 
+``POST /api/graphql`` serves the part of GitLab's GraphQL API syncd uses (``gitlab_graphql``);
+``graphql=False`` answers it with a proxy's 404 page instead.
+
 ``app.state.sandbox_act`` acts as a seed user (``POST /_sandbox/act``, see README.md):
 comments become notes (quick actions included), updates become system notes and label
 events, transitions become ``Doing`` label and state events — all authored by that user.
@@ -24,13 +27,14 @@ from urllib.parse import parse_qsl, unquote
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from connectors.sandbox.common.control import Act, ActError, SandboxClock
 from connectors.sandbox.common.seed import Seed
 from connectors.sandbox.gitlab.api import handlers
 from connectors.sandbox.gitlab.calls import ApiError, Call, Options, RateLimiter, page_error
+from connectors.sandbox.gitlab.graphql import run_query
 from connectors.sandbox.gitlab.paging import COUNT_LIMIT, MAX_OFFSET, PageError
 from connectors.sandbox.gitlab.render import ts
 from connectors.sandbox.gitlab.state import DOING, GitLabState, Issue, User
@@ -100,10 +104,12 @@ def create_gitlab_app(
     count_limit: int = COUNT_LIMIT,
     max_offset: int = MAX_OFFSET,
     client_subgroups: bool = False,
+    graphql: bool = True,
 ) -> Starlette:
     """``keyset_issues=False`` behaves like GitLab before 18.3 (no keyset paging on project
     issues); ``count_limit``/``max_offset`` lower GitLab's 10,000/50,000 paging limits;
-    ``client_subgroups`` puts client projects into subgroups (``GitLabState``)."""
+    ``client_subgroups`` puts client projects into subgroups (``GitLabState``);
+    ``graphql=False``: no GraphQL endpoint (an older, locked-down or other GitLab API)."""
     clock = clock or SandboxClock()
     state = GitLabState(seed, now=clock.now, client_subgroups=client_subgroups)
     limiter = RateLimiter(notes_per_minute, state.now)
@@ -129,14 +135,33 @@ def create_gitlab_app(
             return _error(exc)
         return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
 
+    async def graphql_api(request: Request) -> Response:
+        if not graphql:
+            return HTMLResponse(_NOT_FOUND_PAGE, status_code=404)
+        token = _token(request)
+        user = state.user_by_token(token) if token else None
+        if token and user is None:
+            return JSONResponse({"errors": [{"message": "Invalid token"}]}, status_code=401)
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return JSONResponse({"errors": [{"message": "Invalid JSON in request body"}]})
+        return JSONResponse(run_query(state, user, body))
+
     app = Starlette(
-        routes=[Route("/api/v4/{rest:path}", api, methods=["GET", "POST", "PUT", "DELETE"])]
+        routes=[
+            Route("/api/v4/{rest:path}", api, methods=["GET", "POST", "PUT", "DELETE"]),
+            Route("/api/graphql", graphql_api, methods=["POST"]),
+        ]
     )
     app.state.gitlab = state
     app.state.sandbox_clock = clock
     app.state.sandbox_act = lambda act: _act(state, act)
     app.state.note_limiter = limiter
     return app
+
+
+_NOT_FOUND_PAGE = "<html><head><title>404 Not Found</title></head><body>Not Found</body></html>"
 
 
 def _error(exc: ApiError) -> JSONResponse:
