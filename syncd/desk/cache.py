@@ -8,8 +8,10 @@ the store's change markers for the manager's sources and trend snapshots (read f
 shared store on every request, so another replica's writes are noticed at once), and the
 current minute (states such as "overdue" follow the clock; a page is at most a minute
 older than the request, far less than the poll interval the data itself is behind by).
-The parsed tasks are kept apart, under the tasks' marker alone: the next minute's view
-only evaluates the rules again.
+The parsed tasks and rule results are kept apart, on one ``TaskShelf`` per manager: the
+next minute's view only evaluates the rules again, and the view after a store change parses
+only the tasks that changed (``shelf.py``). Views are built at the start of their minute,
+so a page does not depend on which second of it was asked first.
 
 Thread-safe (requests are served from a thread pool) and bounded (least recently used
 entries go first). Builds happen under one lock: two requests for the same key build once,
@@ -27,8 +29,8 @@ from datetime import datetime
 from typing import NamedTuple
 
 from config.policy import ManagerConfig, Policy
-from syncd.core.models import Task
 from syncd.desk.pages import DeskView
+from syncd.desk.shelf import TaskShelf
 from syncd.store import Store
 
 __all__ = ["ViewCache", "ViewKey", "view_key"]
@@ -48,9 +50,9 @@ class ViewKey(NamedTuple):
     minute: datetime
 
     @property
-    def stored_tasks(self) -> Hashable:
-        """What the manager's parsed tasks depend on: not the clock, not the policy."""
-        return (self.owned, self.tasks)
+    def shelf(self) -> Hashable:
+        """Whose parsed tasks: not the clock, not the policy, not the store's marker."""
+        return (self.manager, self.owned)
 
 
 def view_key(store: Store, policy: Policy, manager: ManagerConfig, now: datetime) -> ViewKey:
@@ -77,24 +79,39 @@ class ViewCache:
         self.max_entries = max_entries
         self.builds = 0
         """Views built so far (what the tests count)."""
-        self.reads = 0
-        """Times the manager's tasks were read and parsed from the store."""
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
-        self._tasks: OrderedDict[Hashable, tuple[Task, ...]] = OrderedDict()
+        self._shelves: OrderedDict[Hashable, TaskShelf] = OrderedDict()
         self._lock = threading.RLock()  # a view's build asks for its tasks under it
 
-    def tasks(self, key: ViewKey, read: Callable[[], tuple[Task, ...]]) -> tuple[Task, ...]:
-        """The manager's parsed tasks, kept across minutes and policy reloads until the
-        store's tasks move: the next minute's view re-evaluates the rules only."""
+    def shelf(self, key: ViewKey) -> TaskShelf:
+        """The manager's shelf of parsed tasks and rule results (kept across minutes,
+        policy reloads and store changes)."""
         with self._lock:
-            tasks = self._tasks.get(key.stored_tasks)
-            if tasks is None:
-                tasks = self._tasks[key.stored_tasks] = read()
-                self.reads += 1
-                while len(self._tasks) > self.max_entries:
-                    self._tasks.popitem(last=False)
-            self._tasks.move_to_end(key.stored_tasks)
-            return tasks
+            shelf = self._shelves.get(key.shelf)
+            if shelf is None:
+                shelf = self._shelves[key.shelf] = TaskShelf()
+                while len(self._shelves) > self.max_entries:
+                    self._shelves.popitem(last=False)
+            self._shelves.move_to_end(key.shelf)
+            return shelf
+
+    @property
+    def reads(self) -> int:
+        """Times a manager's tasks were read from the store (over the shelves kept)."""
+        with self._lock:
+            return sum(shelf.reads for shelf in self._shelves.values())
+
+    @property
+    def parsed(self) -> int:
+        """Task snapshots parsed (over the shelves kept)."""
+        with self._lock:
+            return sum(shelf.parsed for shelf in self._shelves.values())
+
+    @property
+    def evaluated(self) -> int:
+        """Tasks whose rules were evaluated (over the shelves kept)."""
+        with self._lock:
+            return sum(shelf.evaluated for shelf in self._shelves.values())
 
     def _entry(self, key: Hashable, policy: Policy, build: Callable[[], DeskView]) -> _Entry:
         # Called with the lock held.

@@ -11,7 +11,7 @@ handler: the page keeps to its Content-Security-Policy.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache, cached_property, lru_cache
@@ -26,6 +26,7 @@ from rules.engine import Engine
 from rules.registry import get_rule
 from syncd.core.errors import RuleError
 from syncd.core.models import Finding, Task
+from syncd.desk.shelf import TaskShelf
 from syncd.desk.svg import Bar, TimelineGroup, Workload, bars_svg, sparkline, timeline_svg
 from syncd.digest.content import SECTION_RULES
 from syncd.digest.i18n import Translator, translator
@@ -106,15 +107,20 @@ def build_view(
     manager: ManagerConfig,
     now: datetime,
     *,
-    tasks: tuple[Task, ...] | None = None,
+    shelf: TaskShelf | None = None,
+    marker: Hashable = None,
 ) -> DeskView:
-    """``tasks``: what ``read_tasks`` gives, when the caller already has it."""
+    """From scratch, or over ``shelf`` (the tasks parsed and the rule results computed
+    for earlier views, reused where they still hold; ``marker``: the store's change
+    marker of the manager's tasks, ``ViewKey.tasks``)."""
     zone = manager_zone(manager)
     local = now.astimezone(zone)
-    if tasks is None:
+    if shelf is None:
         tasks = read_tasks(store, manager)
-    open_tasks = [t for t in tasks if t.is_open]
-    findings = tuple(engine.evaluate(open_tasks, now))
+        findings = tuple(engine.evaluate([t for t in tasks if t.is_open], now))
+    else:
+        tasks = shelf.tasks(store, manager, marker)
+        findings = tuple(shelf.findings(engine, [t for t in tasks if t.is_open], now))
     digest = week_digest(policy, manager, tasks, list(findings), now, engine=engine)
     history = store.client_snapshots(manager.name, local.date() - timedelta(days=TREND_DAYS))
     return DeskView(
