@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cache, cached_property, lru_cache
 from urllib.parse import quote_plus, urlencode
 
@@ -254,15 +254,59 @@ def _items(view: DeskView, kind: str) -> Markup:
     section = view.digest.section(kind)  # type: ignore[arg-type]
     if section is None:
         return Markup('<p class="empty">{}</p>').format(t("desk.nothing"))
-    lines = [
-        Markup('<li class="q{}">{}<div class="meta">{}</div></li>').format(
-            item.quadrant,
-            _task_link(item.key, item.title, item.url, _source_of(view, item)),
-            why(item, t),
-        )
+    # f-strings over escaped parts: ``Markup.format`` per line costs more than the rest.
+    lines = "".join(
+        f'<li class="q{item.quadrant}">'
+        f"{_task_link(item.key, item.title, item.url, _source_of(view, item))}"
+        f'<div class="meta">{_why(view.manager.language, item)}</div></li>'
         for item in section.items
-    ]
-    return Markup('<ul class="items">{}</ul>').format(Markup("").join(lines))
+    )
+    return Markup(f'<ul class="items">{lines}</ul>')  # noqa: S704 - parts escaped above
+
+
+def _why(language: str, item: DigestItem) -> Markup:
+    """The item's "why" line, escaped; kept across views (``_why_line``)."""
+    at, since = item.at, item.since
+    return _why_line(
+        language,
+        item.why,
+        item.days,
+        (at, at.tzinfo) if at else None,
+        item.rules,
+        (since, since.tzinfo) if since else None,
+    )
+
+
+_Moment = tuple[datetime, tzinfo | None] | None
+
+
+@lru_cache(maxsize=16384)
+def _why_line(  # noqa: PLR0917 - the facts a "why" line is made of, as the cache's key
+    language: str,
+    kind: str,
+    days: int | None,
+    at: _Moment,
+    rules: tuple[str, ...],
+    since: _Moment,
+) -> Markup:
+    """``why`` of an item with these facts (moments with their zone: the line shows
+    their wall-clock time). The next minute's view lists mostly the same facts."""
+    item = DigestItem(
+        key="",
+        title="",
+        url="",
+        client="",
+        assignee=None,
+        due=None,
+        priority=None,
+        quadrant=4,
+        why=kind,
+        days=days,
+        at=at[0] if at else None,
+        rules=rules,
+        since=since[0] if since else None,
+    )
+    return escape(why(item, translator(language)))
 
 
 def _workload(view: DeskView) -> Markup:
@@ -292,14 +336,37 @@ def _rule_class(name: str) -> type[Rule] | None:
         return None
 
 
-def _violation_text(finding: Finding, language: str) -> str:
-    rule = _rule_class(finding.rule)
-    if rule is None:
-        return finding.message
-    try:
-        return rule.reminder_item(finding, language).title  # type: ignore[arg-type]
-    except (KeyError, ValueError):
-        return finding.message
+def _violation_text(finding: Finding, language: str) -> Markup:
+    """The finding's reminder title in ``language``, for HTML; kept across views by what
+    it is made of (the rule, the message, the data): the wording formats dates and plurals
+    for every finding, and the next minute's view has mostly the same ones."""
+    return _violation_line(
+        finding.rule, finding.message, tuple(sorted(finding.data.items())), language
+    )
+
+
+@lru_cache(maxsize=16384)
+def _violation_line(
+    rule_name: str, message: str, data: tuple[tuple[str, str], ...], language: str
+) -> Markup:
+    rule = _rule_class(rule_name)
+    text = message
+    if rule is not None:
+        finding = Finding(
+            rule=rule_name,
+            source="",
+            task_key="",
+            severity=rule.default_severity,
+            message=message,
+            fingerprint="",
+            detected_at=datetime.min.replace(tzinfo=UTC),
+            data=dict(data),
+        )
+        try:
+            text = rule.reminder_item(finding, language).title  # type: ignore[arg-type]
+        except (KeyError, ValueError):
+            text = message
+    return html_user(text)
 
 
 def _violations(view: DeskView) -> Markup:
@@ -319,16 +386,14 @@ def _violations(view: DeskView) -> Markup:
             if task is None:
                 continue
             lines.append(
-                Markup('<li>{}<div class="meta">{}</div></li>').format(
-                    _task_link(task.key, task.title, task.url, task.source),
-                    html_user(_violation_text(f, view.manager.language)),
-                )
+                f"<li>{_task_link(task.key, task.title, task.url, task.source)}"
+                f'<div class="meta">{_violation_text(f, view.manager.language)}</div></li>'
             )
         blocks.append(
             Markup(
                 '<section class="rule"><h3>{} <span class="count">{}</span></h3>'
                 '<ul class="items">{}</ul></section>'
-            ).format(_rule_label(view, rule), len(lines), Markup("").join(lines))
+            ).format(_rule_label(view, rule), len(lines), Markup("".join(lines)))  # noqa: S704
         )
     return Markup("").join(blocks)
 
