@@ -20,7 +20,7 @@ from urllib.parse import quote_plus, urlencode
 from markupsafe import Markup, escape
 
 from config.policy import ManagerConfig, Policy
-from rules.base import Rule
+from rules.base import Context, Rule
 from rules.calendar import BusinessCalendar
 from rules.engine import Engine
 from rules.registry import get_rule
@@ -28,7 +28,7 @@ from syncd.core.errors import RuleError
 from syncd.core.models import Finding, Task
 from syncd.desk.shelf import TaskShelf
 from syncd.desk.svg import Bar, TimelineGroup, Workload, bars_svg, sparkline, timeline_svg
-from syncd.digest.content import SECTION_RULES
+from syncd.digest.content import SECTION_RULES, checkpoint_today
 from syncd.digest.i18n import Translator, translator
 from syncd.digest.model import METRICS, Digest, DigestItem
 from syncd.digest.monthly import missed_checkpoints, monthly_reports, parse_month
@@ -68,7 +68,6 @@ class DeskView:
     calendar: BusinessCalendar
     tasks: tuple[Task, ...]
     findings: tuple[Finding, ...]
-    digest: Digest
     clients: Clients
     history: dict[str, dict[date, dict[str, int]]]
     """client → day → headline numbers, from the daily snapshots (the trend lines)."""
@@ -76,6 +75,27 @@ class DeskView:
     @property
     def t(self) -> Translator:
         return translator(self.manager.language)
+
+    @cached_property
+    def digest(self) -> Digest:
+        """The week's digest facts (the overview's; the timeline needs none of them)."""
+        return week_digest(
+            self.policy, self.manager, self.tasks, list(self.findings), self.now, engine=self.engine
+        )
+
+    @cached_property
+    def checkpoint_today(self) -> set[tuple[str, str]]:
+        """(source, key) of the open tasks whose checkpoint is to be checked today: the
+        digest's "check today", without the rest of the digest."""
+        contexts: dict[str, Context] = {}
+        zone = manager_zone(self.manager)
+        return {
+            (task.source, task.key)
+            for task in self.tasks
+            if task.is_open
+            and task.due is not None
+            and checkpoint_today(self.engine, task, self.now, zone, contexts)
+        }
 
     @cached_property
     def source_of(self) -> dict[tuple[str, str], str]:
@@ -121,7 +141,6 @@ def build_view(
     else:
         tasks = shelf.tasks(store, manager, marker)
         findings = tuple(shelf.findings(engine, [t for t in tasks if t.is_open], now))
-    digest = week_digest(policy, manager, tasks, list(findings), now, engine=engine)
     history = store.client_snapshots(manager.name, local.date() - timedelta(days=TREND_DAYS))
     return DeskView(
         policy=policy,
@@ -131,7 +150,6 @@ def build_view(
         calendar=manager_calendar(policy, manager, engine),
         tasks=tasks,
         findings=findings,
-        digest=digest,
         clients=Clients(policy),
         history=history,
     )
@@ -140,8 +158,10 @@ def build_view(
 # -- the frame ----------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=16384)
 def why_href(source: str, key: str) -> str:
-    # What ``urlencode`` gives, without its per-call generality (called for every bar).
+    # What ``urlencode`` gives, without its per-call generality (called for every bar;
+    # ``quote_plus`` is pure Python and slow: the next view asks for the same again).
     return f"/desk/why?source={quote_plus(source)}&key={quote_plus(key)}"
 
 
@@ -430,14 +450,14 @@ def overview_page(view: DeskView) -> str:
 # -- timeline -----------------------------------------------------------------------------
 
 
-def _state(view: DeskView, task: Task, checkpoint_today: set[tuple[str, str]]) -> str:
+def _state(view: DeskView, task: Task) -> str:
     assert task.due is not None
     if view.now > view.engine.calendar(task.source).due_end(task.due):
         return "overdue"
     state = view.checkpoint_state.get((task.source, task.key))
     if state is not None:
         return "checkpoint_due" if state == "at_risk" else "at_risk"
-    if (task.source, task.key) in checkpoint_today:
+    if (task.source, task.key) in view.checkpoint_today:
         return "checkpoint_due"
     return "on_track"
 
@@ -445,8 +465,6 @@ def _state(view: DeskView, task: Task, checkpoint_today: set[tuple[str, str]]) -
 def timeline_bars(view: DeskView) -> list[TimelineGroup]:
     """Open tasks with a due date, by client: start of the spell of work → end of the due
     date, the checkpoint where the checkpoint rule puts it."""
-    section = view.digest.section("check_today")
-    today_keys = {(_source_of(view, i), i.key) for i in section.items} if section else set()
     by_client: dict[str, list[Bar]] = defaultdict(list)
     for task in view.tasks:
         if not task.is_open or task.due is None:
@@ -459,7 +477,7 @@ def timeline_bars(view: DeskView) -> list[TimelineGroup]:
                 start=task.work_start.astimezone(view.now.tzinfo),
                 end=calendar.due_end(task.due).astimezone(view.now.tzinfo),
                 checkpoint=view.engine.checkpoint_moment(task),
-                state=_state(view, task, today_keys),
+                state=_state(view, task),
                 href=why_href(task.source, task.key),
             )
         )

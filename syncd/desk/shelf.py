@@ -2,8 +2,8 @@
 
 A poll or a webhook changes a handful of tasks; the desk's next view used to parse all of
 the manager's stored snapshots again (pydantic validation of 2,000 tasks is ~100 ms) and
-evaluate every rule on every task. The shelf keeps each parsed task under a digest of its
-stored snapshot text and parses only the snapshots whose text changed; a task whose
+evaluate every rule on every task. The shelf keeps each parsed task beside its stored
+snapshot text and parses only the snapshots whose text changed; a task whose
 snapshot did not change keeps the very same ``Task`` object, so what is derived from it
 can be kept by identity:
 
@@ -21,7 +21,6 @@ view cache calls it under its lock.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,11 +51,6 @@ def snapshot_rows(store: Store, sources: Iterable[str]) -> list[tuple[str, str, 
         return [(source, key, snapshot) for source, key, snapshot in conn.execute(query)]
 
 
-def _digest(snapshot: str) -> bytes:
-    # The digest, not the text, is kept: a few MB less per manager for 2,000 tasks.
-    return hashlib.blake2b(snapshot.encode(), digest_size=16).digest()
-
-
 @dataclass(frozen=True, slots=True)
 class _Evaluated:
     engine: Engine
@@ -69,7 +63,9 @@ class TaskShelf:
     projects they own, as the view cache keys them)."""
 
     def __init__(self) -> None:
-        self._parsed: dict[tuple[str, str], tuple[bytes, Task]] = {}
+        # The snapshot text beside its task: comparing it is exact and cheaper than any
+        # digest of it, and it is smaller than the parsed task kept anyway.
+        self._parsed: dict[tuple[str, str], tuple[str, Task]] = {}
         self._evaluated: dict[tuple[str, str], _Evaluated] = {}
         self.reads = 0
         """Times the snapshots were read from the store."""
@@ -92,18 +88,22 @@ class TaskShelf:
     def refresh(self, store: Store, manager: ManagerConfig) -> tuple[Task, ...]:
         """The stored tasks ``manager`` owns now, as ``pages.read_tasks`` gives them;
         snapshots unchanged since the last refresh are not parsed again."""
-        kept: dict[tuple[str, str], tuple[bytes, Task]] = {}
+        kept: dict[tuple[str, str], tuple[str, Task]] = {}
         tasks: list[Task] = []
+        owned: dict[tuple[str, str], bool] = {}  # (source, project) → the manager's?
         for source, key, snapshot in snapshot_rows(store, {o.source for o in manager.owns}):
-            digest = _digest(snapshot)
             known = self._parsed.get((source, key))
-            if known is not None and known[0] == digest:
+            if known is not None and known[0] == snapshot:
                 task = known[1]
             else:
                 task = Task.model_validate_json(snapshot)
                 self.parsed += 1
-            kept[(source, key)] = (digest, task)
-            if owns(manager, task):
+            kept[(source, key)] = (snapshot, task)
+            place = (task.source, task.project)
+            mine = owned.get(place)
+            if mine is None:
+                mine = owned[place] = owns(manager, task)
+            if mine:
                 tasks.append(task)
         self._parsed = kept  # tasks gone from the store are let go
         return tuple(tasks)

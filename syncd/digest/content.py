@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from config.policy import ManagerConfig, Policy
@@ -31,7 +31,7 @@ from syncd.digest.model import (
 from syncd.digest.priority import quadrant
 from syncd.digest.scope import Clients, manager_zone
 
-__all__ = ["SECTION_RULES", "build_digest"]
+__all__ = ["SECTION_RULES", "build_digest", "checkpoint_today"]
 
 SECTION_RULES = frozenset({"overdue", "due-soon", "checkpoint"})
 """Rules whose findings have their own section; every other rule is a "violation"."""
@@ -105,16 +105,7 @@ def build_digest(  # noqa: PLR0917 - the order callers were promised
                 left = calendar.business_days_between(today, task.due)
                 if left <= engine.due_soon_days(task):  # the rule's horizon, not another
                     facts.due_in = max(left, 0)
-            moment = engine.checkpoint_moment(task)
-            # Shown (and listed on the day) from the next working hour: a checkpoint that
-            # falls at 00:30 is one to check at 09:00, not in the night.
-            check_at = None if moment is None else calendar.next_working_time(moment)
-            if check_at is not None and check_at.astimezone(zone).date() == today:
-                if task.source not in contexts:
-                    contexts[task.source] = engine.context(task.source, now)
-                # A checkpoint comment already written: nothing left to check today.
-                if not engine.checkpoint_rule(task).satisfied(task, contexts[task.source]):
-                    facts.checkpoint_today = check_at.astimezone(zone)
+            facts.checkpoint_today = checkpoint_today(engine, task, now, zone, contexts)
         task_findings = by_task.get((task.source, task.key), [])
         for finding in task_findings:
             # A checkpoint still in its grace period today is "check today", not yet lost.
@@ -143,6 +134,26 @@ def build_digest(  # noqa: PLR0917 - the order callers were promised
         workload=_workload(open_facts, today),
         period=period,
     )
+
+
+def checkpoint_today(
+    engine: Engine, task: Task, now: datetime, zone: tzinfo, contexts: dict[str, Context]
+) -> datetime | None:
+    """When to check ``task`` today (``now``'s date in ``zone``), in ``zone``: its
+    checkpoint moment if that falls today and no checkpoint comment is written yet, else
+    None. ``contexts``: the rules' view of ``now`` per source, filled as needed."""
+    moment = engine.checkpoint_moment(task)
+    # Shown (and listed on the day) from the next working hour: a checkpoint that falls at
+    # 00:30 is one to check at 09:00, not in the night.
+    check_at = None if moment is None else engine.calendar(task.source).next_working_time(moment)
+    if check_at is None or check_at.astimezone(zone).date() != now.astimezone(zone).date():
+        return None
+    if task.source not in contexts:
+        contexts[task.source] = engine.context(task.source, now)
+    # A checkpoint comment already written: nothing left to check today.
+    if engine.checkpoint_rule(task).satisfied(task, contexts[task.source]):
+        return None
+    return check_at.astimezone(zone)
 
 
 def _checkpoint_at(finding: Finding, zone: Any) -> datetime:
