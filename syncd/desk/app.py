@@ -252,4 +252,7 @@ class Desk:
         if task is None or not owns(manager, task):
             return None
         view = self._view(policy, manager)
-        return why_page(view, explain_task(policy, self.store, source, key, self.now()))
+        explained = explain_task(
+            policy, self.store, source, key, self.now(), language=manager.language
+        )
+        return why_page(view, explained)

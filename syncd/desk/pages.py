@@ -539,7 +539,16 @@ def _when(t: Translator, moment: datetime | None) -> str:
     return t.datetime(moment) if moment else "—"
 
 
+def _finding_state(t: Translator, state: str) -> str:
+    """The ledger's state of a finding (``open``/``resolved``/``not recorded``) in words."""
+    try:
+        return t("desk.state_" + state.replace(" ", "_"))
+    except KeyError:
+        return state
+
+
 def why_page(view: DeskView, ex: Explanation) -> str:
+    """``ex`` as a page; ``ex`` explained in the manager's language (``explain_task``)."""
     t = view.t
     zone = view.now.tzinfo
     sections = Markup("").join(
@@ -563,19 +572,24 @@ def why_page(view: DeskView, ex: Explanation) -> str:
         )
         for c in cp.comments
     )
-    kind = "business time" if cp.business_time else "wall time"
+    kind = t("desk.business_time") if cp.business_time else t("desk.wall_time")
     checkpoint = Markup(
-        "<dl><dt>start</dt><dd>{} ({})</dd><dt>due end</dt><dd>{}</dd>"
-        "<dt>fraction</dt><dd>{:.0%} · {}</dd><dt>moment</dt><dd>{} → {}</dd>"
-        '<dt>verdict</dt><dd>{}</dd></dl><ul class="items">{}</ul>'
+        "<dl><dt>{}</dt><dd>{} ({})</dd><dt>{}</dt><dd>{}</dd>"
+        "<dt>{}</dt><dd>{} · {}</dd><dt>{}</dt><dd>{} → {}</dd>"
+        '<dt>{}</dt><dd>{}</dd></dl><ul class="items">{}</ul>'
     ).format(
+        t("desk.cp_start"),
         _when(t, cp.start.astimezone(zone)),
         cp.start_from,
+        t("desk.cp_due_end"),
         _when(t, cp.due_end.astimezone(zone) if cp.due_end else None),
-        cp.fraction,
+        t("desk.cp_fraction"),
+        t.percent(cp.fraction),
         kind,
+        t("desk.cp_moment"),
         _when(t, cp.moment.astimezone(zone) if cp.moment else None),
         _when(t, cp.check_at.astimezone(zone) if cp.check_at else None),
+        t("desk.cp_verdict"),
         cp.reason,
         comments,
     )
@@ -594,7 +608,7 @@ def why_page(view: DeskView, ex: Explanation) -> str:
         ).format(
             _rule_label(view, f.rule),
             f.fingerprint,
-            f.state + ("" if f.current else " (not now)"),
+            _finding_state(t, f.state) + ("" if f.current else t("desk.not_now")),
             html_user(f.message),
             f.reminder,
         )
@@ -621,8 +635,11 @@ def why_page(view: DeskView, ex: Explanation) -> str:
         checkpoint=checkpoint,
         a_title=t("desk.activity"),
         activity=activity,
-        idle=f"{t.plural('business_day', ex.stale.idle_business_days)} "
-        f"(stale from {t.plural('business_day', ex.stale.days)})",
+        idle=t(
+            "desk.idle",
+            idle=t.plural("business_day", ex.stale.idle_business_days),
+            days=t.plural("business_day", ex.stale.days),
+        ),
         f_title=t("desk.findings"),
         findings=findings,
     )
