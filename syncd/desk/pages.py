@@ -30,7 +30,7 @@ from syncd.desk.shelf import TaskShelf
 from syncd.desk.svg import Bar, TimelineGroup, Workload, bars_svg, sparkline, timeline_svg
 from syncd.digest.content import SECTION_RULES, checkpoint_today
 from syncd.digest.i18n import Translator, translator
-from syncd.digest.model import METRICS, Digest, DigestItem
+from syncd.digest.model import METRICS, Digest, DigestItem, SectionKind
 from syncd.digest.monthly import missed_checkpoints, monthly_reports, parse_month
 from syncd.digest.render.common import clip, html_t, html_user, why
 from syncd.digest.render.links import safe_url
@@ -52,6 +52,9 @@ __all__ = [
 ]
 
 CSS_PATH = "/desk/static/desk.css"
+LISTED: tuple[SectionKind, ...] = ("check_today", "at_risk", "overdue", "due_soon")
+"""The digest's sections the overview lists (violations are listed by rule, from the
+findings; "done" is a headline number)."""
 TREND_DAYS = 56
 """The trend lines cover 8 weeks."""
 
@@ -80,7 +83,13 @@ class DeskView:
     def digest(self) -> Digest:
         """The week's digest facts (the overview's; the timeline needs none of them)."""
         return week_digest(
-            self.policy, self.manager, self.tasks, list(self.findings), self.now, engine=self.engine
+            self.policy,
+            self.manager,
+            self.tasks,
+            list(self.findings),
+            self.now,
+            engine=self.engine,
+            listed=LISTED,
         )
 
     @cached_property
@@ -269,9 +278,9 @@ def _source_of(view: DeskView, item: DigestItem) -> str:
     return view.source_of.get((item.key, item.url), "")
 
 
-def _items(view: DeskView, kind: str) -> Markup:
+def _items(view: DeskView, kind: SectionKind) -> Markup:
     t = view.t
-    section = view.digest.section(kind)  # type: ignore[arg-type]
+    section = view.digest.section(kind)
     if section is None:
         return Markup('<p class="empty">{}</p>').format(t("desk.nothing"))
     # f-strings over escaped parts: ``Markup.format`` per line costs more than the rest.

@@ -8,7 +8,7 @@ rule engine's findings, so the digest and the reminders never disagree.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
@@ -69,12 +69,15 @@ def build_digest(  # noqa: PLR0917 - the order callers were promised
     *,
     period: str = "",
     engine: Engine | None = None,
+    listed: Collection[SectionKind] = SECTION_ORDER,
 ) -> Digest:
     """The digest of ``manager`` at ``now`` over ``tasks``, which are the manager's own
     (``scope.manager_tasks``: the caller filters once). ``since`` is when the previous
     digest of this kind went out (done-since-last); ``previous_stats`` its
     ``Digest.stats()``. ``engine`` (default: built from ``policy``) supplies calendars and
-    checkpoint rules, so the digest sees the rules exactly as the reminders do."""
+    checkpoint rules, so the digest sees the rules exactly as the reminders do.
+    ``listed``: the sections whose items a caller reads (the headlines count all of them
+    anyway): the desk lists its violations by rule, not the digest's 2,000 of them."""
     if now.tzinfo is None:
         raise ValueError("build_digest needs an aware 'now'")
     zone = manager_zone(manager)
@@ -120,7 +123,7 @@ def build_digest(  # noqa: PLR0917 - the order callers were promised
             facts.violations_since = min(f.detected_at for f in violating).astimezone(zone)
         open_facts.append(facts)
 
-    sections = _sections(open_facts, done, zone)
+    sections = _sections(open_facts, done, zone, frozenset(listed))
     headlines = _headlines(open_facts, done, previous_stats)
     return Digest(
         manager=manager.name,
@@ -188,7 +191,7 @@ def _eisenhower(item: DigestItem) -> tuple[int, date, str]:
 
 
 def _sections(
-    facts: list[_Facts], done: list[tuple[Task, str]], zone: Any
+    facts: list[_Facts], done: list[tuple[Task, str]], zone: Any, listed: frozenset[SectionKind]
 ) -> tuple[DigestSection, ...]:
     items: dict[SectionKind, list[DigestItem]] = {kind: [] for kind in SECTION_ORDER}
     for f in facts:
@@ -200,7 +203,7 @@ def _sections(
             items["at_risk"].append(_item(f, "at_risk", at=f.at_risk))
         if f.due_in is not None:
             items["due_soon"].append(_item(f, "due_soon", days=f.due_in))
-        if f.violations:
+        if f.violations and "violations" in listed:  # a line for most tasks: not for nothing
             items["violations"].append(
                 _item(f, "violations", rules=f.violations, since=f.violations_since)
             )
@@ -209,7 +212,7 @@ def _sections(
         items["done"].append(_item(_Facts(task=task, client=client), "done", at=resolved))
     result = []
     for kind in SECTION_ORDER:
-        if not items[kind]:
+        if not items[kind] or kind not in listed:
             continue
         if kind == "done":
             ordered = sorted(items[kind], key=lambda i: (i.client, i.key))
