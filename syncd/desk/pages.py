@@ -93,18 +93,15 @@ class DeskView:
         )
 
     @cached_property
-    def checkpoint_today(self) -> set[tuple[str, str]]:
-        """(source, key) of the open tasks whose checkpoint is to be checked today: the
-        digest's "check today", without the rest of the digest."""
-        contexts: dict[str, Context] = {}
+    def _contexts(self) -> dict[str, Context]:
+        """The rules' view of ``now`` per source (``checks_today`` fills it)."""
+        return {}
+
+    def checks_today(self, task: Task) -> bool:
+        """Whether the open ``task``'s checkpoint is to be checked today: the digest's
+        "check today", without the rest of the digest."""
         zone = manager_zone(self.manager)
-        return {
-            (task.source, task.key)
-            for task in self.tasks
-            if task.is_open
-            and task.due is not None
-            and checkpoint_today(self.engine, task, self.now, zone, contexts)
-        }
+        return checkpoint_today(self.engine, task, self.now, zone, self._contexts) is not None
 
     @cached_property
     def source_of(self) -> dict[tuple[str, str], str]:
@@ -466,7 +463,7 @@ def _state(view: DeskView, task: Task) -> str:
     state = view.checkpoint_state.get((task.source, task.key))
     if state is not None:
         return "checkpoint_due" if state == "at_risk" else "at_risk"
-    if (task.source, task.key) in view.checkpoint_today:
+    if view.checks_today(task):
         return "checkpoint_due"
     return "on_track"
 
