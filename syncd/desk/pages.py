@@ -292,46 +292,18 @@ def _items(view: DeskView, kind: SectionKind) -> Markup:
 
 def _why(language: str, item: DigestItem) -> Markup:
     """The item's "why" line, escaped; kept across views (``_why_line``)."""
-    at, since = item.at, item.since
-    return _why_line(
-        language,
-        item.why,
-        item.days,
-        (at, at.tzinfo) if at else None,
-        item.rules,
-        (since, since.tzinfo) if since else None,
-    )
-
-
-_Moment = tuple[datetime, tzinfo | None] | None
+    zones = (item.at.tzinfo if item.at else None, item.since.tzinfo if item.since else None)
+    return _why_line(language, item, zones)
 
 
 @lru_cache(maxsize=16384)
-def _why_line(  # noqa: PLR0917 - the facts a "why" line is made of, as the cache's key
-    language: str,
-    kind: str,
-    days: int | None,
-    at: _Moment,
-    rules: tuple[str, ...],
-    since: _Moment,
+def _why_line(
+    language: str, item: DigestItem, zones: tuple[tzinfo | None, tzinfo | None]
 ) -> Markup:
-    """``why`` of an item with these facts (moments with their zone: the line shows
-    their wall-clock time). The next minute's view lists mostly the same facts."""
-    item = DigestItem(
-        key="",
-        title="",
-        url="",
-        client="",
-        assignee=None,
-        due=None,
-        priority=None,
-        quadrant=4,
-        why=kind,
-        days=days,
-        at=at[0] if at else None,
-        rules=rules,
-        since=since[0] if since else None,
-    )
+    """``why`` of ``item``, kept: the next minute's view lists mostly the same items, and
+    the line formats dates and plurals. ``zones`` is part of the key only: the line shows
+    wall-clock times, and equal moments in two zones are equal items."""
+    del zones
     return escape(why(item, translator(language)))
 
 
