@@ -1,8 +1,8 @@
 """The desk's built views and pages, kept while nothing they were drawn from has moved.
 
-Building a manager's view reads and parses every stored task, evaluates every rule and
-builds the digest facts — most of a second for 2,000 tasks — yet the tasks only change when
-a poll or a webhook writes them. So a view (and each page rendered from it) is kept under a
+Building a manager's view from scratch reads and parses every stored task, evaluates every
+rule and builds the digest facts — a few hundred ms for 2,000 tasks — yet the tasks only
+change when a poll or a webhook writes them. So a view (and each page rendered from it) is kept under a
 key of everything it depends on: the policy object (a reload is a new object), the manager,
 the store's change markers for the manager's sources and trend snapshots (read from the
 shared store on every request, so another replica's writes are noticed at once), and the
