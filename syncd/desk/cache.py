@@ -2,12 +2,13 @@
 
 Building a manager's view from scratch reads and parses every stored task, evaluates every
 rule and builds the digest facts — a few hundred ms for 2,000 tasks — yet the tasks only
-change when a poll or a webhook writes them. So a view (and each page rendered from it) is kept under a
-key of everything it depends on: the policy object (a reload is a new object), the manager,
-the store's change markers for the manager's sources and trend snapshots (read from the
-shared store on every request, so another replica's writes are noticed at once), and the
-current minute (states such as "overdue" follow the clock; a page is at most a minute
-older than the request, far less than the poll interval the data itself is behind by).
+change when a poll or a webhook writes them. So a view (and each page rendered from it) is
+kept under a key of everything it depends on: the policy object (a reload is a new object),
+the manager, the store's change markers for the manager's sources and trend snapshots (read
+from the shared store on every request, so another replica's writes are noticed at once),
+and the current minute (states such as "overdue" follow the clock; a page is at most a
+minute older than the request, far less than the poll interval the data itself is behind
+by).
 The parsed tasks and rule results are kept apart, on one ``TaskShelf`` per manager: the
 next minute's view only evaluates the rules again, and the view after a store change parses
 only the tasks that changed (``shelf.py``). Views are built at the start of their minute,
