@@ -99,20 +99,21 @@ class ViewCache:
     @property
     def reads(self) -> int:
         """Times a manager's tasks were read from the store (over the shelves kept)."""
-        with self._lock:
-            return sum(shelf.reads for shelf in self._shelves.values())
+        return self._total(lambda shelf: shelf.reads)
 
     @property
     def parsed(self) -> int:
         """Task snapshots parsed (over the shelves kept)."""
-        with self._lock:
-            return sum(shelf.parsed for shelf in self._shelves.values())
+        return self._total(lambda shelf: shelf.parsed)
 
     @property
     def evaluated(self) -> int:
         """Tasks whose rules were evaluated (over the shelves kept)."""
+        return self._total(lambda shelf: shelf.evaluated)
+
+    def _total(self, count: Callable[[TaskShelf], int]) -> int:
         with self._lock:
-            return sum(shelf.evaluated for shelf in self._shelves.values())
+            return sum(count(shelf) for shelf in self._shelves.values())
 
     @property
     def kept(self) -> int:
