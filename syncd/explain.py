@@ -6,6 +6,9 @@ step by step with every comment it looked at, the activity ``stale`` measures, a
 finding with its fingerprint and what became of its reminder. Everything here is computed
 by the same functions the rules use (nothing re-implemented), from the stored snapshot and
 the policy: it reads the store and never a tracker, and writes nothing.
+
+The reasons are worded in English (the CLI's) or Russian (``language``: a Russian manager's
+desk); the names, codes and times they quote are the same in both.
 """
 
 from __future__ import annotations
@@ -13,14 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from babel import Locale
+
 from config.policy import Policy
 from rules.base import Context
+from rules.briefs import Lang
 from rules.builtin.checkpoint import Checkpoint
 from rules.builtin.required_sections import RequiredSections
 from rules.builtin.stale import Stale, last_human_activity
 from rules.checkpoints import checkpoint_moment
 from rules.documents.sections import section_filled, strip_placeholders
 from rules.engine import Engine
+from rules.texts import say
 from syncd.core.models import Finding, Section, Task
 from syncd.store import Store
 from syncd.store.ledger import ActionRow, FindingRow
@@ -122,9 +129,12 @@ class Explanation:
     findings: tuple[FindingExplained, ...]
 
 
-def explain_task(policy: Policy, store: Store, source: str, key: str, at: datetime) -> Explanation:
-    """The explanation of ``key`` in ``source`` at ``at``; LookupError when the store has
-    no such task (it was never read, or left the source's scope)."""
+def explain_task(
+    policy: Policy, store: Store, source: str, key: str, at: datetime, *, language: Lang = "en"
+) -> Explanation:
+    """The explanation of ``key`` in ``source`` at ``at``, its reasons in ``language``;
+    LookupError when the store has no such task (it was never read, or left the source's
+    scope)."""
     task = store.get_task(source, key)
     if task is None:
         raise LookupError(f"{source}:{key}: no such task in the state store")
@@ -142,10 +152,10 @@ def explain_task(policy: Policy, store: Store, source: str, key: str, at: dateti
         status=task.status,
         at=ctx.now.astimezone(ctx.calendar.tz),
         timezone=str(ctx.calendar.tz),
-        sections=_sections(task, ctx, engine),
-        checkpoint=_checkpoint(task, ctx, engine),
-        stale=_stale(task, ctx, engine),
-        findings=_findings(found, ledger, actions, ctx, enforce=enforce),
+        sections=_sections(task, ctx, engine, language),
+        checkpoint=_checkpoint(task, ctx, engine, language),
+        stale=_stale(task, ctx, engine, language),
+        findings=_findings(found, ledger, actions, ctx, language, enforce=enforce),
     )
 
 
@@ -159,24 +169,46 @@ def _section_rule(task: Task, engine: Engine) -> RequiredSections:
     return RequiredSections()
 
 
-def _section_why(section: Section | None, min_chars: int) -> str:
+_RU_CHARACTERS = {"one": "символ", "few": "символа", "many": "символов", "other": "символа"}
+
+
+def _characters(count: int, lang: Lang) -> str:
+    if lang == "ru":
+        return f"{count} {_RU_CHARACTERS[Locale('ru').plural_form(count)]}"
+    return f"{count} characters"
+
+
+def _section_why(section: Section | None, min_chars: int, lang: Lang) -> str:
     if section is None:
-        return "not found in the description"
+        return say(lang, "в описании не найден", "not found in the description")
     if section.checklist_items:
-        return f"filled: {section.checklist_items} checklist item(s)"
+        n = section.checklist_items
+        return say(lang, f"заполнен: пунктов чек-листа — {n}", f"filled: {n} checklist item(s)")
     lines = [ln.strip() for ln in section.text.splitlines() if ln.strip()]
     if not lines:
-        return "empty: a heading with nothing under it"
+        return say(
+            lang,
+            "пуст: заголовок, под которым ничего нет",
+            "empty: a heading with nothing under it",
+        )
     kept = [strip_placeholders(ln) for ln in lines]
     if not any(kept):
-        return "only placeholders"
-    longest = max(len(k) for k in kept)
+        return say(lang, "только заготовки для заполнения", "only placeholders")
+    longest = _characters(max(len(k) for k in kept), lang)
     if section_filled(section, min_chars):
-        return f"filled: the longest line has {longest} characters"
-    return f"{longest} characters (at least {min_chars} needed on one line)"
+        return say(
+            lang,
+            f"заполнен: в самой длинной строке {longest}",
+            f"filled: the longest line has {longest}",
+        )
+    return say(
+        lang,
+        f"{longest} (нужно хотя бы {_characters(min_chars, lang)} в одной строке)",
+        f"{longest} (at least {min_chars} needed on one line)",
+    )
 
 
-def _sections(task: Task, ctx: Context, engine: Engine) -> tuple[SectionExplained, ...]:
+def _sections(task: Task, ctx: Context, engine: Engine, lang: Lang) -> tuple[SectionExplained, ...]:
     rule = _section_rule(task, engine)
     required = rule.required_for(task)
     by_name = {s.name: s for s in rule.sections_of(task, ctx)}
@@ -188,7 +220,7 @@ def _sections(task: Task, ctx: Context, engine: Engine) -> tuple[SectionExplaine
             title=by_name[name].title if name in by_name else None,
             required=name in required,
             filled=section_filled(by_name.get(name), min_chars),
-            why=_section_why(by_name.get(name), min_chars),
+            why=_section_why(by_name.get(name), min_chars, lang),
         )
         for name in names
     )
@@ -197,32 +229,77 @@ def _sections(task: Task, ctx: Context, engine: Engine) -> tuple[SectionExplaine
 # -- checkpoint ---------------------------------------------------------------------------
 
 
-def _start_from(task: Task) -> tuple[datetime, str]:
+def _start_from(task: Task, lang: Lang) -> tuple[datetime, str]:
     start = task.work_start
-    origin = "start of work (first move to in progress)" if task.start else "task created"
+    if task.start:
+        origin = say(
+            lang,
+            "начало работы (первый перевод в работу)",
+            "start of work (first move to in progress)",
+        )
+    else:
+        origin = say(lang, "создание задачи", "task created")
     due_set = max((a.at for a in task.activity if a.field == "due"), default=None)
     if due_set is not None and due_set > start:
-        return due_set, "the due date was set or moved (later than the start of work)"
+        return due_set, say(
+            lang,
+            "срок поставлен или перенесён (позже начала работы)",
+            "the due date was set or moved (later than the start of work)",
+        )
     return start, origin
 
 
 def _comment_verdict(
-    rule: Checkpoint, task: Task, ctx: Context, comment_index: int
+    rule: Checkpoint, task: Task, ctx: Context, comment_index: int, lang: Lang
 ) -> CommentVerdict:
     comment = task.comments[comment_index]
     assignees = {p.id for p in task.assignees}
     if ctx.is_bot(comment):
-        counted, why = False, "written by syncd or a bot account"
+        counted, why = (
+            False,
+            say(lang, "написан syncd или ботом", "written by syncd or a bot account"),
+        )
     elif comment.created < task.work_start:
-        counted, why = False, "written before the current spell of work began"
+        counted, why = (
+            False,
+            say(
+                lang,
+                "написан до начала текущего периода работы",
+                "written before the current spell of work began",
+            ),
+        )
     elif comment.created > ctx.now:
-        counted, why = False, "written after the moment explained"
+        counted, why = (
+            False,
+            say(lang, "написан позже объясняемого момента", "written after the moment explained"),
+        )
     elif rule.params.assignee_comments_count and comment.author.id in assignees:
-        counted, why = True, "by an assignee (assignee_comments_count is on)"
+        counted, why = (
+            True,
+            say(
+                lang,
+                "от исполнителя (assignee_comments_count включён)",
+                "by an assignee (assignee_comments_count is on)",
+            ),
+        )
     elif rule.matcher.matches(comment.body):
-        counted, why = True, "begins with a checkpoint keyword or carries a checkpoint hashtag"
+        counted, why = (
+            True,
+            say(
+                lang,
+                "начинается с ключевого слова чекпоинта или содержит его хештег",
+                "begins with a checkpoint keyword or carries a checkpoint hashtag",
+            ),
+        )
     else:
-        counted, why = False, "does not begin with a checkpoint keyword, no checkpoint hashtag"
+        counted, why = (
+            False,
+            say(
+                lang,
+                "не начинается с ключевого слова чекпоинта, хештега чекпоинта нет",
+                "does not begin with a checkpoint keyword, no checkpoint hashtag",
+            ),
+        )
     first = comment.body.strip().splitlines()[0] if comment.body.strip() else ""
     return CommentVerdict(
         author=comment.author.name or comment.author.id,
@@ -233,27 +310,39 @@ def _comment_verdict(
     )
 
 
-def _checkpoint(task: Task, ctx: Context, engine: Engine) -> CheckpointExplained:
+def _checkpoint(task: Task, ctx: Context, engine: Engine, lang: Lang) -> CheckpointExplained:
     rule = engine.checkpoint_rule(task)
     p = rule.params
     calendar = ctx.calendar
     business = (
         p.business_time if p.business_time is not None else calendar.config.country is not None
     )
-    start, start_from = _start_from(task)
+    start, start_from = _start_from(task, lang)
     moment = checkpoint_moment(task, calendar, p.fraction, business_time=p.business_time)
     due_end = calendar.due_end(task.due) if task.due is not None else None
-    comments = tuple(_comment_verdict(rule, task, ctx, i) for i in range(len(task.comments)))
+    comments = tuple(_comment_verdict(rule, task, ctx, i, lang) for i in range(len(task.comments)))
     if task.due is None:
-        reason = "no due date: no checkpoint"
+        reason = say(lang, "срока нет: чекпоинта нет", "no due date: no checkpoint")
     elif moment is None:
-        reason = "the spell of work starts after the due date ends: no checkpoint"
+        reason = say(
+            lang,
+            "период работы начинается после конца срока: чекпоинта нет",
+            "the spell of work starts after the due date ends: no checkpoint",
+        )
     elif ctx.now < moment:
-        reason = "the checkpoint moment is still ahead"
+        reason = say(lang, "момент чекпоинта ещё впереди", "the checkpoint moment is still ahead")
     elif any(c.counted for c in comments):
-        reason = "a checkpoint comment counts: satisfied"
+        reason = say(
+            lang,
+            "комментарий-чекпоинт засчитан: выполнено",
+            "a checkpoint comment counts: satisfied",
+        )
     else:
-        reason = "the moment has passed and no comment counts"
+        reason = say(
+            lang,
+            "момент прошёл, и ни один комментарий не засчитан",
+            "the moment has passed and no comment counts",
+        )
     tz = calendar.tz
     return CheckpointExplained(
         start=start.astimezone(tz),
@@ -271,7 +360,7 @@ def _checkpoint(task: Task, ctx: Context, engine: Engine) -> CheckpointExplained
 # -- stale --------------------------------------------------------------------------------
 
 
-def _stale(task: Task, ctx: Context, engine: Engine) -> StaleExplained:
+def _stale(task: Task, ctx: Context, engine: Engine, lang: Lang) -> StaleExplained:
     scoped = next((s for s in engine.rules_for(task.source) if isinstance(s.rule, Stale)), None)
     rule = scoped.rule if scoped is not None else Stale()
     assert isinstance(rule, Stale)
@@ -279,12 +368,13 @@ def _stale(task: Task, ctx: Context, engine: Engine) -> StaleExplained:
         scoped is not None and scoped.applies(task) and task.status_category.value == "in_progress"
     )
     tz = ctx.calendar.tz
-    lines = [ActivityLine(task.work_start.astimezone(tz), "start of the spell of work", "", True)]
+    began = say(lang, "начало периода работы", "start of the spell of work")
+    lines = [ActivityLine(task.work_start.astimezone(tz), began, "", True)]
     for c in task.comments:
         lines.append(
             ActivityLine(
                 c.created.astimezone(tz),
-                "comment",
+                say(lang, "комментарий", "comment"),
                 c.author.name or c.author.id,
                 c.created <= ctx.now and not ctx.is_bot(c) and c.created > task.work_start,
             )
@@ -294,7 +384,7 @@ def _stale(task: Task, ctx: Context, engine: Engine) -> StaleExplained:
         lines.append(
             ActivityLine(
                 a.at.astimezone(tz),
-                f"changed {a.field}",
+                say(lang, f"изменено поле {a.field}", f"changed {a.field}"),
                 who,
                 a.at <= ctx.now and not ctx.is_bot(a) and a.at > task.work_start,
             )
@@ -320,24 +410,51 @@ def _reminder(
     actions: list[ActionRow],
     ctx: Context,
     *,
+    lang: Lang,
     enforce: bool,
 ) -> str:
     for action in reversed(actions):
         covers = {tuple(c) for c in action.payload.get("covers", ())}
         if (rule, fp) not in covers:
             continue
+        marker = action.marker
         if action.state == "done" and action.done_at is not None:
-            when = action.done_at.astimezone(ctx.calendar.tz)
-            return f"posted at {when:%Y-%m-%d %H:%M} (marker {action.marker})"
-        claimed = action.claimed_at.astimezone(ctx.calendar.tz)
-        return f"{action.state} at {claimed:%Y-%m-%d %H:%M}, not confirmed (marker {action.marker})"
+            when = f"{action.done_at.astimezone(ctx.calendar.tz):%Y-%m-%d %H:%M}"
+            return say(
+                lang,
+                f"опубликовано {when} (маркер {marker})",
+                f"posted at {when} (marker {marker})",
+            )
+        claimed = f"{action.claimed_at.astimezone(ctx.calendar.tz):%Y-%m-%d %H:%M}"
+        state = _ACTION_STATES_RU.get(action.state, action.state)
+        return say(
+            lang,
+            f"{state} {claimed}, не подтверждено (маркер {marker})",
+            f"{action.state} at {claimed}, not confirmed (marker {marker})",
+        )
     if row is not None and row.state == "resolved":
-        return "resolved before a reminder was posted"
+        return say(
+            lang,
+            "исправлено раньше, чем опубликовано напоминание",
+            "resolved before a reminder was posted",
+        )
     if not enforce:
-        return "report-only source: no reminder is posted"
+        return say(
+            lang,
+            "источник только для отчётов: напоминаний не публикуется",
+            "report-only source: no reminder is posted",
+        )
     if not ctx.calendar.is_working_time(ctx.now):
-        return f"queued until {ctx.calendar.next_working_time(ctx.now):%Y-%m-%d %H:%M}"
-    return "not posted yet: the next cycle posts it"
+        until = f"{ctx.calendar.next_working_time(ctx.now):%Y-%m-%d %H:%M}"
+        return say(lang, f"ждёт рабочего времени до {until}", f"queued until {until}")
+    return say(
+        lang,
+        "ещё не опубликовано: опубликует следующий цикл",
+        "not posted yet: the next cycle posts it",
+    )
+
+
+_ACTION_STATES_RU = {"claimed": "публикация начата", "failed": "публикация не удалась"}
 
 
 def _findings(
@@ -345,6 +462,7 @@ def _findings(
     ledger: list[FindingRow],
     actions: list[ActionRow],
     ctx: Context,
+    lang: Lang,
     *,
     enforce: bool,
 ) -> tuple[FindingExplained, ...]:
@@ -363,7 +481,7 @@ def _findings(
                 state=row.state if row else "not recorded",
                 first_seen=_local(row.first_seen if row else None, ctx),
                 resolved_at=_local(row.resolved_at if row else None, ctx),
-                reminder=_reminder(row, rule, fp, actions, ctx, enforce=enforce),
+                reminder=_reminder(row, rule, fp, actions, ctx, lang=lang, enforce=enforce),
             )
         )
     return tuple(out)

@@ -34,12 +34,12 @@ from syncd.desk.pages import (
     build_view,
     overview_page,
     previous_month,
-    read_tasks,
     report_page,
     reports_page,
     timeline_page,
     why_page,
 )
+from syncd.desk.shelf import ShelvedEngine
 from syncd.digest.monthly import parse_month
 from syncd.digest.scope import owns
 from syncd.explain import explain_task
@@ -122,7 +122,7 @@ class Desk:
     def engine(self, policy: Policy) -> Engine:
         known = self._engines.get(id(policy))
         if known is None or known[0] is not policy:
-            known = (policy, Engine.from_policy(policy))
+            known = (policy, ShelvedEngine.from_policy(policy))
             self._engines = {id(policy): known}  # the previous policy's engine is let go
         return known[1]
 
@@ -200,13 +200,18 @@ class Desk:
         self, policy: Policy, manager: ManagerConfig
     ) -> tuple[ViewKey, Callable[[], DeskView]]:
         """The cache key of ``manager``'s view now, and how to build it on a miss."""
-        now = self.now()
-        key = view_key(self.store, policy, manager, now)
+        key = view_key(self.store, policy, manager, self.now())
 
         def build() -> DeskView:
-            tasks = self.views.tasks(key, lambda: read_tasks(self.store, manager))
-            engine = self.engine(policy)
-            return build_view(policy, self.store, engine, manager, now, tasks=tasks)
+            return build_view(
+                policy,
+                self.store,
+                self.engine(policy),
+                manager,
+                key.minute,  # the page is the minute's, whichever second asked first
+                shelf=self.views.shelf(key),
+                marker=key.tasks,
+            )
 
         return key, build
 
@@ -247,4 +252,7 @@ class Desk:
         if task is None or not owns(manager, task):
             return None
         view = self._view(policy, manager)
-        return why_page(view, explain_task(policy, self.store, source, key, self.now()))
+        explained = explain_task(
+            policy, self.store, source, key, self.now(), language=manager.language
+        )
+        return why_page(view, explained)

@@ -11,25 +11,26 @@ handler: the page keeps to its Content-Security-Policy.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cache, cached_property, lru_cache
 from urllib.parse import quote_plus, urlencode
 
 from markupsafe import Markup, escape
 
 from config.policy import ManagerConfig, Policy
-from rules.base import Rule
+from rules.base import Context, Rule
 from rules.calendar import BusinessCalendar
 from rules.engine import Engine
 from rules.registry import get_rule
 from syncd.core.errors import RuleError
 from syncd.core.models import Finding, Task
+from syncd.desk.shelf import TaskShelf
 from syncd.desk.svg import Bar, TimelineGroup, Workload, bars_svg, sparkline, timeline_svg
-from syncd.digest.content import SECTION_RULES
+from syncd.digest.content import SECTION_RULES, checkpoint_today
 from syncd.digest.i18n import Translator, translator
-from syncd.digest.model import METRICS, Digest, DigestItem
+from syncd.digest.model import METRICS, Digest, DigestItem, SectionKind
 from syncd.digest.monthly import missed_checkpoints, monthly_reports, parse_month
 from syncd.digest.render.common import clip, html_t, html_user, why
 from syncd.digest.render.links import safe_url
@@ -51,6 +52,9 @@ __all__ = [
 ]
 
 CSS_PATH = "/desk/static/desk.css"
+LISTED: tuple[SectionKind, ...] = ("check_today", "at_risk", "overdue", "due_soon")
+"""The digest's sections the overview lists (violations are listed by rule, from the
+findings; "done" is a headline number)."""
 TREND_DAYS = 56
 """The trend lines cover 8 weeks."""
 
@@ -67,7 +71,6 @@ class DeskView:
     calendar: BusinessCalendar
     tasks: tuple[Task, ...]
     findings: tuple[Finding, ...]
-    digest: Digest
     clients: Clients
     history: dict[str, dict[date, dict[str, int]]]
     """client → day → headline numbers, from the daily snapshots (the trend lines)."""
@@ -75,6 +78,30 @@ class DeskView:
     @property
     def t(self) -> Translator:
         return translator(self.manager.language)
+
+    @cached_property
+    def digest(self) -> Digest:
+        """The week's digest facts (the overview's; the timeline needs none of them)."""
+        return week_digest(
+            self.policy,
+            self.manager,
+            self.tasks,
+            list(self.findings),
+            self.now,
+            engine=self.engine,
+            listed=LISTED,
+        )
+
+    @cached_property
+    def _contexts(self) -> dict[str, Context]:
+        """The rules' view of ``now`` per source (``checks_today`` fills it)."""
+        return {}
+
+    def checks_today(self, task: Task) -> bool:
+        """Whether the open ``task``'s checkpoint is to be checked today: the digest's
+        "check today", without the rest of the digest."""
+        zone = manager_zone(self.manager)
+        return checkpoint_today(self.engine, task, self.now, zone, self._contexts) is not None
 
     @cached_property
     def source_of(self) -> dict[tuple[str, str], str]:
@@ -106,16 +133,20 @@ def build_view(
     manager: ManagerConfig,
     now: datetime,
     *,
-    tasks: tuple[Task, ...] | None = None,
+    shelf: TaskShelf | None = None,
+    marker: Hashable = None,
 ) -> DeskView:
-    """``tasks``: what ``read_tasks`` gives, when the caller already has it."""
+    """From scratch, or over ``shelf`` (the tasks parsed and the rule results computed
+    for earlier views, reused where they still hold; ``marker``: the store's change
+    marker of the manager's tasks, ``ViewKey.tasks``)."""
     zone = manager_zone(manager)
     local = now.astimezone(zone)
-    if tasks is None:
+    if shelf is None:
         tasks = read_tasks(store, manager)
-    open_tasks = [t for t in tasks if t.is_open]
-    findings = tuple(engine.evaluate(open_tasks, now))
-    digest = week_digest(policy, manager, tasks, list(findings), now, engine=engine)
+        findings = tuple(engine.evaluate([t for t in tasks if t.is_open], now))
+    else:
+        tasks = shelf.tasks(store, manager, marker)
+        findings = tuple(shelf.findings(engine, [t for t in tasks if t.is_open], now))
     history = store.client_snapshots(manager.name, local.date() - timedelta(days=TREND_DAYS))
     return DeskView(
         policy=policy,
@@ -125,7 +156,6 @@ def build_view(
         calendar=manager_calendar(policy, manager, engine),
         tasks=tasks,
         findings=findings,
-        digest=digest,
         clients=Clients(policy),
         history=history,
     )
@@ -134,8 +164,10 @@ def build_view(
 # -- the frame ----------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=16384)
 def why_href(source: str, key: str) -> str:
-    # What ``urlencode`` gives, without its per-call generality (called for every bar).
+    # What ``urlencode`` gives, without its per-call generality (called for every bar;
+    # ``quote_plus`` is pure Python and slow: the next view asks for the same again).
     return f"/desk/why?source={quote_plus(source)}&key={quote_plus(key)}"
 
 
@@ -243,20 +275,36 @@ def _source_of(view: DeskView, item: DigestItem) -> str:
     return view.source_of.get((item.key, item.url), "")
 
 
-def _items(view: DeskView, kind: str) -> Markup:
+def _items(view: DeskView, kind: SectionKind) -> Markup:
     t = view.t
-    section = view.digest.section(kind)  # type: ignore[arg-type]
+    section = view.digest.section(kind)
     if section is None:
         return Markup('<p class="empty">{}</p>').format(t("desk.nothing"))
-    lines = [
-        Markup('<li class="q{}">{}<div class="meta">{}</div></li>').format(
-            item.quadrant,
-            _task_link(item.key, item.title, item.url, _source_of(view, item)),
-            why(item, t),
-        )
+    # f-strings over escaped parts: ``Markup.format`` per line costs more than the rest.
+    lines = "".join(
+        f'<li class="q{item.quadrant}">'
+        f"{_task_link(item.key, item.title, item.url, _source_of(view, item))}"
+        f'<div class="meta">{_why(view.manager.language, item)}</div></li>'
         for item in section.items
-    ]
-    return Markup('<ul class="items">{}</ul>').format(Markup("").join(lines))
+    )
+    return Markup(f'<ul class="items">{lines}</ul>')  # noqa: S704 - parts escaped above
+
+
+def _why(language: str, item: DigestItem) -> Markup:
+    """The item's "why" line, escaped; kept across views (``_why_line``)."""
+    zones = (item.at.tzinfo if item.at else None, item.since.tzinfo if item.since else None)
+    return _why_line(language, item, zones)
+
+
+@lru_cache(maxsize=16384)
+def _why_line(
+    language: str, item: DigestItem, zones: tuple[tzinfo | None, tzinfo | None]
+) -> Markup:
+    """``why`` of ``item``, kept: the next minute's view lists mostly the same items, and
+    the line formats dates and plurals. ``zones`` is part of the key only: the line shows
+    wall-clock times, and equal moments in two zones are equal items."""
+    del zones
+    return escape(why(item, translator(language)))
 
 
 def _workload(view: DeskView) -> Markup:
@@ -286,14 +334,37 @@ def _rule_class(name: str) -> type[Rule] | None:
         return None
 
 
-def _violation_text(finding: Finding, language: str) -> str:
-    rule = _rule_class(finding.rule)
-    if rule is None:
-        return finding.message
-    try:
-        return rule.reminder_item(finding, language).title  # type: ignore[arg-type]
-    except (KeyError, ValueError):
-        return finding.message
+def _violation_text(finding: Finding, language: str) -> Markup:
+    """The finding's reminder title in ``language``, for HTML; kept across views by what
+    it is made of (the rule, the message, the data): the wording formats dates and plurals
+    for every finding, and the next minute's view has mostly the same ones."""
+    return _violation_line(
+        finding.rule, finding.message, tuple(sorted(finding.data.items())), language
+    )
+
+
+@lru_cache(maxsize=16384)
+def _violation_line(
+    rule_name: str, message: str, data: tuple[tuple[str, str], ...], language: str
+) -> Markup:
+    rule = _rule_class(rule_name)
+    text = message
+    if rule is not None:
+        finding = Finding(
+            rule=rule_name,
+            source="",
+            task_key="",
+            severity=rule.default_severity,
+            message=message,
+            fingerprint="",
+            detected_at=datetime.min.replace(tzinfo=UTC),
+            data=dict(data),
+        )
+        try:
+            text = rule.reminder_item(finding, language).title  # type: ignore[arg-type]
+        except (KeyError, ValueError):
+            text = message
+    return html_user(text)
 
 
 def _violations(view: DeskView) -> Markup:
@@ -313,16 +384,14 @@ def _violations(view: DeskView) -> Markup:
             if task is None:
                 continue
             lines.append(
-                Markup('<li>{}<div class="meta">{}</div></li>').format(
-                    _task_link(task.key, task.title, task.url, task.source),
-                    html_user(_violation_text(f, view.manager.language)),
-                )
+                f"<li>{_task_link(task.key, task.title, task.url, task.source)}"
+                f'<div class="meta">{_violation_text(f, view.manager.language)}</div></li>'
             )
         blocks.append(
             Markup(
                 '<section class="rule"><h3>{} <span class="count">{}</span></h3>'
                 '<ul class="items">{}</ul></section>'
-            ).format(_rule_label(view, rule), len(lines), Markup("").join(lines))
+            ).format(_rule_label(view, rule), len(lines), Markup("".join(lines)))  # noqa: S704
         )
     return Markup("").join(blocks)
 
@@ -359,14 +428,14 @@ def overview_page(view: DeskView) -> str:
 # -- timeline -----------------------------------------------------------------------------
 
 
-def _state(view: DeskView, task: Task, checkpoint_today: set[tuple[str, str]]) -> str:
+def _state(view: DeskView, task: Task) -> str:
     assert task.due is not None
     if view.now > view.engine.calendar(task.source).due_end(task.due):
         return "overdue"
     state = view.checkpoint_state.get((task.source, task.key))
     if state is not None:
         return "checkpoint_due" if state == "at_risk" else "at_risk"
-    if (task.source, task.key) in checkpoint_today:
+    if view.checks_today(task):
         return "checkpoint_due"
     return "on_track"
 
@@ -374,8 +443,6 @@ def _state(view: DeskView, task: Task, checkpoint_today: set[tuple[str, str]]) -
 def timeline_bars(view: DeskView) -> list[TimelineGroup]:
     """Open tasks with a due date, by client: start of the spell of work → end of the due
     date, the checkpoint where the checkpoint rule puts it."""
-    section = view.digest.section("check_today")
-    today_keys = {(_source_of(view, i), i.key) for i in section.items} if section else set()
     by_client: dict[str, list[Bar]] = defaultdict(list)
     for task in view.tasks:
         if not task.is_open or task.due is None:
@@ -388,7 +455,7 @@ def timeline_bars(view: DeskView) -> list[TimelineGroup]:
                 start=task.work_start.astimezone(view.now.tzinfo),
                 end=calendar.due_end(task.due).astimezone(view.now.tzinfo),
                 checkpoint=view.engine.checkpoint_moment(task),
-                state=_state(view, task, today_keys),
+                state=_state(view, task),
                 href=why_href(task.source, task.key),
             )
         )
@@ -450,7 +517,16 @@ def _when(t: Translator, moment: datetime | None) -> str:
     return t.datetime(moment) if moment else "—"
 
 
+def _finding_state(t: Translator, state: str) -> str:
+    """The ledger's state of a finding (``open``/``resolved``/``not recorded``) in words."""
+    try:
+        return t("desk.state_" + state.replace(" ", "_"))
+    except KeyError:
+        return state
+
+
 def why_page(view: DeskView, ex: Explanation) -> str:
+    """``ex`` as a page; ``ex`` explained in the manager's language (``explain_task``)."""
     t = view.t
     zone = view.now.tzinfo
     sections = Markup("").join(
@@ -474,19 +550,24 @@ def why_page(view: DeskView, ex: Explanation) -> str:
         )
         for c in cp.comments
     )
-    kind = "business time" if cp.business_time else "wall time"
+    kind = t("desk.business_time") if cp.business_time else t("desk.wall_time")
     checkpoint = Markup(
-        "<dl><dt>start</dt><dd>{} ({})</dd><dt>due end</dt><dd>{}</dd>"
-        "<dt>fraction</dt><dd>{:.0%} · {}</dd><dt>moment</dt><dd>{} → {}</dd>"
-        '<dt>verdict</dt><dd>{}</dd></dl><ul class="items">{}</ul>'
+        "<dl><dt>{}</dt><dd>{} ({})</dd><dt>{}</dt><dd>{}</dd>"
+        "<dt>{}</dt><dd>{} · {}</dd><dt>{}</dt><dd>{} → {}</dd>"
+        '<dt>{}</dt><dd>{}</dd></dl><ul class="items">{}</ul>'
     ).format(
+        t("desk.cp_start"),
         _when(t, cp.start.astimezone(zone)),
         cp.start_from,
+        t("desk.cp_due_end"),
         _when(t, cp.due_end.astimezone(zone) if cp.due_end else None),
-        cp.fraction,
+        t("desk.cp_fraction"),
+        t.percent(cp.fraction),
         kind,
+        t("desk.cp_moment"),
         _when(t, cp.moment.astimezone(zone) if cp.moment else None),
         _when(t, cp.check_at.astimezone(zone) if cp.check_at else None),
+        t("desk.cp_verdict"),
         cp.reason,
         comments,
     )
@@ -505,7 +586,7 @@ def why_page(view: DeskView, ex: Explanation) -> str:
         ).format(
             _rule_label(view, f.rule),
             f.fingerprint,
-            f.state + ("" if f.current else " (not now)"),
+            _finding_state(t, f.state) + ("" if f.current else t("desk.not_now")),
             html_user(f.message),
             f.reminder,
         )
@@ -532,8 +613,11 @@ def why_page(view: DeskView, ex: Explanation) -> str:
         checkpoint=checkpoint,
         a_title=t("desk.activity"),
         activity=activity,
-        idle=f"{t.plural('business_day', ex.stale.idle_business_days)} "
-        f"(stale from {t.plural('business_day', ex.stale.days)})",
+        idle=t(
+            "desk.idle",
+            idle=t.plural("business_day", ex.stale.idle_business_days),
+            days=t.plural("business_day", ex.stale.days),
+        ),
         f_title=t("desk.findings"),
         findings=findings,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -123,13 +124,21 @@ def timeline_svg(  # noqa: PLR0917 - all of them are the picture
     return Markup("".join(parts))  # noqa: S704 - user text above is escaped piece by piece
 
 
+@lru_cache(maxsize=16384)
+def _bar_text(key: str, title: str, href: str) -> tuple[str, str, str, str]:
+    """A bar's escaped link, key, tooltip and label: pure functions of its strings, kept
+    (the next view draws the same tasks again)."""
+    tip = escape(f"{isolate(key)} {isolate(clip(title, 120))}")
+    return str(escape(href)), str(escape(key)), str(tip), str(escape(isolate(clip(key, 28))))
+
+
 def _bar(bar: Bar, y: float, first: datetime, last: datetime) -> str:
     x0, x1 = x_of(bar.start, first, last), x_of(bar.end, first, last)
-    tip = escape(f"{isolate(bar.key)} {isolate(clip(bar.title, 120))}")
+    href, key, tip, label = _bar_text(bar.key, bar.title, bar.href)
     out = [
-        f'<a href="{escape(bar.href)}"><g class="task {STATE_CLASS[bar.state]}" '
-        f'data-key="{escape(bar.key)}"><title>{tip}</title>'
-        f'<text class="key" x="12" y="{_f(y + 15)}">{escape(isolate(clip(bar.key, 28)))}</text>'
+        f'<a href="{href}"><g class="task {STATE_CLASS[bar.state]}" '
+        f'data-key="{key}"><title>{tip}</title>'
+        f'<text class="key" x="12" y="{_f(y + 15)}">{label}</text>'
         f'<rect class="bar" x="{_f(x0)}" y="{_f(y + 5)}" width="{_f(max(x1 - x0, 1.0))}" '
         f'height="12" rx="3"/>'
     ]

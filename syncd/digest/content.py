@@ -8,9 +8,9 @@ rule engine's findings, so the digest and the reminders never disagree.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from config.policy import ManagerConfig, Policy
@@ -31,7 +31,7 @@ from syncd.digest.model import (
 from syncd.digest.priority import quadrant
 from syncd.digest.scope import Clients, manager_zone
 
-__all__ = ["SECTION_RULES", "build_digest"]
+__all__ = ["SECTION_RULES", "build_digest", "checkpoint_today"]
 
 SECTION_RULES = frozenset({"overdue", "due-soon", "checkpoint"})
 """Rules whose findings have their own section; every other rule is a "violation"."""
@@ -69,12 +69,15 @@ def build_digest(  # noqa: PLR0917 - the order callers were promised
     *,
     period: str = "",
     engine: Engine | None = None,
+    listed: Collection[SectionKind] = SECTION_ORDER,
 ) -> Digest:
     """The digest of ``manager`` at ``now`` over ``tasks``, which are the manager's own
     (``scope.manager_tasks``: the caller filters once). ``since`` is when the previous
     digest of this kind went out (done-since-last); ``previous_stats`` its
     ``Digest.stats()``. ``engine`` (default: built from ``policy``) supplies calendars and
-    checkpoint rules, so the digest sees the rules exactly as the reminders do."""
+    checkpoint rules, so the digest sees the rules exactly as the reminders do.
+    ``listed``: the sections whose items a caller reads (the headlines count all of them
+    anyway): the desk lists its violations by rule, not the digest's 2,000 of them."""
     if now.tzinfo is None:
         raise ValueError("build_digest needs an aware 'now'")
     zone = manager_zone(manager)
@@ -105,16 +108,7 @@ def build_digest(  # noqa: PLR0917 - the order callers were promised
                 left = calendar.business_days_between(today, task.due)
                 if left <= engine.due_soon_days(task):  # the rule's horizon, not another
                     facts.due_in = max(left, 0)
-            moment = engine.checkpoint_moment(task)
-            # Shown (and listed on the day) from the next working hour: a checkpoint that
-            # falls at 00:30 is one to check at 09:00, not in the night.
-            check_at = None if moment is None else calendar.next_working_time(moment)
-            if check_at is not None and check_at.astimezone(zone).date() == today:
-                if task.source not in contexts:
-                    contexts[task.source] = engine.context(task.source, now)
-                # A checkpoint comment already written: nothing left to check today.
-                if not engine.checkpoint_rule(task).satisfied(task, contexts[task.source]):
-                    facts.checkpoint_today = check_at.astimezone(zone)
+            facts.checkpoint_today = checkpoint_today(engine, task, now, zone, contexts)
         task_findings = by_task.get((task.source, task.key), [])
         for finding in task_findings:
             # A checkpoint still in its grace period today is "check today", not yet lost.
@@ -129,7 +123,7 @@ def build_digest(  # noqa: PLR0917 - the order callers were promised
             facts.violations_since = min(f.detected_at for f in violating).astimezone(zone)
         open_facts.append(facts)
 
-    sections = _sections(open_facts, done, zone)
+    sections = _sections(open_facts, done, zone, frozenset(listed))
     headlines = _headlines(open_facts, done, previous_stats)
     return Digest(
         manager=manager.name,
@@ -143,6 +137,26 @@ def build_digest(  # noqa: PLR0917 - the order callers were promised
         workload=_workload(open_facts, today),
         period=period,
     )
+
+
+def checkpoint_today(
+    engine: Engine, task: Task, now: datetime, zone: tzinfo, contexts: dict[str, Context]
+) -> datetime | None:
+    """When to check ``task`` today (``now``'s date in ``zone``), in ``zone``: its
+    checkpoint moment if that falls today and no checkpoint comment is written yet, else
+    None. ``contexts``: the rules' view of ``now`` per source, filled as needed."""
+    moment = engine.checkpoint_moment(task)
+    # Shown (and listed on the day) from the next working hour: a checkpoint that falls at
+    # 00:30 is one to check at 09:00, not in the night.
+    check_at = None if moment is None else engine.calendar(task.source).next_working_time(moment)
+    if check_at is None or check_at.astimezone(zone).date() != now.astimezone(zone).date():
+        return None
+    if task.source not in contexts:
+        contexts[task.source] = engine.context(task.source, now)
+    # A checkpoint comment already written: nothing left to check today.
+    if engine.checkpoint_rule(task).satisfied(task, contexts[task.source]):
+        return None
+    return check_at.astimezone(zone)
 
 
 def _checkpoint_at(finding: Finding, zone: Any) -> datetime:
@@ -177,7 +191,7 @@ def _eisenhower(item: DigestItem) -> tuple[int, date, str]:
 
 
 def _sections(
-    facts: list[_Facts], done: list[tuple[Task, str]], zone: Any
+    facts: list[_Facts], done: list[tuple[Task, str]], zone: Any, listed: frozenset[SectionKind]
 ) -> tuple[DigestSection, ...]:
     items: dict[SectionKind, list[DigestItem]] = {kind: [] for kind in SECTION_ORDER}
     for f in facts:
@@ -189,7 +203,7 @@ def _sections(
             items["at_risk"].append(_item(f, "at_risk", at=f.at_risk))
         if f.due_in is not None:
             items["due_soon"].append(_item(f, "due_soon", days=f.due_in))
-        if f.violations:
+        if f.violations and "violations" in listed:  # a line for most tasks: not for nothing
             items["violations"].append(
                 _item(f, "violations", rules=f.violations, since=f.violations_since)
             )
@@ -198,7 +212,7 @@ def _sections(
         items["done"].append(_item(_Facts(task=task, client=client), "done", at=resolved))
     result = []
     for kind in SECTION_ORDER:
-        if not items[kind]:
+        if not items[kind] or kind not in listed:
             continue
         if kind == "done":
             ordered = sorted(items[kind], key=lambda i: (i.client, i.key))

@@ -8,7 +8,7 @@ thread stores the numbers (``record_snapshots``); the desk only reads them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 
 from config.policy import ManagerConfig, Policy
@@ -16,7 +16,7 @@ from rules.engine import Engine
 from syncd.core.logs import get_logger
 from syncd.core.models import Finding, Task
 from syncd.digest.content import build_digest
-from syncd.digest.model import Digest
+from syncd.digest.model import SECTION_ORDER, Digest, SectionKind
 from syncd.digest.scope import manager_tasks, manager_zone
 from syncd.store import Store
 
@@ -33,14 +33,16 @@ def week_digest(
     now: datetime,
     *,
     engine: Engine,
+    listed: Collection[SectionKind] = SECTION_ORDER,
 ) -> Digest:
-    """The manager's digest with "done" counted since Monday 00:00 in their zone."""
+    """The manager's digest with "done" counted since Monday 00:00 in their zone
+    (``listed``: the sections to list, as ``build_digest``)."""
     local = now.astimezone(manager_zone(manager))
     monday = datetime.combine(
         local.date() - timedelta(days=local.weekday()), datetime.min.time(), local.tzinfo
     )
     return build_digest(
-        policy, manager, tasks, findings, now, "weekly", None, monday, engine=engine
+        policy, manager, tasks, findings, now, "weekly", None, monday, engine=engine, listed=listed
     )
 
 

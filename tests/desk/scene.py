@@ -92,7 +92,12 @@ def desk_of(
 def desk_app(sc: Scenario, settings: dict[str, Any] | None = None, desk: Desk | None = None) -> Any:
     """The daemon's HTTP app with the desk (``desk``, else a new one over the scenario)."""
     made, s = desk_of(sc, settings)
-    return build_app(_Idle(), Metrics(), s, desk or made)
+    return app_of(desk or made, s)
+
+
+def app_of(desk: Desk, settings: Settings) -> Any:
+    """The daemon's HTTP app serving ``desk`` (and nothing else of a daemon)."""
+    return build_app(_Idle(), Metrics(), settings, desk)
 
 
 @contextmanager
@@ -100,7 +105,14 @@ def served(
     sc: Scenario, settings: dict[str, Any] | None = None, desk: Desk | None = None
 ) -> Iterator[httpx.Client]:
     """The app on a real socket (127.0.0.1, a free port) and a client with a cookie jar."""
-    server = HttpServer(desk_app(sc, settings, desk), "127.0.0.1", 0)
+    with serving(desk_app(sc, settings, desk)) as client:
+        yield client
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[httpx.Client]:
+    """``app`` on a real socket (127.0.0.1, a free port) and a client with a cookie jar."""
+    server = HttpServer(app, "127.0.0.1", 0)
     server.start()
     try:
         with httpx.Client(base_url=server.url, timeout=60, follow_redirects=True) as client:

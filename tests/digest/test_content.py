@@ -56,6 +56,18 @@ def test_sections_and_reasons(make_digest: Callable[..., Digest]) -> None:
     assert violation.since == datetime(2026, 11, 18, 8, 0, tzinfo=UTC)
 
 
+def test_only_the_listed_sections_are_built_and_every_headline_counts_all(
+    make_digest: Callable[..., Digest],
+) -> None:
+    full = make_digest(0)
+    few = make_digest(0, listed=("overdue", "at_risk"))
+    assert [s.kind for s in few.sections] == ["overdue", "at_risk"]
+    assert few.sections == tuple(s for s in full.sections if s.kind in {"overdue", "at_risk"})
+    assert few.headlines == full.headlines
+    assert few.workload == full.workload
+    assert any(h.counts["violations"] and h.counts["done"] for h in few.headlines)
+
+
 def test_items_follow_eisenhower_order(make_digest: Callable[..., Digest]) -> None:
     d = make_digest(0)
     # BLOG-1 is Critical and due soon (quadrant 1); SHOP-2/3 are Medium (quadrant 3).
