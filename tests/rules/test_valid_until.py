@@ -46,7 +46,7 @@ class _Explodes(TimelessRule):
         raise KeyError("boom")
 
 
-class _Fixed(TimelessRule):
+class _Fixed(Rule):
     """Claims a fixed bound, or crashes while computing it."""
 
     name = "fixed"
@@ -110,11 +110,29 @@ def test_the_earliest_rule_bound_wins_and_bad_bounds_mean_only_now() -> None:
     )
     assert result.valid_until == soon
     assert len(result.findings) == 3  # the finding stands whatever its bound
-    for bad in (NOW, NOW - timedelta(seconds=1), None, RuntimeError("boom")):
+    for bad in (NOW, NOW - timedelta(seconds=1), None):
         (result,) = _engine(_Fixed(later), _Fixed(bad)).iter_results([make_task()], NOW)
         assert result.valid_until is None, bad
         assert len(result.findings) == 2
         assert result.failed == ()
+
+
+def test_a_rule_whose_bound_crashes_failed_on_the_task() -> None:
+    # Its finding is unknown this time, not absent, and nothing is known for later.
+    e = _engine(_Fixed(FOREVER), _Fixed(RuntimeError("boom")))
+    (result,) = e.iter_results([make_task()], NOW)
+    assert result.failed == ("fixed",)
+    assert len(result.findings) == 1
+    assert result.valid_until is None
+
+
+def test_time_driven_rules_agree_with_their_check_until() -> None:
+    task = make_task(due=date(2026, 11, 24), created=at("2026-11-02 09:00"))
+    ctx = context(NOW, RU)
+    for rule in (Overdue(), DueSoon(), Stale(), Checkpoint()):
+        finding, holds = rule.check_until(task, ctx)
+        assert rule.check(task, ctx) == finding
+        assert rule.valid_until(task, ctx, finding) == holds
 
 
 def test_forever_is_aware_utc_and_far() -> None:
