@@ -88,7 +88,7 @@ class Stale(TimeDrivenRule):
         idle = calendar.business_days_between(since, ctx.today)
         if idle < self.params.days:
             turns = calendar.day_start(calendar.add_business_days(since, self.params.days))
-            return None, min(turns, ahead)
+            return None, turns  # an activity dated ahead can only put it off
         finding = self.finding(
             task,
             ctx,
