@@ -13,7 +13,7 @@ from rules.briefs import Lang
 from rules.builtin._util import iso, utc
 from rules.registry import register
 from rules.texts import business_days, day, say
-from syncd.core.models import Finding, Severity, StatusCategory, Task
+from syncd.core.models import Activity, Comment, Finding, Severity, StatusCategory, Task
 
 __all__ = ["Stale", "StaleParams", "human_activity", "last_human_activity"]
 
@@ -27,22 +27,15 @@ def human_activity(task: Task, ctx: Context) -> tuple[datetime, datetime]:
     the first one dated after it (a tracker's clock ahead of ours), which counts from its
     date on: :data:`~rules.base.FOREVER` when there is none."""
     now = ctx.now
-    latest = task.work_start
-    ahead = FOREVER
-    for comment in task.comments:
-        created = comment.created
-        if created > now:
-            if created < ahead and not ctx.is_bot(comment):
-                ahead = utc(created)
-        elif created > latest and not ctx.is_bot(comment):
-            latest = created
-    for change in task.activity:
-        changed = change.at
-        if changed > now:
-            if changed < ahead and not ctx.is_bot(change):
-                ahead = utc(changed)
-        elif changed > latest and not ctx.is_bot(change):
-            latest = changed
+    latest, ahead = task.work_start, FOREVER
+    dated: list[tuple[datetime, Comment | Activity]] = [(c.created, c) for c in task.comments]
+    dated += [(a.at, a) for a in task.activity]
+    for when, item in dated:
+        if when > now:
+            if when < ahead and not ctx.is_bot(item):
+                ahead = utc(when)
+        elif when > latest and not ctx.is_bot(item):
+            latest = when
     return latest, ahead
 
 
