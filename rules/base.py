@@ -185,7 +185,9 @@ class TimeDrivenRule(Rule):
 
 class TimelessRule(Rule):
     """A rule that reads only the task (and the engine's configuration), never ``now``:
-    its verdict holds until the task changes."""
+    its verdict holds until the task changes. The engine then calls ``check`` alone, so
+    a subclass that comes to depend on time must derive from :class:`TimeDrivenRule`
+    instead, not override ``valid_until`` here."""
 
     def valid_until(self, task: Task, ctx: Context, finding: Finding | None) -> datetime | None:
         del task, ctx, finding

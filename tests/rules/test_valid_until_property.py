@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rules.registry import rule_names
 from syncd.core.models import Activity, Comment, Person, Section, StatusCategory, Task
 from tests.rules.factory import ACCEPTANCE, ANNA, BORIS, BOT, GOAL, make_task
 from tests.rules.golden_corpus import NOW as GOLDEN_NOW
@@ -129,3 +130,8 @@ def test_golden_corpus_verdicts_hold_until_their_bound(n: int, source: str) -> N
 def test_golden_corpus_is_all_there() -> None:
     assert len(GOLDEN_TASKS) >= 100
     assert {t.due for t in GOLDEN_TASKS} == {date(2026, 11, 27)}
+
+
+def test_every_registered_rule_is_checked_here() -> None:
+    # A new rule joins ENGINES (tests/rules/validity.py), so its bound is tested too.
+    assert {scoped.rule.name for e in ENGINES for scoped in e.rules} == set(rule_names())
