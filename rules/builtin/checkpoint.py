@@ -48,7 +48,8 @@ class Checkpoint(TimeDrivenRule):
     """By the checkpoint moment (start + fraction × (due − start), in business time when
     the team has a holiday calendar) the task has a checkpoint comment by a person, written
     after the current spell of work began. Right after the moment the task is "at risk"
-    (warning) for ``grace_hours``; after that the checkpoint is "missed".
+    (warning) for ``grace_hours`` counted from the moment moved into working hours (the
+    time people are shown); after that the checkpoint is "missed".
 
     example:
 
@@ -72,7 +73,8 @@ class Checkpoint(TimeDrivenRule):
         "later; business time when a holiday calendar is set) nobody wrote a checkpoint "
         "comment — one that begins with Checkpoint, Check-in, Status, Статус, Чекпоинт, "
         "Чекпойнт, Чек-поинт or Контрольная точка (as a whole word), or carries "
-        "`#checkpoint`/`#чекпоинт`; at risk for `grace_hours`, then missed"
+        "`#checkpoint`/`#чекпоинт`; at risk for `grace_hours` from the first working hour at or "
+        "after that moment, then missed"
     )
 
     def __init__(self, params: RuleParams | None = None, severity: Severity | None = None) -> None:
@@ -112,7 +114,11 @@ class Checkpoint(TimeDrivenRule):
             return None, utc(moment)  # flagged from the moment on, unless a comment came
         if self.satisfied(task, ctx):
             return None, FOREVER  # a checkpoint comment counts, and keeps counting
-        grace_end = moment + self._grace
+        # People are shown the moment moved into working hours (continuous business time
+        # can put it at night, "00:30"), and the grace counts from there: a team cannot
+        # have "missed" by 09:00 a checkpoint that fell due while nobody works.
+        shown = ctx.calendar.next_working_time(moment)
+        grace_end = shown + self._grace
         at_risk = ctx.now < grace_end
         state = "at_risk" if at_risk else "missed"
         assert task.due is not None
@@ -126,9 +132,8 @@ class Checkpoint(TimeDrivenRule):
             (task.work_start.isoformat(),),
             {
                 "checkpoint_at": iso(moment, ctx),
-                # What people are shown: continuous business time can put the moment at
-                # night ("00:30"); a manager can act from the next working hour.
-                "check_at": iso(ctx.calendar.next_working_time(moment), ctx),
+                # What people are shown: a manager can act from the next working hour.
+                "check_at": iso(shown, ctx),
                 "start": iso(task.work_start, ctx),
                 "due": task.due.isoformat(),
                 "state": state,
@@ -136,7 +141,7 @@ class Checkpoint(TimeDrivenRule):
             # At risk is one step milder than missed, never louder than configured.
             severity=Severity.WARNING if at_risk and self.severity is Severity.ERROR else None,
         )
-        # "At risk" turns "missed" when the grace ends (the same wall-clock sum as above),
+        # "At risk" turns "missed" when the grace ends (the same sum as above),
         # and a checkpoint comment dated ahead of our clock clears it when it counts.
         return finding, self._first_ahead(task, ctx, utc(grace_end) if at_risk else FOREVER)
 
