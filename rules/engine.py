@@ -8,6 +8,10 @@ reached, a due date passed) appear without any change in the tracker.
 
 A rule that fails on one task is logged and skipped for that task only: one odd task must
 not stop the others from being checked.
+
+Each result also says until when it holds (``TaskResult.valid_until``, the earliest of the
+applying rules' :meth:`~rules.base.Rule.valid_until`), so a caller may keep an unchanged
+task's findings instead of evaluating it every cycle.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import holidays
 
 import syncd.core.models as core_models
 from config.policy import CalendarConfig, Policy, RuleScope
-from rules.base import Context, Rule
+from rules.base import FOREVER, Context, Rule, TimelessRule
 from rules.builtin._util import casefolded
 from rules.builtin.checkpoint import Checkpoint
 from rules.builtin.due_soon import DueSoon
@@ -33,7 +37,7 @@ from rules.registry import default_rule_names, get_rule
 from syncd.core.logs import get_logger
 from syncd.core.models import Finding, Task
 
-__all__ = ["Engine", "ScopedRule", "TaskResult"]
+__all__ = ["FOREVER", "Engine", "ScopedRule", "TaskResult"]
 
 
 _log = get_logger("syncd.rules")
@@ -63,8 +67,10 @@ class TaskResult:
     valid_until: datetime | None = None
     """Until when (exclusive) the same task under the same engine gives these same findings
     (rule, fingerprint, severity, message, data; ``detected_at`` aside): a caller may keep
-    them instead of evaluating again before then. None: nothing is known, they hold only
-    for the ``now`` they were computed at."""
+    them instead of evaluating again before then. An aware UTC instant after ``now``;
+    :data:`~rules.base.FOREVER` when only a change of the task (or of the engine) can
+    change them. None: nothing is known, they hold only for the ``now`` they were computed
+    at (a rule crashed on the task, or a rule does not say)."""
 
 
 def _optional(values: Sequence[str]) -> frozenset[str] | None:
@@ -82,6 +88,9 @@ class ScopedRule:
     labels: frozenset[str] | None
     components: frozenset[str] | None
     statuses: frozenset[str]
+    timeless: bool = False
+    """The rule's verdict holds until the task changes (its ``check_until`` is
+    :class:`~rules.base.TimelessRule`'s): the engine calls ``check`` alone."""
 
     @classmethod
     def build(cls, rule: Rule, scope: RuleScope) -> ScopedRule:
@@ -93,6 +102,7 @@ class ScopedRule:
             _optional(scope.labels),
             _optional(scope.components),
             frozenset(scope.status_categories),
+            type(rule).check_until is TimelessRule.check_until,
         )
 
     def applies(self, task: Task) -> bool:
@@ -261,34 +271,44 @@ class Engine:
         """One result per task, in task order, as a stream: a caller reading tasks from the
         store need not hold every task or finding of a 100,000-task backlog at once.
 
-        A rule that crashes on a task is logged and skipped for that task, and named in the
-        result's ``failed`` so the caller does not take a missing finding for a fixed one.
-        An exempt task gets a result with no findings."""
+        A rule that crashes on a task (finding or bound) is logged and skipped for that
+        task, and named in the result's ``failed`` so the caller does not take a missing
+        finding for a fixed one; the result's ``valid_until`` is then None: evaluate it
+        again next time. An exempt task gets a result with no findings, valid for ever."""
         contexts: dict[str, Context] = {}
         exempt = self.exempt
         for task in tasks:
             if exempt and any(x.casefold() in exempt for x in task.labels):
-                yield TaskResult(task)
+                yield TaskResult(task, valid_until=FOREVER)
                 continue
             ctx = contexts.get(task.source)
             if ctx is None:
                 ctx = contexts[task.source] = self.context(task.source, now)
             findings: list[Finding] = []
             failed: list[str] = []
+            until, unknown = FOREVER, False
             for scoped in self.rules_for(task.source):
                 if not scoped.applies(task):
                     continue
+                rule = scoped.rule
+                holds: datetime | None
                 try:
-                    finding = scoped.rule.check(task, ctx)
+                    if scoped.timeless:
+                        finding, holds = rule.check(task, ctx), FOREVER
+                    else:
+                        finding, holds = rule.check_until(task, ctx)
                 except Exception:
                     _log.exception(
-                        "rule failed on task",
-                        rule=scoped.rule.name,
-                        source=task.source,
-                        task=task.key,
+                        "rule failed on task", rule=rule.name, source=task.source, task=task.key
                     )
-                    failed.append(scoped.rule.name)
+                    failed.append(rule.name)
+                    unknown = True
                     continue
                 if finding is not None:
                     findings.append(finding)
-            yield TaskResult(task, tuple(findings), tuple(failed))
+                # Unknown, or (a rule's bug) not after now: evaluate again next time.
+                if holds is None or holds <= ctx.now:
+                    unknown = True
+                elif holds < until:
+                    until = holds
+            yield TaskResult(task, tuple(findings), tuple(failed), None if unknown else until)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from pydantic import Field
 
-from rules.base import Context, Rule, RuleParams, Wording
+from rules.base import FOREVER, Context, RuleParams, TimeDrivenRule, Wording
 from rules.briefs import Lang
-from rules.builtin._util import iso
+from rules.builtin._util import iso, utc
 from rules.checkpoints import (
     DEFAULT_HASHTAGS,
     DEFAULT_KEYWORDS,
@@ -44,11 +44,12 @@ class CheckpointParams(RuleParams):
 
 
 @register("checkpoint")
-class Checkpoint(Rule):
+class Checkpoint(TimeDrivenRule):
     """By the checkpoint moment (start + fraction × (due − start), in business time when
     the team has a holiday calendar) the task has a checkpoint comment by a person, written
     after the current spell of work began. Right after the moment the task is "at risk"
-    (warning) for ``grace_hours``; after that the checkpoint is "missed".
+    (warning) for ``grace_hours`` counted from the moment moved into working hours (the
+    time people are shown); after that the checkpoint is "missed".
 
     example:
 
@@ -72,7 +73,8 @@ class Checkpoint(Rule):
         "later; business time when a holiday calendar is set) nobody wrote a checkpoint "
         "comment — one that begins with Checkpoint, Check-in, Status, Статус, Чекпоинт, "
         "Чекпойнт, Чек-поинт or Контрольная точка (as a whole word), or carries "
-        "`#checkpoint`/`#чекпоинт`; at risk for `grace_hours`, then missed"
+        "`#checkpoint`/`#чекпоинт`; at risk for `grace_hours` from the first working hour at or "
+        "after that moment, then missed"
     )
 
     def __init__(self, params: RuleParams | None = None, severity: Severity | None = None) -> None:
@@ -90,15 +92,37 @@ class Checkpoint(Rule):
                 return True
         return False
 
-    def check(self, task: Task, ctx: Context) -> Finding | None:
+    def _first_ahead(self, task: Task, ctx: Context, first: datetime) -> datetime:
+        """The earlier of ``first`` and the first checkpoint comment dated after
+        ``ctx.now`` (a tracker's clock ahead of ours): it counts from its date on."""
+        start, now = task.work_start, ctx.now
+        assignees = {p.id for p in task.assignees} if self.params.assignee_comments_count else ()
+        for comment in task.comments:
+            created = comment.created
+            if created <= now or created < start or created >= first or ctx.is_bot(comment):
+                continue
+            if comment.author.id in assignees or self.matcher.matches(comment.body):
+                first = utc(created)
+        return first
+
+    def check_until(self, task: Task, ctx: Context) -> tuple[Finding | None, datetime | None]:
         p = self.params
         moment = checkpoint_moment(task, ctx.calendar, p.fraction, business_time=p.business_time)
-        if moment is None or ctx.now < moment or self.satisfied(task, ctx):
-            return None
-        at_risk = ctx.now < moment + self._grace
+        if moment is None:
+            return None, FOREVER
+        if ctx.now < moment:
+            return None, utc(moment)  # flagged from the moment on, unless a comment came
+        if self.satisfied(task, ctx):
+            return None, FOREVER  # a checkpoint comment counts, and keeps counting
+        # People are shown the moment moved into working hours (continuous business time
+        # can put it at night, "00:30"), and the grace counts from there: a team cannot
+        # have "missed" by 09:00 a checkpoint that fell due while nobody works.
+        shown = ctx.calendar.next_working_time(moment)
+        grace_end = shown + self._grace
+        at_risk = ctx.now < grace_end
         state = "at_risk" if at_risk else "missed"
         assert task.due is not None
-        return self.finding(
+        finding = self.finding(
             task,
             ctx,
             f"checkpoint was due {moment.astimezone(ctx.calendar.tz):%Y-%m-%d %H:%M}, "
@@ -108,9 +132,8 @@ class Checkpoint(Rule):
             (task.work_start.isoformat(),),
             {
                 "checkpoint_at": iso(moment, ctx),
-                # What people are shown: continuous business time can put the moment at
-                # night ("00:30"); a manager can act from the next working hour.
-                "check_at": iso(ctx.calendar.next_working_time(moment), ctx),
+                # What people are shown: a manager can act from the next working hour.
+                "check_at": iso(shown, ctx),
                 "start": iso(task.work_start, ctx),
                 "due": task.due.isoformat(),
                 "state": state,
@@ -118,6 +141,9 @@ class Checkpoint(Rule):
             # At risk is one step milder than missed, never louder than configured.
             severity=Severity.WARNING if at_risk and self.severity is Severity.ERROR else None,
         )
+        # "At risk" turns "missed" when the grace ends (the same sum as above),
+        # and a checkpoint comment dated ahead of our clock clears it when it counts.
+        return finding, self._first_ahead(task, ctx, utc(grace_end) if at_risk else FOREVER)
 
     @classmethod
     def wording(cls, data: Mapping[str, str], lang: Lang) -> Wording:

@@ -71,6 +71,24 @@ def test_missed_at_risk_and_not_yet() -> None:
     assert later.fingerprint == missed.fingerprint
 
 
+def test_grace_counts_from_the_working_hour_shown_not_the_night_moment() -> None:
+    """Half-way is Monday 23 Nov 00:00 Moscow, shown as 09:00: at 09:00 the checkpoint is
+    due (at risk), not already "missed" after a night nobody worked; missed at 13:00."""
+    half = CheckpointParams(fraction=0.5)
+    morning = check(task(), "2026-11-23 06:00", half)  # 09:00 Moscow
+    assert morning is not None
+    assert morning.data["checkpoint_at"] == "2026-11-23T00:00:00+03:00"
+    assert morning.data["check_at"] == "2026-11-23T09:00:00+03:00"
+    assert morning.data["state"] == "at_risk"
+    assert morning.severity is Severity.WARNING
+    before_one = check(task(), "2026-11-23 09:59", half)
+    assert before_one is not None
+    assert before_one.data["state"] == "at_risk"
+    after_one = check(task(), "2026-11-23 10:00", half)  # 13:00 Moscow
+    assert after_one is not None
+    assert after_one.data["state"] == "missed"
+
+
 @pytest.mark.parametrize("keyword", DEFAULT_KEYWORDS)
 def test_each_default_keyword_counts(keyword: str) -> None:
     body = f"{keyword}: макет готов на 60 %, тексты ждём от клиента"
