@@ -22,6 +22,7 @@ from syncd.core.clock import Clock, SystemClock
 from syncd.core.errors import ConfigError, FatalError, SyncdError
 from syncd.core.logs import get_logger
 from syncd.core.models import Finding, Task, fingerprint
+from syncd.evaluation import iter_verdicts
 from syncd.metrics import Metrics
 from syncd.progress import CycleProgress, watching
 from syncd.reconcile import Evaluation, Reconciler, ReconcileResult
@@ -67,11 +68,13 @@ class CycleReport:
 
 
 def iter_source_findings(
-    store: Store, engine: Engine, source: str, now: datetime
+    store: Store, engine: Engine, source: str, now: datetime, *, keep: bool = True
 ) -> Iterator[Finding]:
     """The findings of every stored open task of ``source`` at ``now``, streamed: nothing
-    of a task is kept once its findings are out (``check`` needs no task, only findings)."""
-    return engine.iter_findings(store.iter_tasks(source, open_only=True), now)
+    of a task is kept once its findings are out (``check`` needs no task, only findings).
+    Kept results stand in for evaluations while they hold (``syncd.evaluation``)."""
+    for verdict in iter_verdicts(store, engine, source, now, keep=keep):
+        yield from verdict.findings
 
 
 def evaluate_source(

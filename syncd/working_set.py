@@ -9,6 +9,8 @@ without re-validation: they were valid when they went in.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
@@ -16,7 +18,14 @@ from typing import Any, overload
 
 from syncd.core.models import Finding, Person, Severity, Task
 
-__all__ = ["FindingList", "FlaggedTasks", "finding_keys"]
+__all__ = [
+    "FindingList",
+    "FlaggedTasks",
+    "decode_findings",
+    "encode_findings",
+    "finding_keys",
+    "ledger_hash",
+]
 
 _FindingRow = tuple[str, str, str, Severity, str, str, datetime, tuple[str, ...], tuple[str, ...]]
 
@@ -165,3 +174,38 @@ class FlaggedTasks(Mapping[str, Task]):
 
     def __len__(self) -> int:
         return len(self._rows)
+
+
+def encode_findings(findings: Iterable[Finding]) -> str:
+    """One task's findings as compact JSON (``kept_results.findings``): what varies
+    between findings, in order; the source, task and detection moment are the reader's."""
+    return json.dumps(
+        [[f.rule, f.severity.value, f.message, f.fingerprint, f.data] for f in findings],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode_findings(text: str, source: str, task_key: str, now: datetime) -> list[Finding]:
+    """The findings ``encode_findings`` kept, detected at ``now`` (as evaluating the same
+    task at ``now`` would have them)."""
+    return [
+        Finding.model_construct(
+            rule=rule,
+            source=source,
+            task_key=task_key,
+            severity=Severity(severity),
+            message=message,
+            fingerprint=fp,
+            detected_at=now,
+            data=data,
+        )
+        for rule, severity, message, fp, data in json.loads(text)
+    ]
+
+
+def ledger_hash(findings: Iterable[Finding]) -> str:
+    """A digest of what the findings ledger records of one task's findings (rule,
+    fingerprint, severity, message), in any order: equal digests, nothing to reconcile."""
+    fields = sorted((f.rule, f.fingerprint, f.severity.value, f.message) for f in findings)
+    return hashlib.blake2b(json.dumps(fields).encode(), digest_size=16).hexdigest()

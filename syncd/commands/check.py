@@ -154,11 +154,19 @@ def run_check(
     return CheckOutcome(rows=rows, not_set_up=broken, not_read=failed)
 
 
-def collect(
-    policy: Policy, store: Store, engine: Engine, at: datetime, sources: Sequence[str]
+def collect(  # noqa: PLR0913 - keep is the reference switch the tests compare against
+    policy: Policy,
+    store: Store,
+    engine: Engine,
+    at: datetime,
+    sources: Sequence[str],
+    *,
+    keep: bool = True,
 ) -> CheckRows:
     """Evaluate ``sources`` at ``at`` over the stored state (pure: same state, same rows).
-    Tasks stream from the store; only the findings are kept (compactly, see ``CheckRows``)."""
+    Tasks stream from the store; only the findings are kept (compactly, see ``CheckRows``).
+    Tasks whose kept result holds at ``at`` are not evaluated again, and those evaluated
+    are kept (``syncd.evaluation``); ``keep=False`` evaluates every task."""
     by_name = {s.name: s for s in policy.sources}
     rows = CheckRows()
     for name in sources:
@@ -166,7 +174,7 @@ def collect(
         queued = None if calendar.is_working_time(at) else calendar.next_working_time(at)
         if by_name[name].enforce is False:
             queued = None  # report-only: nothing will be posted, now or later
-        rows.add(name, iter_source_findings(store, engine, name, at), queued)
+        rows.add(name, iter_source_findings(store, engine, name, at, keep=keep), queued)
     rows.sort()
     return rows
 

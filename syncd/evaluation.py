@@ -1,0 +1,160 @@
+"""Each stored open task's findings at ``now``: kept from an earlier evaluation while they
+hold, evaluated (and kept) otherwise.
+
+The engine says until when a task's findings stay the same (``TaskResult.valid_until``);
+``syncd.store.kept_results`` holds them with the task content and the engine they were
+computed from. ``iter_verdicts`` streams every open task of a source in key order, in one
+store query: the tasks that need evaluation come with their snapshot and are evaluated,
+the others with their kept findings, which are exactly what evaluating them at ``now``
+would give (``detected_at`` is ``now`` either way). ``check`` and the cycle both read
+findings this way; ``keep=False`` evaluates everything (the reference they are tested
+against).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from rules.engine import Engine
+from syncd.core.errors import StoreError
+from syncd.core.logs import get_logger
+from syncd.core.models import Finding, Task
+from syncd.reminders import ATTENTION_LABEL
+from syncd.store import Store
+from syncd.store.base import BATCH
+from syncd.working_set import decode_findings, encode_findings, ledger_hash
+
+__all__ = ["TaskVerdict", "iter_verdicts"]
+
+log = get_logger("syncd.evaluation")
+
+
+@dataclass(frozen=True, slots=True)
+class TaskVerdict:
+    """One open task's findings at ``now``."""
+
+    key: str
+    findings: list[Finding]
+    task: Task | None
+    """The task, when it was evaluated (its snapshot was read); None when kept."""
+    failed: tuple[str, ...]
+    """Rules that crashed on it this time (their findings are unknown, not absent)."""
+    attention: bool
+    """The task carries the attention label."""
+    findings_hash: str
+    """``syncd.working_set.ledger_hash`` of ``findings``."""
+    ledger_hash: str | None
+    """The same digest of what the findings ledger holds open for the task (None: not
+    known). Equal to ``findings_hash``: the ledger has nothing to learn about it."""
+
+    @property
+    def evaluated(self) -> bool:
+        return self.task is not None
+
+    @property
+    def settled(self) -> bool:
+        """The findings ledger already holds exactly these findings for the task."""
+        return not self.failed and self.findings_hash == self.ledger_hash
+
+
+class _Feed:
+    """Tasks handed to one long-lived ``Engine.iter_results`` one at a time, so the
+    engine's per-source context is built once per stream, not once per task."""
+
+    def __init__(self, engine: Engine, now: datetime) -> None:
+        self._queue: deque[Task] = deque()
+        self._results = engine.iter_results(self._tasks(), now)
+
+    def _tasks(self) -> Iterator[Task]:
+        while True:
+            yield self._queue.popleft()
+
+    def evaluate(self, task: Task) -> Any:
+        self._queue.append(task)
+        return next(self._results)
+
+    def close(self) -> None:
+        self._results.close()
+
+
+class _Keeper:
+    """Kept rows written back in batches while the stream goes on; a store that refuses
+    them (read-only file, full disk) only costs the next run an evaluation."""
+
+    def __init__(self, store: Store, source: str, enabled: bool) -> None:
+        self.store = store
+        self.source = source
+        self.enabled = enabled
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, row: dict[str, Any]) -> None:
+        if self.enabled:
+            self.rows.append(row)
+            if len(self.rows) >= BATCH:
+                self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        rows, self.rows = self.rows, []
+        try:
+            self.store.keep_results(self.source, rows)
+        except (StoreError, sa.exc.DBAPIError) as exc:
+            self.enabled = False
+            log.warning("results not kept; the next run evaluates again", error=str(exc))
+
+
+def iter_verdicts(
+    store: Store, engine: Engine, source: str, now: datetime, *, keep: bool = True
+) -> Iterator[TaskVerdict]:
+    """Every stored open task of ``source`` at ``now``, by key. Tasks whose kept result
+    does not hold are evaluated and their result kept when the engine says until when it
+    holds; ``keep=False``: every task is evaluated and nothing is kept."""
+    fingerprint = engine.fingerprint()
+    feed = _Feed(engine, now)
+    keeper = _Keeper(store, source, keep)
+    try:
+        for state in store.iter_open_states(source, fingerprint, now, keep=keep):
+            if state.snapshot is None:
+                assert state.findings is not None and state.findings_hash is not None
+                yield TaskVerdict(
+                    state.key,
+                    decode_findings(state.findings, source, state.key, now),
+                    None,
+                    (),
+                    state.attention,
+                    state.findings_hash,
+                    state.ledger_hash,
+                )
+                continue
+            task = Task.model_validate_json(state.snapshot)
+            result = feed.evaluate(task)
+            findings = list(result.findings)
+            digest = ledger_hash(findings)
+            attention = ATTENTION_LABEL in task.labels
+            until = result.valid_until
+            if state.content is not None and until is not None and until > now and not result.failed:
+                keeper.add(
+                    {
+                        "task_key": task.key,
+                        "content": state.content,
+                        "engine": fingerprint,
+                        "evaluated_at": now,
+                        "valid_until": until,
+                        "attention": attention,
+                        "findings_hash": digest,
+                        "findings": encode_findings(findings),
+                    }
+                )
+            yield TaskVerdict(
+                task.key, findings, task, result.failed, attention, digest, state.ledger_hash
+            )
+        keeper.flush()
+    finally:
+        feed.close()
