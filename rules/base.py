@@ -4,6 +4,10 @@ A rule sees one normalized :class:`~syncd.core.models.Task` and a :class:`Contex
 team's calendar, who is a bot) and returns at most one :class:`~syncd.core.models.Finding`.
 Rules never read the clock, the store or a tracker, so evaluation is a pure function and
 the same tasks at the same ``now`` always give the same findings.
+
+Each rule also says how long its verdict holds (:meth:`Rule.valid_until`): the earliest
+instant after ``now`` at which the same task could get a different result from it, so a
+caller may keep findings instead of evaluating an unchanged task every cycle.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -29,7 +33,12 @@ from syncd.core.models import (
     fingerprint,
 )
 
-__all__ = ["Context", "Rule", "RuleParams", "Wording"]
+__all__ = ["FOREVER", "Context", "Rule", "RuleParams", "TimelessRule", "Wording"]
+
+FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
+"""A verdict no passage of time changes: only a change of the task (or of the engine's
+configuration, code or holiday data) can. Far but not ``datetime.max``, so adding to it
+or storing it as text stays safe."""
 
 Wording = tuple[str, str, str]
 """A reminder item's three lines: the problem, what to do, why it matters."""
@@ -98,6 +107,20 @@ class Rule(ABC):
     def check(self, task: Task, ctx: Context) -> Finding | None:
         """The finding for ``task`` at ``ctx.now``, or None when the task is fine."""
 
+    def valid_until(self, task: Task, ctx: Context, finding: Finding | None) -> datetime | None:
+        """Until when (exclusive) ``check`` gives the same result for this same ``task``:
+        the earliest instant after ``ctx.now`` at which the finding could appear, vanish
+        or change its fingerprint, severity, message or data (``detected_at`` aside).
+        ``finding`` is what ``check(task, ctx)`` returned.
+
+        Returns an aware UTC instant > ``ctx.now``; :data:`FOREVER` when only a change of
+        the task can change the verdict; None when unknown: the result holds only at
+        ``ctx.now`` and the task is evaluated again next time. An earlier bound is always
+        correct (it costs one more evaluation); a later one than the truth is a missed
+        reminder. This default is the safe one, for a rule that does not say."""
+        del task, ctx, finding
+        return None
+
     @classmethod
     def wording(cls, data: Mapping[str, str], lang: Lang) -> Wording | None:
         """The reminder's lines for a finding with ``data``; None: the finding's own
@@ -135,3 +158,12 @@ class Rule(ABC):
             detected_at=ctx.now,
             data=data or {},
         )
+
+
+class TimelessRule(Rule):
+    """A rule that reads only the task (and the engine's configuration), never ``now``:
+    its verdict holds until the task changes."""
+
+    def valid_until(self, task: Task, ctx: Context, finding: Finding | None) -> datetime | None:
+        del task, ctx, finding
+        return FOREVER

@@ -8,6 +8,10 @@ reached, a due date passed) appear without any change in the tracker.
 
 A rule that fails on one task is logged and skipped for that task only: one odd task must
 not stop the others from being checked.
+
+Each result also says until when it holds (``TaskResult.valid_until``, the earliest of the
+applying rules' :meth:`~rules.base.Rule.valid_until`), so a caller may keep an unchanged
+task's findings instead of evaluating it every cycle.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import holidays
 
 import syncd.core.models as core_models
 from config.policy import CalendarConfig, Policy, RuleScope
-from rules.base import Context, Rule
+from rules.base import FOREVER, Context, Rule
 from rules.builtin._util import casefolded
 from rules.builtin.checkpoint import Checkpoint
 from rules.builtin.due_soon import DueSoon
@@ -33,7 +37,7 @@ from rules.registry import default_rule_names, get_rule
 from syncd.core.logs import get_logger
 from syncd.core.models import Finding, Task
 
-__all__ = ["Engine", "ScopedRule", "TaskResult"]
+__all__ = ["FOREVER", "Engine", "ScopedRule", "TaskResult"]
 
 
 _log = get_logger("syncd.rules")
@@ -63,8 +67,10 @@ class TaskResult:
     valid_until: datetime | None = None
     """Until when (exclusive) the same task under the same engine gives these same findings
     (rule, fingerprint, severity, message, data; ``detected_at`` aside): a caller may keep
-    them instead of evaluating again before then. None: nothing is known, they hold only
-    for the ``now`` they were computed at."""
+    them instead of evaluating again before then. An aware UTC instant after ``now``;
+    :data:`~rules.base.FOREVER` when only a change of the task (or of the engine) can
+    change them. None: nothing is known, they hold only for the ``now`` they were computed
+    at (a rule crashed on the task, or a rule does not say)."""
 
 
 def _optional(values: Sequence[str]) -> frozenset[str] | None:
@@ -263,32 +269,52 @@ class Engine:
 
         A rule that crashes on a task is logged and skipped for that task, and named in the
         result's ``failed`` so the caller does not take a missing finding for a fixed one.
-        An exempt task gets a result with no findings."""
+        An exempt task gets a result with no findings, valid for ever. A rule that crashed
+        leaves the result's ``valid_until`` None: evaluate it again next time."""
         contexts: dict[str, Context] = {}
         exempt = self.exempt
         for task in tasks:
             if exempt and any(x.casefold() in exempt for x in task.labels):
-                yield TaskResult(task)
+                yield TaskResult(task, valid_until=FOREVER)
                 continue
             ctx = contexts.get(task.source)
             if ctx is None:
                 ctx = contexts[task.source] = self.context(task.source, now)
             findings: list[Finding] = []
             failed: list[str] = []
+            until: datetime | None = FOREVER
             for scoped in self.rules_for(task.source):
                 if not scoped.applies(task):
                     continue
+                rule = scoped.rule
                 try:
-                    finding = scoped.rule.check(task, ctx)
+                    finding = rule.check(task, ctx)
                 except Exception:
                     _log.exception(
-                        "rule failed on task",
-                        rule=scoped.rule.name,
-                        source=task.source,
-                        task=task.key,
+                        "rule failed on task", rule=rule.name, source=task.source, task=task.key
                     )
-                    failed.append(scoped.rule.name)
+                    failed.append(rule.name)
+                    until = None
                     continue
                 if finding is not None:
                     findings.append(finding)
-            yield TaskResult(task, tuple(findings), tuple(failed))
+                if until is not None:
+                    until = self._rule_until(rule, task, ctx, finding, until)
+            yield TaskResult(task, tuple(findings), tuple(failed), until)
+
+    @staticmethod
+    def _rule_until(
+        rule: Rule, task: Task, ctx: Context, finding: Finding | None, until: datetime
+    ) -> datetime | None:
+        """``until`` narrowed by the rule's own bound; None when the rule does not know,
+        fails to say, or names a moment not after ``now`` (a bug: re-evaluate next time)."""
+        try:
+            mine = rule.valid_until(task, ctx, finding)
+        except Exception:
+            _log.exception(
+                "rule validity failed on task", rule=rule.name, source=task.source, task=task.key
+            )
+            return None
+        if mine is None or mine <= ctx.now:
+            return None
+        return mine if mine < until else until

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from rules.base import Context, Rule, RuleParams, Wording
+from rules.base import Context, RuleParams, TimelessRule, Wording
 from rules.briefs import Lang
 from rules.registry import register
 from rules.texts import business_days, day, say
@@ -25,7 +25,7 @@ class DueDateParams(RuleParams):
 
 
 @register("due-date")
-class DueDate(Rule):
+class DueDate(TimelessRule):
     """The task has a due date; optionally one within a horizon, since a deadline half a
     year away is no deadline for an agency task.
 

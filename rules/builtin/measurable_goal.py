@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from rules.base import Context, Rule, RuleParams, Wording
+from rules.base import Context, RuleParams, TimelessRule, Wording
 from rules.briefs import Lang
 from rules.documents.sections import section_filled
 from rules.registry import register
@@ -69,7 +69,7 @@ class MeasurableGoalParams(RuleParams):
 
 
 @register("measurable-goal")
-class MeasurableGoal(Rule):
+class MeasurableGoal(TimelessRule):
     """The Goal section states something measurable: a number, a percentage, an amount
     of money, a date or a deadline word. "Сделать хорошо" is a goal but not a measurable
     one; "Увеличить выручку на 15 %" is. Off unless listed; a task without a filled Goal

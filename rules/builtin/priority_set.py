@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from rules.base import Context, Rule, RuleParams, Wording
+from rules.base import Context, RuleParams, TimelessRule, Wording
 from rules.briefs import Lang
 from rules.builtin._util import casefolded
 from rules.registry import register
@@ -25,7 +25,7 @@ class PrioritySetParams(RuleParams):
 
 
 @register("priority-set")
-class PrioritySet(Rule):
+class PrioritySet(TimelessRule):
     """A priority is set. Digests order work by urgency and importance; a task without a
     priority cannot be placed.
 

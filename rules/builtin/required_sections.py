@@ -10,7 +10,7 @@ from urllib.parse import quote
 from pydantic import Field, model_validator
 
 from config.policy_values import without_credentials
-from rules.base import Context, Rule, RuleParams
+from rules.base import Context, RuleParams, TimelessRule
 from rules.briefs import SECTION_TITLES, Lang, section_template, section_title
 from rules.builtin._util import casefolded
 from rules.documents.sections import (
@@ -104,7 +104,7 @@ class RequiredSectionsParams(RuleParams):
 
 
 @register("required-sections")
-class RequiredSections(Rule):
+class RequiredSections(TimelessRule):
     """The description has a filled Goal and Acceptance-criteria section (aliases in
     Russian and English); briefs for specialists may need more, per label, issue type or
     component. The reminder carries a ready-to-fill template of the missing sections.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from rules.base import Context, Rule, Wording
+from rules.base import Context, TimelessRule, Wording
 from rules.briefs import Lang
 from rules.registry import register
 from rules.texts import say
@@ -15,7 +15,7 @@ __all__ = ["SingleOwner"]
 
 
 @register("single-owner")
-class SingleOwner(Rule):
+class SingleOwner(TimelessRule):
     """Exactly one assignee: "there must always be the one person everybody will ask".
     None means nobody is in charge; several means everybody thinks someone else is.
 
