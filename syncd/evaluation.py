@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -80,7 +80,9 @@ class _Feed:
         return next(self._results)
 
     def close(self) -> None:
-        self._results.close()
+        close = getattr(self._results, "close", None)  # a generator: let it finish cleanly
+        if close is not None:
+            close()
 
 
 class _Keeper:
@@ -117,15 +119,17 @@ def iter_verdicts(
     does not hold are evaluated and their result kept when the engine says until when it
     holds; ``keep=False``: every task is evaluated and nothing is kept."""
     fingerprint = engine.fingerprint()
+    detected = now.astimezone(UTC)  # what the engine's context stamps findings with
     feed = _Feed(engine, now)
     keeper = _Keeper(store, source, keep)
     try:
         for state in store.iter_open_states(source, fingerprint, now, keep=keep):
             if state.snapshot is None:
-                assert state.findings is not None and state.findings_hash is not None
+                assert state.findings is not None
+                assert state.findings_hash is not None
                 yield TaskVerdict(
                     state.key,
-                    decode_findings(state.findings, source, state.key, now),
+                    decode_findings(state.findings, source, state.key, detected),
                     None,
                     (),
                     state.attention,
@@ -139,7 +143,12 @@ def iter_verdicts(
             digest = ledger_hash(findings)
             attention = ATTENTION_LABEL in task.labels
             until = result.valid_until
-            if state.content is not None and until is not None and until > now and not result.failed:
+            if (
+                state.content is not None
+                and until is not None
+                and until > now
+                and not result.failed
+            ):
                 keeper.add(
                     {
                         "task_key": task.key,

@@ -154,7 +154,7 @@ def run_check(
     return CheckOutcome(rows=rows, not_set_up=broken, not_read=failed)
 
 
-def collect(  # noqa: PLR0913 - keep is the reference switch the tests compare against
+def collect(
     policy: Policy,
     store: Store,
     engine: Engine,

@@ -136,6 +136,11 @@ class KeptResultsMixin(StoreBase):
                 rows,
             )
 
+    def count_kept_results(self, source: str) -> int:
+        query = sa.select(sa.func.count()).select_from(_K).where(_K.c.source == source)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
     def unnotified_task_keys(self, source: str) -> set[str]:
         """Tasks with an open finding no reminder covered yet (queued overnight, deferred,
         cooling down, report-only): their reminders are planned although nothing moved."""
