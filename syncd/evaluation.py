@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,23 +34,61 @@ __all__ = ["TaskVerdict", "iter_verdicts"]
 log = get_logger("syncd.evaluation")
 
 
-@dataclass(frozen=True, slots=True)
 class TaskVerdict:
-    """One open task's findings at ``now``."""
+    """One open task's findings at ``now``. Kept findings are decoded when first asked
+    for: a cycle that only counts them never builds a ``Finding``."""
 
-    key: str
-    findings: list[Finding]
-    task: Task | None
-    """The task, when it was evaluated (its snapshot was read); None when kept."""
-    failed: tuple[str, ...]
-    """Rules that crashed on it this time (their findings are unknown, not absent)."""
-    attention: bool
-    """The task carries the attention label."""
-    findings_hash: str
-    """``syncd.working_set.ledger_hash`` of ``findings``."""
-    ledger_hash: str | None
-    """The same digest of what the findings ledger holds open for the task (None: not
-    known). Equal to ``findings_hash``: the ledger has nothing to learn about it."""
+    __slots__ = (
+        "_findings",
+        "attention",
+        "detected_at",
+        "encoded",
+        "failed",
+        "findings_hash",
+        "key",
+        "ledger_hash",
+        "source",
+        "task",
+    )
+
+    def __init__(
+        self,
+        source: str,
+        key: str,
+        detected_at: datetime,
+        *,
+        findings: list[Finding] | None = None,
+        encoded: str | None = None,
+        task: Task | None = None,
+        failed: tuple[str, ...] = (),
+        attention: bool,
+        findings_hash: str,
+        ledger_hash: str | None,
+    ) -> None:
+        self.source = source
+        self.key = key
+        self.detected_at = detected_at
+        self._findings = findings
+        self.encoded = encoded
+        """The kept findings as stored (``syncd.working_set.encode_findings``), if kept."""
+        self.task = task
+        """The task, when it was evaluated (its snapshot was read); None when kept."""
+        self.failed = failed
+        """Rules that crashed on it this time (their findings are unknown, not absent)."""
+        self.attention = attention
+        """The task carries the attention label."""
+        self.findings_hash = findings_hash
+        """``syncd.working_set.ledger_hash`` of the findings."""
+        self.ledger_hash = ledger_hash
+        """The same digest of what the findings ledger holds open for the task (None: not
+        known). Equal to ``findings_hash``: the ledger has nothing to learn about it."""
+
+    @property
+    def findings(self) -> list[Finding]:
+        if self._findings is None:
+            assert self.encoded is not None
+            self._findings = decode_findings(self.encoded, self.source, self.key, self.detected_at)
+        return self._findings
 
     @property
     def evaluated(self) -> bool:
@@ -128,13 +165,13 @@ def iter_verdicts(
                 assert state.findings is not None
                 assert state.findings_hash is not None
                 yield TaskVerdict(
+                    source,
                     state.key,
-                    decode_findings(state.findings, source, state.key, detected),
-                    None,
-                    (),
-                    state.attention,
-                    state.findings_hash,
-                    state.ledger_hash,
+                    detected,
+                    encoded=state.findings,
+                    attention=state.attention,
+                    findings_hash=state.findings_hash,
+                    ledger_hash=state.ledger_hash,
                 )
                 continue
             task = Task.model_validate_json(state.snapshot)
@@ -162,7 +199,15 @@ def iter_verdicts(
                     }
                 )
             yield TaskVerdict(
-                task.key, findings, task, result.failed, attention, digest, state.ledger_hash
+                source,
+                task.key,
+                detected,
+                findings=findings,
+                task=task,
+                failed=result.failed,
+                attention=attention,
+                findings_hash=digest,
+                ledger_hash=state.ledger_hash,
             )
         keeper.flush()
     finally:

@@ -136,6 +136,21 @@ class Reconciler:
     def writes(self) -> bool:
         return self.source.enforce and not self.dry_run
 
+    @property
+    def plans_reminders(self) -> bool:
+        """Reminders are planned (to post, queue, or show): enforced, or shown to someone."""
+        return self.source.enforce or self.echo is not None
+
+    def pending_tasks(self) -> set[str]:
+        """Tasks a cycle must reconcile although their findings did not move: unfinished
+        claims, and — where reminders are planned — findings no reminder covered yet
+        (queued for working hours, deferred, cooling down, never posted)."""
+        name = self.source.name
+        pending = {a.task_key for a in self.store.actions(name, state="claimed")}
+        if self.plans_reminders:
+            pending |= self.store.unnotified_task_keys(name)
+        return pending
+
     def reconcile(
         self, ev: Evaluation, now: datetime, *, only: set[str] | None = None
     ) -> ReconcileResult:
@@ -144,17 +159,25 @@ class Reconciler:
         result = ReconcileResult()
         name = self.source.name
         current = finding_keys(ev.findings)
-        open_before = {(r.task_key, r.rule, r.fingerprint): r for r in self.store.findings(name)}
+        # The tasks whose findings are reconciled: a webhook's one task, or a cycle's scope
+        # (findings moved, reminders pending); the ledger of the others is read not at all.
+        limit = only if only is not None else ev.scope
+        open_before = {
+            (r.task_key, r.rule, r.fingerprint): r
+            for r in self.store.findings(name, task_keys=limit)
+        }
         gone = [
             key
             for key in open_before
             if key not in current
             and (key[0], key[1]) not in ev.failed
-            and (only is None or key[0] in only)
+            and (limit is None or key[0] in limit)
         ]
         if not self.dry_run:
             self.store.record_findings(name, ev.findings, now)
             self.store.resolve_findings(name, gone, now)
+            # Now the ledger holds these tasks' findings: later cycles may skip them.
+            self.store.note_ledger(name, ev.ledger_notes)
         result.resolved = len(gone)
 
         open_hours = self.calendar.is_working_time(now)

@@ -62,6 +62,14 @@ class Evaluation:
     """(task key, rule) pairs whose rule crashed: their old findings are not "fixed"."""
     labelled: set[str] = field(default_factory=set)
     """Open tasks carrying the attention label."""
+    scope: set[str] | None = None
+    """The tasks ``findings`` speak for (None: every open task of the source). Outside it
+    the findings did not change and the ledger holds them already: nothing to reconcile."""
+    evaluated: int | None = None
+    """How many tasks the engine evaluated (the others' kept results held); None: all."""
+    ledger_notes: list[tuple[str, str | None]] = field(default_factory=list)
+    """(task key, digest of its findings) to note as the ledger's once they are recorded
+    (``Store.note_ledger``); None where a rule failed (the ledger keeps old findings)."""
 
 
 @dataclass

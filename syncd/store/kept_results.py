@@ -145,8 +145,10 @@ class KeptResultsMixin(StoreBase):
         """Tasks with an open finding no reminder covered yet (queued overnight, deferred,
         cooling down, report-only): their reminders are planned although nothing moved."""
         f = t.findings
-        query = sa.select(f.c.task_key.distinct()).where(
-            f.c.source == source, f.c.state == "open", f.c.notified_marker.is_(None)
+        query = (
+            sa.select(f.c.task_key)
+            .distinct()
+            .where(f.c.source == source, f.c.state == "open", f.c.notified_marker.is_(None))
         )
         with self.engine.connect() as conn:
             return set(conn.execute(query).scalars())
@@ -156,8 +158,10 @@ class KeptResultsMixin(StoreBase):
         (closed, forgotten): their findings are resolved."""
         f = t.findings
         open_tasks = sa.select(_T.c.key).where(_T.c.source == source, _T.c.is_open.is_(True))
-        query = sa.select(f.c.task_key.distinct()).where(
-            f.c.source == source, f.c.state == "open", f.c.task_key.not_in(open_tasks)
+        query = (
+            sa.select(f.c.task_key)
+            .distinct()
+            .where(f.c.source == source, f.c.state == "open", f.c.task_key.not_in(open_tasks))
         )
         with self.engine.connect() as conn:
             return set(conn.execute(query).scalars())
