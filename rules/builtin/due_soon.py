@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import ClassVar
 
 from pydantic import Field
 
-from rules.base import Context, Rule, RuleParams, Wording
+from rules.base import FOREVER, Context, Rule, RuleParams, Wording
 from rules.briefs import Lang
+from rules.builtin._util import next_business_day_start, utc
 from rules.registry import register
 from rules.texts import business_days, day, say
 from syncd.core.models import Finding, Severity, Task
@@ -53,6 +55,23 @@ class DueSoon(Rule):
             (due,),
             {"due": due, "days_left": str(max(left, 0))},
         )
+
+    def valid_until(self, task: Task, ctx: Context, finding: Finding | None) -> datetime | None:
+        if task.due is None:
+            return FOREVER
+        calendar = ctx.calendar
+        end = utc(calendar.due_end(task.due))
+        if ctx.now >= end:
+            return FOREVER  # past due: overdue's business, never "due soon" again
+        # Business days left shrink by one at the start of each business day up to the
+        # due date: the window opens on the day that leaves exactly ``days``, and inside
+        # it the message changes every business day until the due date ends.
+        left = calendar.business_days_between(ctx.today, task.due)
+        if left > self.params.days:
+            return calendar.day_start(
+                calendar.add_business_days(ctx.today, left - self.params.days)
+            )
+        return min(end, next_business_day_start(ctx))
 
     @classmethod
     def wording(cls, data: Mapping[str, str], lang: Lang) -> Wording:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import ClassVar
 
-from rules.base import Context, Rule, Wording
+from rules.base import FOREVER, Context, Rule, Wording
 from rules.briefs import Lang
+from rules.builtin._util import next_business_day_start, utc
 from rules.registry import register
 from rules.texts import business_days, day, say
 from syncd.core.models import Finding, Severity, Task
@@ -44,6 +46,15 @@ class Overdue(Rule):
             (due,),
             {"due": due, "days": str(days)},
         )
+
+    def valid_until(self, task: Task, ctx: Context, finding: Finding | None) -> datetime | None:
+        # Not yet overdue: until the due date ends. Overdue: the count of business days
+        # in the message grows at the start of each business day.
+        if task.due is None:
+            return FOREVER
+        if finding is None:
+            return utc(ctx.calendar.due_end(task.due))
+        return next_business_day_start(ctx)
 
     @classmethod
     def wording(cls, data: Mapping[str, str], lang: Lang) -> Wording:

@@ -8,14 +8,14 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from rules.base import Context, Rule, RuleParams, Wording
+from rules.base import FOREVER, Context, Rule, RuleParams, Wording
 from rules.briefs import Lang
-from rules.builtin._util import iso
+from rules.builtin._util import iso, next_business_day_start, utc
 from rules.registry import register
 from rules.texts import business_days, day, say
 from syncd.core.models import Finding, Severity, StatusCategory, Task
 
-__all__ = ["Stale", "StaleParams", "last_human_activity"]
+__all__ = ["Stale", "StaleParams", "last_human_activity", "next_human_activity"]
 
 
 class StaleParams(RuleParams):
@@ -35,6 +35,21 @@ def last_human_activity(task: Task, ctx: Context) -> datetime:
         if change.at > latest and change.at <= now and not ctx.is_bot(change):
             latest = change.at
     return latest
+
+
+def next_human_activity(task: Task, ctx: Context) -> datetime:
+    """The first comment or field change by a person dated after ``ctx.now`` (a tracker's
+    clock ahead of ours): from that instant on :func:`last_human_activity` may count it.
+    :data:`~rules.base.FOREVER` when there is none."""
+    now = ctx.now
+    first = FOREVER
+    for comment in task.comments:
+        if comment.created > now and not ctx.is_bot(comment):
+            first = min(first, utc(comment.created))
+    for change in task.activity:
+        if change.at > now and not ctx.is_bot(change):
+            first = min(first, utc(change.at))
+    return first
 
 
 @register("stale")
@@ -75,6 +90,19 @@ class Stale(Rule):
             (last.isoformat(),),
             {"last_activity": iso(last, ctx), "days": str(idle)},
         )
+
+    def valid_until(self, task: Task, ctx: Context, finding: Finding | None) -> datetime | None:
+        if task.status_category is not StatusCategory.IN_PROGRESS:
+            return FOREVER
+        calendar = ctx.calendar
+        if finding is None:
+            # Idle business days grow at the start of each business day: stale from the
+            # ``days``-th business day after the day of the last activity.
+            last = calendar.local_date(last_human_activity(task, ctx))
+            turns = calendar.day_start(calendar.add_business_days(last, self.params.days))
+        else:
+            turns = next_business_day_start(ctx)  # "no activity for N business days" grows
+        return min(turns, next_human_activity(task, ctx))
 
     @classmethod
     def wording(cls, data: Mapping[str, str], lang: Lang) -> Wording:

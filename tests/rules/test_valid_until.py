@@ -8,14 +8,20 @@ rule's bound (exact by hand, and held over generated tasks) below.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from config.policy import RuleScope
+from config.policy import CalendarConfig, RuleScope
 from rules.base import FOREVER, Context, Rule, TimelessRule
+from rules.builtin.checkpoint import Checkpoint, CheckpointParams
+from rules.builtin.due_soon import DueSoon
+from rules.builtin.overdue import Overdue
+from rules.builtin.stale import Stale
+from rules.calendar import BusinessCalendar
 from rules.engine import Engine, ScopedRule
 from rules.registry import get_rule
 from syncd.core.models import Finding, Task
-from tests.rules.factory import at, make_task
+from tests.rules.factory import ANNA, at, comment, context, make_task
+from tests.rules.validity import Verdict, verdict
 
 NOW = at("2026-11-25 09:00")
 
@@ -114,3 +120,171 @@ def test_the_earliest_rule_bound_wins_and_bad_bounds_mean_only_now() -> None:
 def test_forever_is_aware_utc_and_far() -> None:
     assert FOREVER.tzinfo is UTC
     assert datetime(9000, 1, 1, tzinfo=UTC) < FOREVER
+
+
+# -- the time-driven rules: bounds computed by hand -------------------------------------
+
+MOSCOW = BusinessCalendar(CalendarConfig(timezone="Europe/Moscow"))
+RU = BusinessCalendar(CalendarConfig(country="RU", timezone="Europe/Moscow"))
+NEW_YORK = BusinessCalendar(CalendarConfig(timezone="America/New_York"))
+_US = timedelta(microseconds=1)
+
+
+def _verdict(rule: Rule, task: Task, now: datetime, calendar: BusinessCalendar) -> Verdict:
+    found = rule.check(task, context(now, calendar))
+    return verdict([found] if found else [])
+
+
+def assert_turns_at(
+    rule: Rule, task: Task, now: datetime, calendar: BusinessCalendar, expected: datetime
+) -> tuple[Verdict, Verdict]:
+    """The rule's bound at ``now`` is ``expected``, the verdict holds a microsecond before
+    it and changes at it: the bound is exact, neither late nor merely "now"."""
+    ctx = context(now, calendar)
+    found = rule.check(task, ctx)
+    assert rule.valid_until(task, ctx, found) == expected
+    before = _verdict(rule, task, now, calendar)
+    assert _verdict(rule, task, expected - _US, calendar) == before
+    after = _verdict(rule, task, expected, calendar)
+    assert after != before
+    return before, after
+
+
+def _messages(v: Verdict) -> list[object]:
+    return [(f[0], f[3], f[4]) for f in v]
+
+
+def test_overdue_turns_when_the_due_date_ends_in_the_team_zone() -> None:
+    task = make_task(due=date(2026, 11, 27))  # a Friday; ends at 24:00 Moscow = 21:00 UTC
+    before, after = assert_turns_at(
+        Overdue(), task, at("2026-11-26 10:00"), MOSCOW, at("2026-11-27 21:00")
+    )
+    assert before == ()
+    assert _messages(after) == [("overdue", "error", "overdue since 2026-11-27 (0 business days)")]
+
+
+def test_overdue_days_grow_at_the_next_business_day_over_a_weekend_and_dst() -> None:
+    # Due Friday 30 October; on Saturday the next business day is Monday 2 November,
+    # which starts at 00:00 EST (the clocks went back on Sunday): 05:00 UTC, not 04:00.
+    task = make_task(due=date(2026, 10, 30))
+    before, after = assert_turns_at(
+        Overdue(), task, at("2026-10-31 12:00"), NEW_YORK, at("2026-11-02 05:00")
+    )
+    assert _messages(before)[0][2] == "overdue since 2026-10-30 (0 business days)"
+    assert _messages(after)[0][2] == "overdue since 2026-10-30 (1 business day)"
+
+
+def test_overdue_skips_russian_new_year_holidays() -> None:
+    # 31 Dec 2026 is a transferred day off and 1-8 Jan holidays: from Wednesday 30 Dec
+    # the count next grows on Monday 11 January, 00:00 Moscow.
+    task = make_task(due=date(2026, 12, 29))
+    before, after = assert_turns_at(
+        Overdue(), task, at("2026-12-30 12:00"), RU, at("2027-01-10 21:00")
+    )
+    assert "(1 business day)" in str(_messages(before)[0][2])
+    assert "(2 business days)" in str(_messages(after)[0][2])
+
+
+def test_due_soon_opens_on_the_day_that_leaves_the_horizon() -> None:
+    # Due Friday 27 Nov, two business days ahead: from Wednesday 25 Nov (Moscow).
+    task = make_task(due=date(2026, 11, 27))
+    before, after = assert_turns_at(
+        DueSoon(), task, at("2026-11-23 10:00"), MOSCOW, at("2026-11-24 21:00")
+    )
+    assert before == ()
+    assert _messages(after) == [("due-soon", "info", "due 2026-11-27, in 2 business days")]
+
+
+def test_due_soon_counts_down_each_business_day_then_ends_with_the_due_date() -> None:
+    task = make_task(due=date(2026, 11, 27))
+    _, after = assert_turns_at(
+        DueSoon(), task, at("2026-11-25 10:00"), MOSCOW, at("2026-11-25 21:00")
+    )
+    assert _messages(after)[0][2] == "due 2026-11-27, in 1 business day"
+    _, after = assert_turns_at(
+        DueSoon(), task, at("2026-11-27 10:00"), MOSCOW, at("2026-11-27 21:00")
+    )
+    assert after == ()  # overdue's business from here
+
+
+def test_due_soon_over_a_weekend() -> None:
+    # Due Monday 30 Nov: on Friday one business day is left, and nothing changes until
+    # Monday starts ("due today").
+    task = make_task(due=date(2026, 11, 30))
+    _, after = assert_turns_at(
+        DueSoon(), task, at("2026-11-27 10:00"), MOSCOW, at("2026-11-29 21:00")
+    )
+    assert _messages(after)[0][2] == "due today"
+
+
+def test_stale_turns_on_the_threshold_business_day() -> None:
+    # Work started Monday 2 Nov, nobody wrote since: the 5th business day after it is
+    # Monday 9 Nov, from 00:00 Moscow.
+    task = make_task(created=at("2026-11-02 09:00"), due=None)
+    before, after = assert_turns_at(
+        Stale(), task, at("2026-11-04 10:00"), MOSCOW, at("2026-11-08 21:00")
+    )
+    assert before == ()
+    assert _messages(after) == [("stale", "warning", "no activity for 5 business days")]
+    _, after = assert_turns_at(
+        Stale(), task, at("2026-11-10 10:00"), MOSCOW, at("2026-11-10 21:00")
+    )
+    assert _messages(after)[0][2] == "no activity for 7 business days"
+
+
+def test_stale_ends_when_a_comment_dated_ahead_of_now_counts() -> None:
+    # The tracker's clock is ahead: a person's comment dated 15:00 exists at 10:00.
+    task = make_task(
+        created=at("2026-11-02 09:00"),
+        due=None,
+        comments=(comment(ANNA, "2026-11-10 15:00", "ok"),),
+    )
+    before, after = assert_turns_at(
+        Stale(), task, at("2026-11-10 10:00"), MOSCOW, at("2026-11-10 15:00")
+    )
+    assert _messages(before)[0][0] == "stale"
+    assert after == ()
+
+
+CHECKPOINT_TASK = make_task(created=at("2026-11-02 09:00"), due=date(2026, 11, 27))
+"""From 12:00 Moscow on 2 Nov to the end of 27 Nov (21:00 UTC): 612 hours; 35 % of it is
+214 h 12 min, so the checkpoint is 11 Nov 07:12 UTC (wall time: no country set)."""
+
+
+def test_checkpoint_turns_at_its_moment_then_at_the_end_of_the_grace() -> None:
+    rule = Checkpoint()
+    before, after = assert_turns_at(
+        rule, CHECKPOINT_TASK, at("2026-11-05 10:00"), MOSCOW, at("2026-11-11 07:12")
+    )
+    assert before == ()
+    assert [(f[0], f[3]) for f in after] == [("checkpoint", "warning")]
+    before, after = assert_turns_at(
+        rule, CHECKPOINT_TASK, at("2026-11-11 08:00"), MOSCOW, at("2026-11-11 11:12")
+    )
+    assert _messages(after)[0][1:] == (
+        "error",
+        "checkpoint was due 2026-11-11 10:12, no checkpoint comment (missed)",
+    )
+    ctx = context(at("2026-11-12 08:00"), MOSCOW)
+    assert rule.valid_until(CHECKPOINT_TASK, ctx, rule.check(CHECKPOINT_TASK, ctx)) == FOREVER
+
+
+def test_checkpoint_clears_when_a_comment_dated_ahead_of_now_counts() -> None:
+    task = CHECKPOINT_TASK.model_copy(
+        update={"comments": (comment(ANNA, "2026-11-11 10:00", "Статус: всё по плану"),)}
+    )
+    before, after = assert_turns_at(
+        Checkpoint(), task, at("2026-11-11 08:00"), MOSCOW, at("2026-11-11 10:00")
+    )
+    assert _messages(before)[0][1] == "warning"
+    assert after == ()
+    ctx = context(at("2026-11-11 10:00"), MOSCOW)  # satisfied: for good
+    assert Checkpoint().valid_until(task, ctx, None) == FOREVER
+
+
+def test_checkpoint_in_business_time_skips_a_russian_holiday() -> None:
+    # From Monday 2 Nov 00:00 Moscow to the end of Friday 6 Nov: business days 2, 3, 5
+    # and 6 Nov (4 Nov is Unity Day). 62.5 % of 4 days is 2.5: noon on 5 November.
+    task = make_task(created=at("2026-11-01 21:00"), due=date(2026, 11, 6))
+    rule = Checkpoint(CheckpointParams(fraction=0.625))
+    assert_turns_at(rule, task, at("2026-11-03 10:00"), RU, at("2026-11-05 09:00"))
