@@ -70,8 +70,8 @@ def rule_summary(
         summary = FindingsSummary.of(report.findings_list, examples)
     head = f"  {mode}: {summary.total} finding(s) on {summary.tasks} task(s)"
     result = report.reconcile
-    if result is not None and result.would_post:
-        head += f", {len(result.would_post)} comment(s) would be posted"
+    if result is not None and result.would_post_count:
+        head += f", {result.would_post_count} comment(s) would be posted"
     head += ", nothing written"
     if hint and summary.total:
         head += "; every would-be comment: --verbose or --output FILE"

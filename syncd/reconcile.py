@@ -44,7 +44,7 @@ from syncd.reminders import (
     Evaluation,
     Plan,
     ReconcileResult,
-    build_plans,
+    iter_plans,
     plan_from_action,
     plan_payload,
     thanks_plan,
@@ -190,10 +190,10 @@ class Reconciler:
             # (planning every reminder of a large backlog each cycle would be wasted work).
             return result
         ledger = self._ledger(open_before, current)
-        plans = build_plans(self.source, ev.tasks, ev.findings, ledger, now, busy=busy)
+        plans = iter_plans(self.source, ev.tasks, ev.findings, ledger, now, busy=busy)
         if not self.source.enforce:
-            for plan in plans:  # report-only: never posted, day or night
-                result.would_post.append(plan)
+            for plan in plans:  # report-only: never posted, day or night; shown, not held
+                result.would_post_count += 1
                 self._show(plan, "report-only, not posted")
         elif not open_hours:
             # Mentions notify people: outside working hours the findings stay un-notified
@@ -206,6 +206,7 @@ class Reconciler:
             for plan in plans:
                 if self.dry_run:
                     result.would_post.append(plan)
+                    result.would_post_count += 1
                     self._show(plan, "would post")
                 elif not budget.take():
                     budget.defer(result)

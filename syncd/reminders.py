@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +29,7 @@ __all__ = [
     "Plan",
     "ReconcileResult",
     "build_plans",
+    "iter_plans",
     "marker_for",
     "plan_from_action",
     "plan_payload",
@@ -76,7 +77,10 @@ class Evaluation:
 class ReconcileResult:
     posted: list[Plan] = field(default_factory=list)
     would_post: list[Plan] = field(default_factory=list)
-    """Dry-run or report-only: what would have been written."""
+    """Dry-run: what would have been written. (Report-only shows each plan as it is made
+    and only counts them: a large backlog's comments are not held.)"""
+    would_post_count: int = 0
+    """Dry-run or report-only: how many comments would have been written."""
     queued_until: dict[str, datetime] = field(default_factory=dict)
     """Task key → start of the next working hours, for reminders held back overnight."""
     deferred: int = 0
@@ -150,6 +154,20 @@ def build_plans(
     busy: set[str],
 ) -> list[Plan]:
     """Plans for the findings worth a comment now, most severe tasks first."""
+    return list(iter_plans(source, tasks, findings, ledger, now, busy=busy))
+
+
+def iter_plans(
+    source: SourceConfig,
+    tasks: Mapping[str, Task],
+    findings: Sequence[Finding],
+    ledger: Mapping[tuple[str, str, str], FindingRow],
+    now: datetime,
+    *,
+    busy: set[str],
+) -> Iterator[Plan]:
+    """:func:`build_plans` one plan at a time: a report-only cycle over a large backlog
+    shows each would-be comment and forgets it."""
     cooldown = timedelta(seconds=source.reminder_cooldown)
     threshold = SEVERITY_RANK[Severity(source.remind_min_severity)]
     by_task: dict[str, list[Finding]] = defaultdict(list)
@@ -166,7 +184,6 @@ def build_plans(
     def urgency(key: str) -> tuple[int, str]:
         return min(SEVERITY_RANK[f.severity] for f in by_task[key]), key
 
-    plans = []
     for key in sorted(by_task, key=urgency):
         task = tasks[key]
         items = sorted(by_task[key], key=lambda f: (SEVERITY_RANK[f.severity], f.rule))
@@ -186,8 +203,7 @@ def build_plans(
             generation=generation,
         )
         add = (ATTENTION_LABEL,) if source.labels_on_finding else ()
-        plans.append(Plan(key, marker, reminder, covers, add))
-    return plans
+        yield Plan(key, marker, reminder, covers, add)
 
 
 def thanks_plan(source: SourceConfig, task_key: str, markers: Sequence[str]) -> Plan:

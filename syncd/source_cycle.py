@@ -144,13 +144,15 @@ def evaluate_changes(
     pending: set[str],
     summary: FindingsSummary,
     found: CycleFindings,
+    plans: bool = True,
 ) -> Evaluation:
     """What a cycle must reconcile at ``now``: the open tasks whose findings differ from
     what the findings ledger holds (kept results stand in for evaluations while they hold,
     ``syncd.evaluation``), the ``pending`` ones (un-notified findings, unfinished claims:
     their reminders are still due although nothing moved) and the tasks with open findings
     that are no longer stored open. Every task's findings are counted in ``summary`` and
-    kept encoded in ``found``; only the scope's are held as findings."""
+    kept encoded in ``found``; only the scope's are held as findings. ``plans``: reminders
+    will be planned, so the flagged tasks of the scope are held too (who to mention)."""
     flagged = FlaggedTasks()
     findings = FindingList()
     failed: set[tuple[str, str]] = set()
@@ -182,7 +184,9 @@ def evaluate_changes(
         if verdict.findings:
             for finding in verdict.findings:
                 findings.append(finding)
-            if verdict.task is not None:
+            if not plans:
+                pass
+            elif verdict.task is not None:
                 flagged.add(verdict.task)
             else:
                 unread.append(key)
@@ -351,6 +355,7 @@ class SourceRunner:
                 pending=self.reconciler.pending_tasks(),
                 summary=summary,
                 found=findings,
+                plans=self.reconciler.plans_reminders,
             )
             self._phase("reconcile")
             result = self.reconciler.reconcile(ev, now)
