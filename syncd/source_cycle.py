@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -51,7 +51,6 @@ __all__ = [
     "evaluate_changes",
     "evaluate_source",
     "failure_text",
-    "iter_source_findings",
 ]
 
 log = get_logger("syncd.source_cycle")
@@ -86,16 +85,6 @@ class CycleReport:
         if self.summary is not None:
             return dict(self.summary.by_rule)
         return dict(Counter(f.rule for f in self.findings_list))
-
-
-def iter_source_findings(
-    store: Store, engine: Engine, source: str, now: datetime, *, keep: bool = True
-) -> Iterator[Finding]:
-    """The findings of every stored open task of ``source`` at ``now``, streamed: nothing
-    of a task is kept once its findings are out (``check`` needs no task, only findings).
-    Kept results stand in for evaluations while they hold (``syncd.evaluation``)."""
-    for verdict in iter_verdicts(store, engine, source, now, keep=keep):
-        yield from verdict.findings
 
 
 def evaluate_source(

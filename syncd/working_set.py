@@ -32,6 +32,8 @@ __all__ = [
     "natural_key",
 ]
 
+_SEVERITIES = {s.value: s for s in Severity}
+_PrintedFields = tuple[str, str, str, Severity, str, str, datetime, dict[str, str]]
 _FindingRow = tuple[str, str, str, Severity, str, str, datetime, tuple[str, ...], tuple[str, ...]]
 
 
@@ -68,6 +70,50 @@ class FindingList(Sequence[Finding]):
                 tuple(sys.intern(v) for v in f.data.values()),
             )
         )
+
+    def append_encoded(self, source: str, task_key: str, detected: datetime, encoded: str) -> int:
+        """Append one task's findings as ``encode_findings`` keeps them, building no
+        ``Finding``; returns how many have error severity."""
+        errors = 0
+        source = sys.intern(source)
+        task_key = sys.intern(task_key)
+        data_keys = self._data_keys
+        for rule, severity, message, fp, data in json.loads(encoded):
+            keys = tuple(data)
+            keys = data_keys.setdefault(keys, keys)
+            level = _SEVERITIES[severity]
+            errors += level is Severity.ERROR
+            self._rows.append(
+                (
+                    rule,
+                    source,
+                    task_key,
+                    level,
+                    sys.intern(message),
+                    sys.intern(fp),
+                    detected,
+                    keys,
+                    tuple(sys.intern(v) for v in data.values()),
+                )
+            )
+        return errors
+
+    def fields(
+        self,
+    ) -> Iterator[tuple[str, str, str, Severity, str, str, datetime, dict[str, str]]]:
+        """(rule, source, task key, severity, message, fingerprint, detected at, data) of
+        each finding, with no model built (what printing them needs)."""
+        for rule, source, key, severity, message, fp, detected, keys, values in self._rows:
+            yield (
+                rule,
+                source,
+                key,
+                severity,
+                message,
+                fp,
+                detected,
+                dict(zip(keys, values, strict=True)),
+            )
 
     @staticmethod
     def _finding(row: _FindingRow) -> Finding:
