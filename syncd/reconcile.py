@@ -38,9 +38,11 @@ from connectors.markers import comment_carrying
 from rules.calendar import BusinessCalendar
 from syncd.core.errors import ConnectorError, FatalError, RateLimitedError
 from syncd.core.logs import get_logger
+from syncd.core.models import Severity
 from syncd.reminder_identity import covered
 from syncd.reminders import (
     ATTENTION_LABEL,
+    SEVERITY_RANK,
     Evaluation,
     Plan,
     ReconcileResult,
@@ -148,7 +150,10 @@ class Reconciler:
         name = self.source.name
         pending = {a.task_key for a in self.store.actions(name, state="claimed")}
         if self.plans_reminders:
-            pending |= self.store.unnotified_task_keys(name)
+            # Findings below the source's threshold are never reminded about: not pending.
+            threshold = SEVERITY_RANK[Severity(self.source.remind_min_severity)]
+            remindable = {s.value for s, rank in SEVERITY_RANK.items() if rank <= threshold}
+            pending |= self.store.unnotified_task_keys(name, remindable)
         return pending
 
     def reconcile(

@@ -28,7 +28,6 @@ __all__ = [
     "Evaluation",
     "Plan",
     "ReconcileResult",
-    "build_plans",
     "iter_plans",
     "marker_for",
     "plan_from_action",
@@ -144,19 +143,6 @@ def plan_from_action(action: ActionRow) -> Plan:
     )
 
 
-def build_plans(
-    source: SourceConfig,
-    tasks: Mapping[str, Task],
-    findings: Sequence[Finding],
-    ledger: Mapping[tuple[str, str, str], FindingRow],
-    now: datetime,
-    *,
-    busy: set[str],
-) -> list[Plan]:
-    """Plans for the findings worth a comment now, most severe tasks first."""
-    return list(iter_plans(source, tasks, findings, ledger, now, busy=busy))
-
-
 def iter_plans(
     source: SourceConfig,
     tasks: Mapping[str, Task],
@@ -166,8 +152,9 @@ def iter_plans(
     *,
     busy: set[str],
 ) -> Iterator[Plan]:
-    """:func:`build_plans` one plan at a time: a report-only cycle over a large backlog
-    shows each would-be comment and forgets it."""
+    """Plans for the findings worth a comment now, most severe tasks first, one at a
+    time: a report-only cycle over a large backlog shows each would-be comment and
+    forgets it."""
     cooldown = timedelta(seconds=source.reminder_cooldown)
     threshold = SEVERITY_RANK[Severity(source.remind_min_severity)]
     by_task: dict[str, list[Finding]] = defaultdict(list)

@@ -67,6 +67,9 @@ class CycleReport:
     deferred: int = 0
     evaluated: int | None = None
     """Open tasks the rules were run on (the others' kept results held); None: unknown."""
+    reconciled: int | None = None
+    """Tasks whose findings were reconciled with the ledger (moved, pending reminders,
+    closed); None: unknown."""
     skipped: int = 0
     """Tasks set aside this cycle (``syncd.task_skips``); the others were processed."""
     requests: int = 0
@@ -355,6 +358,7 @@ class SourceRunner:
             synced=synced,
             findings=len(findings),
             evaluated=ev.evaluated,
+            reconciled=None if ev.scope is None else len(ev.scope),
             posted=len(result.posted),
             queued=len(result.queued_until),
             failed=result.failed,
@@ -371,6 +375,7 @@ class SourceRunner:
             "cycle done",
             synced=synced,
             evaluated=ev.evaluated,
+            reconciled=report.reconciled,
             findings=len(findings),
             posted=report.posted,
             queued=report.queued,

@@ -141,14 +141,20 @@ class KeptResultsMixin(StoreBase):
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar() or 0)
 
-    def unnotified_task_keys(self, source: str) -> set[str]:
-        """Tasks with an open finding no reminder covered yet (queued overnight, deferred,
-        cooling down, report-only): their reminders are planned although nothing moved."""
+    def unnotified_task_keys(self, source: str, severities: Iterable[str]) -> set[str]:
+        """Tasks with an open finding of one of ``severities`` that no reminder covered yet
+        (queued overnight, deferred, cooling down, report-only): their reminders are
+        planned although nothing moved."""
         f = t.findings
         query = (
             sa.select(f.c.task_key)
             .distinct()
-            .where(f.c.source == source, f.c.state == "open", f.c.notified_marker.is_(None))
+            .where(
+                f.c.source == source,
+                f.c.state == "open",
+                f.c.notified_marker.is_(None),
+                f.c.severity.in_(sorted(severities)),
+            )
         )
         with self.engine.connect() as conn:
             return set(conn.execute(query).scalars())

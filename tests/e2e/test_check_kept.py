@@ -19,16 +19,12 @@ from rules.engine import Engine
 from syncd.commands.check import collect, iter_json, render_table
 from syncd.store import Store, open_store
 from tests.bench.scale_store import NOW, SOURCE, build_store
+from tests.bench.scale_store import POLICY as SCALE_POLICY
 from tests.runtime.process import run_syncd
 
-SOURCES = """\
-sources:
-  - name: bench-jira
-    type: jira
-    url: https://jira.example
-    auth: {kind: basic, user: syncd@agency.example, secret: BENCH_JIRA_TOKEN}
-    scope: {jql: "project in (Q0, Q1, Q2, Q3)"}
-    calendar: {country: RU, timezone: Europe/Moscow}
+CONTENT_POLICY = (
+    SCALE_POLICY.format(url="https://jira.example", enforce="true")
+    + """\
 rules:
   - rule: required-sections
     params: {sections: [goal, acceptance]}
@@ -36,8 +32,9 @@ rules:
   - rule: single-owner
   - rule: priority-set
 """
+)
 POLICY = (
-    SOURCES
+    CONTENT_POLICY
     + """\
   - rule: checkpoint
   - rule: overdue
@@ -70,7 +67,7 @@ def _moments(store: Store, engine: Engine) -> list[datetime]:
     return [*moments, NOW - timedelta(hours=2), NOW + timedelta(days=30), NOW]
 
 
-@pytest.mark.parametrize("text", [POLICY, SOURCES], ids=["all-rules", "content-rules"])
+@pytest.mark.parametrize("text", [POLICY, CONTENT_POLICY], ids=["all-rules", "content-rules"])
 def test_kept_results_print_what_evaluating_everything_prints(tmp_path: Path, text: str) -> None:
     url = f"sqlite:///{tmp_path / 'state.db'}"
     build_store(url, 200)
@@ -83,7 +80,7 @@ def test_kept_results_print_what_evaluating_everything_prints(tmp_path: Path, te
             reference = _printed(policy, store, at, keep=False)
             for _ in range(2):  # cold (evaluates and keeps), then warm (reads kept rows)
                 assert _printed(policy, store, at, keep=True) == reference, at
-        if text == SOURCES:  # the equality above covered kept rows, not only evaluations
+        if text == CONTENT_POLICY:  # the equality above covered kept rows, not only evaluations
             assert store.count_kept_results(SOURCE) == len(store.open_task_keys(SOURCE))
 
 

@@ -63,7 +63,7 @@ def test_an_idle_cycle_evaluates_nothing_writes_nothing_and_posts_nothing(sc: Sc
     _cycle(sc, TUESDAY_11 + timedelta(minutes=5))  # reads syncd's own comment back
     ledger = _ledger(sc)
     idle = _cycle(sc, TUESDAY_11 + timedelta(minutes=10))
-    assert idle.evaluated == 0
+    assert (idle.evaluated, idle.reconciled) == (0, 0)
     assert (idle.posted, idle.findings) == (0, first.findings)
     assert idle.rule_counts == first.rule_counts
     assert _ledger(sc) == ledger  # not one ledger row rewritten
@@ -140,3 +140,14 @@ def test_a_closed_task_has_its_findings_resolved(sc: Scenario) -> None:
     assert sc.store is not None
     assert sc.store.findings("agency") == []
     assert len(sc.bot_comments("SHOP-1")) == 1
+
+
+def test_findings_below_the_reminder_threshold_are_not_pending(sc: Scenario) -> None:
+    """They are never reminded about, so an idle cycle need not reconcile their tasks."""
+    rules = [{**rule, "severity": "warning"} for rule in CONTENT_RULES]
+    _with_rules(sc, rules, labels_on_finding=False, remind_min_severity="error")
+    first = _cycle(sc, TUESDAY_11)
+    assert (first.findings, first.posted) == (1, 0)
+    idle = _cycle(sc, TUESDAY_11 + timedelta(minutes=5))
+    assert (idle.evaluated, idle.reconciled, idle.posted) == (0, 0, 0)
+    assert sc.bot_comments("SHOP-1") == []

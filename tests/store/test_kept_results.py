@@ -15,16 +15,9 @@ from rules.engine import Engine
 from syncd.core.models import StatusCategory
 from syncd.evaluation import iter_verdicts
 from syncd.store import Store, open_store
-from tests.bench.scale_store import NOW, SOURCE, generated_tasks
+from tests.bench.scale_store import NOW, POLICY, SOURCE, generated_tasks
 
-SOURCES = """\
-sources:
-  - name: bench-jira
-    type: jira
-    url: https://jira.example
-    auth: {kind: basic, user: syncd@agency.example, secret: BENCH_JIRA_TOKEN}
-    scope: {jql: "project = Q0"}
-"""
+SOURCES = POLICY.format(url="https://jira.example", enforce="true")
 CONTENT_ONLY = """\
 rules:
   - rule: due-date
