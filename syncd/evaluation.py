@@ -29,9 +29,13 @@ from syncd.store import Store
 from syncd.store.base import BATCH
 from syncd.working_set import decode_findings, encode_findings, ledger_hash
 
-__all__ = ["TaskVerdict", "iter_verdicts"]
+__all__ = ["ENCODING", "TaskVerdict", "iter_verdicts"]
 
 log = get_logger("syncd.evaluation")
+
+ENCODING = "f1"
+"""The version of ``syncd.working_set.encode_findings``' format, part of each kept row's
+engine identity."""
 
 
 class TaskVerdict:
@@ -155,7 +159,9 @@ def iter_verdicts(
     """Every stored open task of ``source`` at ``now``, by key. Tasks whose kept result
     does not hold are evaluated and their result kept when the engine says until when it
     holds; ``keep=False``: every task is evaluated and nothing is kept."""
-    fingerprint = engine.fingerprint()
+    # The engine, and how its findings are kept: a syncd that encodes them otherwise
+    # must not read another's rows (``ENCODING`` changes with ``encode_findings``).
+    fingerprint = f"{ENCODING}:{engine.fingerprint()}"
     detected = now.astimezone(UTC)  # what the engine's context stamps findings with
     feed = _Feed(engine, now)
     keeper = _Keeper(store, source, keep)

@@ -9,12 +9,14 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from config.loader import load_policy_text
 from rules.engine import Engine
 from syncd.core.models import StatusCategory
-from syncd.evaluation import iter_verdicts
+from syncd.evaluation import ENCODING, iter_verdicts
 from syncd.store import Store, open_store
+from syncd.store import schema as t
 from tests.bench.scale_store import NOW, POLICY, SOURCE, generated_tasks
 
 SOURCES = POLICY.format(url="https://jira.example", enforce="true")
@@ -136,4 +138,19 @@ def test_forgotten_and_closed_tasks_leave_the_stream(store: Store) -> None:
     evaluated, found = _run(store, engine)
     assert evaluated == set()
     assert {f[0] for f in found} <= set(keys[2:])
+    assert found == _reference(store, engine)
+
+
+def test_rows_kept_in_another_encoding_are_not_read(store: Store) -> None:
+    """A syncd that keeps findings in another format (older, newer) names it in the row's
+    engine identity: its rows are evaluated again, never decoded as if they were ours."""
+    engine = _engine()
+    _run(store, engine)
+    kept = t.kept_results
+    with store.engine.begin() as conn:
+        identities = set(conn.execute(sa.select(kept.c.engine)).scalars())
+        assert identities == {f"{ENCODING}:{engine.fingerprint()}"}
+        conn.execute(kept.update().values(engine=f"f0:{engine.fingerprint()}"))
+    evaluated, found = _run(store, engine)
+    assert evaluated == store.open_task_keys(SOURCE)
     assert found == _reference(store, engine)
