@@ -33,7 +33,7 @@ from syncd.core.models import (
     fingerprint,
 )
 
-__all__ = ["FOREVER", "Context", "Rule", "RuleParams", "TimelessRule", "Wording"]
+__all__ = ["FOREVER", "Context", "Rule", "RuleParams", "TimeDrivenRule", "TimelessRule", "Wording"]
 
 FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
 """A verdict no passage of time changes: only a change of the task (or of the engine's
@@ -121,6 +121,13 @@ class Rule(ABC):
         del task, ctx, finding
         return None
 
+    def check_until(self, task: Task, ctx: Context) -> tuple[Finding | None, datetime | None]:
+        """``check`` and ``valid_until`` at once: what the engine calls. A rule whose check
+        and bound need the same facts (a checkpoint moment, the last activity) derives
+        from :class:`TimeDrivenRule` and computes them once, here."""
+        finding = self.check(task, ctx)
+        return finding, self.valid_until(task, ctx, finding)
+
     @classmethod
     def wording(cls, data: Mapping[str, str], lang: Lang) -> Wording | None:
         """The reminder's lines for a finding with ``data``; None: the finding's own
@@ -160,6 +167,22 @@ class Rule(ABC):
         )
 
 
+class TimeDrivenRule(Rule):
+    """A rule whose verdict depends on ``now``: it implements :meth:`check_until` (the
+    finding and its bound from the same facts), and ``check`` and ``valid_until`` follow."""
+
+    @abstractmethod
+    def check_until(self, task: Task, ctx: Context) -> tuple[Finding | None, datetime | None]:
+        """The finding at ``ctx.now`` and until when it holds (see :meth:`valid_until`)."""
+
+    def check(self, task: Task, ctx: Context) -> Finding | None:
+        return self.check_until(task, ctx)[0]
+
+    def valid_until(self, task: Task, ctx: Context, finding: Finding | None) -> datetime | None:
+        del finding  # recomputed with the facts it follows from
+        return self.check_until(task, ctx)[1]
+
+
 class TimelessRule(Rule):
     """A rule that reads only the task (and the engine's configuration), never ``now``:
     its verdict holds until the task changes."""
@@ -167,3 +190,6 @@ class TimelessRule(Rule):
     def valid_until(self, task: Task, ctx: Context, finding: Finding | None) -> datetime | None:
         del task, ctx, finding
         return FOREVER
+
+    def check_until(self, task: Task, ctx: Context) -> tuple[Finding | None, datetime | None]:
+        return self.check(task, ctx), FOREVER

@@ -61,6 +61,8 @@ class BusinessCalendar:
         self._days: dict[date, bool] = {}
         self._bounds_cache: dict[date, tuple[float, float]] = {}
         self._due_cache: dict[date, datetime] = {}
+        self._next_start_cache: dict[date, datetime] = {}
+        self._countdown_cache: dict[tuple[date, int], datetime] = {}
         self._table: _Table | None = None
         self._lock = threading.Lock()
 
@@ -89,6 +91,28 @@ class BusinessCalendar:
             while not self.is_business_day(day):
                 day += step
         return day
+
+    def next_business_day_start(self, day: date) -> datetime:
+        """Local midnight starting the first business day after ``day``, as a UTC instant:
+        when a count of business days up to ``day`` next grows."""
+        start = self._next_start_cache.get(day)
+        if start is None:
+            start = self._next_start_cache[day] = self.day_start(self.add_business_days(day, 1))
+        return start
+
+    def countdown_start(self, day: date, n: int) -> datetime:
+        """Local midnight (UTC instant) starting the first date from which at most ``n``
+        business days are left until ``day``: ``business_days_between(d, day) <= n``.
+        For ``n`` = 2 and a Friday, Wednesday 00:00."""
+        key = (day, n)
+        start = self._countdown_cache.get(key)
+        if start is None:
+            # The n-th business day back from the last business day on or before ``day``:
+            # from it, exactly the n business days after it are left.
+            last = day if self.is_business_day(day) else self.add_business_days(day, -1)
+            start = self.day_start(self.add_business_days(last, -n))
+            self._countdown_cache[key] = start
+        return start
 
     def local_date(self, moment: datetime) -> date:
         return moment.astimezone(self.tz).date()

@@ -27,7 +27,7 @@ import holidays
 
 import syncd.core.models as core_models
 from config.policy import CalendarConfig, Policy, RuleScope
-from rules.base import FOREVER, Context, Rule
+from rules.base import FOREVER, Context, Rule, TimelessRule
 from rules.builtin._util import casefolded
 from rules.builtin.checkpoint import Checkpoint
 from rules.builtin.due_soon import DueSoon
@@ -88,6 +88,9 @@ class ScopedRule:
     labels: frozenset[str] | None
     components: frozenset[str] | None
     statuses: frozenset[str]
+    timeless: bool = False
+    """The rule's verdict holds until the task changes (its ``check_until`` is
+    :class:`~rules.base.TimelessRule`'s): the engine calls ``check`` alone."""
 
     @classmethod
     def build(cls, rule: Rule, scope: RuleScope) -> ScopedRule:
@@ -99,6 +102,7 @@ class ScopedRule:
             _optional(scope.labels),
             _optional(scope.components),
             frozenset(scope.status_categories),
+            type(rule).check_until is TimelessRule.check_until,
         )
 
     def applies(self, task: Task) -> bool:
@@ -267,10 +271,10 @@ class Engine:
         """One result per task, in task order, as a stream: a caller reading tasks from the
         store need not hold every task or finding of a 100,000-task backlog at once.
 
-        A rule that crashes on a task is logged and skipped for that task, and named in the
-        result's ``failed`` so the caller does not take a missing finding for a fixed one.
-        An exempt task gets a result with no findings, valid for ever. A rule that crashed
-        leaves the result's ``valid_until`` None: evaluate it again next time."""
+        A rule that crashes on a task (finding or bound) is logged and skipped for that
+        task, and named in the result's ``failed`` so the caller does not take a missing
+        finding for a fixed one; the result's ``valid_until`` is then None: evaluate it
+        again next time. An exempt task gets a result with no findings, valid for ever."""
         contexts: dict[str, Context] = {}
         exempt = self.exempt
         for task in tasks:
@@ -282,39 +286,29 @@ class Engine:
                 ctx = contexts[task.source] = self.context(task.source, now)
             findings: list[Finding] = []
             failed: list[str] = []
-            until: datetime | None = FOREVER
+            until, unknown = FOREVER, False
             for scoped in self.rules_for(task.source):
                 if not scoped.applies(task):
                     continue
                 rule = scoped.rule
+                holds: datetime | None
                 try:
-                    finding = rule.check(task, ctx)
+                    if scoped.timeless:
+                        finding, holds = rule.check(task, ctx), FOREVER
+                    else:
+                        finding, holds = rule.check_until(task, ctx)
                 except Exception:
                     _log.exception(
                         "rule failed on task", rule=rule.name, source=task.source, task=task.key
                     )
                     failed.append(rule.name)
-                    until = None
+                    unknown = True
                     continue
                 if finding is not None:
                     findings.append(finding)
-                if until is not None:
-                    until = self._rule_until(rule, task, ctx, finding, until)
-            yield TaskResult(task, tuple(findings), tuple(failed), until)
-
-    @staticmethod
-    def _rule_until(
-        rule: Rule, task: Task, ctx: Context, finding: Finding | None, until: datetime
-    ) -> datetime | None:
-        """``until`` narrowed by the rule's own bound; None when the rule does not know,
-        fails to say, or names a moment not after ``now`` (a bug: re-evaluate next time)."""
-        try:
-            mine = rule.valid_until(task, ctx, finding)
-        except Exception:
-            _log.exception(
-                "rule validity failed on task", rule=rule.name, source=task.source, task=task.key
-            )
-            return None
-        if mine is None or mine <= ctx.now:
-            return None
-        return mine if mine < until else until
+                # Unknown, or (a rule's bug) not after now: evaluate again next time.
+                if holds is None or holds <= ctx.now:
+                    unknown = True
+                elif holds < until:
+                    until = holds
+            yield TaskResult(task, tuple(findings), tuple(failed), None if unknown else until)

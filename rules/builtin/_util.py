@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from rules.base import Context
 
-__all__ = ["casefolded", "iso", "next_business_day_start", "utc"]
+__all__ = ["casefolded", "iso", "utc"]
 
 
 def casefolded(values: Iterable[str]) -> frozenset[str]:
@@ -24,10 +24,3 @@ def utc(moment: datetime) -> datetime:
     """An instant as UTC: bounds are compared with ``min``, and Python compares two
     datetimes sharing a zone by wall time, which is wrong across a DST change."""
     return moment.astimezone(UTC)
-
-
-def next_business_day_start(ctx: Context) -> datetime:
-    """Local midnight starting the next business day after ``ctx.today``: when a count of
-    business days up to today ("3 business days overdue") next changes."""
-    calendar = ctx.calendar
-    return calendar.day_start(calendar.add_business_days(ctx.today, 1))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import ClassVar
 
 from pydantic import Field
 
-from rules.base import FOREVER, Context, Rule, RuleParams, Wording
+from rules.base import FOREVER, Context, RuleParams, TimeDrivenRule, Wording
 from rules.briefs import Lang
 from rules.builtin._util import iso, utc
 from rules.checkpoints import (
@@ -44,7 +44,7 @@ class CheckpointParams(RuleParams):
 
 
 @register("checkpoint")
-class Checkpoint(Rule):
+class Checkpoint(TimeDrivenRule):
     """By the checkpoint moment (start + fraction × (due − start), in business time when
     the team has a holiday calendar) the task has a checkpoint comment by a person, written
     after the current spell of work began. Right after the moment the task is "at risk"
@@ -80,31 +80,43 @@ class Checkpoint(Rule):
         self.matcher = CheckpointMatcher(self.params.keywords, self.params.hashtags)
         self._grace = timedelta(hours=self.params.grace_hours)
 
-    def _checkpoint_comments(self, task: Task, ctx: Context, *, future: bool) -> Iterator[datetime]:
-        """When the checkpoint comments of the current spell of work were written: those
-        dated up to ``ctx.now``, or (``future``) only those after it — a tracker's clock
-        ahead of ours: such a comment counts from its date on."""
+    def satisfied(self, task: Task, ctx: Context) -> bool:
+        start = task.work_start
+        assignees = {p.id for p in task.assignees} if self.params.assignee_comments_count else ()
+        for comment in task.comments:
+            if comment.created < start or comment.created > ctx.now or ctx.is_bot(comment):
+                continue
+            if comment.author.id in assignees or self.matcher.matches(comment.body):
+                return True
+        return False
+
+    def _first_ahead(self, task: Task, ctx: Context, first: datetime) -> datetime:
+        """The earlier of ``first`` and the first checkpoint comment dated after
+        ``ctx.now`` (a tracker's clock ahead of ours): it counts from its date on."""
         start, now = task.work_start, ctx.now
         assignees = {p.id for p in task.assignees} if self.params.assignee_comments_count else ()
         for comment in task.comments:
             created = comment.created
-            if created < start or (created > now) is not future or ctx.is_bot(comment):
+            if created <= now or created < start or created >= first or ctx.is_bot(comment):
                 continue
             if comment.author.id in assignees or self.matcher.matches(comment.body):
-                yield created
+                first = utc(created)
+        return first
 
-    def satisfied(self, task: Task, ctx: Context) -> bool:
-        return next(self._checkpoint_comments(task, ctx, future=False), None) is not None
-
-    def check(self, task: Task, ctx: Context) -> Finding | None:
+    def check_until(self, task: Task, ctx: Context) -> tuple[Finding | None, datetime | None]:
         p = self.params
         moment = checkpoint_moment(task, ctx.calendar, p.fraction, business_time=p.business_time)
-        if moment is None or ctx.now < moment or self.satisfied(task, ctx):
-            return None
-        at_risk = ctx.now < moment + self._grace
+        if moment is None:
+            return None, FOREVER
+        if ctx.now < moment:
+            return None, utc(moment)  # flagged from the moment on, unless a comment came
+        if self.satisfied(task, ctx):
+            return None, FOREVER  # a checkpoint comment counts, and keeps counting
+        grace_end = moment + self._grace
+        at_risk = ctx.now < grace_end
         state = "at_risk" if at_risk else "missed"
         assert task.due is not None
-        return self.finding(
+        finding = self.finding(
             task,
             ctx,
             f"checkpoint was due {moment.astimezone(ctx.calendar.tz):%Y-%m-%d %H:%M}, "
@@ -124,22 +136,9 @@ class Checkpoint(Rule):
             # At risk is one step milder than missed, never louder than configured.
             severity=Severity.WARNING if at_risk and self.severity is Severity.ERROR else None,
         )
-
-    def valid_until(self, task: Task, ctx: Context, finding: Finding | None) -> datetime | None:
-        p = self.params
-        moment = checkpoint_moment(task, ctx.calendar, p.fraction, business_time=p.business_time)
-        if moment is None:
-            return FOREVER
-        if ctx.now < moment:
-            return utc(moment)  # flagged from the moment on, unless a comment came by then
-        if finding is None:
-            return FOREVER  # a checkpoint comment counts, and keeps counting
-        # Flagged: "at risk" turns "missed" when the grace ends (the same wall-clock sum
-        # as ``check``), and a comment dated ahead of our clock clears it when it counts.
-        grace_end = moment + self._grace
-        turns = utc(grace_end) if ctx.now < grace_end else FOREVER
-        ahead = self._checkpoint_comments(task, ctx, future=True)
-        return min([turns, *map(utc, ahead)])
+        # "At risk" turns "missed" when the grace ends (the same wall-clock sum as above),
+        # and a checkpoint comment dated ahead of our clock clears it when it counts.
+        return finding, self._first_ahead(task, ctx, utc(grace_end) if at_risk else FOREVER)
 
     @classmethod
     def wording(cls, data: Mapping[str, str], lang: Lang) -> Wording:

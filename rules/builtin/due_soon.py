@@ -8,9 +8,9 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from rules.base import FOREVER, Context, Rule, RuleParams, Wording
+from rules.base import FOREVER, Context, RuleParams, TimeDrivenRule, Wording
 from rules.briefs import Lang
-from rules.builtin._util import next_business_day_start, utc
+from rules.builtin._util import utc
 from rules.registry import register
 from rules.texts import business_days, day, say
 from syncd.core.models import Finding, Severity, Task
@@ -23,7 +23,7 @@ class DueSoonParams(RuleParams):
 
 
 @register("due-soon")
-class DueSoon(Rule):
+class DueSoon(TimeDrivenRule):
     """The due date is within ``days`` business days (0 = due today) and not yet passed.
 
     example:
@@ -41,37 +41,28 @@ class DueSoon(Rule):
     label: ClassVar[Mapping[str, str]] = {"ru": "скоро срок", "en": "due soon"}
     summary = "it is due within N business days"
 
-    def check(self, task: Task, ctx: Context) -> Finding | None:
-        if task.due is None or ctx.now >= ctx.calendar.due_end(task.due):
-            return None
-        left = ctx.calendar.business_days_between(ctx.today, task.due)
+    def check_until(self, task: Task, ctx: Context) -> tuple[Finding | None, datetime | None]:
+        if task.due is None:
+            return None, FOREVER
+        calendar = ctx.calendar
+        end = calendar.due_end(task.due)
+        if ctx.now >= end:
+            return None, FOREVER  # past due: overdue's business, never "due soon" again
+        # Business days left shrink by one at the start of each business day up to the
+        # due date: the window opens on the day that leaves exactly ``days``; inside it
+        # the message changes every business day until the due date ends.
+        left = calendar.business_days_between(ctx.today, task.due)
         if left > self.params.days:
-            return None
+            return None, calendar.countdown_start(task.due, self.params.days)
         due = task.due.isoformat()
-        return self.finding(
+        finding = self.finding(
             task,
             ctx,
             "due today" if left == 0 else f"due {due}, in {business_days(left, 'en')}",
             (due,),
             {"due": due, "days_left": str(max(left, 0))},
         )
-
-    def valid_until(self, task: Task, ctx: Context, finding: Finding | None) -> datetime | None:
-        if task.due is None:
-            return FOREVER
-        calendar = ctx.calendar
-        end = utc(calendar.due_end(task.due))
-        if ctx.now >= end:
-            return FOREVER  # past due: overdue's business, never "due soon" again
-        # Business days left shrink by one at the start of each business day up to the
-        # due date: the window opens on the day that leaves exactly ``days``, and inside
-        # it the message changes every business day until the due date ends.
-        left = calendar.business_days_between(ctx.today, task.due)
-        if left > self.params.days:
-            return calendar.day_start(
-                calendar.add_business_days(ctx.today, left - self.params.days)
-            )
-        return min(end, next_business_day_start(ctx))
+        return finding, min(utc(end), calendar.next_business_day_start(ctx.today))
 
     @classmethod
     def wording(cls, data: Mapping[str, str], lang: Lang) -> Wording:

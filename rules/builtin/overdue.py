@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import ClassVar
 
-from rules.base import FOREVER, Context, Rule, Wording
+from rules.base import FOREVER, Context, TimeDrivenRule, Wording
 from rules.briefs import Lang
-from rules.builtin._util import next_business_day_start, utc
+from rules.builtin._util import utc
 from rules.registry import register
 from rules.texts import business_days, day, say
 from syncd.core.models import Finding, Severity, Task
@@ -17,7 +17,7 @@ __all__ = ["Overdue"]
 
 
 @register("overdue")
-class Overdue(Rule):
+class Overdue(TimeDrivenRule):
     """The due date ended (at local midnight in the team's zone) and the task is open.
     The fingerprint is the due date, so moving the deadline and missing it again is a
     new finding with a new reminder.
@@ -34,27 +34,23 @@ class Overdue(Rule):
     label: ClassVar[Mapping[str, str]] = {"ru": "просрочено", "en": "overdue"}
     summary = "the due date has passed (due dates end at midnight in the team's time zone)"
 
-    def check(self, task: Task, ctx: Context) -> Finding | None:
-        if task.due is None or ctx.now < ctx.calendar.due_end(task.due):
-            return None
+    def check_until(self, task: Task, ctx: Context) -> tuple[Finding | None, datetime | None]:
+        if task.due is None:
+            return None, FOREVER
+        end = ctx.calendar.due_end(task.due)
+        if ctx.now < end:
+            return None, utc(end)
         days = max(ctx.calendar.business_days_between(task.due, ctx.today), 0)
         due = task.due.isoformat()
-        return self.finding(
+        finding = self.finding(
             task,
             ctx,
             f"overdue since {due} ({business_days(days, 'en')})",
             (due,),
             {"due": due, "days": str(days)},
         )
-
-    def valid_until(self, task: Task, ctx: Context, finding: Finding | None) -> datetime | None:
-        # Not yet overdue: until the due date ends. Overdue: the count of business days
-        # in the message grows at the start of each business day.
-        if task.due is None:
-            return FOREVER
-        if finding is None:
-            return utc(ctx.calendar.due_end(task.due))
-        return next_business_day_start(ctx)
+        # The count of business days late grows at the start of each business day.
+        return finding, ctx.calendar.next_business_day_start(ctx.today)
 
     @classmethod
     def wording(cls, data: Mapping[str, str], lang: Lang) -> Wording:

@@ -8,52 +8,46 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from rules.base import FOREVER, Context, Rule, RuleParams, Wording
+from rules.base import FOREVER, Context, RuleParams, TimeDrivenRule, Wording
 from rules.briefs import Lang
-from rules.builtin._util import iso, next_business_day_start, utc
+from rules.builtin._util import iso, utc
 from rules.registry import register
 from rules.texts import business_days, day, say
-from syncd.core.models import Finding, Severity, StatusCategory, Task
+from syncd.core.models import Activity, Comment, Finding, Severity, StatusCategory, Task
 
-__all__ = ["Stale", "StaleParams", "last_human_activity", "next_human_activity"]
+__all__ = ["Stale", "StaleParams", "human_activity", "last_human_activity"]
 
 
 class StaleParams(RuleParams):
     days: int = Field(default=5, ge=1, description="Business days without human activity.")
 
 
+def human_activity(task: Task, ctx: Context) -> tuple[datetime, datetime]:
+    """The last human activity up to ``ctx.now`` (see :func:`last_human_activity`), and
+    the first one dated after it (a tracker's clock ahead of ours), which counts from its
+    date on: :data:`~rules.base.FOREVER` when there is none."""
+    now = ctx.now
+    latest, ahead = task.work_start, FOREVER
+    dated: list[tuple[datetime, Comment | Activity]] = [(c.created, c) for c in task.comments]
+    dated += [(a.at, a) for a in task.activity]
+    for when, item in dated:
+        if when > now:
+            if when < ahead and not ctx.is_bot(item):
+                ahead = utc(when)
+        elif when > latest and not ctx.is_bot(item):
+            latest = when
+    return latest, ahead
+
+
 def last_human_activity(task: Task, ctx: Context) -> datetime:
     """The latest of: the start of the current spell of work, a comment by a person, a
     field change by a person. Bot comments and bot changes (syncd's own reminders and
     labels above all) never count, or syncd would keep its own findings alive."""
-    now = ctx.now
-    latest = task.work_start
-    for comment in task.comments:
-        if comment.created > latest and comment.created <= now and not ctx.is_bot(comment):
-            latest = comment.created
-    for change in task.activity:
-        if change.at > latest and change.at <= now and not ctx.is_bot(change):
-            latest = change.at
-    return latest
-
-
-def next_human_activity(task: Task, ctx: Context) -> datetime:
-    """The first comment or field change by a person dated after ``ctx.now`` (a tracker's
-    clock ahead of ours): from that instant on :func:`last_human_activity` may count it.
-    :data:`~rules.base.FOREVER` when there is none."""
-    now = ctx.now
-    first = FOREVER
-    for comment in task.comments:
-        if comment.created > now and not ctx.is_bot(comment):
-            first = min(first, utc(comment.created))
-    for change in task.activity:
-        if change.at > now and not ctx.is_bot(change):
-            first = min(first, utc(change.at))
-    return first
+    return human_activity(task, ctx)[0]
 
 
 @register("stale")
-class Stale(Rule):
+class Stale(TimeDrivenRule):
     """In progress with no human activity — a comment or a field change by a person — for
     ``days`` business days. The fingerprint is the last activity, so a task that wakes up
     and goes quiet again is a new finding.
@@ -76,33 +70,26 @@ class Stale(Rule):
         "syncd's own never count) for N business days"
     )
 
-    def check(self, task: Task, ctx: Context) -> Finding | None:
+    def check_until(self, task: Task, ctx: Context) -> tuple[Finding | None, datetime | None]:
         if task.status_category is not StatusCategory.IN_PROGRESS:
-            return None
-        last = last_human_activity(task, ctx)
-        idle = ctx.calendar.business_days_between(ctx.calendar.local_date(last), ctx.today)
+            return None, FOREVER
+        last, ahead = human_activity(task, ctx)
+        calendar = ctx.calendar
+        since = calendar.local_date(last)
+        # Idle business days grow at the start of each business day; an activity dated
+        # ahead of now resets them when it starts to count.
+        idle = calendar.business_days_between(since, ctx.today)
         if idle < self.params.days:
-            return None
-        return self.finding(
+            turns = calendar.day_start(calendar.add_business_days(since, self.params.days))
+            return None, turns  # an activity dated ahead can only put it off
+        finding = self.finding(
             task,
             ctx,
             f"no activity for {business_days(idle, 'en')}",
             (last.isoformat(),),
             {"last_activity": iso(last, ctx), "days": str(idle)},
         )
-
-    def valid_until(self, task: Task, ctx: Context, finding: Finding | None) -> datetime | None:
-        if task.status_category is not StatusCategory.IN_PROGRESS:
-            return FOREVER
-        calendar = ctx.calendar
-        if finding is None:
-            # Idle business days grow at the start of each business day: stale from the
-            # ``days``-th business day after the day of the last activity.
-            last = calendar.local_date(last_human_activity(task, ctx))
-            turns = calendar.day_start(calendar.add_business_days(last, self.params.days))
-        else:
-            turns = next_business_day_start(ctx)  # "no activity for N business days" grows
-        return min(turns, next_human_activity(task, ctx))
+        return finding, min(calendar.next_business_day_start(ctx.today), ahead)
 
     @classmethod
     def wording(cls, data: Mapping[str, str], lang: Lang) -> Wording:

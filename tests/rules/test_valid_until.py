@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from config.policy import CalendarConfig, RuleScope
 from rules.base import FOREVER, Context, Rule, TimelessRule
 from rules.builtin.checkpoint import Checkpoint, CheckpointParams
@@ -46,7 +48,7 @@ class _Explodes(TimelessRule):
         raise KeyError("boom")
 
 
-class _Fixed(TimelessRule):
+class _Fixed(Rule):
     """Claims a fixed bound, or crashes while computing it."""
 
     name = "fixed"
@@ -110,11 +112,29 @@ def test_the_earliest_rule_bound_wins_and_bad_bounds_mean_only_now() -> None:
     )
     assert result.valid_until == soon
     assert len(result.findings) == 3  # the finding stands whatever its bound
-    for bad in (NOW, NOW - timedelta(seconds=1), None, RuntimeError("boom")):
+    for bad in (NOW, NOW - timedelta(seconds=1), None):
         (result,) = _engine(_Fixed(later), _Fixed(bad)).iter_results([make_task()], NOW)
         assert result.valid_until is None, bad
         assert len(result.findings) == 2
         assert result.failed == ()
+
+
+def test_a_rule_whose_bound_crashes_failed_on_the_task() -> None:
+    # Its finding is unknown this time, not absent, and nothing is known for later.
+    e = _engine(_Fixed(FOREVER), _Fixed(RuntimeError("boom")))
+    (result,) = e.iter_results([make_task()], NOW)
+    assert result.failed == ("fixed",)
+    assert len(result.findings) == 1
+    assert result.valid_until is None
+
+
+def test_time_driven_rules_agree_with_their_check_until() -> None:
+    task = make_task(due=date(2026, 11, 24), created=at("2026-11-02 09:00"))
+    ctx = context(NOW, RU)
+    for rule in (Overdue(), DueSoon(), Stale(), Checkpoint()):
+        finding, holds = rule.check_until(task, ctx)
+        assert rule.check(task, ctx) == finding
+        assert rule.valid_until(task, ctx, finding) == holds
 
 
 def test_forever_is_aware_utc_and_far() -> None:
@@ -154,67 +174,99 @@ def _messages(v: Verdict) -> list[object]:
     return [(f[0], f[3], f[4]) for f in v]
 
 
-def test_overdue_turns_when_the_due_date_ends_in_the_team_zone() -> None:
-    task = make_task(due=date(2026, 11, 27))  # a Friday; ends at 24:00 Moscow = 21:00 UTC
-    before, after = assert_turns_at(
-        Overdue(), task, at("2026-11-26 10:00"), MOSCOW, at("2026-11-27 21:00")
-    )
-    assert before == ()
-    assert _messages(after) == [("overdue", "error", "overdue since 2026-11-27 (0 business days)")]
+def _message(v: Verdict) -> str:
+    return str(v[0][4]) if v else ""
 
 
-def test_overdue_days_grow_at_the_next_business_day_over_a_weekend_and_dst() -> None:
-    # Due Friday 30 October; on Saturday the next business day is Monday 2 November,
-    # which starts at 00:00 EST (the clocks went back on Sunday): 05:00 UTC, not 04:00.
-    task = make_task(due=date(2026, 10, 30))
-    before, after = assert_turns_at(
-        Overdue(), task, at("2026-10-31 12:00"), NEW_YORK, at("2026-11-02 05:00")
-    )
-    assert _messages(before)[0][2] == "overdue since 2026-10-30 (0 business days)"
-    assert _messages(after)[0][2] == "overdue since 2026-10-30 (1 business day)"
-
-
-def test_overdue_skips_russian_new_year_holidays() -> None:
+# Due-date rules, by hand: (rule, due, now, calendar, the bound, message before, after).
+DATED = {
+    "overdue from the end of the due date in the team's zone (Friday 24:00 Moscow)": (
+        Overdue(),
+        date(2026, 11, 27),
+        "2026-11-26 10:00",
+        MOSCOW,
+        "2026-11-27 21:00",
+        "",
+        "overdue since 2026-11-27 (0 business days)",
+    ),
+    # On Saturday the next business day is Monday 2 November, which starts at 00:00 EST
+    # (the clocks went back on Sunday): 05:00 UTC, not 04:00.
+    "overdue days grow on the next business day, over a weekend and DST": (
+        Overdue(),
+        date(2026, 10, 30),
+        "2026-10-31 12:00",
+        NEW_YORK,
+        "2026-11-02 05:00",
+        "overdue since 2026-10-30 (0 business days)",
+        "overdue since 2026-10-30 (1 business day)",
+    ),
     # 31 Dec 2026 is a transferred day off and 1-8 Jan holidays: from Wednesday 30 Dec
     # the count next grows on Monday 11 January, 00:00 Moscow.
-    task = make_task(due=date(2026, 12, 29))
-    before, after = assert_turns_at(
-        Overdue(), task, at("2026-12-30 12:00"), RU, at("2027-01-10 21:00")
-    )
-    assert "(1 business day)" in str(_messages(before)[0][2])
-    assert "(2 business days)" in str(_messages(after)[0][2])
+    "overdue days skip the Russian New Year holidays": (
+        Overdue(),
+        date(2026, 12, 29),
+        "2026-12-30 12:00",
+        RU,
+        "2027-01-10 21:00",
+        "overdue since 2026-12-29 (1 business day)",
+        "overdue since 2026-12-29 (2 business days)",
+    ),
+    "due soon from the day that leaves two business days (Wednesday for a Friday)": (
+        DueSoon(),
+        date(2026, 11, 27),
+        "2026-11-23 10:00",
+        MOSCOW,
+        "2026-11-24 21:00",
+        "",
+        "due 2026-11-27, in 2 business days",
+    ),
+    "due soon counts down each business day": (
+        DueSoon(),
+        date(2026, 11, 27),
+        "2026-11-25 10:00",
+        MOSCOW,
+        "2026-11-25 21:00",
+        "due 2026-11-27, in 2 business days",
+        "due 2026-11-27, in 1 business day",
+    ),
+    "due soon ends with the due date (overdue's business from there)": (
+        DueSoon(),
+        date(2026, 11, 27),
+        "2026-11-27 10:00",
+        MOSCOW,
+        "2026-11-27 21:00",
+        "due today",
+        "",
+    ),
+    "due soon over a weekend: nothing changes until Monday starts": (
+        DueSoon(),
+        date(2026, 11, 30),
+        "2026-11-27 10:00",
+        MOSCOW,
+        "2026-11-29 21:00",
+        "due 2026-11-30, in 1 business day",
+        "due today",
+    ),
+}
 
 
-def test_due_soon_opens_on_the_day_that_leaves_the_horizon() -> None:
-    # Due Friday 27 Nov, two business days ahead: from Wednesday 25 Nov (Moscow).
-    task = make_task(due=date(2026, 11, 27))
-    before, after = assert_turns_at(
-        DueSoon(), task, at("2026-11-23 10:00"), MOSCOW, at("2026-11-24 21:00")
-    )
-    assert before == ()
-    assert _messages(after) == [("due-soon", "info", "due 2026-11-27, in 2 business days")]
-
-
-def test_due_soon_counts_down_each_business_day_then_ends_with_the_due_date() -> None:
-    task = make_task(due=date(2026, 11, 27))
-    _, after = assert_turns_at(
-        DueSoon(), task, at("2026-11-25 10:00"), MOSCOW, at("2026-11-25 21:00")
-    )
-    assert _messages(after)[0][2] == "due 2026-11-27, in 1 business day"
-    _, after = assert_turns_at(
-        DueSoon(), task, at("2026-11-27 10:00"), MOSCOW, at("2026-11-27 21:00")
-    )
-    assert after == ()  # overdue's business from here
-
-
-def test_due_soon_over_a_weekend() -> None:
-    # Due Monday 30 Nov: on Friday one business day is left, and nothing changes until
-    # Monday starts ("due today").
-    task = make_task(due=date(2026, 11, 30))
-    _, after = assert_turns_at(
-        DueSoon(), task, at("2026-11-27 10:00"), MOSCOW, at("2026-11-29 21:00")
-    )
-    assert _messages(after)[0][2] == "due today"
+@pytest.mark.parametrize(
+    ("rule", "due", "now", "calendar", "turns", "before", "after"),
+    list(DATED.values()),
+    ids=list(DATED),
+)
+def test_due_date_rules_turn_exactly_when_computed_by_hand(
+    rule: Rule,
+    due: date,
+    now: str,
+    calendar: BusinessCalendar,
+    turns: str,
+    before: str,
+    after: str,
+) -> None:
+    task = make_task(due=due)
+    got = assert_turns_at(rule, task, at(now), calendar, at(turns))
+    assert (_message(got[0]), _message(got[1])) == (before, after)
 
 
 def test_stale_turns_on_the_threshold_business_day() -> None:
