@@ -9,19 +9,15 @@ tasks the comments are 140,000 lines; ``--verbose`` or ``--output FILE`` gives t
 
 from __future__ import annotations
 
-import heapq
-import re
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
-from syncd.core.models import Finding
 from syncd.reconcile import FAILURES_IN_A_ROW
 from syncd.source_cycle import CycleReport
+from syncd.working_set import FindingsSummary
 
 __all__ = ["EXAMPLES_PER_RULE", "KIND_LABELS", "cycle_line", "rule_summary"]
 
 EXAMPLES_PER_RULE = 3
-_DIGITS = re.compile(r"(\d+)")
 KIND_LABELS = {"search": "search/list"}
 """How a request kind is named in the summary (the others by their own name)."""
 
@@ -69,30 +65,19 @@ def rule_summary(
     (by key) as examples. ``mode`` says why nothing was written: ``report-only`` (the
     source's ``enforce`` is off) or ``dry-run``. ``hint``: name the options that show every
     would-be comment (not when they are already shown)."""
-    findings = report.findings_list
-    tasks = len({f.task_key for f in findings})
-    head = f"  {mode}: {len(findings)} finding(s) on {tasks} task(s)"
+    summary = report.summary
+    if summary is None or summary.examples != examples:
+        summary = FindingsSummary.of(report.findings_list, examples)
+    head = f"  {mode}: {summary.total} finding(s) on {summary.tasks} task(s)"
     result = report.reconcile
-    if result is not None and result.would_post:
-        head += f", {len(result.would_post)} comment(s) would be posted"
+    if result is not None and result.would_post_count:
+        head += f", {result.would_post_count} comment(s) would be posted"
     head += ", nothing written"
-    if hint and findings:
+    if hint and summary.total:
         head += "; every would-be comment: --verbose or --output FILE"
     yield head
-    for rule, found in sorted(_by_rule(findings).items()):
-        shown = heapq.nsmallest(examples, found, key=lambda f: _natural(f.task_key))
-        more = len(found) - len(shown)
-        sample = "; ".join(f"{f.task_key}: {f.message}" for f in shown)
-        yield f"    {rule}: {len(found)} — {sample}" + (f"; and {more} more" if more else "")
-
-
-def _natural(key: str) -> tuple[tuple[int, int | str], ...]:
-    """``SHOP-2`` before ``SHOP-10``: numbers compare as numbers."""
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in _DIGITS.split(key) if p)
-
-
-def _by_rule(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
-    grouped: dict[str, list[Finding]] = defaultdict(list)
-    for finding in findings:
-        grouped[finding.rule].append(finding)
-    return dict(grouped)
+    for rule, count in sorted(summary.by_rule.items()):
+        shown = summary.first(rule)
+        more = count - len(shown)
+        sample = "; ".join(f"{key}: {message}" for key, message in shown)
+        yield f"    {rule}: {count} — {sample}" + (f"; and {more} more" if more else "")

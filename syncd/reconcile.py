@@ -38,13 +38,15 @@ from connectors.markers import comment_carrying
 from rules.calendar import BusinessCalendar
 from syncd.core.errors import ConnectorError, FatalError, RateLimitedError
 from syncd.core.logs import get_logger
+from syncd.core.models import Severity
 from syncd.reminder_identity import covered
 from syncd.reminders import (
     ATTENTION_LABEL,
+    SEVERITY_RANK,
     Evaluation,
     Plan,
     ReconcileResult,
-    build_plans,
+    iter_plans,
     plan_from_action,
     plan_payload,
     thanks_plan,
@@ -136,6 +138,24 @@ class Reconciler:
     def writes(self) -> bool:
         return self.source.enforce and not self.dry_run
 
+    @property
+    def plans_reminders(self) -> bool:
+        """Reminders are planned (to post, queue, or show): enforced, or shown to someone."""
+        return self.source.enforce or self.echo is not None
+
+    def pending_tasks(self) -> set[str]:
+        """Tasks a cycle must reconcile although their findings did not move: unfinished
+        claims, and — where reminders are planned — findings no reminder covered yet
+        (queued for working hours, deferred, cooling down, never posted)."""
+        name = self.source.name
+        pending = {a.task_key for a in self.store.actions(name, state="claimed")}
+        if self.plans_reminders:
+            # Findings below the source's threshold are never reminded about: not pending.
+            threshold = SEVERITY_RANK[Severity(self.source.remind_min_severity)]
+            remindable = {s.value for s, rank in SEVERITY_RANK.items() if rank <= threshold}
+            pending |= self.store.unnotified_task_keys(name, remindable)
+        return pending
+
     def reconcile(
         self, ev: Evaluation, now: datetime, *, only: set[str] | None = None
     ) -> ReconcileResult:
@@ -144,17 +164,25 @@ class Reconciler:
         result = ReconcileResult()
         name = self.source.name
         current = finding_keys(ev.findings)
-        open_before = {(r.task_key, r.rule, r.fingerprint): r for r in self.store.findings(name)}
+        # The tasks whose findings are reconciled: a webhook's one task, or a cycle's scope
+        # (findings moved, reminders pending); the ledger of the others is read not at all.
+        limit = only if only is not None else ev.scope
+        open_before = {
+            (r.task_key, r.rule, r.fingerprint): r
+            for r in self.store.findings(name, task_keys=limit)
+        }
         gone = [
             key
             for key in open_before
             if key not in current
             and (key[0], key[1]) not in ev.failed
-            and (only is None or key[0] in only)
+            and (limit is None or key[0] in limit)
         ]
         if not self.dry_run:
             self.store.record_findings(name, ev.findings, now)
             self.store.resolve_findings(name, gone, now)
+            # Now the ledger holds these tasks' findings: later cycles may skip them.
+            self.store.note_ledger(name, ev.ledger_notes)
         result.resolved = len(gone)
 
         open_hours = self.calendar.is_working_time(now)
@@ -167,10 +195,10 @@ class Reconciler:
             # (planning every reminder of a large backlog each cycle would be wasted work).
             return result
         ledger = self._ledger(open_before, current)
-        plans = build_plans(self.source, ev.tasks, ev.findings, ledger, now, busy=busy)
+        plans = iter_plans(self.source, ev.tasks, ev.findings, ledger, now, busy=busy)
         if not self.source.enforce:
-            for plan in plans:  # report-only: never posted, day or night
-                result.would_post.append(plan)
+            for plan in plans:  # report-only: never posted, day or night; shown, not held
+                result.would_post_count += 1
                 self._show(plan, "report-only, not posted")
         elif not open_hours:
             # Mentions notify people: outside working hours the findings stay un-notified
@@ -183,6 +211,7 @@ class Reconciler:
             for plan in plans:
                 if self.dry_run:
                     result.would_post.append(plan)
+                    result.would_post_count += 1
                     self._show(plan, "would post")
                 elif not budget.take():
                     budget.defer(result)

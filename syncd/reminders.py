@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +28,7 @@ __all__ = [
     "Evaluation",
     "Plan",
     "ReconcileResult",
-    "build_plans",
+    "iter_plans",
     "marker_for",
     "plan_from_action",
     "plan_payload",
@@ -62,13 +62,24 @@ class Evaluation:
     """(task key, rule) pairs whose rule crashed: their old findings are not "fixed"."""
     labelled: set[str] = field(default_factory=set)
     """Open tasks carrying the attention label."""
+    scope: set[str] | None = None
+    """The tasks ``findings`` speak for (None: every open task of the source). Outside it
+    the findings did not change and the ledger holds them already: nothing to reconcile."""
+    evaluated: int | None = None
+    """How many tasks the engine evaluated (the others' kept results held); None: all."""
+    ledger_notes: list[tuple[str, str | None]] = field(default_factory=list)
+    """(task key, digest of its findings) to note as the ledger's once they are recorded
+    (``Store.note_ledger``); None where a rule failed (the ledger keeps old findings)."""
 
 
 @dataclass
 class ReconcileResult:
     posted: list[Plan] = field(default_factory=list)
     would_post: list[Plan] = field(default_factory=list)
-    """Dry-run or report-only: what would have been written."""
+    """Dry-run: what would have been written. (Report-only shows each plan as it is made
+    and only counts them: a large backlog's comments are not held.)"""
+    would_post_count: int = 0
+    """Dry-run or report-only: how many comments would have been written."""
     queued_until: dict[str, datetime] = field(default_factory=dict)
     """Task key → start of the next working hours, for reminders held back overnight."""
     deferred: int = 0
@@ -132,7 +143,7 @@ def plan_from_action(action: ActionRow) -> Plan:
     )
 
 
-def build_plans(
+def iter_plans(
     source: SourceConfig,
     tasks: Mapping[str, Task],
     findings: Sequence[Finding],
@@ -140,8 +151,10 @@ def build_plans(
     now: datetime,
     *,
     busy: set[str],
-) -> list[Plan]:
-    """Plans for the findings worth a comment now, most severe tasks first."""
+) -> Iterator[Plan]:
+    """Plans for the findings worth a comment now, most severe tasks first, one at a
+    time: a report-only cycle over a large backlog shows each would-be comment and
+    forgets it."""
     cooldown = timedelta(seconds=source.reminder_cooldown)
     threshold = SEVERITY_RANK[Severity(source.remind_min_severity)]
     by_task: dict[str, list[Finding]] = defaultdict(list)
@@ -158,7 +171,6 @@ def build_plans(
     def urgency(key: str) -> tuple[int, str]:
         return min(SEVERITY_RANK[f.severity] for f in by_task[key]), key
 
-    plans = []
     for key in sorted(by_task, key=urgency):
         task = tasks[key]
         items = sorted(by_task[key], key=lambda f: (SEVERITY_RANK[f.severity], f.rule))
@@ -178,8 +190,7 @@ def build_plans(
             generation=generation,
         )
         add = (ATTENTION_LABEL,) if source.labels_on_finding else ()
-        plans.append(Plan(key, marker, reminder, covers, add))
-    return plans
+        yield Plan(key, marker, reminder, covers, add)
 
 
 def thanks_plan(source: SourceConfig, task_key: str, markers: Sequence[str]) -> Plan:

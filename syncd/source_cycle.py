@@ -8,9 +8,10 @@ tests run exactly the code the daemon runs.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from config.policy import Policy, SourceConfig
@@ -22,14 +23,23 @@ from syncd.core.clock import Clock, SystemClock
 from syncd.core.errors import ConfigError, FatalError, SyncdError
 from syncd.core.logs import get_logger
 from syncd.core.models import Finding, Task, fingerprint
+from syncd.evaluation import iter_verdicts
 from syncd.metrics import Metrics
 from syncd.progress import CycleProgress, watching
 from syncd.reconcile import Evaluation, Reconciler, ReconcileResult
 from syncd.reminders import ATTENTION_LABEL
 from syncd.replica import default_owner
 from syncd.store import Store
+from syncd.store.base import BATCH
 from syncd.task_skips import TaskSkips
-from syncd.working_set import FindingList, FlaggedTasks
+from syncd.working_set import (
+    CycleFindings,
+    FindingList,
+    FindingsSummary,
+    FlaggedTasks,
+    encode_findings,
+    ledger_hash,
+)
 
 __all__ = [
     "AnyRunner",
@@ -38,9 +48,9 @@ __all__ = [
     "SourceUnavailable",
     "UnavailableRunner",
     "build_runners",
+    "evaluate_changes",
     "evaluate_source",
     "failure_text",
-    "iter_source_findings",
 ]
 
 log = get_logger("syncd.source_cycle")
@@ -55,6 +65,11 @@ class CycleReport:
     queued: int = 0
     failed: int = 0
     deferred: int = 0
+    evaluated: int | None = None
+    """Open tasks the rules were run on (the others' kept results held); None: unknown."""
+    reconciled: int | None = None
+    """Tasks whose findings were reconciled with the ledger (moved, pending reminders,
+    closed); None: unknown."""
     skipped: int = 0
     """Tasks set aside this cycle (``syncd.task_skips``); the others were processed."""
     requests: int = 0
@@ -64,14 +79,15 @@ class CycleReport:
     duration: float = 0.0
     findings_list: Sequence[Finding] = field(default_factory=list)
     reconcile: ReconcileResult | None = None
+    summary: FindingsSummary | None = None
+    """Findings per rule with examples (None: summarise ``findings_list``)."""
 
-
-def iter_source_findings(
-    store: Store, engine: Engine, source: str, now: datetime
-) -> Iterator[Finding]:
-    """The findings of every stored open task of ``source`` at ``now``, streamed: nothing
-    of a task is kept once its findings are out (``check`` needs no task, only findings)."""
-    return engine.iter_findings(store.iter_tasks(source, open_only=True), now)
+    @property
+    def rule_counts(self) -> dict[str, int]:
+        """Open findings per rule, without reading them again."""
+        if self.summary is not None:
+            return dict(self.summary.by_rule)
+        return dict(Counter(f.rule for f in self.findings_list))
 
 
 def evaluate_source(
@@ -81,8 +97,8 @@ def evaluate_source(
     now: datetime,
     tasks: Iterable[Task] | None = None,
 ) -> Evaluation:
-    """Findings over every open task of ``source`` (or ``tasks``) at ``now``. Pure over the
-    stored state: it reads no tracker, so ``check --no-sync`` and ``--at`` use it as is.
+    """Findings over every open task of ``source`` (or ``tasks``) at ``now``, every one of
+    them evaluated. Pure over the stored state: it reads no tracker.
 
     Tasks are streamed from the store and only those with findings are kept: a
     100,000-task source does not sit in memory whole.
@@ -93,18 +109,92 @@ def evaluate_source(
     findings = FindingList()
     failed: set[tuple[str, str]] = set()
     labelled: set[str] = set()
+    notes: list[tuple[str, str | None]] = []
     for result in engine.iter_results(source_tasks, now):
         task = result.task
         if ATTENTION_LABEL in task.labels:
             labelled.add(task.key)
         failed.update((task.key, rule) for rule in result.failed)
+        notes.append((task.key, None if result.failed else ledger_hash(result.findings)))
         if result.findings:
             # Reminders need who to mention, not the task's history: its comments would
             # be most of the memory.
             flagged.add(task)
             for finding in result.findings:
                 findings.append(finding)
-    return Evaluation(tasks=flagged, findings=findings, failed=failed, labelled=labelled)
+    return Evaluation(
+        tasks=flagged, findings=findings, failed=failed, labelled=labelled, ledger_notes=notes
+    )
+
+
+def evaluate_changes(
+    store: Store,
+    engine: Engine,
+    source: str,
+    now: datetime,
+    *,
+    pending: set[str],
+    summary: FindingsSummary,
+    found: CycleFindings,
+    plans: bool = True,
+) -> Evaluation:
+    """What a cycle must reconcile at ``now``: the open tasks whose findings differ from
+    what the findings ledger holds (kept results stand in for evaluations while they hold,
+    ``syncd.evaluation``), the ``pending`` ones (un-notified findings, unfinished claims:
+    their reminders are still due although nothing moved) and the tasks with open findings
+    that are no longer stored open. Every task's findings are counted in ``summary`` and
+    kept encoded in ``found``; only the scope's are held as findings. ``plans``: reminders
+    will be planned, so the flagged tasks of the scope are held too (who to mention)."""
+    flagged = FlaggedTasks()
+    findings = FindingList()
+    failed: set[tuple[str, str]] = set()
+    labelled: set[str] = set()
+    scope: set[str] = set()
+    notes: list[tuple[str, str | None]] = []
+    unread: list[str] = []  # in scope with findings, kept: their task is read afterwards
+    evaluated = 0
+    for verdict in iter_verdicts(store, engine, source, now):
+        key = verdict.key
+        settled = verdict.settled
+        if verdict.encoded is not None and settled and key not in pending:
+            # Kept and already in the ledger: counted, never decoded.
+            found.add(key, verdict.encoded, summary.add_encoded(key, verdict.encoded))
+            if verdict.attention and verdict.encoded == "[]":
+                labelled.add(key)
+            continue
+        evaluated += verdict.evaluated
+        summary.add(verdict.findings)
+        found.add(key, verdict.encoded or encode_findings(verdict.findings), len(verdict.findings))
+        if verdict.attention and not verdict.findings:
+            labelled.add(key)  # what unlabelling needs: labelled tasks with no findings
+        if settled and key not in pending:
+            continue
+        scope.add(key)
+        failed.update((key, rule) for rule in verdict.failed)
+        if not settled:
+            notes.append((key, None if verdict.failed else verdict.findings_hash))
+        if verdict.findings:
+            for finding in verdict.findings:
+                findings.append(finding)
+            if not plans:
+                pass
+            elif verdict.task is not None:
+                flagged.add(verdict.task)
+            else:
+                unread.append(key)
+    for start in range(0, len(unread), BATCH):
+        for task in store.tasks_by_key(source, unread[start : start + BATCH]).values():
+            flagged.add(task)
+    scope |= store.orphaned_task_keys(source)
+    return Evaluation(
+        tasks=flagged,
+        findings=findings,
+        failed=failed,
+        labelled=labelled,
+        scope=scope,
+        evaluated=evaluated,
+        ledger_notes=notes,
+    )
 
 
 def failure_text(exc: Exception) -> str:
@@ -247,16 +337,28 @@ class SourceRunner:
             self._phase("sweep")
             self.sweep(now)
             self._phase("evaluate")
-            ev = self.evaluate(now)
+            summary = FindingsSummary()
+            findings = CycleFindings(self.source, now.astimezone(UTC))
+            ev = evaluate_changes(
+                self.store,
+                self.engine,
+                self.source,
+                now,
+                pending=self.reconciler.pending_tasks(),
+                summary=summary,
+                found=findings,
+                plans=self.reconciler.plans_reminders,
+            )
             self._phase("reconcile")
             result = self.reconciler.reconcile(ev, now)
-        findings = ev.findings
         kinds = counts.since(before)
         requests = sum(kinds.values())
         report = CycleReport(
             source=self.source,
             synced=synced,
             findings=len(findings),
+            evaluated=ev.evaluated,
+            reconciled=None if ev.scope is None else len(ev.scope),
             posted=len(result.posted),
             queued=len(result.queued_until),
             failed=result.failed,
@@ -267,10 +369,13 @@ class SourceRunner:
             duration=time.monotonic() - started,
             findings_list=findings,
             reconcile=result,
+            summary=summary,
         )
         bound.info(
             "cycle done",
             synced=synced,
+            evaluated=ev.evaluated,
+            reconciled=report.reconciled,
             findings=len(findings),
             posted=report.posted,
             queued=report.queued,

@@ -9,6 +9,10 @@ without re-validation: they were valid when they went in.
 
 from __future__ import annotations
 
+import bisect
+import hashlib
+import json
+import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
@@ -16,8 +20,20 @@ from typing import Any, overload
 
 from syncd.core.models import Finding, Person, Severity, Task
 
-__all__ = ["FindingList", "FlaggedTasks", "finding_keys"]
+__all__ = [
+    "CycleFindings",
+    "FindingList",
+    "FindingsSummary",
+    "FlaggedTasks",
+    "decode_findings",
+    "encode_findings",
+    "finding_keys",
+    "ledger_hash",
+    "natural_key",
+]
 
+_SEVERITIES = {s.value: s for s in Severity}
+_PrintedFields = tuple[str, str, str, Severity, str, str, datetime, dict[str, str]]
 _FindingRow = tuple[str, str, str, Severity, str, str, datetime, tuple[str, ...], tuple[str, ...]]
 
 
@@ -54,6 +70,50 @@ class FindingList(Sequence[Finding]):
                 tuple(sys.intern(v) for v in f.data.values()),
             )
         )
+
+    def append_encoded(self, source: str, task_key: str, detected: datetime, encoded: str) -> int:
+        """Append one task's findings as ``encode_findings`` keeps them, building no
+        ``Finding``; returns how many have error severity."""
+        errors = 0
+        source = sys.intern(source)
+        task_key = sys.intern(task_key)
+        data_keys = self._data_keys
+        for rule, severity, message, fp, data in json.loads(encoded):
+            keys = tuple(data)
+            keys = data_keys.setdefault(keys, keys)
+            level = _SEVERITIES[severity]
+            errors += level is Severity.ERROR
+            self._rows.append(
+                (
+                    rule,
+                    source,
+                    task_key,
+                    level,
+                    sys.intern(message),
+                    sys.intern(fp),
+                    detected,
+                    keys,
+                    tuple(sys.intern(v) for v in data.values()),
+                )
+            )
+        return errors
+
+    def fields(
+        self,
+    ) -> Iterator[tuple[str, str, str, Severity, str, str, datetime, dict[str, str]]]:
+        """(rule, source, task key, severity, message, fingerprint, detected at, data) of
+        each finding, with no model built (what printing them needs)."""
+        for rule, source, key, severity, message, fp, detected, keys, values in self._rows:
+            yield (
+                rule,
+                source,
+                key,
+                severity,
+                message,
+                fp,
+                detected,
+                dict(zip(keys, values, strict=True)),
+            )
 
     @staticmethod
     def _finding(row: _FindingRow) -> Finding:
@@ -165,3 +225,134 @@ class FlaggedTasks(Mapping[str, Task]):
 
     def __len__(self) -> int:
         return len(self._rows)
+
+
+def encode_findings(findings: Iterable[Finding]) -> str:
+    """One task's findings as compact JSON (``kept_results.findings``): what varies
+    between findings, in order; the source, task and detection moment are the reader's."""
+    return json.dumps(
+        [[f.rule, f.severity.value, f.message, f.fingerprint, f.data] for f in findings],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode_findings(text: str, source: str, task_key: str, now: datetime) -> list[Finding]:
+    """The findings ``encode_findings`` kept, detected at ``now`` (as evaluating the same
+    task at ``now`` would have them)."""
+    return [
+        Finding.model_construct(
+            rule=rule,
+            source=source,
+            task_key=task_key,
+            severity=Severity(severity),
+            message=message,
+            fingerprint=fp,
+            detected_at=now,
+            data=data,
+        )
+        for rule, severity, message, fp, data in json.loads(text)
+    ]
+
+
+def ledger_hash(findings: Iterable[Finding]) -> str:
+    """A digest of what the findings ledger records of one task's findings (rule,
+    fingerprint, severity, message), in any order: equal digests, nothing to reconcile."""
+    fields = sorted((f.rule, f.fingerprint, f.severity.value, f.message) for f in findings)
+    return hashlib.blake2b(json.dumps(fields).encode(), digest_size=16).hexdigest()
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(key: str) -> tuple[tuple[int, int | str], ...]:
+    """``SHOP-2`` before ``SHOP-10``: numbers compare as numbers."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in _DIGITS.split(key) if p)
+
+
+class FindingsSummary:
+    """Counts of a source's findings per rule, with the first few (by natural task key) of
+    each as examples: what a summary prints, built as findings stream by, never holding
+    them."""
+
+    def __init__(self, examples: int = 3) -> None:
+        self.examples = examples
+        self.total = 0
+        self.tasks = 0
+        self.by_rule: dict[str, int] = {}
+        self._first: dict[str, list[tuple[Any, str, str]]] = {}
+
+    def add(self, findings: Sequence[Finding]) -> None:
+        """The findings of one task."""
+        if findings:
+            self.tasks += 1
+            place = natural_key(findings[0].task_key)
+            for f in findings:
+                self._count(place, f.task_key, f.rule, f.message)
+
+    def add_encoded(self, task_key: str, encoded: str) -> int:
+        """The findings of one task as ``encode_findings`` keeps them (none decoded);
+        returns how many there are."""
+        rows = json.loads(encoded)
+        if rows:
+            self.tasks += 1
+            place = natural_key(task_key)
+            for rule, _severity, message, _fp, _data in rows:
+                self._count(place, task_key, rule, message)
+        return len(rows)
+
+    def _count(self, place: Any, task_key: str, rule: str, message: str) -> None:
+        self.total += 1
+        self.by_rule[rule] = self.by_rule.get(rule, 0) + 1
+        first = self._first.setdefault(rule, [])
+        if len(first) < self.examples or place < first[-1][0]:
+            bisect.insort(first, (place, task_key, message))  # sorted, at most `examples`
+            del first[self.examples :]
+
+    def first(self, rule: str) -> list[tuple[str, str]]:
+        """(task key, message) of the first findings of ``rule`` by natural task key."""
+        return [(key, message) for _, key, message in self._first.get(rule, ())]
+
+    @classmethod
+    def of(cls, findings: Iterable[Finding], examples: int = 3) -> FindingsSummary:
+        """The summary of findings held elsewhere (grouped by task as they come)."""
+        summary = cls(examples)
+        by_task: dict[str, list[Finding]] = {}
+        for f in findings:
+            by_task.setdefault(f.task_key, []).append(f)
+        for group in by_task.values():
+            summary.add(group)
+        return summary
+
+
+class CycleFindings(Sequence[Finding]):
+    """Every finding of one source's cycle, held per task as ``encode_findings`` keeps
+    them and decoded only when read: the cycle itself needs only their summary; a reader
+    (``syncd demo``, the tests) may still go through them all."""
+
+    __slots__ = ("_detected_at", "_source", "_tasks", "_total")
+
+    def __init__(self, source: str, detected_at: datetime) -> None:
+        self._source = source
+        self._detected_at = detected_at
+        self._tasks: list[tuple[str, str]] = []
+        self._total = 0
+
+    def add(self, task_key: str, encoded: str, count: int) -> None:
+        if count:
+            self._tasks.append((sys.intern(task_key), encoded))
+            self._total += count
+
+    def __len__(self) -> int:
+        return self._total
+
+    def __iter__(self) -> Iterator[Finding]:
+        for key, encoded in self._tasks:
+            yield from decode_findings(encoded, self._source, key, self._detected_at)
+
+    @overload
+    def __getitem__(self, index: int) -> Finding: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Finding]: ...
+    def __getitem__(self, index: int | slice) -> Finding | list[Finding]:
+        return list(self)[index]

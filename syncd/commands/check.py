@@ -22,12 +22,8 @@ from config.policy import Policy
 from rules.engine import Engine
 from syncd.core.clock import process_clock
 from syncd.core.models import Finding, Severity
-from syncd.source_cycle import (
-    SourceUnavailable,
-    build_runners,
-    failure_text,
-    iter_source_findings,
-)
+from syncd.evaluation import TaskVerdict, iter_verdicts
+from syncd.source_cycle import SourceUnavailable, build_runners, failure_text
 from syncd.store import Store
 from syncd.wiring import App
 from syncd.working_set import FindingList
@@ -71,6 +67,46 @@ class CheckRows:
             if f.severity is Severity.ERROR:
                 self.errors += 1
             self._findings.append(f)
+
+    def add_verdicts(
+        self, source: str, verdicts: Iterable[TaskVerdict], queued: datetime | None
+    ) -> None:
+        """Every task's findings; kept ones as they are stored, with no model built."""
+        self._queued[source] = queued
+        for verdict in verdicts:
+            if verdict.encoded is not None:
+                self.errors += self._findings.append_encoded(
+                    source, verdict.key, verdict.detected_at, verdict.encoded
+                )
+                continue
+            for f in verdict.findings:
+                if f.severity is Severity.ERROR:
+                    self.errors += 1
+                self._findings.append(f)
+
+    def json_lines(self) -> Iterator[str]:
+        """:func:`iter_json` of these rows, with no ``Finding`` built for each."""
+        queued = self._queued
+        moments: dict[datetime, str] = {}
+        for rule, source, key, severity, message, fp, detected, data in self._findings.fields():
+            at = moments.get(detected)
+            if at is None:
+                at = moments[detected] = detected.isoformat()
+            obj: dict[str, Any] = {
+                "schema": CHECK_SCHEMA,
+                "source": source,
+                "key": key,
+                "rule": rule,
+                "severity": severity.value,
+                "message": message,
+                "fingerprint": fp,
+                "detected_at": at,
+                "data": data,
+            }
+            until = queued[source]
+            if until is not None:
+                obj["queued_until"] = until.isoformat()
+            yield json.dumps(obj, ensure_ascii=False, sort_keys=True)
 
     def sort(self) -> None:
         self._findings.sort_by_place()
@@ -155,10 +191,18 @@ def run_check(
 
 
 def collect(
-    policy: Policy, store: Store, engine: Engine, at: datetime, sources: Sequence[str]
+    policy: Policy,
+    store: Store,
+    engine: Engine,
+    at: datetime,
+    sources: Sequence[str],
+    *,
+    keep: bool = True,
 ) -> CheckRows:
     """Evaluate ``sources`` at ``at`` over the stored state (pure: same state, same rows).
-    Tasks stream from the store; only the findings are kept (compactly, see ``CheckRows``)."""
+    Tasks stream from the store; only the findings are kept (compactly, see ``CheckRows``).
+    Tasks whose kept result holds at ``at`` are not evaluated again, and those evaluated
+    are kept (``syncd.evaluation``); ``keep=False`` evaluates every task."""
     by_name = {s.name: s for s in policy.sources}
     rows = CheckRows()
     for name in sources:
@@ -166,7 +210,7 @@ def collect(
         queued = None if calendar.is_working_time(at) else calendar.next_working_time(at)
         if by_name[name].enforce is False:
             queued = None  # report-only: nothing will be posted, now or later
-        rows.add(name, iter_source_findings(store, engine, name, at), queued)
+        rows.add_verdicts(name, iter_verdicts(store, engine, name, at, keep=keep), queued)
     rows.sort()
     return rows
 
@@ -191,6 +235,9 @@ def _json_line(finding: Finding, queued: datetime | None) -> str:
 def iter_json(rows: Iterable[CheckRow]) -> Iterator[str]:
     """One JSON Lines line per row, as the rows come: printing 200,000 findings need not
     build one 80 MB string first."""
+    if isinstance(rows, CheckRows):
+        yield from rows.json_lines()
+        return
     for finding, queued in rows:
         yield _json_line(finding, queued)
 

@@ -3,7 +3,7 @@ service are the production implementations; tests use small real ones."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -39,8 +39,13 @@ class CycleReportLike(Protocol):
     def duration(self) -> float: ...
     @property
     def findings_list(self) -> Sequence[Finding]:
-        """Every finding of the cycle's evaluation: the open findings of the source,
-        counted by rule for ``syncd_open_findings`` without reading the ledger again."""
+        """Every finding of the cycle's evaluation: the open findings of the source."""
+        ...
+
+    @property
+    def rule_counts(self) -> Mapping[str, int]:
+        """The open findings per rule, for ``syncd_open_findings``, without reading them
+        again."""
         ...
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
@@ -229,7 +228,7 @@ class Coordinator(threading.Thread):
         m.reminders_deferred.labels(source=name).set(report.deferred)
         m.last_success.labels(source=name).set(started.timestamp())
         m.failures.labels(source=name).set(0)
-        m.set_open_findings(name, Counter(f.rule for f in report.findings_list))
+        m.set_open_findings(name, report.rule_counts)
         _log(source=name).debug("cycle.done", synced=report.synced, took=round(took, 3))
 
     def _failed(self, started: datetime, exc: Exception, *, expected: bool) -> None:

@@ -33,6 +33,7 @@ __all__ = [
     "cursors",
     "digests",
     "findings",
+    "kept_results",
     "leases",
     "metadata",
     "replicas",
@@ -81,6 +82,27 @@ tasks = Table(
     Column("updated", UTCDateTime(), nullable=False),
     Column("is_open", Boolean, nullable=False),
     Column("snapshot", Text, nullable=False),
+    # A digest of ``snapshot`` (``syncd.store.tasks.content_id``): what kept results are
+    # checked against. NULL only for a row written before it existed: never matches.
+    Column("content", String(32)),
+)
+
+# What an engine made of one task's content, kept until it can change (``rules.engine``'s
+# ``TaskResult.valid_until``): derived data, losing a row only costs an evaluation.
+kept_results = Table(
+    "kept_results",
+    metadata,
+    Column("source", String(200), primary_key=True),
+    Column("task_key", String(300), primary_key=True),
+    Column("content", String(32), nullable=False),
+    Column("engine", String(64), nullable=False),  # Engine.fingerprint()
+    Column("evaluated_at", UTCDateTime(), nullable=False),
+    Column("valid_until", UTCDateTime()),  # exclusive; NULL: only at evaluated_at
+    Column("attention", Boolean, nullable=False),  # the task carries the attention label
+    Column("findings_hash", String(32), nullable=False),  # of what the ledger records
+    # The same digest of what the findings ledger holds open for the task (NULL: unknown).
+    Column("ledger_hash", String(32)),
+    Column("findings", Text, nullable=False),  # compact JSON, syncd.working_set
 )
 
 findings = Table(

@@ -3,7 +3,7 @@
 Writes that decide an effect (claiming an action, a digest, a lease) rely on the
 database's unique keys, not on a read-then-write, so two processes — or two replicas —
 racing for the same reminder cannot both win. The ledgers live in one module each
-(``tasks``, ``findings``, ``actions``, ``digests``, ``sources``, ``skipped``,
+(``tasks``, ``kept_results``, ``findings``, ``actions``, ``digests``, ``sources``, ``skipped``,
 ``snapshots``); ``Store`` is
 all of them.
 """
@@ -14,6 +14,7 @@ from syncd.store.actions import ActionsMixin
 from syncd.store.database import create_store_engine
 from syncd.store.digest_ledger import DigestsMixin
 from syncd.store.findings import FindingsMixin
+from syncd.store.kept_results import KeptResultsMixin
 from syncd.store.skipped import SkippedMixin
 from syncd.store.snapshots import SnapshotsMixin
 from syncd.store.sources import SourcesMixin
@@ -24,6 +25,7 @@ __all__ = ["Store", "open_store"]
 
 class Store(
     TasksMixin,
+    KeptResultsMixin,
     FindingsMixin,
     ActionsMixin,
     DigestsMixin,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from collections.abc import Iterable, Iterator
@@ -16,7 +17,13 @@ from syncd.store.base import BATCH as _BATCH
 from syncd.store.base import StoreBase
 from syncd.store.database import dialect_insert
 
-__all__ = ["TasksMixin"]
+__all__ = ["TasksMixin", "content_id"]
+
+
+def content_id(snapshot: str) -> str:
+    """A digest of a stored snapshot: equal digests, same task content (kept results are
+    valid for the content they were computed from)."""
+    return hashlib.blake2b(snapshot.encode(), digest_size=16).hexdigest()
 
 
 class TasksMixin(StoreBase):
@@ -48,20 +55,12 @@ class TasksMixin(StoreBase):
                             "updated": insert.excluded.updated,
                             "is_open": insert.excluded.is_open,
                             "snapshot": insert.excluded.snapshot,
+                            "content": insert.excluded.content,
                         },
                         # A page read before a webhook's re-read must not undo it.
                         where=t.tasks.c.updated <= insert.excluded.updated,
                     ),
-                    [
-                        {
-                            "source": task.source,
-                            "key": task.key,
-                            "updated": task.updated,
-                            "is_open": task.is_open,
-                            "snapshot": task.model_dump_json(),
-                        }
-                        for task in batch
-                    ],
+                    [_task_row(task) for task in batch],
                 )
                 count += len(batch)
         return count
@@ -73,11 +72,15 @@ class TasksMixin(StoreBase):
         with self._write() as conn:
             removed = 0
             for start in range(0, len(keys), _BATCH):
+                batch = keys[start : start + _BATCH]
                 removed += conn.execute(
-                    t.tasks.delete().where(
-                        t.tasks.c.source == source, t.tasks.c.key.in_(keys[start : start + _BATCH])
-                    )
+                    t.tasks.delete().where(t.tasks.c.source == source, t.tasks.c.key.in_(batch))
                 ).rowcount
+                conn.execute(
+                    t.kept_results.delete().where(
+                        t.kept_results.c.source == source, t.kept_results.c.task_key.in_(batch)
+                    )
+                )
         return removed
 
     def open_task_keys(self, source: str) -> set[str]:
@@ -151,3 +154,15 @@ class TasksMixin(StoreBase):
             query = query.where(t.tasks.c.source == source)
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar() or 0)
+
+
+def _task_row(task: Task) -> dict[str, Any]:
+    snapshot = task.model_dump_json()
+    return {
+        "source": task.source,
+        "key": task.key,
+        "updated": task.updated,
+        "is_open": task.is_open,
+        "snapshot": snapshot,
+        "content": content_id(snapshot),
+    }

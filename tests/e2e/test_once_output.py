@@ -181,3 +181,18 @@ def test_on_a_terminal_a_live_progress_line_is_drawn(policy: Path, tmp_path: Pat
     assert "agency  sync" in screen
     assert "issues/s" not in once.stdout
     assert once.stdout.startswith("agency: 300 task(s) synced")
+
+
+def test_a_second_run_reading_kept_results_prints_the_same_summary(
+    policy: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    first = _syncd(policy, data, "once").stdout.splitlines()
+    second = _syncd(policy, data, "once").stdout.splitlines()
+    assert first[0].startswith("agency: 300 task(s) synced")
+    assert second[0].startswith("agency: 0 task(s) synced")  # nothing changed, nothing read
+    assert first[1:] == second[1:]  # per rule: the same counts and the same examples
+    verbose = _syncd(policy, data, "once", "--verbose").stdout
+    _, flagged = _check_counts(policy, data)
+    assert f", {len(flagged)} comment(s) would be posted" in verbose
+    assert verbose.count(COMMENT_HEADER) == len(flagged)
