@@ -29,13 +29,13 @@ from syncd.store import Store
 from syncd.store.base import BATCH
 from syncd.working_set import decode_findings, encode_findings, ledger_hash
 
-__all__ = ["ENCODING", "TaskVerdict", "iter_verdicts"]
+__all__ = ["ENCODING", "TaskVerdict", "engine_identity", "iter_verdicts"]
 
 log = get_logger("syncd.evaluation")
 
-ENCODING = "f1"
-"""The version of ``syncd.working_set.encode_findings``' format, part of each kept row's
-engine identity."""
+ENCODING = "f2"
+"""The version of ``syncd.working_set.encode_findings``' format and of the ``check`` lines
+kept beside it (``syncd.check_lines``), part of each kept row's engine identity."""
 
 
 class TaskVerdict:
@@ -153,20 +153,34 @@ class _Keeper:
             log.warning("results not kept; the next run evaluates again", error=str(exc))
 
 
+def engine_identity(engine: Engine) -> str:
+    """What kept rows record as their engine: the engine, and how its findings are kept
+    (a syncd that encodes them otherwise must not read another's rows)."""
+    return f"{ENCODING}:{engine.fingerprint()}"
+
+
 def iter_verdicts(
-    store: Store, engine: Engine, source: str, now: datetime, *, keep: bool = True
+    store: Store,
+    engine: Engine,
+    source: str,
+    now: datetime,
+    *,
+    keep: bool = True,
+    stale_only: bool = False,
 ) -> Iterator[TaskVerdict]:
     """Every stored open task of ``source`` at ``now``, by key. Tasks whose kept result
     does not hold are evaluated and their result kept when the engine says until when it
-    holds; ``keep=False``: every task is evaluated and nothing is kept."""
+    holds; ``keep=False``: every task is evaluated and nothing is kept. ``stale_only``:
+    only the tasks evaluated (``check`` reads the others' kept lines itself)."""
     # The engine, and how its findings are kept: a syncd that encodes them otherwise
     # must not read another's rows (``ENCODING`` changes with ``encode_findings``).
-    fingerprint = f"{ENCODING}:{engine.fingerprint()}"
+    fingerprint = engine_identity(engine)
     detected = now.astimezone(UTC)  # what the engine's context stamps findings with
     feed = _Feed(engine, now)
     keeper = _Keeper(store, source, keep)
     try:
-        for state in store.iter_open_states(source, fingerprint, now, keep=keep):
+        states = store.iter_open_states(source, fingerprint, now, keep=keep, stale_only=stale_only)
+        for state in states:
             if state.snapshot is None:
                 assert state.findings is not None
                 assert state.findings_hash is not None

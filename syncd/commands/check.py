@@ -8,25 +8,27 @@ rule's facts, e.g. ``checkpoint_at`` for the checkpoint rule.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.table import Table
-
-from config.policy import Policy
-from rules.engine import Engine
-from syncd.core.clock import process_clock
+from syncd.check_lines import AT, CHECK_SCHEMA, fill, line_template, queued_field
 from syncd.core.models import Finding, Severity
-from syncd.evaluation import TaskVerdict, iter_verdicts
-from syncd.source_cycle import SourceUnavailable, build_runners, failure_text
-from syncd.store import Store
-from syncd.wiring import App
-from syncd.working_set import FindingList
+from syncd.evaluation import engine_identity, iter_verdicts
+from syncd.store.kept_results import KeptLine
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from config.policy import Policy
+    from rules.engine import Engine
+    from syncd.store import Store
+    from syncd.wiring import App
 
 __all__ = [
     "CHECK_SCHEMA",
@@ -42,91 +44,153 @@ __all__ = [
     "sync_for_check",
 ]
 
-CHECK_SCHEMA = "syncd.check/1"
-
 CheckRow = tuple[Finding, datetime | None]
 """A finding and, when a reminder would wait for working hours, until when."""
+
+_CHUNK = 2000
+"""Lines joined and filled in per write."""
+
+
+@dataclass
+class _SourceRows:
+    """One source's rows in print order: the findings of the tasks evaluated by this run
+    (held, sorted) merged with the kept lines of the others (streamed from the store,
+    already in order, each time the rows are read)."""
+
+    source: str
+    queued: datetime | None
+    at: str
+    """The detection moment of kept findings (what evaluating them now would stamp)."""
+    evaluated: list[KeptLine] = field(default_factory=list)
+    """Their templates have ``AT`` filled with each finding's own moment already."""
+    evaluated_keys: set[str] = field(default_factory=set)
+    kept: Callable[[], Iterator[KeptLine]] | None = None
+
+    def rows(self) -> Iterator[KeptLine]:
+        if self.kept is None:
+            return iter(self.evaluated)
+        stream = self.kept()
+        if not self.evaluated_keys:
+            return stream
+        skip = self.evaluated_keys  # their kept lines (if just written) are in `evaluated`
+        return heapq.merge((r for r in stream if r[1] not in skip), self.evaluated)
+
+
+def _template(f: Finding) -> str:
+    return line_template(
+        f.source,
+        f.task_key,
+        rule=f.rule,
+        severity=f.severity.value,
+        message=f.message,
+        fingerprint=f.fingerprint,
+        data=f.data,
+    )
+
+
+def _evaluated_line(f: Finding, seq: int) -> KeptLine:
+    line = _template(f).replace(AT, f.detected_at.isoformat())
+    return (f.rule, f.task_key, seq, f.severity.value, f.message, line)
 
 
 class CheckRows:
     """``check``'s rows, sorted by source, rule and task; iterating yields ``CheckRow``.
 
-    The findings are held compactly (``syncd.working_set.FindingList``): a broken
-    100,000-task backlog has some 200,000 findings, and the sort needs them all at once.
-    The "queued until" moment is the source's, so it is kept once per source."""
+    Held as ``check`` prints them, not as findings: the lines of tasks whose kept result
+    holds are streamed from the store in print order (``kept_findings``), and only the
+    findings of tasks evaluated by this run are held. Printing JSON is then joining
+    stored lines and filling in two moments (``syncd.check_lines``)."""
 
     def __init__(self) -> None:
-        self._findings = FindingList()
-        self._queued: dict[str, datetime | None] = {}
-        self.errors = 0
-        """How many findings have error severity (the exit code's business)."""
+        self._sources: list[_SourceRows] = []
+        self._counts: tuple[int, int] | None = (0, 0)
 
     def add(self, source: str, findings: Iterable[Finding], queued: datetime | None) -> None:
-        self._queued[source] = queued
-        for f in findings:
-            if f.severity is Severity.ERROR:
-                self.errors += 1
-            self._findings.append(f)
+        """Findings evaluated elsewhere (any order: each source's rows are sorted)."""
+        part = _SourceRows(source, queued, "")
+        part.evaluated = sorted(_evaluated_line(f, seq) for seq, f in enumerate(findings))
+        self._add(part)
 
-    def add_verdicts(
-        self, source: str, verdicts: Iterable[TaskVerdict], queued: datetime | None
-    ) -> None:
-        """Every task's findings; kept ones as they are stored, with no model built."""
-        self._queued[source] = queued
-        for verdict in verdicts:
-            if verdict.encoded is not None:
-                self.errors += self._findings.append_encoded(
-                    source, verdict.key, verdict.detected_at, verdict.encoded
-                )
-                continue
-            for f in verdict.findings:
-                if f.severity is Severity.ERROR:
-                    self.errors += 1
-                self._findings.append(f)
+    def _add(self, part: _SourceRows) -> None:
+        self._sources.append(part)
+        self._sources.sort(key=lambda p: p.source)  # stable: print order is by source first
+        self._counts = None
+
+    def _rows(self) -> Iterator[tuple[_SourceRows, KeptLine]]:
+        findings = errors = 0
+        for part in self._sources:
+            for row in part.rows():
+                findings += 1
+                errors += row[3] == "error"
+                yield part, row
+        self._counts = (findings, errors)
+
+    def _count(self) -> tuple[int, int]:
+        if self._counts is None:
+            for _ in self._rows():
+                pass
+        assert self._counts is not None
+        return self._counts
+
+    @property
+    def errors(self) -> int:
+        """How many findings have error severity (the exit code's business)."""
+        return self._count()[1]
+
+    def json_chunks(self) -> Iterator[str]:
+        """``iter_json``'s lines, each followed by a newline, many lines per string."""
+        findings = errors = 0
+        for part in self._sources:
+            queued = queued_field(part.queued)
+            rows = part.rows()
+            while batch := list(itertools.islice(rows, _CHUNK)):
+                findings += len(batch)
+                errors += sum(1 for r in batch if r[3] == "error")
+                yield fill("\n".join([r[5] for r in batch]) + "\n", part.at, queued)
+        self._counts = (findings, errors)
 
     def json_lines(self) -> Iterator[str]:
         """:func:`iter_json` of these rows, with no ``Finding`` built for each."""
-        queued = self._queued
-        moments: dict[datetime, str] = {}
-        for rule, source, key, severity, message, fp, detected, data in self._findings.fields():
-            at = moments.get(detected)
-            if at is None:
-                at = moments[detected] = detected.isoformat()
-            obj: dict[str, Any] = {
-                "schema": CHECK_SCHEMA,
-                "source": source,
-                "key": key,
-                "rule": rule,
-                "severity": severity.value,
-                "message": message,
-                "fingerprint": fp,
-                "detected_at": at,
-                "data": data,
-            }
-            until = queued[source]
-            if until is not None:
-                obj["queued_until"] = until.isoformat()
-            yield json.dumps(obj, ensure_ascii=False, sort_keys=True)
+        for chunk in self.json_chunks():
+            yield from chunk.splitlines()
+
+    def table_rows(self) -> Iterator[tuple[str, str, str, str, str, datetime | None]]:
+        """(source, rule, task key, severity, message, queued until) of each row."""
+        for part, (rule, key, _seq, severity, message, _line) in self._rows():
+            yield part.source, rule, key, severity, message, part.queued
 
     def sort(self) -> None:
-        self._findings.sort_by_place()
+        """Kept for callers of the former list: the rows are always in print order."""
 
     def __len__(self) -> int:
-        return len(self._findings)
+        return self._count()[0]
 
     def __bool__(self) -> bool:
-        return bool(self._findings)
+        return len(self) > 0
 
     def __iter__(self) -> Iterator[CheckRow]:
-        queued = self._queued
-        for finding in self._findings:
-            yield finding, queued[finding.source]
+        for part, row in self._rows():
+            obj = json.loads(fill(row[5], part.at, ""))
+            finding = Finding.model_construct(
+                rule=obj["rule"],
+                source=obj["source"],
+                task_key=obj["key"],
+                severity=Severity(obj["severity"]),
+                message=obj["message"],
+                fingerprint=obj["fingerprint"],
+                detected_at=datetime.fromisoformat(obj["detected_at"]),
+                data=obj["data"],
+            )
+            yield finding, part.queued
 
 
 def sync_for_check(app: App, selected: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
     """Read the ``selected`` sources into the store, never writing to a tracker. Returns
     the sources that could not be read and those that could not even be set up (a secret
     not set...), each with its reason; one source's failure never stops the others."""
+    from syncd.core.clock import process_clock
+    from syncd.source_cycle import SourceUnavailable, build_runners, failure_text
+
     failed: dict[str, str] = {}
     broken: dict[str, str] = {}
     settings = app.settings.model_copy(update={"dry_run": True})  # check never writes
@@ -174,13 +238,15 @@ def run_check(
     ``warn``. A source that cannot be read still shows what is stored for it."""
     failed: dict[str, str] = {}  # could not be read
     broken: dict[str, str] = {}  # could not even be set up (a secret is missing...)
+    from rules.engine import Engine
+
     if sync:
         failed, broken = sync_for_check(app, sources)
     rows = collect(app.policy, app.store, Engine.from_policy(app.policy), at, sources)
     if as_json:
-        # Buffered writes: echo flushes every line, 200,000 flushes at scale.
-        for line in iter_json(rows):
-            sys.stdout.write(line + "\n")
+        # Many lines per write: echo flushes every line, 200,000 flushes at scale.
+        for chunk in rows.json_chunks():
+            sys.stdout.write(chunk)
         sys.stdout.flush()
     else:
         quiet = frozenset(s.name for s in app.policy.sources if not s.enforce)
@@ -200,36 +266,36 @@ def collect(
     keep: bool = True,
 ) -> CheckRows:
     """Evaluate ``sources`` at ``at`` over the stored state (pure: same state, same rows).
-    Tasks stream from the store; only the findings are kept (compactly, see ``CheckRows``).
-    Tasks whose kept result holds at ``at`` are not evaluated again, and those evaluated
-    are kept (``syncd.evaluation``); ``keep=False`` evaluates every task."""
+    Only the tasks whose kept result does not hold at ``at`` are evaluated (and their
+    result kept, ``syncd.evaluation``); their findings are held, the others' lines are
+    read from the store when the rows are printed (``CheckRows``). ``keep=False``
+    evaluates every task."""
     by_name = {s.name: s for s in policy.sources}
+    identity = engine_identity(engine)
     rows = CheckRows()
     for name in sources:
         calendar = engine.calendar(name)
         queued = None if calendar.is_working_time(at) else calendar.next_working_time(at)
         if by_name[name].enforce is False:
             queued = None  # report-only: nothing will be posted, now or later
-        rows.add_verdicts(name, iter_verdicts(store, engine, name, at, keep=keep), queued)
-    rows.sort()
+        # Kept findings are detected at `at`, as the engine stamps the ones it finds.
+        part = _SourceRows(name, queued, at.astimezone(UTC).isoformat())
+        for verdict in iter_verdicts(store, engine, name, at, keep=keep, stale_only=keep):
+            part.evaluated_keys.add(verdict.key)
+            part.evaluated.extend(_evaluated_line(f, seq) for seq, f in enumerate(verdict.findings))
+        part.evaluated.sort()  # (rule, task key, order within the task): unique
+        if keep and len(part.evaluated_keys) < store.count_open_tasks(name):
+
+            def kept(source: str = name) -> Iterator[KeptLine]:
+                return store.iter_kept_lines(source, identity, at)
+
+            part.kept = kept
+        rows._add(part)
     return rows
 
 
 def _json_line(finding: Finding, queued: datetime | None) -> str:
-    obj: dict[str, Any] = {
-        "schema": CHECK_SCHEMA,
-        "source": finding.source,
-        "key": finding.task_key,
-        "rule": finding.rule,
-        "severity": finding.severity.value,
-        "message": finding.message,
-        "fingerprint": finding.fingerprint,
-        "detected_at": finding.detected_at.isoformat(),
-        "data": finding.data,
-    }
-    if queued is not None:
-        obj["queued_until"] = queued.isoformat()
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True)
+    return fill(_template(finding), finding.detected_at.isoformat(), queued_field(queued))
 
 
 def iter_json(rows: Iterable[CheckRow]) -> Iterator[str]:
@@ -256,34 +322,43 @@ def render_table(
     """``report_only``: sources whose reminders are not posted (``enforce: false``);
     ``not_read``: sources whose tracker could not be read (their rows, if any, come from
     the stored state), so "in order" cannot be claimed for them."""
+    from rich.console import Console
+    from rich.table import Table
+
     # A pipe or CI log has no width; 160 columns keep messages on one line there.
     console = console or Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
-    if not rows and not_read:
+    table = Table(show_lines=False)
+    for column in ("source", "rule", "task", "severity", "message", "reminder"):
+        table.add_column(column)
+    printed = (
+        rows.table_rows()
+        if isinstance(rows, CheckRows)
+        else (
+            (f.source, f.rule, f.task_key, f.severity.value, f.message, queued)
+            for f, queued in rows
+        )
+    )
+    count = 0
+    for source, rule, key, severity, message, queued in printed:
+        count += 1
+        style = {"error": "red", "warning": "yellow"}.get(severity, "")
+        if source in report_only:
+            when = "report-only"
+        else:
+            when = f"queued until {queued:%a %H:%M}" if queued else "now"
+        table.add_row(
+            source, rule, key, f"[{style}]{severity}[/]" if style else severity, message, when
+        )
+    if not count and not_read:
         console.print(
             f"Not read: {', '.join(sorted(not_read))}. No findings in what is stored, "
             "which may be out of date (the reason is below)."
         )
         return
-    if not rows:
+    if not count:
         console.print("No findings: every task in scope is in order.")
         return
-    table = Table(title=f"{len(rows)} finding(s)", show_lines=False)
-    for column in ("source", "rule", "task", "severity", "message", "reminder"):
-        table.add_column(column)
-    for finding, queued in rows:
-        style = {"error": "red", "warning": "yellow"}.get(finding.severity.value, "")
-        if finding.source in report_only:
-            when = "report-only"
-        else:
-            when = f"queued until {queued:%a %H:%M}" if queued else "now"
-        table.add_row(
-            finding.source,
-            finding.rule,
-            finding.task_key,
-            f"[{style}]{finding.severity.value}[/]" if style else finding.severity.value,
-            finding.message,
-            when,
-        )
+    table.title = f"{count} finding(s)"
     console.print(table)
 
 

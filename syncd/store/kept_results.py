@@ -15,6 +15,7 @@ nothing to learn about the task.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,15 +23,21 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from syncd.check_lines import line_template
 from syncd.store import schema as t
 from syncd.store.base import BATCH as _BATCH
 from syncd.store.base import StoreBase
 from syncd.store.database import dialect_insert
 
-__all__ = ["KeptResultsMixin", "OpenTaskState"]
+__all__ = ["KeptLine", "KeptResultsMixin", "OpenTaskState"]
 
 _K = t.kept_results
+_F = t.kept_findings
 _T = t.tasks
+
+KeptLine = tuple[str, str, int, str, str, str]
+"""(rule, task key, order within the task, severity, message, ``check`` line template) of
+one kept finding: tuples compare in the order ``check`` prints."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,20 +59,20 @@ class OpenTaskState:
 
 class KeptResultsMixin(StoreBase):
     def iter_open_states(
-        self, source: str, engine: str, now: datetime, *, keep: bool = True
+        self,
+        source: str,
+        engine: str,
+        now: datetime,
+        *,
+        keep: bool = True,
+        stale_only: bool = False,
     ) -> Iterator[OpenTaskState]:
         """Every stored open task of ``source`` by key, streamed, in one query: which need
         evaluation under ``engine`` at ``now`` (their snapshot is read) and the kept
-        findings of the others. ``keep=False``: every task needs evaluation."""
-        stale = sa.or_(
-            _K.c.task_key.is_(None),
-            _T.c.content.is_(None),
-            _K.c.content != _T.c.content,
-            _K.c.engine != engine,
-            _K.c.valid_until.is_(None),
-            _K.c.valid_until <= now,
-            _K.c.evaluated_at > now,  # the clock went back: never reuse
-        )
+        findings of the others. ``keep=False``: every task needs evaluation;
+        ``stale_only``: only the tasks that need evaluation (the others' findings are
+        read by ``iter_kept_lines``)."""
+        stale = _stale(engine, now)
         if not keep:
             stale = sa.true()
         query = (
@@ -85,6 +92,8 @@ class KeptResultsMixin(StoreBase):
             .where(_T.c.source == source, _T.c.is_open.is_(True))
             .order_by(_T.c.key)
         )
+        if stale_only:
+            query = query.where(stale)
         with self.engine.connect() as conn:
             result = conn.execution_options(yield_per=1000).execute(query)
             for key, content, snapshot, findings, attention, f_hash, l_hash in result:
@@ -94,8 +103,9 @@ class KeptResultsMixin(StoreBase):
 
     def keep_results(self, source: str, rows: Iterable[dict[str, Any]]) -> None:
         """Upsert kept results (``task_key, content, engine, evaluated_at, valid_until,
-        attention, findings_hash, findings``), in batches. The ledger's digest of a task is
-        left as it was: writing a result tells nothing about the ledger."""
+        attention, findings_hash, findings``), in batches, with each finding's ``check``
+        line (``kept_findings``). The ledger's digest of a task is left as it was: writing
+        a result tells nothing about the ledger."""
         iterator = iter(rows)
         batch = list(itertools.islice(iterator, _BATCH))
         if not batch:
@@ -117,9 +127,49 @@ class KeptResultsMixin(StoreBase):
                     )
                 },
             )
+            forget = _F.delete().where(
+                _F.c.source == source, _F.c.task_key == sa.bindparam("k_task")
+            )
             while batch:
                 conn.execute(upsert, [{"source": source, "ledger_hash": None, **r} for r in batch])
+                # A task's printed rows are replaced with its result, in the same transaction.
+                conn.execute(forget, [{"k_task": r["task_key"]} for r in batch])
+                lines = [line for r in batch for line in _lines(source, r)]
+                if lines:
+                    conn.execute(_F.insert(), lines)
                 batch = list(itertools.islice(iterator, _BATCH))
+
+    def iter_kept_lines(self, source: str, engine: str, now: datetime) -> Iterator[KeptLine]:
+        """The kept findings of ``source``'s open tasks whose kept result holds under
+        ``engine`` at ``now``, in the order ``check`` prints them (rule, task key, order
+        within the task; code point order, as Python compares strings), in one ordered
+        scan; no task needing evaluation contributes a row."""
+        with self.engine.connect() as conn:
+            rule: sa.ColumnElement[Any] = _F.c.rule
+            key: sa.ColumnElement[Any] = _F.c.task_key
+            if conn.dialect.name == "postgresql":  # the database's own collation may differ
+                rule, key = rule.collate("C"), key.collate("C")
+            query = (
+                sa.select(
+                    _F.c.rule, _F.c.task_key, _F.c.seq, _F.c.severity, _F.c.message, _F.c.line
+                )
+                .join(_K, sa.and_(_K.c.source == _F.c.source, _K.c.task_key == _F.c.task_key))
+                .join(_T, sa.and_(_T.c.source == _F.c.source, _T.c.key == _F.c.task_key))
+                .where(_F.c.source == source, _T.c.is_open.is_(True), sa.not_(_stale(engine, now)))
+                .order_by(rule, key, _F.c.seq)
+            )
+            result = conn.execution_options(yield_per=2000).execute(query)
+            for partition in result.partitions():
+                yield from partition
+
+    def count_open_tasks(self, source: str) -> int:
+        query = (
+            sa.select(sa.func.count())
+            .select_from(_T)
+            .where(_T.c.source == source, _T.c.is_open.is_(True))
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
 
     def note_ledger(self, source: str, hashes: Iterable[tuple[str, str | None]]) -> None:
         """Record, per (task key, digest), which findings the ledger now holds open for a
@@ -171,3 +221,41 @@ class KeptResultsMixin(StoreBase):
         )
         with self.engine.connect() as conn:
             return set(conn.execute(query).scalars())
+
+
+def _stale(engine: str, now: datetime) -> sa.ColumnElement[bool]:
+    """A stored open task (``tasks`` outer-joined with ``kept_results``) whose kept result
+    does not hold under ``engine`` at ``now``."""
+    return sa.or_(
+        _K.c.task_key.is_(None),
+        _T.c.content.is_(None),
+        _K.c.content != _T.c.content,
+        _K.c.engine != engine,
+        _K.c.valid_until.is_(None),
+        _K.c.valid_until <= now,
+        _K.c.evaluated_at > now,  # the clock went back: never reuse
+    )
+
+
+def _lines(source: str, row: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """``kept_findings`` rows of one kept result (its ``findings``, as
+    ``syncd.working_set.encode_findings`` writes them)."""
+    key = row["task_key"]
+    for seq, (rule, severity, message, fp, data) in enumerate(json.loads(row["findings"])):
+        yield {
+            "source": source,
+            "rule": rule,
+            "task_key": key,
+            "seq": seq,
+            "severity": severity,
+            "message": message,
+            "line": line_template(
+                source,
+                key,
+                rule=rule,
+                severity=severity,
+                message=message,
+                fingerprint=fp,
+                data=data,
+            ),
+        }

@@ -33,6 +33,7 @@ __all__ = [
     "cursors",
     "digests",
     "findings",
+    "kept_findings",
     "kept_results",
     "leases",
     "metadata",
@@ -103,6 +104,22 @@ kept_results = Table(
     # The same digest of what the findings ledger holds open for the task (NULL: unknown).
     Column("ledger_hash", String(32)),
     Column("findings", Text, nullable=False),  # compact JSON, syncd.working_set
+)
+
+# The same findings one per row, as ``check --json`` prints them (``syncd.check_lines``
+# templates), keyed in the order ``check`` prints: a run over kept results reads them in
+# one ordered scan. Without a rowid on SQLite, the rows are stored in that order.
+kept_findings = Table(
+    "kept_findings",
+    metadata,
+    Column("source", String(200), primary_key=True),
+    Column("rule", String(100), primary_key=True),
+    Column("task_key", String(300), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),  # order within the task
+    Column("severity", String(20), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("line", Text, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 findings = Table(

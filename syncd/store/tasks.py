@@ -81,6 +81,11 @@ class TasksMixin(StoreBase):
                         t.kept_results.c.source == source, t.kept_results.c.task_key.in_(batch)
                     )
                 )
+                conn.execute(
+                    t.kept_findings.delete().where(
+                        t.kept_findings.c.source == source, t.kept_findings.c.task_key.in_(batch)
+                    )
+                )
         return removed
 
     def open_task_keys(self, source: str) -> set[str]:

@@ -76,6 +76,21 @@ def upgrade() -> None:
         sa.Column("ledger_hash", sa.String(32)),
         sa.Column("findings", sa.Text, nullable=False),
     )
+    # The same findings one per row as ``check --json`` prints them, keyed in its order
+    # (source, rule, task key, order within the task): stored in that order on SQLite.
+    op.create_table(
+        "kept_findings",
+        sa.Column("source", sa.String(200), primary_key=True),
+        sa.Column("rule", sa.String(100), primary_key=True),
+        sa.Column("task_key", sa.String(300), primary_key=True),
+        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("severity", sa.String(20), nullable=False),
+        sa.Column("message", sa.Text, nullable=False),
+        sa.Column("line", sa.Text, nullable=False),
+        sqlite_with_rowid=False,
+    )
+    # A task's rows, replaced whenever its kept result is.
+    op.create_index("ix_kept_findings_task", "kept_findings", ["source", "task_key"])
     # Open findings no reminder covered yet (queued, deferred, cooling down, report-only):
     # the reminders a cycle must still plan although the task's findings did not change.
     unnotified = sa.text("state = 'open' AND notified_marker IS NULL")
@@ -92,6 +107,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_findings_open_task", "findings")
     op.drop_index("ix_findings_unnotified", "findings")
+    op.drop_index("ix_kept_findings_task", "kept_findings")
+    op.drop_table("kept_findings")
     op.drop_table("kept_results")
     op.drop_index("ix_tasks_open_content", "tasks")
     op.drop_column("tasks", "content")
