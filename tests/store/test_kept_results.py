@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from config.loader import load_policy_text
 from rules.engine import Engine
+from syncd.commands.check import collect, render_json
 from syncd.core.models import StatusCategory
 from syncd.evaluation import ENCODING, iter_verdicts
 from syncd.store import Store, open_store
@@ -154,3 +155,67 @@ def test_rows_kept_in_another_encoding_are_not_read(store: Store) -> None:
     evaluated, found = _run(store, engine)
     assert evaluated == store.open_task_keys(SOURCE)
     assert found == _reference(store, engine)
+
+
+# Keys whose orders differ: code point order (``check``'s) puts SHOP-10 before SHOP-9,
+# "Group/…" before "group/…" and Cyrillic after Latin; a database collation may not.
+TRICKY_KEYS = (
+    "SHOP-9",
+    "SHOP-10",
+    "shop-1",
+    "group/project#12",
+    "group/project#3",
+    "Group/Other#7",
+    "ПРОЕКТ-2",
+    "ÉQUIPE-11",
+    "SHOP-1a",
+    "SHOP_1",
+)
+
+
+def _language_collation(store: Store) -> None:
+    """Make the kept lines' text columns compare as a database created with a language
+    collation does (ICU's root: case and punctuation second), not byte-wise."""
+    with store.engine.begin() as conn:
+        for column in ("rule", "task_key"):
+            alter = f'ALTER COLUMN {column} TYPE varchar(300) COLLATE "und-x-icu"'
+            conn.execute(sa.text(f"ALTER TABLE kept_findings {alter}"))
+
+
+def _printed(store: Store, engine: Engine, *, keep: bool) -> tuple[str, list[str]]:
+    rows = collect(load_policy_text(SOURCES), store, engine, NOW, [SOURCE], keep=keep)
+    return render_json(rows), [f"{f.rule} {f.task_key}" for f, _ in rows]
+
+
+def test_check_rows_from_kept_lines_are_in_check_order_on_every_backend(store_url: str) -> None:
+    """``check`` over kept lines (read in the database's order) prints exactly what
+    evaluating every task prints (sorted in Python), for keys the database's own
+    collation would order otherwise; and again after some tasks changed (kept lines and
+    fresh evaluations merged)."""
+    engine = _engine()
+    tasks = [t for t in generated_tasks(60) if t.is_open][: len(TRICKY_KEYS) * 3]
+    renamed = [
+        task.model_copy(update={"key": f"{TRICKY_KEYS[i % len(TRICKY_KEYS)]}{'x' * (i // 10)}"})
+        for i, task in enumerate(tasks)
+    ]
+    with open_store(store_url) as store:
+        if store.engine.dialect.name == "postgresql":
+            _language_collation(store)
+        store.upsert_tasks(renamed)
+        reference = _printed(store, engine, keep=False)
+        assert len(reference[1]) > 20
+        assert reference[1] == sorted(reference[1], key=lambda r: tuple(r.split(" ")))
+        assert _printed(store, engine, keep=True) == reference  # cold: evaluates, keeps
+        assert _run(store, engine)[0] == set()  # every result is kept now
+        assert _printed(store, engine, keep=True) == reference  # warm: kept lines only
+        changed = [t.model_copy(update={"due": None}) for t in renamed[::4]]
+        store.upsert_tasks(changed)
+        mixed = _printed(store, engine, keep=False)
+        assert mixed != reference
+        assert _printed(store, engine, keep=True) == mixed  # merged
+        assert _printed(store, engine, keep=True) == mixed  # all kept again
+        store.forget_tasks(SOURCE, [renamed[1].key])
+        with store.engine.connect() as conn:
+            forgotten = t.kept_findings.c.task_key == renamed[1].key
+            assert conn.execute(sa.select(sa.func.count()).where(forgotten)).scalar() == 0
+        assert _printed(store, engine, keep=True) == _printed(store, engine, keep=False)
