@@ -29,7 +29,7 @@ from syncd.store import Store
 from syncd.store.base import BATCH
 from syncd.working_set import decode_findings, encode_findings, ledger_hash
 
-__all__ = ["ENCODING", "TaskVerdict", "engine_identity", "iter_verdicts"]
+__all__ = ["ENCODING", "TaskVerdict", "iter_verdicts"]
 
 log = get_logger("syncd.evaluation")
 
@@ -153,12 +153,6 @@ class _Keeper:
             log.warning("results not kept; the next run evaluates again", error=str(exc))
 
 
-def engine_identity(engine: Engine) -> str:
-    """What kept rows record as their engine: the engine, and how its findings are kept
-    (a syncd that encodes them otherwise must not read another's rows)."""
-    return f"{ENCODING}:{engine.fingerprint()}"
-
-
 def iter_verdicts(
     store: Store,
     engine: Engine,
@@ -174,7 +168,7 @@ def iter_verdicts(
     only the tasks evaluated (``check`` reads the others' kept lines itself)."""
     # The engine, and how its findings are kept: a syncd that encodes them otherwise
     # must not read another's rows (``ENCODING`` changes with ``encode_findings``).
-    fingerprint = engine_identity(engine)
+    fingerprint = f"{ENCODING}:{engine.fingerprint()}"
     detected = now.astimezone(UTC)  # what the engine's context stamps findings with
     feed = _Feed(engine, now)
     keeper = _Keeper(store, source, keep)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from syncd.check_lines import AT, CHECK_SCHEMA, fill, line_template, queued_field
 from syncd.core.models import Finding, Severity
-from syncd.evaluation import engine_identity, iter_verdicts
+from syncd.evaluation import iter_verdicts
 from syncd.store.kept_results import KeptLine
 
 if TYPE_CHECKING:
@@ -69,11 +69,8 @@ class _SourceRows:
     def rows(self) -> Iterator[KeptLine]:
         if self.kept is None:
             return iter(self.evaluated)
-        stream = self.kept()
-        if not self.evaluated_keys:
-            return stream
-        skip = self.evaluated_keys  # their kept lines (if just written) are in `evaluated`
-        return heapq.merge((r for r in stream if r[1] not in skip), self.evaluated)
+        stream = self.kept()  # without the tasks evaluated: their lines are `evaluated`
+        return heapq.merge(stream, self.evaluated) if self.evaluated else stream
 
 
 def _template(f: Finding) -> str:
@@ -271,7 +268,6 @@ def collect(
     read from the store when the rows are printed (``CheckRows``). ``keep=False``
     evaluates every task."""
     by_name = {s.name: s for s in policy.sources}
-    identity = engine_identity(engine)
     rows = CheckRows()
     for name in sources:
         calendar = engine.calendar(name)
@@ -286,8 +282,10 @@ def collect(
         part.evaluated.sort()  # (rule, task key, order within the task): unique
         if keep and len(part.evaluated_keys) < store.count_open_tasks(name):
 
-            def kept(source: str = name) -> Iterator[KeptLine]:
-                return store.iter_kept_lines(source, identity, at)
+            def kept(
+                source: str = name, stale: set[str] = part.evaluated_keys
+            ) -> Iterator[KeptLine]:
+                return store.iter_kept_lines(source, stale)
 
             part.kept = kept
         rows._add(part)

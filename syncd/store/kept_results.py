@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -139,12 +139,27 @@ class KeptResultsMixin(StoreBase):
                     conn.execute(_F.insert(), lines)
                 batch = list(itertools.islice(iterator, _BATCH))
 
-    def iter_kept_lines(self, source: str, engine: str, now: datetime) -> Iterator[KeptLine]:
-        """The kept findings of ``source``'s open tasks whose kept result holds under
-        ``engine`` at ``now``, in the order ``check`` prints them (rule, task key, order
-        within the task; code point order, as Python compares strings), in one ordered
-        scan; no task needing evaluation contributes a row."""
+    def iter_kept_lines(self, source: str, stale: Collection[str]) -> Iterator[KeptLine]:
+        """The kept findings of ``source``'s open tasks, in the order ``check`` prints them
+        (rule, task key, order within the task; code point order, as Python compares
+        strings), in one ordered scan of ``kept_findings`` and no join per finding.
+
+        ``stale``: the open tasks whose kept result does not hold at the moment printed,
+        as ``iter_open_states(..., stale_only=True)`` found them for it; their rows are
+        left out (the caller evaluated them). Every other open task's rows are current:
+        a task's rows are replaced with its kept result, in one transaction."""
         with self.engine.connect() as conn:
+            closed = conn.execute(
+                sa.select(_K.c.task_key).where(
+                    _K.c.source == source,
+                    ~sa.exists().where(
+                        _T.c.source == _K.c.source,
+                        _T.c.is_open.is_(True),
+                        _T.c.key == _K.c.task_key,
+                    ),
+                )
+            )
+            skip = {*stale, *closed.scalars()}  # kept once, since closed or forgotten
             rule: sa.ColumnElement[Any] = _F.c.rule
             key: sa.ColumnElement[Any] = _F.c.task_key
             if conn.dialect.name == "postgresql":  # the database's own collation may differ
@@ -153,14 +168,15 @@ class KeptResultsMixin(StoreBase):
                 sa.select(
                     _F.c.rule, _F.c.task_key, _F.c.seq, _F.c.severity, _F.c.message, _F.c.line
                 )
-                .join(_K, sa.and_(_K.c.source == _F.c.source, _K.c.task_key == _F.c.task_key))
-                .join(_T, sa.and_(_T.c.source == _F.c.source, _T.c.key == _F.c.task_key))
-                .where(_F.c.source == source, _T.c.is_open.is_(True), sa.not_(_stale(engine, now)))
+                .where(_F.c.source == source)
                 .order_by(rule, key, _F.c.seq)
             )
             result = conn.execution_options(yield_per=2000).execute(query)
             for partition in result.partitions():
-                yield from partition
+                if skip:
+                    yield from (row for row in partition if row[1] not in skip)
+                else:
+                    yield from partition
 
     def count_open_tasks(self, source: str) -> int:
         query = (
