@@ -149,14 +149,12 @@ class KeptResultsMixin(StoreBase):
         left out (the caller evaluated them). Every other open task's rows are current:
         a task's rows are replaced with its kept result, in one transaction."""
         with self.engine.connect() as conn:
+            # NOT IN a list, not NOT EXISTS per row: the open keys come from the covering
+            # index alone, never from the rows holding the snapshots.
+            open_keys = sa.select(_T.c.key).where(_T.c.source == source, _T.c.is_open.is_(True))
             closed = conn.execute(
                 sa.select(_K.c.task_key).where(
-                    _K.c.source == source,
-                    ~sa.exists().where(
-                        _T.c.source == _K.c.source,
-                        _T.c.is_open.is_(True),
-                        _T.c.key == _K.c.task_key,
-                    ),
+                    _K.c.source == source, _K.c.task_key.not_in(open_keys)
                 )
             )
             skip = {*stale, *closed.scalars()}  # kept once, since closed or forgotten
