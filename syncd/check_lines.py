@@ -24,10 +24,17 @@ QUEUED = "\x1e"
 """Stands for the ``"queued_until": "…", `` member, or nothing when not queued."""
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+# The markers as the encoder writes them inside a string: "detected_at" and "queued_until"
+# are given the markers as values, then the escaped forms are put back to markers.
+_AT_ESCAPED = "\\u001d"
+_QUEUED_ESCAPED = '"queued_until": "\\u001e", '
+
+
 def _members(obj: Mapping[str, object]) -> str:
     """The members of ``obj`` as ``json.dumps(..., sort_keys=True)`` writes them, without
     the braces."""
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True)[1:-1]
+    return _ENCODER.encode(obj)[1:-1]
 
 
 def line_template(
@@ -44,6 +51,23 @@ def line_template(
     members are in sorted key order (data, detected_at, fingerprint, key, message,
     queued_until, rule, schema, severity, source), as ``json.dumps`` of the whole object
     with ``sort_keys=True`` writes them."""
+    line = _ENCODER.encode(
+        {
+            "data": data,
+            "detected_at": AT,
+            "fingerprint": fingerprint,
+            "key": key,
+            "message": message,
+            "queued_until": QUEUED,
+            "rule": rule,
+            "schema": CHECK_SCHEMA,
+            "severity": severity,
+            "source": source,
+        }
+    )
+    if line.count(_AT_ESCAPED) == 1 and line.count(_QUEUED_ESCAPED) == 1:
+        return line.replace(_AT_ESCAPED, AT).replace(_QUEUED_ESCAPED, QUEUED)
+    # The text itself holds a marker's escaped form: encode around the moments instead.
     head = _members({"data": data})
     middle = _members({"fingerprint": fingerprint, "key": key, "message": message})
     tail = _members({"rule": rule, "schema": CHECK_SCHEMA, "severity": severity, "source": source})
