@@ -8,6 +8,7 @@ rule's facts, e.g. ``checkpoint_at`` for the checkpoint rule.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import json
@@ -98,20 +99,10 @@ class CheckRows:
     findings of tasks evaluated by this run are held. Printing JSON is then joining
     stored lines and filling in two moments (``syncd.check_lines``)."""
 
-    def __init__(self) -> None:
-        self._sources: list[_SourceRows] = []
-        self._counts: tuple[int, int] | None = (0, 0)
-
-    def add(self, source: str, findings: Iterable[Finding], queued: datetime | None) -> None:
-        """Findings evaluated elsewhere (any order: each source's rows are sorted)."""
-        part = _SourceRows(source, queued, "")
-        part.evaluated = sorted(_evaluated_line(f, seq) for seq, f in enumerate(findings))
-        self._add(part)
-
-    def _add(self, part: _SourceRows) -> None:
-        self._sources.append(part)
-        self._sources.sort(key=lambda p: p.source)  # stable: print order is by source first
-        self._counts = None
+    def __init__(self, sources: Iterable[_SourceRows] = ()) -> None:
+        # Print order is by source first (each source's rows are in order already).
+        self._sources = sorted(sources, key=lambda p: p.source)
+        self._counts: tuple[int, int] | None = None if self._sources else (0, 0)
 
     def _rows(self) -> Iterator[tuple[_SourceRows, KeptLine]]:
         findings = errors = 0
@@ -149,15 +140,13 @@ class CheckRows:
     def json_lines(self) -> Iterator[str]:
         """:func:`iter_json` of these rows, with no ``Finding`` built for each."""
         for chunk in self.json_chunks():
-            yield from chunk.splitlines()
+            # Not splitlines(): a message may hold U+2028 or U+0085, which JSON leaves as is.
+            yield from chunk[:-1].split("\n")
 
     def table_rows(self) -> Iterator[tuple[str, str, str, str, str, datetime | None]]:
         """(source, rule, task key, severity, message, queued until) of each row."""
         for part, (rule, key, _seq, severity, message, _line) in self._rows():
             yield part.source, rule, key, severity, message, part.queued
-
-    def sort(self) -> None:
-        """Kept for callers of the former list: the rows are always in print order."""
 
     def __len__(self) -> int:
         return self._count()[0]
@@ -268,7 +257,7 @@ def collect(
     read from the store when the rows are printed (``CheckRows``). ``keep=False``
     evaluates every task."""
     by_name = {s.name: s for s in policy.sources}
-    rows = CheckRows()
+    parts: list[_SourceRows] = []
     for name in sources:
         calendar = engine.calendar(name)
         queued = None if calendar.is_working_time(at) else calendar.next_working_time(at)
@@ -281,15 +270,9 @@ def collect(
             part.evaluated.extend(_evaluated_line(f, seq) for seq, f in enumerate(verdict.findings))
         part.evaluated.sort()  # (rule, task key, order within the task): unique
         if keep and len(part.evaluated_keys) < store.count_open_tasks(name):
-
-            def kept(
-                source: str = name, stale: set[str] = part.evaluated_keys
-            ) -> Iterator[KeptLine]:
-                return store.iter_kept_lines(source, stale)
-
-            part.kept = kept
-        rows._add(part)
-    return rows
+            part.kept = functools.partial(store.iter_kept_lines, name, part.evaluated_keys)
+        parts.append(part)
+    return CheckRows(parts)
 
 
 def _json_line(finding: Finding, queued: datetime | None) -> str:

@@ -8,8 +8,16 @@ from pathlib import Path
 
 from config.loader import load_policy_text
 from rules.engine import Engine
-from syncd.commands.check import CheckRows, collect, has_errors, iter_json, render_json
-from syncd.core.models import Finding
+from syncd.commands.check import (
+    CheckRows,
+    _evaluated_line,
+    _SourceRows,
+    collect,
+    has_errors,
+    iter_json,
+    render_json,
+)
+from syncd.core.models import Finding, Severity
 from syncd.store import open_store
 from tests.bench.scale_store import NOW, POLICY, SOURCE, generated_tasks
 
@@ -50,3 +58,27 @@ def test_empty_rows_have_no_errors() -> None:
     assert len(rows) == 0
     assert not has_errors(rows)
     assert render_json(rows) == ""
+
+
+def test_json_lines_keep_unicode_line_separators_inside_a_line() -> None:
+    """JSON leaves U+2028, U+0085 and the like as they are: a line holding one is still
+    one line, as printed from kept lines and from findings alike."""
+    findings = [
+        Finding(
+            rule="required-sections",
+            source=SOURCE,
+            task_key=key,
+            severity=Severity.WARNING,
+            message=f"no section\u2028«{key}»\x85end",
+            fingerprint=key,
+            detected_at=NOW,
+            data={"section": "goal\u2029"},
+        )
+        for key in ("SHOP-10", "SHOP-9")
+    ]
+    part = _SourceRows(SOURCE, None, NOW.isoformat())
+    part.evaluated = sorted(_evaluated_line(f, 0) for f in findings)
+    lines = list(iter_json(CheckRows([part])))
+    assert lines == list(iter_json((f, None) for f in findings))
+    assert len(lines) == 2
+    assert [json.loads(line)["message"] for line in lines] == [f.message for f in findings]
