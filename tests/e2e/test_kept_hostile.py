@@ -12,11 +12,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 
-from config.policy import Policy
+from config.policy import Policy, RuleScope
+from rules.base import Context
+from rules.builtin.overdue import Overdue
+from rules.engine import Engine, ScopedRule
 from syncd.commands.check import collect
 from syncd.core.clock import FrozenClock
+from syncd.core.models import Finding, Task
 from syncd.source_cycle import CycleReport
+from syncd.store.migrate import alembic_config
 from tests.e2e.scenario import Scenario, scenario
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -95,3 +102,76 @@ def test_a_task_closed_by_a_webhook_and_reopened_is_reminded_again(sc: Scenario)
     assert _cycle(sc, later).posted == 1
     assert _open_ledger(sc) == {("SHOP-1", "required-sections")} == _checked(sc, later)
     assert len(sc.bot_comments("SHOP-1")) == 2
+
+
+def _back_to_0004(sc: Scenario) -> None:
+    """The store as the syncd before kept results left it: schema 0004, no content
+    digests, no kept rows; the ledger, its reminders and the queue as they were."""
+    sc.shutdown_syncd()
+    engine = sa.create_engine(sc.settings.resolved_state_url())
+    try:
+        cfg = alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0004")
+        assert "kept_results" not in sa.inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+    sc.restart()  # opening the store upgrades it again
+
+
+def test_an_upgraded_store_reminds_nothing_twice_and_posts_what_was_queued(
+    sc: Scenario,
+) -> None:
+    assert _cycle(sc, TUESDAY_11).posted == 1  # SHOP-1
+    _cycle(sc, TUESDAY_11 + timedelta(minutes=5))
+    sc.act({"action": "update", "task": "SHOP-2", "as": "olga", "fields": {"due": None}})
+    evening = datetime(2026, 11, 24, 22, 0, tzinfo=MOSCOW)
+    assert _cycle(sc, evening).queued == 1  # SHOP-2, outside working hours
+    _back_to_0004(sc)
+    late = _cycle(sc, evening + timedelta(minutes=30))
+    assert (late.posted, late.queued, late.evaluated) == (0, 1, 2)
+    morning = datetime(2026, 11, 25, 9, 5, tzinfo=MOSCOW)
+    first = _cycle(sc, morning)
+    assert first.reconcile is not None
+    assert [p.task_key for p in first.reconcile.posted] == ["SHOP-2"]
+    for minutes in (5, 10):
+        assert _cycle(sc, morning + timedelta(minutes=minutes)).posted == 0
+    assert (len(sc.bot_comments("SHOP-1")), len(sc.bot_comments("SHOP-2"))) == (1, 1)
+    assert _open_ledger(sc) == _checked(sc, morning)
+
+
+class _FlakyOverdue(Overdue):
+    """The real overdue rule, crashing on SHOP-1 while ``broken`` (a bug met by one task)."""
+
+    broken = False
+
+    def check_until(self, task: Task, ctx: Context) -> tuple[Finding | None, datetime | None]:
+        if self.broken and task.key == "SHOP-1":
+            raise RuntimeError("boom")
+        return super().check_until(task, ctx)
+
+
+def test_a_rule_crashing_on_a_task_keeps_its_findings_and_evaluates_it_every_cycle(
+    sc: Scenario,
+) -> None:
+    _with_rules(sc, CONTENT_RULES, labels_on_finding=False, thank_when_fixed=True)
+    flaky = _FlakyOverdue()
+    rules = [*sc.runner.engine.rules, ScopedRule.build(flaky, RuleScope())]
+    sc.runner.engine = Engine(rules, calendars=sc.runner.engine.calendars)
+    first = _cycle(sc, TUESDAY_11)
+    assert first.posted == 1
+    assert _open_ledger(sc) == {("SHOP-1", "required-sections"), ("SHOP-1", "overdue")}
+    _cycle(sc, TUESDAY_11 + timedelta(minutes=5))
+    flaky.broken = True
+    for minutes in (0, 5, 10):
+        report = _cycle(sc, TUESDAY_11 + timedelta(days=1, minutes=minutes))
+        assert report.evaluated == 1  # SHOP-1 again each time, SHOP-2's result holds
+        assert report.posted == 0
+        assert _open_ledger(sc) == {("SHOP-1", "required-sections"), ("SHOP-1", "overdue")}
+    flaky.broken = False
+    healed = _cycle(sc, TUESDAY_11 + timedelta(days=1, minutes=15))
+    assert healed.posted == 0
+    assert _cycle(sc, TUESDAY_11 + timedelta(days=1, minutes=20)).evaluated == 0
+    assert _open_ledger(sc) == {("SHOP-1", "required-sections"), ("SHOP-1", "overdue")}
+    assert len(sc.bot_comments("SHOP-1")) == 1
