@@ -175,3 +175,56 @@ def test_a_rule_crashing_on_a_task_keeps_its_findings_and_evaluates_it_every_cyc
     assert _cycle(sc, TUESDAY_11 + timedelta(days=1, minutes=20)).evaluated == 0
     assert _open_ledger(sc) == {("SHOP-1", "required-sections"), ("SHOP-1", "overdue")}
     assert len(sc.bot_comments("SHOP-1")) == 1
+
+
+FIXED = "## Цель\nУвеличить конверсию на 5 %.\n\n## Критерии приёмки\n- отчёт с 20 пунктами\n"
+
+
+def _describe(sc: Scenario, text: str) -> None:
+    sc.act({"action": "update", "task": "SHOP-1", "as": "olga", "fields": {"description": text}})
+
+
+def test_a_finding_fixed_then_back_is_reminded_once_after_the_cool_down(sc: Scenario) -> None:
+    assert _cycle(sc, TUESDAY_11).posted == 1
+    _cycle(sc, TUESDAY_11 + timedelta(minutes=5))
+    _describe(sc, FIXED)
+    _cycle(sc, TUESDAY_11 + timedelta(minutes=10))
+    assert _open_ledger(sc) == set()
+    _describe(sc, "Нужно сделать аудит сайта.")
+    back = TUESDAY_11 + timedelta(minutes=15)
+    assert _cycle(sc, back).posted == 0  # within the cool-down: quiet
+    assert _open_ledger(sc) == {("SHOP-1", "required-sections")} == _checked(sc, back)
+    for days in (1, 2):
+        assert _cycle(sc, back + timedelta(days=days)).posted == 0
+    after = TUESDAY_11 + timedelta(days=3, minutes=20)  # Friday, past the three days
+    assert _cycle(sc, after).posted == 1
+    _cycle(sc, after + timedelta(minutes=5))
+    assert _cycle(sc, after + timedelta(minutes=10)).posted == 0
+    assert len(sc.bot_comments("SHOP-1")) == 2
+
+
+def test_an_exempt_label_added_then_removed(sc: Scenario) -> None:
+    """Exempt, the task's findings resolve; without the label again, they are back."""
+    assert _cycle(sc, TUESDAY_11).posted == 1
+    _cycle(sc, TUESDAY_11 + timedelta(minutes=5))
+    sc.act({"action": "update", "task": "SHOP-1", "as": "olga", "fields": {"labels": ["no-syncd"]}})
+    _cycle(sc, TUESDAY_11 + timedelta(minutes=10))
+    assert _open_ledger(sc) == set() == _checked(sc, TUESDAY_11 + timedelta(minutes=10))
+    sc.act({"action": "update", "task": "SHOP-1", "as": "olga", "fields": {"labels": []}})
+    _cycle(sc, TUESDAY_11 + timedelta(minutes=15))
+    assert _open_ledger(sc) == {("SHOP-1", "required-sections")}
+    assert len(sc.bot_comments("SHOP-1")) == 1  # back within the cool-down
+
+
+def test_report_only_switched_to_enforce_posts_the_recorded_findings_once(sc: Scenario) -> None:
+    """``enforce`` is no part of the engine: the kept results stay valid across the switch,
+    and the findings recorded but never reminded about must still be posted."""
+    _with_rules(sc, CONTENT_RULES, labels_on_finding=False, enforce=False)
+    assert _cycle(sc, TUESDAY_11).posted == 0
+    assert _open_ledger(sc) == {("SHOP-1", "required-sections")}
+    _with_rules(sc, CONTENT_RULES, labels_on_finding=False, enforce=True)  # SIGHUP, restart
+    switched = _cycle(sc, TUESDAY_11 + timedelta(minutes=5))
+    assert (switched.evaluated, switched.posted) == (0, 1)
+    _cycle(sc, TUESDAY_11 + timedelta(minutes=10))
+    assert _cycle(sc, TUESDAY_11 + timedelta(minutes=15)).posted == 0
+    assert len(sc.bot_comments("SHOP-1")) == 1
