@@ -228,3 +228,20 @@ def test_report_only_switched_to_enforce_posts_the_recorded_findings_once(sc: Sc
     _cycle(sc, TUESDAY_11 + timedelta(minutes=10))
     assert _cycle(sc, TUESDAY_11 + timedelta(minutes=15)).posted == 0
     assert len(sc.bot_comments("SHOP-1")) == 1
+
+
+def test_check_at_other_moments_between_cycles_changes_nothing(sc: Scenario) -> None:
+    """``check --at`` a month ahead, then a week back, keeps results computed at those
+    moments: the cycles between must neither post nor resolve anything for them."""
+    _with_rules(sc, [*CONTENT_RULES, {"rule": "overdue"}], labels_on_finding=False)
+    assert sc.store is not None
+    assert _cycle(sc, TUESDAY_11).posted == 1  # SHOP-1: sections, overdue
+    expected = {("SHOP-1", "required-sections"), ("SHOP-1", "overdue")}
+    for n, at in enumerate((TUESDAY_11 + timedelta(days=30), TUESDAY_11 - timedelta(days=7))):
+        rows = collect(sc.policy, sc.store, sc.runner.engine, at, ["agency"])
+        assert {(f.task_key, f.rule) for f, _ in rows} == _checked(sc, at)
+        report = _cycle(sc, TUESDAY_11 + timedelta(minutes=5 * (n + 1)))
+        assert report.posted == 0
+        assert _open_ledger(sc) == expected == _checked(sc, TUESDAY_11)
+    assert len(sc.bot_comments("SHOP-1")) == 1
+    assert sc.bot_comments("SHOP-2") == []
