@@ -8,52 +8,33 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from config.policy import Policy, RuleScope
+from config.policy import RuleScope
 from rules.base import Context
 from rules.builtin.overdue import Overdue
 from rules.engine import Engine, ScopedRule
 from syncd.commands.check import collect
 from syncd.core.clock import FrozenClock
 from syncd.core.models import Finding, Task
-from syncd.source_cycle import CycleReport
 from syncd.store.migrate import alembic_config
-from tests.e2e.scenario import Scenario, scenario
-
-MOSCOW = ZoneInfo("Europe/Moscow")
-TUESDAY_11 = datetime(2026, 11, 24, 11, 0, tzinfo=MOSCOW)
-CONTENT_RULES = [
-    {"rule": "required-sections", "params": {"sections": ["goal", "acceptance"]}},
-    {"rule": "due-date"},
-    {"rule": "single-owner"},
-]
-
-
-def _with_rules(sc: Scenario, rules: list[dict[str, Any]], **source: Any) -> None:
-    data = sc.policy.model_dump(mode="json")
-    data["rules"] = rules
-    data["sources"][0].update(source)
-    sc.policy = Policy.model_validate(data)
-    sc.restart()
+from tests.e2e.scenario import Scenario
+from tests.e2e.test_kept_cycle import (
+    CONTENT_RULES,
+    MOSCOW,
+    TUESDAY_11,
+    _cycle,
+    _with_rules,
+    kept_scenario,
+)
 
 
 @pytest.fixture
 def sc(tmp_path: Path) -> Iterator[Scenario]:
-    for opened in scenario(tmp_path):
-        _with_rules(opened, CONTENT_RULES, labels_on_finding=False)
-        yield opened
-
-
-def _cycle(sc: Scenario, at: datetime) -> CycleReport:
-    report = sc.cycle(at)
-    assert report.reconcile is not None
-    return report
+    yield from kept_scenario(tmp_path)
 
 
 def _open_ledger(sc: Scenario) -> set[tuple[str, str]]:
