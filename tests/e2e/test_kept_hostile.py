@@ -20,6 +20,7 @@ from rules.engine import Engine, ScopedRule
 from syncd.commands.check import collect
 from syncd.core.clock import FrozenClock
 from syncd.core.models import Finding, Task
+from syncd.reminders import ATTENTION_LABEL
 from syncd.store.migrate import alembic_config
 from tests.e2e.scenario import Scenario
 from tests.e2e.test_kept_cycle import (
@@ -226,3 +227,30 @@ def test_check_at_other_moments_between_cycles_changes_nothing(sc: Scenario) -> 
         assert _open_ledger(sc) == expected == _checked(sc, TUESDAY_11)
     assert len(sc.bot_comments("SHOP-1")) == 1
     assert sc.bot_comments("SHOP-2") == []
+
+
+COMMENT_POST = r"/issue/[^/]+/comment$"
+
+
+def test_reminders_refused_with_429_are_posted_once_in_later_cycles(sc: Scenario) -> None:
+    sc.act({"action": "update", "task": "SHOP-2", "as": "olga", "fields": {"due": None}})
+    sc.server.faults.add(kind="status", status=429, retry_after=1, method="POST", path=COMMENT_POST)
+    first = _cycle(sc, TUESDAY_11)
+    assert (first.posted, first.failed, first.deferred) == (0, 1, 1)
+    for minutes in (5, 10, 15, 20):
+        _cycle(sc, TUESDAY_11 + timedelta(minutes=minutes))
+    assert (len(sc.bot_comments("SHOP-1")), len(sc.bot_comments("SHOP-2"))) == (1, 1)
+
+
+def test_a_reminder_whose_label_failed_gets_its_label_later_and_no_second_comment(
+    sc: Scenario,
+) -> None:
+    _with_rules(sc, CONTENT_RULES, labels_on_finding=True)
+    sc.server.faults.add(kind="status", status=400, method="PUT", path=r"/issue/SHOP-1$")
+    first = _cycle(sc, TUESDAY_11)
+    assert first.failed == 1
+    assert ATTENTION_LABEL not in sc.labels("SHOP-1")
+    for minutes in (5, 10, 15):
+        _cycle(sc, TUESDAY_11 + timedelta(minutes=minutes))
+    assert ATTENTION_LABEL in sc.labels("SHOP-1")
+    assert len(sc.bot_comments("SHOP-1")) == 1
