@@ -5,7 +5,6 @@ keeps it, and the next evaluates none, finding exactly what a full evaluation fi
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 
@@ -50,17 +49,12 @@ def test_an_upgraded_store_keeps_results_for_every_task(store_url: str) -> None:
         assert kept == found == _reference(store, engine, NOW)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a 0004 writer (a replica not yet upgraded, sharing the PostgreSQL store during a "
-    "rolling upgrade) updates tasks.snapshot but not tasks.content: the kept row still "
-    "matches and its findings are reused for the changed task. Needs a schema-level guard "
-    "in migration 0005 (e.g. a trigger clearing content when snapshot changes without it), "
-    "outside this branch's files.",
-)
 def test_a_task_rewritten_by_a_writer_from_before_0005_is_evaluated_again(
     store_url: str,
 ) -> None:
+    """A replica not yet upgraded (sharing the PostgreSQL store during a rolling upgrade)
+    rewrites tasks.snapshot but not tasks.content: migration 0006's trigger clears the
+    digest, so the kept row no longer matches and the task is evaluated again."""
     with open_store(store_url) as store:
         store.upsert_tasks(generated_tasks(40))
         engine = _engine()
