@@ -181,8 +181,12 @@ class Reconciler:
         if not self.dry_run:
             self.store.record_findings(name, ev.findings, now)
             self.store.resolve_findings(name, gone, now)
-            # Now the ledger holds these tasks' findings: later cycles may skip them.
-            self.store.note_ledger(name, ev.ledger_notes)
+            # Now the ledger holds these tasks' findings: later cycles may skip them. A task
+            # resolved without an evaluation (closed, out of scope) has its digest unknown:
+            # reopened as it was, its findings must be recorded again, not taken as held.
+            noted = {key for key, _ in ev.ledger_notes}
+            unknown = {key[0] for key in gone if key[0] not in noted}
+            self.store.note_ledger(name, [*ev.ledger_notes, *((k, None) for k in unknown)])
         result.resolved = len(gone)
 
         open_hours = self.calendar.is_working_time(now)

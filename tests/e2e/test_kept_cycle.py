@@ -37,11 +37,16 @@ def _with_rules(sc: Scenario, rules: list[dict[str, Any]], **source: Any) -> Non
     sc.restart()
 
 
-@pytest.fixture
-def sc(tmp_path: Path) -> Iterator[Scenario]:
+def kept_scenario(tmp_path: Path) -> Iterator[Scenario]:
+    """The agency scenario with the content rules alone, and no labels."""
     for opened in scenario(tmp_path):
         _with_rules(opened, CONTENT_RULES, labels_on_finding=False)
         yield opened
+
+
+@pytest.fixture
+def sc(tmp_path: Path) -> Iterator[Scenario]:
+    yield from kept_scenario(tmp_path)
 
 
 def _ledger(sc: Scenario) -> list[tuple[str, str, str, datetime]]:

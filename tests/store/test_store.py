@@ -17,7 +17,7 @@ from syncd.store import open_store
 from syncd.store.migrate import alembic_config
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-HEAD = "0005"
+HEAD = "0006"
 
 
 def _task(key: str, *, done: bool = False) -> Task:
