@@ -23,12 +23,13 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA_HEAD", "alembic_config", "current_version", "upgrade"]
 
-SCHEMA_HEAD = "0005"
-"""The newest migration's revision (a test holds it to the scripts'): a store already at
-it opens with one SELECT, without importing Alembic and reading every script (a third of
-a short command's start-up)."""
-
 _MIGRATIONS = Path(__file__).parent / "migrations"
+SCHEMA_HEAD = max(p.name.split("_", 1)[0] for p in (_MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+"""The newest migration's revision, read from the scripts' names (``NNNN_what.py`` with
+``revision = "NNNN"``; a test holds it to Alembic's head): a store already at it opens
+with one SELECT, without importing Alembic and reading every script (a third of a short
+command's start-up)."""
+
 # pg_advisory_xact_lock key (any constant; this one spells "syncd" in ASCII).
 _MIGRATION_LOCK = 0x73796E6364
 
