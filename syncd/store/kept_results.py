@@ -127,16 +127,22 @@ class KeptResultsMixin(StoreBase):
                     )
                 },
             )
-            forget = _F.delete().where(
-                _F.c.source == source, _F.c.task_key == sa.bindparam("k_task")
-            )
+            # Plain driver SQL for the 200,000 rows of a large backlog's first evaluation:
+            # SQLAlchemy's per-row parameter processing would cost more than the writes.
+            add_lines = _F.insert().compile(dialect=conn.dialect)
+            names = [c.name for c in _F.columns]  # the order of `_lines`' tuples
+            assert not add_lines.positional or add_lines.positiontup == names
             while batch:
                 conn.execute(upsert, [{"source": source, "ledger_hash": None, **r} for r in batch])
                 # A task's printed rows are replaced with its result, in the same transaction.
-                conn.execute(forget, [{"k_task": r["task_key"]} for r in batch])
+                keys = [r["task_key"] for r in batch]
+                conn.execute(_F.delete().where(_F.c.source == source, _F.c.task_key.in_(keys)))
                 lines = [line for r in batch for line in _lines(source, r)]
-                if lines:
-                    conn.execute(_F.insert(), lines)
+                if lines and add_lines.positional:
+                    conn.exec_driver_sql(str(add_lines), lines)
+                elif lines:  # named parameters (psycopg)
+                    rows = [dict(zip(names, line, strict=True)) for line in lines]
+                    conn.exec_driver_sql(str(add_lines), rows)
                 batch = list(itertools.islice(iterator, _BATCH))
 
     def iter_kept_lines(self, source: str, stale: Collection[str]) -> Iterator[KeptLine]:
@@ -251,25 +257,12 @@ def _stale(engine: str, now: datetime) -> sa.ColumnElement[bool]:
     )
 
 
-def _lines(source: str, row: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """``kept_findings`` rows of one kept result (its ``findings``, as
-    ``syncd.working_set.encode_findings`` writes them)."""
+def _lines(source: str, row: dict[str, Any]) -> Iterator[tuple[str, str, str, int, str, str, str]]:
+    """``kept_findings`` rows (in its columns' order) of one kept result (its
+    ``findings``, as ``syncd.working_set.encode_findings`` writes them)."""
     key = row["task_key"]
     for seq, (rule, severity, message, fp, data) in enumerate(json.loads(row["findings"])):
-        yield {
-            "source": source,
-            "rule": rule,
-            "task_key": key,
-            "seq": seq,
-            "severity": severity,
-            "message": message,
-            "line": line_template(
-                source,
-                key,
-                rule=rule,
-                severity=severity,
-                message=message,
-                fingerprint=fp,
-                data=data,
-            ),
-        }
+        line = line_template(
+            source, key, rule=rule, severity=severity, message=message, fingerprint=fp, data=data
+        )
+        yield (source, rule, key, seq, severity, message, line)
