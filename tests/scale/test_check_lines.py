@@ -7,7 +7,8 @@ from __future__ import annotations
 import itertools
 import json
 
-from syncd.check_lines import CHECK_SCHEMA, fill, line_template, queued_field
+from syncd.check_lines import CHECK_SCHEMA
+from syncd.commands.check import iter_json
 from syncd.core.models import Finding, Severity
 from tests.bench.scale_store import NOW
 
@@ -56,16 +57,7 @@ def test_filled_lines_are_json_dumps_of_the_finding() -> None:
             detected_at=NOW,
             data=data,
         )
-        template = line_template(
-            finding.source,
-            finding.task_key,
-            rule=finding.rule,
-            severity=finding.severity.value,
-            message=finding.message,
-            fingerprint=finding.fingerprint,
-            data=finding.data,
-        )
-        line = fill(template, NOW.isoformat(), queued_field(queued))
+        (line,) = iter_json([(finding, queued)])  # line_template, filled
         expected = _reference(finding, None if queued is None else queued.isoformat())
         assert line == expected
         assert json.loads(line)["message"] == message
