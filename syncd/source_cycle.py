@@ -176,11 +176,9 @@ def evaluate_changes(
         if verdict.findings:
             for finding in verdict.findings:
                 findings.append(finding)
-            if not plans:
-                pass
-            elif verdict.task is not None:
+            if plans and verdict.task is not None:
                 flagged.add(verdict.task)
-            else:
+            elif plans:
                 unread.append(key)
     for start in range(0, len(unread), BATCH):
         for task in store.tasks_by_key(source, unread[start : start + BATCH]).values():
