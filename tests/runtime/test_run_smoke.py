@@ -79,6 +79,14 @@ def test_run_daemon_against_the_sandbox(jira: SandboxServer, tmp_path: Path) -> 
         assert progress, proc.log()  # the daemon tells how far a backfill got
         assert {p["source"] for p in progress} == {"agency-jira"}
         assert max(p["issues"] for p in progress) > 0
+        frozen = [
+            json.loads(line)
+            for line in proc.log().splitlines()
+            if line.startswith("{") and '"process.frozen"' in line
+        ]
+        # Start-up objects are out of the collector's way (gc.freeze) before serving.
+        assert len(frozen) == 1
+        assert frozen[0]["objects"] > 10_000
 
         body = json.dumps({"webhookEvent": "jira:issue_updated", "issue": {"key": "SHOP-1"}})
         assert proc.client.post("/webhooks/jira", content=body).status_code == 401
