@@ -1,13 +1,14 @@
 """``make bench``: run every benchmark in turn; each prints its own numbers.
 
 Benchmarks measure (request counts, throughput, memory); they assert nothing about time.
-Run one alone with ``python -m tests.bench.<module>``.
+Run one alone with ``python -m tests.bench.<module>``, or a few by name:
+``python -m tests.bench bench_scale bench_desk``. Each runs in a process of its own.
 """
 
 from __future__ import annotations
 
-import importlib
 import pkgutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -19,8 +20,12 @@ def main() -> None:
         if not info.name.startswith("bench_") or (only and info.name not in only):
             continue
         print(f"\n=== {info.name} ===", flush=True)
-        module = importlib.import_module(f"tests.bench.{info.name}")
-        module.main()
+        # Each in a fresh process: a child's peak RSS (read from wait4 by the memory
+        # benchmarks) starts at its parent's size, so one benchmark's large heap would
+        # show up in the next one's figures.
+        code = subprocess.call([sys.executable, "-m", f"tests.bench.{info.name}"])
+        if code:
+            raise SystemExit(f"{info.name} failed (exit {code})")
 
 
 if __name__ == "__main__":
