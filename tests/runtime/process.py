@@ -13,6 +13,7 @@ block on a full pipe; ``log()`` returns it for assertions and failure messages.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -22,6 +23,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import httpx
 
@@ -122,6 +124,17 @@ class SyncdProcess:
         _tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def log_events(proc: SyncdProcess, name: str | None) -> list[dict[str, Any]]:
+    """The process's JSON log events named ``name`` (all of them for None)."""
+    out = []
+    for line in proc.log().splitlines():
+        if line.startswith("{"):
+            event = json.loads(line)
+            if name is None or event.get("event") == name:
+                out.append(event)
+    return out
 
 
 def start_syncd(

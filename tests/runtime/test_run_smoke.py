@@ -19,7 +19,7 @@ import pytest
 
 from connectors.sandbox.common.seed import load_seed
 from connectors.sandbox.server import DEMO_SEED, SandboxServer, create_app
-from tests.runtime.process import start_syncd
+from tests.runtime.process import log_events, start_syncd
 
 SECRET = "smoke-hook-secret"
 RUN = [
@@ -71,19 +71,11 @@ def test_run_daemon_against_the_sandbox(jira: SandboxServer, tmp_path: Path) -> 
     with start_syncd(policy, data_dir=tmp_path, env=env, argv=RUN) as proc:
         ready = proc.wait_ready(timeout=60).json()
         assert ready["sources"]["agency-jira"]["ready"] is True
-        progress = [
-            json.loads(line)
-            for line in proc.log().splitlines()
-            if line.startswith("{") and '"sync.progress"' in line
-        ]
+        progress = log_events(proc, "sync.progress")
         assert progress, proc.log()  # the daemon tells how far a backfill got
         assert {p["source"] for p in progress} == {"agency-jira"}
         assert max(p["issues"] for p in progress) > 0
-        frozen = [
-            json.loads(line)
-            for line in proc.log().splitlines()
-            if line.startswith("{") and '"process.frozen"' in line
-        ]
+        frozen = log_events(proc, "process.frozen")
         # Start-up objects are out of the collector's way (gc.freeze) before serving.
         assert len(frozen) == 1
         assert frozen[0]["objects"] > 10_000

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import time
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime.process import SyncdProcess, start_syncd
+from tests.runtime.process import SyncdProcess, log_events, start_syncd
 
 SCRIPT = [sys.executable, "-m", "tests.runtime.daemon_main"]
 
@@ -28,17 +27,6 @@ def start(tmp_path: Path, text: str, **env: str) -> tuple[SyncdProcess, Path]:
     config = tmp_path / "policy.yaml"
     config.write_text(text, encoding="utf-8")
     return start_syncd(config, data_dir=tmp_path, env=env, argv=SCRIPT), config
-
-
-def log_events(proc: SyncdProcess, name: str | None) -> list[dict[str, object]]:
-    """The process's JSON log events named ``name`` (all of them for None)."""
-    out = []
-    for line in proc.log().splitlines():
-        if line.startswith("{"):
-            event = json.loads(line)
-            if name is None or event.get("event") == name:
-                out.append(event)
-    return out
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
