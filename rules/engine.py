@@ -276,39 +276,42 @@ class Engine:
         finding for a fixed one; the result's ``valid_until`` is then None: evaluate it
         again next time. An exempt task gets a result with no findings, valid for ever."""
         contexts: dict[str, Context] = {}
-        exempt = self.exempt
         for task in tasks:
-            if exempt and any(x.casefold() in exempt for x in task.labels):
-                yield TaskResult(task, valid_until=FOREVER)
-                continue
             ctx = contexts.get(task.source)
             if ctx is None:
                 ctx = contexts[task.source] = self.context(task.source, now)
-            findings: list[Finding] = []
-            failed: list[str] = []
-            until, unknown = FOREVER, False
-            for scoped in self.rules_for(task.source):
-                if not scoped.applies(task):
-                    continue
-                rule = scoped.rule
-                holds: datetime | None
-                try:
-                    if scoped.timeless:
-                        finding, holds = rule.check(task, ctx), FOREVER
-                    else:
-                        finding, holds = rule.check_until(task, ctx)
-                except Exception:
-                    _log.exception(
-                        "rule failed on task", rule=rule.name, source=task.source, task=task.key
-                    )
-                    failed.append(rule.name)
-                    unknown = True
-                    continue
-                if finding is not None:
-                    findings.append(finding)
-                # Unknown, or (a rule's bug) not after now: evaluate again next time.
-                if holds is None or holds <= ctx.now:
-                    unknown = True
-                elif holds < until:
-                    until = holds
-            yield TaskResult(task, tuple(findings), tuple(failed), None if unknown else until)
+            yield self.result(task, ctx)
+
+    def result(self, task: Task, ctx: Context) -> TaskResult:
+        """One task's result in ``ctx`` (``context(task.source, now)``): what
+        :meth:`iter_results` gives for it, for a caller that is handed tasks one by one."""
+        if self.exempt and any(x.casefold() in self.exempt for x in task.labels):
+            return TaskResult(task, valid_until=FOREVER)
+        findings: list[Finding] = []
+        failed: list[str] = []
+        until, unknown = FOREVER, False
+        for scoped in self.rules_for(task.source):
+            if not scoped.applies(task):
+                continue
+            rule = scoped.rule
+            holds: datetime | None
+            try:
+                if scoped.timeless:
+                    finding, holds = rule.check(task, ctx), FOREVER
+                else:
+                    finding, holds = rule.check_until(task, ctx)
+            except Exception:
+                _log.exception(
+                    "rule failed on task", rule=rule.name, source=task.source, task=task.key
+                )
+                failed.append(rule.name)
+                unknown = True
+                continue
+            if finding is not None:
+                findings.append(finding)
+            # Unknown, or (a rule's bug) not after now: evaluate again next time.
+            if holds is None or holds <= ctx.now:
+                unknown = True
+            elif holds < until:
+                until = holds
+        return TaskResult(task, tuple(findings), tuple(failed), None if unknown else until)

@@ -13,9 +13,8 @@ against).
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -104,28 +103,6 @@ class TaskVerdict:
         return not self.failed and self.findings_hash == self.ledger_hash
 
 
-class _Feed:
-    """Tasks handed to one long-lived ``Engine.iter_results`` one at a time, so the
-    engine's per-source context is built once per stream, not once per task."""
-
-    def __init__(self, engine: Engine, now: datetime) -> None:
-        self._queue: deque[Task] = deque()
-        self._results = engine.iter_results(self._tasks(), now)
-
-    def _tasks(self) -> Iterator[Task]:
-        while True:
-            yield self._queue.popleft()
-
-    def evaluate(self, task: Task) -> Any:
-        self._queue.append(task)
-        return next(self._results)
-
-    def close(self) -> None:
-        close = getattr(self._results, "close", None)  # a generator: let it finish cleanly
-        if close is not None:
-            close()
-
-
 class _Keeper:
     """Kept rows written back in batches while the stream goes on; a store that refuses
     them (read-only file, full disk) only costs the next run an evaluation."""
@@ -169,60 +146,52 @@ def iter_verdicts(
     # The engine, and how its findings are kept: a syncd that encodes them otherwise
     # must not read another's rows (``ENCODING`` changes with ``encode_findings``).
     fingerprint = f"{ENCODING}:{engine.fingerprint()}"
-    detected = now.astimezone(UTC)  # what the engine's context stamps findings with
-    feed = _Feed(engine, now)
+    ctx = engine.context(source, now)  # built once per stream, not once per task
+    detected = ctx.now  # what the rules stamp findings with
     keeper = _Keeper(store, source, keep)
-    try:
-        states = store.iter_open_states(source, fingerprint, now, keep=keep, stale_only=stale_only)
-        for state in states:
-            if state.snapshot is None:
-                assert state.findings is not None
-                assert state.findings_hash is not None
-                yield TaskVerdict(
-                    source,
-                    state.key,
-                    detected,
-                    encoded=state.findings,
-                    attention=state.attention,
-                    findings_hash=state.findings_hash,
-                    ledger_hash=state.ledger_hash,
-                )
-                continue
-            task = Task.model_validate_json(state.snapshot)
-            result = feed.evaluate(task)
-            findings = list(result.findings)
-            digest = ledger_hash(findings)
-            attention = ATTENTION_LABEL in task.labels
-            until = result.valid_until
-            if (
-                state.content is not None
-                and until is not None
-                and until > now
-                and not result.failed
-            ):
-                keeper.add(
-                    {
-                        "task_key": task.key,
-                        "content": state.content,
-                        "engine": fingerprint,
-                        "evaluated_at": now,
-                        "valid_until": until,
-                        "attention": attention,
-                        "findings_hash": digest,
-                        "findings": encode_findings(findings),
-                    }
-                )
+    states = store.iter_open_states(source, fingerprint, now, keep=keep, stale_only=stale_only)
+    for state in states:
+        if state.snapshot is None:
+            assert state.findings is not None
+            assert state.findings_hash is not None
             yield TaskVerdict(
                 source,
-                task.key,
+                state.key,
                 detected,
-                findings=findings,
-                task=task,
-                failed=result.failed,
-                attention=attention,
-                findings_hash=digest,
+                encoded=state.findings,
+                attention=state.attention,
+                findings_hash=state.findings_hash,
                 ledger_hash=state.ledger_hash,
             )
-        keeper.flush()
-    finally:
-        feed.close()
+            continue
+        task = Task.model_validate_json(state.snapshot)
+        result = engine.result(task, ctx)
+        findings = list(result.findings)
+        digest = ledger_hash(findings)
+        attention = ATTENTION_LABEL in task.labels
+        until = result.valid_until
+        if state.content is not None and until is not None and until > now and not result.failed:
+            keeper.add(
+                {
+                    "task_key": task.key,
+                    "content": state.content,
+                    "engine": fingerprint,
+                    "evaluated_at": now,
+                    "valid_until": until,
+                    "attention": attention,
+                    "findings_hash": digest,
+                    "findings": encode_findings(findings),
+                }
+            )
+        yield TaskVerdict(
+            source,
+            task.key,
+            detected,
+            findings=findings,
+            task=task,
+            failed=result.failed,
+            attention=attention,
+            findings_hash=digest,
+            ledger_hash=state.ledger_hash,
+        )
+    keeper.flush()
